@@ -1,0 +1,616 @@
+package backlog
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// A Governor keeps every request to Backlog within the per-user rate limits
+// (behaviour.md §5). It holds one budget per (base URL, user, class), shared
+// by every goroutine and every Client that uses the governor; by default all
+// Clients of the process share DefaultGovernor, so two jobs on the same
+// account draw from one budget.
+//
+// The governor learns each class's limit, remaining budget and reset time
+// from the X-RateLimit-* headers of every response (and from GET /rateLimit,
+// see Client.PrimeRateLimits). It paces requests so that what is left of a
+// window's budget is spread evenly over the time left until the window
+// resets, instead of a burst followed by 429s; it keeps a share of every
+// window for the humans using the same account (Client option WithMaxShare);
+// after a 429 it waits until X-RateLimit-Reset. Requests of one user are
+// sequential by default, as Nulab asks (GovernorConfig.Concurrency). Every
+// wait honours the request's context.
+//
+// Users are identified by a SHA-256 of the API key (never the key itself)
+// until the client learns the user's numeric id (Users.GetMyself), and from
+// then on by that id, so two keys or OAuth tokens of one user share a budget.
+type Governor struct {
+	cfg GovernorConfig
+
+	mu    sync.Mutex
+	users map[string]*userBudget
+	stats statsCounter
+}
+
+// GovernorConfig configures a Governor. Zero fields take the defaults.
+type GovernorConfig struct {
+	// Concurrency is how many requests of one user may be in flight at once
+	// (default 1: sequential, as Nulab asks).
+	Concurrency int
+	// MaxShare is the default fraction (0 < MaxShare ≤ 1) of each window's
+	// budget that clients may use; the rest is left for humans using the same
+	// account. Default 1. A Client's WithMaxShare overrides it.
+	MaxShare float64
+	// Window is the length of a rate-limit window (default one minute, as on
+	// Backlog). The governor uses it to locate a window's end more precisely
+	// than the whole seconds of X-RateLimit-Reset; it falls back to the header
+	// when the two disagree.
+	Window time.Duration
+	// MaxWait caps a single wait for a reset (default two windows), so a
+	// skewed or bogus reset time cannot stall a job for long.
+	MaxWait time.Duration
+}
+
+// Defaults of GovernorConfig.
+const (
+	DefaultRateWindow = time.Minute
+)
+
+// NewGovernor returns a governor with its own budgets.
+func NewGovernor(cfg GovernorConfig) *Governor {
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 1
+	}
+	if cfg.MaxShare <= 0 || cfg.MaxShare > 1 {
+		cfg.MaxShare = 1
+	}
+	if cfg.Window <= 0 {
+		cfg.Window = DefaultRateWindow
+	}
+	if cfg.MaxWait <= 0 {
+		cfg.MaxWait = 2 * cfg.Window
+	}
+	return &Governor{cfg: cfg, users: map[string]*userBudget{}, stats: newStatsCounter()}
+}
+
+var defaultGovernor = NewGovernor(GovernorConfig{})
+
+// DefaultGovernor returns the process-wide governor that Clients use unless
+// WithGovernor gives them another.
+func DefaultGovernor() *Governor { return defaultGovernor }
+
+// Config returns the governor's configuration with defaults filled in.
+func (g *Governor) Config() GovernorConfig { return g.cfg }
+
+// Stats returns the governor's counters over all users and clients.
+func (g *Governor) Stats() Stats { return g.stats.snapshot() }
+
+// Budget returns the governor's current view of one class's budget for the
+// user a client authenticates as: Limit and Reset as last reported (zero when
+// unknown) and Remaining as estimated locally.
+func (g *Governor) Budget(c *Client, class RateClass) Rate {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	ub := g.users[c.budgetKey()]
+	if ub == nil {
+		return Rate{Class: class}
+	}
+	b := &ub.classes[classIndex(class)]
+	r := Rate{Class: class, Limit: b.limit, Remaining: b.remaining, Reset: b.hdrReset}
+	if !b.known {
+		r.Remaining = b.limit
+	}
+	return r
+}
+
+// userBudget is the state of one (base URL, user).
+type userBudget struct {
+	sem     chan struct{} // in-flight requests (capacity Concurrency)
+	classes [numRateClasses]classBudget
+}
+
+const numRateClasses = 4
+
+func classIndex(c RateClass) int {
+	switch c {
+	case RateUpdate:
+		return 1
+	case RateSearch:
+		return 2
+	case RateIcon:
+		return 3
+	}
+	return 0
+}
+
+// classBudget is what the governor knows about one class's window. Times
+// are local clock readings.
+type classBudget struct {
+	limit     int       // requests per window; 0 = unknown (no pacing)
+	remaining int       // local estimate of the budget left in this window
+	known     bool      // a window is in progress and the fields below hold
+	hdrReset  time.Time // the window's X-RateLimit-Reset (kept after it ends, to spot stale answers)
+	paceEnd   time.Time // spend the budget by then (a conservative estimate of the window's end)
+	safeEnd   time.Time // the window has certainly ended by then
+	opened    time.Time // when the first request of a not-yet-confirmed window was reserved
+	lastSlot  time.Time // send time reserved for the previous request
+	inflight  int       // requests reserved but not yet answered
+	epoch     int       // bumped whenever a window ends, to discard refunds from older ones
+	// blockedUntil holds every request back after a 429 that came without
+	// rate-limit headers.
+	blockedUntil time.Time
+}
+
+// user returns the budget of key, creating it.
+func (g *Governor) user(key string) *userBudget {
+	ub := g.users[key]
+	if ub == nil {
+		ub = &userBudget{sem: make(chan struct{}, g.cfg.Concurrency)}
+		g.users[key] = ub
+	}
+	return ub
+}
+
+// rollover ends b's window if it is over at now.
+func (b *classBudget) rollover(now time.Time) {
+	if b.known && !now.Before(b.safeEnd) {
+		b.known = false
+		b.remaining = b.limit
+		b.opened = time.Time{}
+		b.lastSlot = time.Time{}
+		b.epoch++
+	}
+}
+
+// reserve returns a share of the limit kept for humans.
+func reserve(limit int, share float64) int {
+	if share >= 1 || limit <= 0 {
+		return 0
+	}
+	keep := limit - int(float64(limit)*share)
+	if keep >= limit {
+		keep = limit - 1 // always allow at least one request per window
+	}
+	return keep
+}
+
+// ticket is one request's passage through the governor.
+type ticket struct {
+	g      *Governor
+	ub     *userBudget
+	class  RateClass
+	epoch  int
+	stats  []*statsCounter
+	sent   time.Time
+	held   bool // holds a semaphore slot
+	booked bool // counted in the class's inflight
+	once   sync.Once
+}
+
+// acquire waits until a request of class may be sent for the user key and
+// reserves it: it paces within the window, waits out an exhausted window,
+// and takes a slot of the user's semaphore. The caller must call
+// t.sentAt, then t.observe with the answer (if any) and t.release.
+func (g *Governor) acquire(ctx context.Context, key string, class RateClass, share float64, stats *statsCounter) (*ticket, error) {
+	if share <= 0 || share > 1 {
+		share = g.cfg.MaxShare
+	}
+	t := &ticket{g: g, class: class, stats: []*statsCounter{&g.stats, stats}}
+	start := time.Now()
+	defer func() { t.addWait(time.Since(start)) }()
+	for {
+		g.mu.Lock()
+		ub := g.user(key)
+		b := &ub.classes[classIndex(class)]
+		now := time.Now()
+		b.rollover(now)
+		wait := b.blockedUntil.Sub(now)
+		if wait <= 0 && b.limit > 0 {
+			allowed := b.remaining - reserve(b.limit, share)
+			if !b.known {
+				if b.opened.IsZero() {
+					b.opened = now
+					b.paceEnd = now.Add(g.cfg.Window)
+					b.safeEnd = b.paceEnd
+				}
+			}
+			switch {
+			case allowed <= 0 && b.known:
+				wait = b.safeEnd.Sub(now)
+			case allowed <= 0:
+				// An unconfirmed window used up by concurrent requests: wait
+				// for an answer to tell the real reset.
+				wait = max(b.paceEnd.Sub(now), 10*time.Millisecond)
+			case !b.lastSlot.IsZero():
+				slot := b.lastSlot.Add(b.paceEnd.Sub(b.lastSlot) / time.Duration(allowed+1))
+				wait = slot.Sub(now)
+				if wait > 0 && allowed > 0 && wait < time.Millisecond {
+					wait = 0
+				}
+			}
+			if wait <= 0 {
+				b.remaining--
+				b.lastSlot = now
+			}
+		}
+		if wait <= 0 {
+			b.inflight++
+			t.booked = true
+			t.epoch = b.epoch
+			t.ub = ub
+			g.mu.Unlock()
+			break
+		}
+		epoch := b.epoch
+		capped := wait > g.cfg.MaxWait
+		g.mu.Unlock()
+		if capped {
+			wait = g.cfg.MaxWait
+		}
+		if err := sleepCtx(ctx, wait); err != nil {
+			return nil, err
+		}
+		if capped {
+			// The reset is implausibly far away (a skewed clock?): give up on
+			// it and let the server tell again.
+			g.mu.Lock()
+			if b.epoch == epoch && b.known {
+				b.safeEnd = time.Now()
+			}
+			g.mu.Unlock()
+		}
+	}
+	select {
+	case t.ub.sem <- struct{}{}:
+		t.held = true
+	case <-ctx.Done():
+		t.refund()
+		return nil, ctx.Err()
+	}
+	return t, nil
+}
+
+// addWait records time spent waiting.
+func (t *ticket) addWait(d time.Duration) {
+	for _, s := range t.stats {
+		s.add(t.class, func(c *ClassStats) { c.Waited += d })
+	}
+}
+
+// refund gives back a reservation whose request was never sent.
+func (t *ticket) refund() {
+	g := t.g
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	b := &t.ub.classes[classIndex(t.class)]
+	if t.booked {
+		b.inflight--
+		t.booked = false
+		if b.limit > 0 && b.epoch == t.epoch {
+			b.remaining++
+		}
+	}
+}
+
+// sentAt records that the request is being sent now.
+func (t *ticket) sentAt(now time.Time) {
+	t.sent = now
+	for _, s := range t.stats {
+		s.add(t.class, func(c *ClassStats) { c.Requests++ })
+	}
+}
+
+// observe learns from an answer's X-RateLimit-* headers, received at recv.
+func (t *ticket) observe(h http.Header, status int, recv time.Time) {
+	rate := parseRate(h, t.class)
+	limited := status == http.StatusTooManyRequests
+	if limited {
+		for _, s := range t.stats {
+			s.add(t.class, func(c *ClassStats) { c.RateLimited++ })
+		}
+	}
+	g := t.g
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	b := &t.ub.classes[classIndex(t.class)]
+	if t.booked {
+		b.inflight--
+		t.booked = false
+	}
+	window := g.cfg.Window
+	if rate.Limit <= 0 || rate.Reset.IsZero() {
+		if limited {
+			// A 429 without a usable reset: wait a window, as Nulab advises.
+			b.blockedUntil = laterOf(b.blockedUntil, recv.Add(window))
+		}
+		return
+	}
+	b.limit = rate.Limit
+	R := rate.Reset
+	switch {
+	case !b.hdrReset.IsZero() && R.Before(b.hdrReset):
+		// An answer from an older window, overtaken by newer ones.
+	case !R.Equal(b.hdrReset) || !b.known:
+		if R.Equal(b.hdrReset) && !b.known {
+			// The window we thought over is still going (clock rounding).
+			b.epoch++
+		}
+		b.known = true
+		b.hdrReset = R
+		b.opened = time.Time{}
+		b.remaining = rate.Remaining - b.inflight
+		b.paceEnd, b.safeEnd = R.Add(-time.Second), R
+		if b.paceEnd.Before(recv) {
+			b.paceEnd = R
+		}
+		if b.lastSlot.IsZero() || b.lastSlot.After(t.sent) {
+			b.lastSlot = t.sent
+		}
+		fallthrough
+	default:
+		b.remaining = min(b.remaining, rate.Remaining-b.inflight)
+		if rate.Remaining == rate.Limit-1 && !limited && !t.sent.IsZero() {
+			// This request opened the window: it ends Window after it reached
+			// the server, between t.sent and recv. Trust that over the
+			// whole-second header when the two agree.
+			early, late := t.sent.Add(window), recv.Add(window)
+			if !early.After(R) && late.After(R.Add(-time.Second)) {
+				b.paceEnd = early
+				b.safeEnd = minTime(late, R)
+			}
+		}
+		if limited {
+			b.remaining = 0
+			b.safeEnd = laterOf(b.safeEnd, rateLimitedUntil(h, R, recv, window))
+			b.paceEnd = b.safeEnd
+		}
+	}
+}
+
+// release frees the semaphore slot; it is safe to call more than once.
+func (t *ticket) release() {
+	if t == nil {
+		return
+	}
+	t.once.Do(func() {
+		if t.booked {
+			// No answer arrived (transport error): the server may or may not
+			// have counted the request; keep the budget spent.
+			t.g.mu.Lock()
+			t.ub.classes[classIndex(t.class)].inflight--
+			t.booked = false
+			t.g.mu.Unlock()
+		}
+		if t.held {
+			<-t.ub.sem
+		}
+	})
+}
+
+// prime feeds the budgets of GET /rateLimit into the user's state. Limits
+// are always taken; a class's remaining budget and reset only while its
+// window is in progress (remaining < limit), because an idle class's reset
+// is a guess until its first request.
+func (g *Governor) prime(key string, rl *RateLimits, now time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	ub := g.user(key)
+	for _, r := range []Rate{rl.Read, rl.Update, rl.Search, rl.Icon} {
+		if r.Limit <= 0 {
+			continue
+		}
+		b := &ub.classes[classIndex(r.Class)]
+		b.limit = r.Limit
+		if r.Remaining < r.Limit && r.Reset.After(now) && (b.hdrReset.IsZero() || !r.Reset.Before(b.hdrReset)) {
+			b.known = true
+			b.hdrReset = r.Reset
+			b.remaining = r.Remaining - b.inflight
+			b.paceEnd, b.safeEnd = r.Reset.Add(-time.Second), r.Reset
+			if b.paceEnd.Before(now) {
+				b.paceEnd = r.Reset
+			}
+			if b.lastSlot.IsZero() {
+				b.lastSlot = now
+			}
+		}
+	}
+}
+
+// rateLimitedUntil is when to try again after a 429 received at recv whose
+// X-RateLimit-Reset is R: R itself when it lies ahead; otherwise our clock
+// runs ahead of the server's (or the server is confused), so wait as long as
+// the server's Date says is left, or a window when there is no Date.
+func rateLimitedUntil(h http.Header, R, recv time.Time, window time.Duration) time.Time {
+	if R.After(recv) {
+		return R
+	}
+	if date, err := http.ParseTime(h.Get("Date")); err == nil {
+		return recv.Add(max(R.Sub(date)+time.Second, time.Second))
+	}
+	return recv.Add(window)
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// sleepCtx waits d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Stats are request counters, per rate-limit class.
+type Stats struct {
+	Classes map[RateClass]ClassStats
+}
+
+// ClassStats counts the requests of one class.
+type ClassStats struct {
+	Requests    int64         // requests sent (every attempt, retries included)
+	RateLimited int64         // 429 answers received
+	Retries     int64         // attempts after the first (back-off and 429 retries)
+	Waited      time.Duration // time spent waiting: pacing, resets, back-off, the per-user queue
+}
+
+// Total sums the classes.
+func (s Stats) Total() ClassStats {
+	var t ClassStats
+	for _, c := range s.Classes {
+		t.Requests += c.Requests
+		t.RateLimited += c.RateLimited
+		t.Retries += c.Retries
+		t.Waited += c.Waited
+	}
+	return t
+}
+
+// String formats the counters for a run table, e.g.
+// "read: 1200 requests, 0 429s, 0 retries, waited 1m58s; …".
+func (s Stats) String() string {
+	out := ""
+	for _, c := range []RateClass{RateRead, RateUpdate, RateSearch, RateIcon} {
+		cs, ok := s.Classes[c]
+		if !ok {
+			continue
+		}
+		if out != "" {
+			out += "; "
+		}
+		out += fmt.Sprintf("%s: %d requests, %d 429s, %d retries, waited %s", c, cs.Requests, cs.RateLimited, cs.Retries, cs.Waited.Round(time.Millisecond))
+	}
+	if out == "" {
+		return "no requests"
+	}
+	return out
+}
+
+// statsCounter accumulates Stats safely.
+type statsCounter struct {
+	mu sync.Mutex
+	m  map[RateClass]ClassStats
+}
+
+func newStatsCounter() statsCounter { return statsCounter{m: map[RateClass]ClassStats{}} }
+
+func (s *statsCounter) add(class RateClass, f func(*ClassStats)) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	if s.m == nil {
+		s.m = map[RateClass]ClassStats{}
+	}
+	c := s.m[class]
+	f(&c)
+	s.m[class] = c
+	s.mu.Unlock()
+}
+
+func (s *statsCounter) snapshot() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := Stats{Classes: make(map[RateClass]ClassStats, len(s.m))}
+	for k, v := range s.m {
+		out.Classes[k] = v
+	}
+	return out
+}
+
+// WithGovernor makes the client draw its rate-limit budget from g instead of
+// DefaultGovernor.
+func WithGovernor(g *Governor) Option {
+	return func(c *Client) error {
+		if g == nil {
+			return errors.New("backlog: nil Governor")
+		}
+		c.gov = g
+		return nil
+	}
+}
+
+// WithMaxShare limits the client to a fraction f (0 < f ≤ 1) of each
+// rate-limit window, leaving the rest for the humans using the same account;
+// e.g. 0.8 keeps 20% of every window free.
+func WithMaxShare(f float64) Option {
+	return func(c *Client) error {
+		if !(f > 0 && f <= 1) {
+			return fmt.Errorf("backlog: max share %v: want a fraction above 0 and at most 1, e.g. 0.8", f)
+		}
+		c.share = f
+		return nil
+	}
+}
+
+// budgetKey identifies the client's user to the governor: base URL plus the
+// user's numeric id once known, else a SHA-256 of the API key, else (OAuth
+// before the user is known) the client itself.
+func (c *Client) budgetKey() string {
+	c.identMu.Lock()
+	defer c.identMu.Unlock()
+	return c.baseURL.String() + "\x00" + c.identity
+}
+
+// initIdentity sets the identity from the credentials.
+func (c *Client) initIdentity() {
+	switch {
+	case c.apiKey != "":
+		sum := sha256.Sum256([]byte(c.apiKey))
+		c.identity = "key:" + hex.EncodeToString(sum[:])
+	default:
+		c.identity = fmt.Sprintf("client:%p", c)
+	}
+}
+
+// bindUser keys the client's budget by the user's numeric id from now on.
+func (c *Client) bindUser(userID int64) {
+	if userID <= 0 {
+		return
+	}
+	c.identMu.Lock()
+	c.identity = fmt.Sprintf("user:%d", userID)
+	c.identMu.Unlock()
+}
+
+// Stats returns this client's counters (its share of the governor's).
+func (c *Client) Stats() Stats { return c.stats.snapshot() }
+
+// Governor returns the governor the client draws its budget from.
+func (c *Client) Governor() *Governor { return c.gov }
+
+// PrimeRateLimits asks GET /rateLimit for the user's budgets of all four
+// classes and feeds them to the governor, so pacing starts from the real
+// numbers before the first request of each class. The call counts as a read.
+func (c *Client) PrimeRateLimits(ctx context.Context) (*RateLimits, error) {
+	rl, _, err := c.RateLimit.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.gov.prime(c.budgetKey(), rl, time.Now())
+	return rl, nil
+}

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/backlogsync/backlogsync/backlog"
+	"github.com/backlogsync/backlogsync/config"
+)
+
+// Environment variables that name a Backlog account.
+const (
+	envURL          = "BACKLOG_URL"
+	envAPIKey       = "BACKLOG_API_KEY"
+	envTokenFile    = "BACKLOG_TOKEN_FILE"
+	envClientID     = "BACKLOG_CLIENT_ID"
+	envClientSecret = "BACKLOG_CLIENT_SECRET"
+)
+
+// accountFlags name a Backlog account: the space URL and either an API key
+// or an OAuth token file. Every command that talks to Backlog takes them.
+type accountFlags struct {
+	url       string
+	apiKey    string
+	tokenFile string
+	config    string  // -c/--config: YAML or CData XML configuration file
+	account   string  // --account: which account of the configuration file
+	maxShare  float64 // rate-limit share from the configuration file (0 = all)
+}
+
+// register declares --url, --api-key and --token-file on fs.
+func (a *accountFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&a.url, "url", "", "the space's `URL`, e.g. https://example.backlog.com (default $"+envURL+")")
+	fs.StringVar(&a.apiKey, "api-key", "", "API `key` (default $"+envAPIKey+"; prefer the variable: flags are visible to other users of the machine)")
+	fs.StringVar(&a.tokenFile, "token-file", "", "OAuth token `file` written by 'backlogsync auth login' (default $"+envTokenFile+", or the login's default file for --url)")
+	fs.StringVar(&a.config, "c", "", "configuration `file` (YAML, or CData Sync XML) to take the account from")
+	fs.StringVar(&a.config, "config", "", "same as -c")
+	fs.StringVar(&a.config, "g", "", "same as -c (CData Sync's flag for its XML configuration)")
+	fs.StringVar(&a.account, "account", "", "`name` of the account in the configuration file (needed when it has several)")
+}
+
+// configAccount returns the account named by --account (or the only one)
+// of the configuration file given with -c/-g, as flags: its URL and either
+// its API key or, for OAuth, its token store. Flags win over environment
+// variables, which win over the configuration file; the credentials (API key
+// or token file) are taken as a unit from the first of these that gives any.
+func configAccount(f accountFlags) (accountFlags, error) {
+	if f.config == "" {
+		if f.account != "" {
+			return accountFlags{}, usagef("--account %s: give the configuration file with -c", f.account)
+		}
+		return accountFlags{}, nil
+	}
+	cfg, err := config.Load(f.config, config.Options{})
+	if err != nil {
+		return accountFlags{}, err
+	}
+	var acct *config.Account
+	switch {
+	case f.account != "":
+		a, ok := cfg.Account(f.account)
+		if !ok {
+			return accountFlags{}, usagef("--account %s: no such account in %s; it defines: %s", f.account, f.config, accountNames(cfg))
+		}
+		acct = a
+	case len(cfg.Accounts) == 1:
+		acct = &cfg.Accounts[0]
+	case len(cfg.Accounts) == 0:
+		return accountFlags{}, usagef("%s defines no account", f.config)
+	default:
+		return accountFlags{}, usagef("%s defines several accounts (%s): choose one with --account", f.config, accountNames(cfg))
+	}
+	out := accountFlags{url: acct.URL, maxShare: acct.MaxShare}
+	switch acct.Auth.Scheme {
+	case config.AuthAPIKey:
+		out.apiKey = acct.Auth.APIKey.Reveal()
+	case config.AuthOAuth:
+		if acct.Auth.OAuth != nil {
+			out.tokenFile = acct.Auth.OAuth.TokenStore
+		}
+		if out.tokenFile == "" {
+			return accountFlags{}, usagef("account %s in %s uses OAuth but names no token store: add token_store (OAuthSettingsLocation in CData XML) written by 'backlogsync auth login --token-file'", acct.Name, f.config)
+		}
+	}
+	return out, nil
+}
+
+// accountNames lists a configuration's account names.
+func accountNames(cfg *config.Config) string {
+	names := make([]string, 0, len(cfg.Accounts))
+	for _, a := range cfg.Accounts {
+		names = append(names, a.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// account is a resolved Backlog account.
+type account struct {
+	baseURL   *url.URL
+	apiKey    string
+	tokenFile string             // OAuth when set
+	file      *backlog.TokenFile // the token file's content
+	source    string             // where the credentials came from, for messages
+	maxShare  float64            // share of the rate-limit budget to use (0 = all)
+}
+
+// describe says how the account authenticates, without secrets.
+func (a *account) describe() string {
+	if a.tokenFile != "" {
+		return "the OAuth token in " + a.tokenFile
+	}
+	return "the API key from " + a.source
+}
+
+// resolveAccount combines flags, environment and configuration file.
+// Its errors are usage errors (exit 2) except for unreadable token files.
+func resolveAccount(f accountFlags) (*account, error) {
+	if f.apiKey != "" && f.tokenFile != "" {
+		return nil, usagef("give either --api-key or --token-file, not both")
+	}
+	cfg, err := configAccount(f)
+	if err != nil {
+		return nil, err
+	}
+	a := &account{maxShare: cfg.maxShare}
+	rawURL, urlSource := f.url, "--url"
+	if rawURL == "" {
+		rawURL, urlSource = os.Getenv(envURL), envURL
+	}
+	if rawURL == "" {
+		rawURL, urlSource = cfg.url, "the configuration file"
+	}
+	if rawURL != "" {
+		if _, err := backlog.ParseBaseURL(rawURL); err != nil {
+			return nil, usagef("%s: %s", urlSource, strings.TrimPrefix(err.Error(), "backlog: "))
+		}
+	}
+	switch {
+	case f.apiKey != "":
+		a.apiKey, a.source = f.apiKey, "--api-key"
+	case f.tokenFile != "":
+		a.tokenFile, a.source = f.tokenFile, "--token-file"
+	case os.Getenv(envAPIKey) != "":
+		a.apiKey, a.source = os.Getenv(envAPIKey), envAPIKey
+	case os.Getenv(envTokenFile) != "":
+		a.tokenFile, a.source = os.Getenv(envTokenFile), envTokenFile
+	case cfg.apiKey != "":
+		a.apiKey, a.source = cfg.apiKey, "the configuration file"
+	case cfg.tokenFile != "":
+		a.tokenFile, a.source = cfg.tokenFile, "the configuration file"
+	case rawURL != "":
+		// An earlier "backlogsync auth login --url" for this space?
+		if u, err := backlog.ParseBaseURL(rawURL); err == nil {
+			if p, err := defaultTokenFile(u); err == nil {
+				if _, err := os.Stat(p); err == nil {
+					a.tokenFile, a.source = p, "the default token file"
+				}
+			}
+		}
+	}
+	if a.apiKey == "" && a.tokenFile == "" {
+		return nil, usagef("no credentials: give --api-key (or set %s), or sign in with 'backlogsync auth login' and give --token-file", envAPIKey)
+	}
+	if a.tokenFile != "" {
+		tf, err := backlog.NewFileTokenStore(a.tokenFile).ReadFile()
+		if err != nil {
+			return nil, err
+		}
+		a.file = tf
+		if rawURL == "" {
+			rawURL, urlSource = tf.BaseURL, "the token file"
+		}
+	}
+	if rawURL == "" {
+		return nil, usagef("no space URL: give --url (or set %s), e.g. --url https://example.backlog.com", envURL)
+	}
+	u, err := backlog.ParseBaseURL(rawURL)
+	if err != nil {
+		return nil, usagef("%s: %s", urlSource, strings.TrimPrefix(err.Error(), "backlog: "))
+	}
+	a.baseURL = u
+	if a.file != nil && a.file.BaseURL != "" {
+		if fu, err := backlog.ParseBaseURL(a.file.BaseURL); err == nil && fu.String() != u.String() {
+			return nil, usagef("the token file %s was issued for %s, not %s: sign in to this space with 'backlogsync auth login --url %s'",
+				a.tokenFile, fu, u, u)
+		}
+	}
+	return a, nil
+}
+
+// client returns a client for the account sending through hc, with extra
+// options. For OAuth accounts it also returns the refreshing token source
+// (nil otherwise).
+func (a *account) client(ctx context.Context, hc *http.Client, extra ...backlog.Option) (*backlog.Client, *backlog.RefreshingTokenSource, error) {
+	opts := append([]backlog.Option{backlog.WithHTTPClient(hc)}, extra...)
+	if a.maxShare > 0 && a.maxShare < 1 {
+		opts = append(opts, backlog.WithMaxShare(a.maxShare))
+	}
+	var ts *backlog.RefreshingTokenSource
+	if a.tokenFile != "" {
+		cfg := a.file.OAuthConfig()
+		cfg.BaseURL, cfg.HTTPClient = a.baseURL.String(), hc
+		var err error
+		ts, err = cfg.TokenSource(ctx, backlog.NewFileTokenStore(a.tokenFile), 0)
+		if err != nil {
+			return nil, nil, err
+		}
+		opts = append(opts, backlog.WithTokenSource(ts))
+	} else {
+		opts = append(opts, backlog.WithAPIKey(a.apiKey))
+	}
+	c, err := backlog.NewClient(a.baseURL.String(), opts...)
+	return c, ts, err
+}
+
+// defaultTokenFile is where "auth login" saves the token of a space unless
+// --token-file says otherwise: <user config dir>/backlogsync/oauth/<host>.json.
+func defaultTokenFile(base *url.URL) (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("no default token file (%v): give --token-file", err)
+	}
+	name := base.Host + strings.TrimSuffix(base.Path, "/")
+	name = strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-':
+			return r
+		}
+		return '_'
+	}, name)
+	return filepath.Join(dir, "backlogsync", "oauth", name+".json"), nil
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/backlogsync/backlogsync/backlog"
+)
+
+// The configuration file (-c YAML or -g CData XML): flags and environment
+// win over it; several accounts need --account.
+func TestResolveAccountConfigFile(t *testing.T) {
+	dir := isolateAccountEnv(t)
+	yml := filepath.Join(dir, "c.yaml")
+	writeFile(t, yml, `accounts:
+  - name: main
+    url: https://cfg.backlog.com
+    auth: {api_key: cfgkey}
+    rate_limit: {max_share: 0.8}
+  - name: other
+    url: https://other.backlog.jp
+    auth:
+      oauth: {client_id: id, client_secret: s, token_store: `+filepath.Join(dir, "other.json")+`}
+destinations:
+  - {name: db, type: sqlite, dsn: x.db}
+jobs:
+  - {name: all, destination: db, accounts: main, replicate_all: true}
+`)
+	xml := filepath.Join(dir, "c.xml")
+	writeFile(t, xml, `<CDataSync><DatabaseType>SQLite</DatabaseType>
+<ConnectionString>APIKey=xmlkey;URL=https://xml.backlog.com;</ConnectionString>
+<DatabaseConnectionString>Data Source=b.db</DatabaseConnectionString></CDataSync>`)
+
+	a, err := resolveAccount(accountFlags{config: yml, account: "main"})
+	if err != nil || a.baseURL.String() != "https://cfg.backlog.com/" || a.apiKey != "cfgkey" || a.source != "the configuration file" ||
+		a.maxShare != 0.8 {
+		t.Errorf("YAML account: %+v %v", a, err)
+	}
+	a, err = resolveAccount(accountFlags{config: xml})
+	if err != nil || a.baseURL.String() != "https://xml.backlog.com/" || a.apiKey != "xmlkey" {
+		t.Errorf("CData XML (-g): %+v %v", a, err)
+	}
+	if _, err := resolveAccount(accountFlags{config: yml}); err == nil || !strings.Contains(err.Error(), "choose one with --account") ||
+		!strings.Contains(err.Error(), "main, other") {
+		t.Errorf("several accounts without --account: %v", err)
+	}
+	if _, err := resolveAccount(accountFlags{config: yml, account: "nope"}); err == nil || !strings.Contains(err.Error(), "no such account") {
+		t.Errorf("unknown account: %v", err)
+	}
+	if _, err := resolveAccount(accountFlags{account: "main"}); err == nil || !strings.Contains(err.Error(), "-c") {
+		t.Errorf("--account without -c: %v", err)
+	}
+	// OAuth accounts use their token store (missing here: a clear error from reading it).
+	if _, err := resolveAccount(accountFlags{config: yml, account: "other"}); err == nil || !strings.Contains(err.Error(), "other.json") {
+		t.Errorf("OAuth account without its token file: %v", err)
+	}
+	t.Setenv(envAPIKey, "envkey")
+	a, err = resolveAccount(accountFlags{config: yml, account: "main", url: "https://flag.backlog.jp"})
+	if err != nil || a.baseURL.String() != "https://flag.backlog.jp/" || a.apiKey != "envkey" || a.source != envAPIKey {
+		t.Errorf("flag + env over config: %+v %v", a, err)
+	}
+}
+
+// writeFile writes a test file.
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Where the account comes from: flags, then environment, then the token
+// file's own URL, then the login's default file for the URL.
+func TestResolveAccount(t *testing.T) {
+	dir := isolateAccountEnv(t)
+	tokenFile := filepath.Join(dir, "t.json")
+	if err := backlog.NewFileTokenStore(tokenFile).WriteFile(&backlog.TokenFile{BaseURL: "https://acme.backlog.com/",
+		ClientID: "id", ClientSecret: "s", Token: backlog.Token{AccessToken: "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := backlog.ParseBaseURL("https://dflt.backlog.jp")
+	dflt, err := defaultTokenFile(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join("backlogsync", "oauth", "dflt.backlog.jp.json"); !strings.HasSuffix(dflt, want) {
+		t.Errorf("default token file %s, want …%s", dflt, want)
+	}
+	if err := backlog.NewFileTokenStore(dflt).WriteFile(&backlog.TokenFile{BaseURL: "https://dflt.backlog.jp/",
+		ClientID: "id", ClientSecret: "s", Token: backlog.Token{AccessToken: "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name            string
+		flags           accountFlags
+		env             map[string]string
+		url, key, token string
+		source          string
+	}{
+		{"flags", accountFlags{url: "https://a.backlog.com/api/v2", apiKey: "k"}, nil,
+			"https://a.backlog.com/", "k", "", "--api-key"},
+		{"env", accountFlags{}, map[string]string{envURL: "http://127.0.0.1:9", envAPIKey: "ek"},
+			"http://127.0.0.1:9/", "ek", "", envAPIKey},
+		{"token file gives the URL", accountFlags{tokenFile: tokenFile}, nil,
+			"https://acme.backlog.com/", "", tokenFile, "--token-file"},
+		{"token file from env", accountFlags{}, map[string]string{envTokenFile: tokenFile},
+			"https://acme.backlog.com/", "", tokenFile, envTokenFile},
+		{"flag key over env token file", accountFlags{url: "https://b.backlog.com", apiKey: "k"}, map[string]string{envTokenFile: tokenFile},
+			"https://b.backlog.com/", "k", "", "--api-key"},
+		{"default token file of the URL", accountFlags{url: "https://dflt.backlog.jp"}, nil,
+			"https://dflt.backlog.jp/", "", dflt, "the default token file"},
+		{"self-hosted with a path", accountFlags{url: "https://example.org/backlog/", apiKey: "k"}, nil,
+			"https://example.org/backlog/", "k", "", "--api-key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			a, err := resolveAccount(tt.flags)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.baseURL.String() != tt.url || a.apiKey != tt.key || a.tokenFile != tt.token || a.source != tt.source {
+				t.Errorf("got url %s key %q token %q source %q", a.baseURL, a.apiKey, a.tokenFile, a.source)
+			}
+		})
+	}
+}

@@ -1,0 +1,357 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// parseBool reads True/False (CData's spelling), case-insensitively, and
+// the usual yes/no, on/off, 1/0.
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "yes", "on", "1":
+		return true, nil
+	case "false", "no", "off", "0":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not a boolean; write True or False", s)
+}
+
+// NormalizeSpaceURL validates a Backlog space URL and normalizes it to
+// "https://host[/path]" without a trailing slash or "/api/v2". A URL
+// without a scheme gets https://. Plain http is accepted for loopback hosts
+// only (the emulator), as the API client requires.
+func NormalizeSpaceURL(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", errors.New("missing; write the space's address, e.g. https://example.backlog.com")
+	}
+	if !strings.Contains(s, "://") {
+		s = "https://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "", errors.New("not a valid URL; write e.g. https://example.backlog.com")
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", errors.New("must not contain a user, a query or a fragment; give the API key separately (APIKey= / api_key:)")
+	}
+	if u.Hostname() == "" {
+		return "", errors.New("has no host; write e.g. https://example.backlog.com")
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return "", fmt.Errorf("uses plain http, allowed only for loopback hosts (the emulator); write https://%s", u.Host)
+		}
+	default:
+		return "", fmt.Errorf("scheme %q is not http(s); write https://%s", u.Scheme, u.Host)
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	u.Host = strings.ToLower(u.Host)
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.Path = strings.TrimSuffix(u.Path, "/api/v2")
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawPath = ""
+	return u.String(), nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// spaceKey is the space part of a Backlog host (example in
+// example.backlog.com), "" for other hosts.
+func spaceKey(spaceURL string) string {
+	u, err := url.Parse(spaceURL)
+	if err != nil {
+		return ""
+	}
+	h := u.Hostname()
+	for _, suf := range []string{".backlog.com", ".backlog.jp", ".backlogtool.com"} {
+		if k, ok := strings.CutSuffix(h, suf); ok && nameRE.MatchString(k) {
+			return k
+		}
+	}
+	return ""
+}
+
+var (
+	nameRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+	identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// checkName validates an account, destination or job name.
+func checkName(s string) error {
+	if s == "" {
+		return errors.New("missing; add name: (letters, digits, _ . -)")
+	}
+	if !nameRE.MatchString(s) {
+		return fmt.Errorf("%q is not a valid name; use letters, digits, _ . - and start with a letter or digit", s)
+	}
+	return nil
+}
+
+// checkIdent validates a table prefix or schema name.
+func checkIdent(kind, s string) error {
+	if !identRE.MatchString(s) {
+		return fmt.Errorf("%q is not a valid %s; use letters, digits and _, not starting with a digit (e.g. PROD_ or prod)", s, kind)
+	}
+	return nil
+}
+
+// parseMaxShare reads a rate-limit share: a number in (0, 1] or a
+// percentage "50%".
+func parseMaxShare(s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	pct := strings.HasSuffix(s, "%")
+	f, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(s, "%")), 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a number; write a share between 0 and 1 (0.5) or a percentage (50%%)", s)
+	}
+	if pct {
+		f /= 100
+	}
+	if !(f > 0 && f <= 1) {
+		return 0, fmt.Errorf("%s is out of range; the share must be more than 0 and at most 1 (100%%)", s)
+	}
+	return f, nil
+}
+
+// ParseTimeOfDay reads "HH:MM" (24-hour; "9:51" and "09:51:00" are
+// accepted) and returns it as "HH:MM".
+func ParseTimeOfDay(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"15:04", "15:04:05", "3:04 PM", "3:04PM"} {
+		if t, err := time.Parse(layout, strings.ToUpper(s)); err == nil {
+			return t.Format("15:04"), nil
+		}
+	}
+	return "", fmt.Errorf("%q is not a time of day; write HH:MM, e.g. 09:51", s)
+}
+
+var (
+	everyRE = regexp.MustCompile(`^(?i)(?:every\s+)?(\d+)\s*(m|min|mins|minute|minutes)$`)
+	hourRE  = regexp.MustCompile(`^(?i)(?:every\s+)?(\d+)\s*(h|hour|hours)$`)
+)
+
+// ParseSchedule reads a schedule interval: CData's TaskSchedulerInterval
+// values Never, Minute (every minute), Hourly, Daily, Weekly, Monthly; "N
+// Minutes" / "Every N Minutes" / a Go duration ("15m", "2h") for a fixed
+// period of whole minutes; or a five-field cron expression. Words are
+// case-insensitive.
+func ParseSchedule(s string) (Schedule, error) {
+	t := strings.TrimSpace(s)
+	switch strings.ToLower(strings.Join(strings.Fields(t), " ")) {
+	case "", "never", "none", "off", "manual":
+		return Schedule{Interval: Never}, nil
+	case "minute", "minutely", "every minute":
+		return Schedule{Interval: Minutes, Every: time.Minute}, nil
+	case "hourly", "hour", "every hour":
+		return Schedule{Interval: Hourly}, nil
+	case "daily", "day", "every day":
+		return Schedule{Interval: Daily}, nil
+	case "weekly", "week", "every week":
+		return Schedule{Interval: Weekly}, nil
+	case "monthly", "month", "every month":
+		return Schedule{Interval: Monthly}, nil
+	}
+	if m := everyRE.FindStringSubmatch(t); m != nil {
+		return everyMinutes(m[1], 1, t)
+	}
+	if m := hourRE.FindStringSubmatch(t); m != nil {
+		return everyMinutes(m[1], 60, t)
+	}
+	if d, err := time.ParseDuration(t); err == nil {
+		if d < time.Minute || d%time.Minute != 0 {
+			return Schedule{}, fmt.Errorf("%q: a schedule period must be a whole number of minutes, at least 1m", s)
+		}
+		return Schedule{Interval: Minutes, Every: d}, nil
+	}
+	if len(strings.Fields(t)) == 5 {
+		if err := checkCron(t); err != nil {
+			return Schedule{}, err
+		}
+		return Schedule{Interval: Cron, Cron: strings.Join(strings.Fields(t), " ")}, nil
+	}
+	return Schedule{}, fmt.Errorf("%q is not a schedule; write Never, Hourly, Daily, Weekly, Monthly, \"15 Minutes\" (or 15m), or a cron expression such as \"*/15 * * * *\"", s)
+}
+
+func everyMinutes(n string, unit int, orig string) (Schedule, error) {
+	v, err := strconv.Atoi(n)
+	if err != nil || v < 1 || v > 100000 {
+		return Schedule{}, fmt.Errorf("%q: the period must be at least 1", orig)
+	}
+	return Schedule{Interval: Minutes, Every: time.Duration(v*unit) * time.Minute}, nil
+}
+
+var cronFields = []struct {
+	name     string
+	min, max int
+	names    []string
+}{
+	{"minute", 0, 59, nil},
+	{"hour", 0, 23, nil},
+	{"day of month", 1, 31, nil},
+	{"month", 1, 12, []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}},
+	{"day of week", 0, 7, []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}},
+}
+
+// checkCron validates a standard five-field cron expression (numbers,
+// names for months and days, *, ranges, lists, steps, and ? for the day
+// fields as CData's Quartz-style syntax allows).
+func checkCron(expr string) error {
+	fields := strings.Fields(expr)
+	for i, f := range fields {
+		spec := cronFields[i]
+		for _, part := range strings.Split(f, ",") {
+			if err := checkCronPart(part, spec.min, spec.max, spec.names, i >= 2); err != nil {
+				return fmt.Errorf("cron %q: %s field %q: %v", expr, spec.name, f, err)
+			}
+		}
+	}
+	return nil
+}
+
+func checkCronPart(p string, lo, hi int, names []string, dayField bool) error {
+	if p == "" {
+		return errors.New("empty list item")
+	}
+	rng, step, hasStep := strings.Cut(p, "/")
+	if hasStep {
+		n, err := strconv.Atoi(step)
+		if err != nil || n < 1 || n > hi {
+			return fmt.Errorf("step %q must be 1..%d", step, hi)
+		}
+	}
+	if rng == "*" || (dayField && rng == "?") {
+		return nil
+	}
+	a, b, isRange := strings.Cut(rng, "-")
+	val := func(s string) (int, error) {
+		for i, n := range names {
+			if strings.EqualFold(s, n) {
+				return i + lo, nil
+			}
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n < lo || n > hi {
+			return 0, fmt.Errorf("%q is not %d..%d", s, lo, hi)
+		}
+		return n, nil
+	}
+	x, err := val(a)
+	if err != nil {
+		return err
+	}
+	if isRange {
+		y, err := val(b)
+		if err != nil {
+			return err
+		}
+		if y < x {
+			return fmt.Errorf("range %s is backwards", rng)
+		}
+	}
+	return nil
+}
+
+// knownOptions are CData Sync's job/task options (peers.md §1.3), by
+// lower-case name: the canonical spelling and the kind of value each takes.
+var knownOptions = map[string][2]string{
+	"droptable": {"DropTable", "bool"}, "truncatetable": {"TruncateTable", "bool"},
+	"truncatetabledata": {"TruncateTableData", "bool"}, "alterschema": {"AlterSchema", "bool"},
+	"autotruncatestrings": {"AutoTruncateStrings", "bool"}, "continueonerror": {"ContinueOnError", "bool"},
+	"skipdeleted": {"SkipDeleted", "bool"}, "usegmtdatetime": {"UseGmtDateTime", "bool"},
+	"commandtimeout": {"CommandTimeout", "int"}, "batchsize": {"BatchSize", "int"},
+	"replicateinterval": {"ReplicateInterval", "int"}, "replicateintervalunit": {"ReplicateIntervalUnit", "unit"},
+	"replicatestartdate": {"ReplicateStartDate", "start"}, "tablenameprefix": {"TableNamePrefix", "string"},
+	"cacheschema": {"CacheSchema", "string"}, "incrementalcheckcolumns": {"IncrementalCheckColumns", "string"},
+}
+
+// checkOption validates a job option's value and returns its canonical
+// name. known is false for an option backlogsync does not know (a warning,
+// not an error: the REPLICATE grammar is open-ended).
+func checkOption(name, value string) (canon string, known bool, err error) {
+	key := strings.ToLower(strings.ReplaceAll(name, "_", ""))
+	o, ok := knownOptions[key]
+	if !ok {
+		return name, false, nil
+	}
+	canon, kind := o[0], o[1]
+	switch kind {
+	case "bool":
+		if _, err := parseBool(value); err != nil {
+			return canon, true, err
+		}
+	case "int":
+		n, err := strconv.Atoi(strings.TrimSpace(value))
+		if err != nil || n < 1 {
+			return canon, true, fmt.Errorf("%q is not a positive whole number", value)
+		}
+	case "unit":
+		switch strings.ToLower(value) {
+		case "minutes", "hours", "days", "weeks", "months", "years":
+		default:
+			return canon, true, fmt.Errorf("%q is not a unit; write minutes, hours, days, weeks, months or years", value)
+		}
+	case "start":
+		if _, err := time.Parse("2006-01-02", value); err != nil {
+			if _, err := strconv.ParseInt(value, 10, 64); err != nil {
+				return canon, true, fmt.Errorf("%q is not a date (yyyy-MM-dd) or an integer", value)
+			}
+		}
+	}
+	return canon, true, nil
+}
+
+// suggest returns ` (did you mean "x"?)` when a candidate is close to s.
+func suggest(s string, candidates []string) string {
+	best, bestD := "", 3
+	ls := strings.ToLower(s)
+	for _, c := range candidates {
+		lc := strings.ToLower(c)
+		d := levenshtein(ls, lc)
+		if len(ls) >= 4 && strings.Contains(lc, ls) {
+			d = min(d, 2) // "refresh" for "refresh_token", "share" for "max_share"
+		}
+		if d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

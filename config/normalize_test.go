@@ -1,0 +1,172 @@
+package config
+
+import (
+	"testing"
+	"time"
+)
+
+func TestParseSchedule(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Schedule
+	}{
+		{"Never", Schedule{Interval: Never}},
+		{"", Schedule{Interval: Never}},
+		{"Minute", Schedule{Interval: Minutes, Every: time.Minute}},
+		{"Hourly", Schedule{Interval: Hourly}},
+		{"daily", Schedule{Interval: Daily}},
+		{"WEEKLY", Schedule{Interval: Weekly}},
+		{"Monthly", Schedule{Interval: Monthly}},
+		{"Every Hour", Schedule{Interval: Hourly}},
+		{"15 Minutes", Schedule{Interval: Minutes, Every: 15 * time.Minute}},
+		{"Every 30 Minutes", Schedule{Interval: Minutes, Every: 30 * time.Minute}},
+		{"5min", Schedule{Interval: Minutes, Every: 5 * time.Minute}},
+		{"2 hours", Schedule{Interval: Minutes, Every: 2 * time.Hour}},
+		{"15m", Schedule{Interval: Minutes, Every: 15 * time.Minute}},
+		{"1h30m", Schedule{Interval: Minutes, Every: 90 * time.Minute}},
+		{"*/15 * * * *", Schedule{Interval: Cron, Cron: "*/15 * * * *"}},
+		{"0  9 * * MON-FRI", Schedule{Interval: Cron, Cron: "0 9 * * MON-FRI"}},
+		{"30 2 1,15 jan-jun ?", Schedule{Interval: Cron, Cron: "30 2 1,15 jan-jun ?"}},
+	}
+	for _, tt := range tests {
+		got, err := ParseSchedule(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("ParseSchedule(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
+		}
+	}
+	errs := []struct{ in, want string }{
+		{"Sometimes", `"Sometimes" is not a schedule; write Never, Hourly, Daily, Weekly, Monthly, "15 Minutes" (or 15m), or a cron expression such as "*/15 * * * *"`},
+		{"30s", `"30s": a schedule period must be a whole number of minutes, at least 1m`},
+		{"90s", `"90s": a schedule period must be a whole number of minutes, at least 1m`},
+		{"0 Minutes", `"0 Minutes": the period must be at least 1`},
+		{"60 24 * * *", `cron "60 24 * * *": minute field "60": "60" is not 0..59`},
+		{"0 24 * * *", `cron "0 24 * * *": hour field "24": "24" is not 0..23`},
+		{"0 0 0 * *", `cron "0 0 0 * *": day of month field "0": "0" is not 1..31`},
+		{"0 0 * 13 *", `cron "0 0 * 13 *": month field "13": "13" is not 1..12`},
+		{"0 0 * * 8", `cron "0 0 * * 8": day of week field "8": "8" is not 0..7`},
+		{"*/0 * * * *", `cron "*/0 * * * *": minute field "*/0": step "0" must be 1..59`},
+		{"5-1 * * * *", `cron "5-1 * * * *": minute field "5-1": range 5-1 is backwards`},
+		{"1,,2 * * * *", `cron "1,,2 * * * *": minute field "1,,2": empty list item`},
+		{"? * * * *", `cron "? * * * *": minute field "?": "?" is not 0..59`},
+	}
+	for _, tt := range errs {
+		_, err := ParseSchedule(tt.in)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("ParseSchedule(%q) error = %v\nwant %s", tt.in, err, tt.want)
+		}
+	}
+}
+
+func TestParseTimeOfDay(t *testing.T) {
+	for in, want := range map[string]string{"09:51": "09:51", "9:51": "09:51", "23:59:00": "23:59", "9:05 pm": "21:05", " 00:00 ": "00:00"} {
+		if got, err := ParseTimeOfDay(in); err != nil || got != want {
+			t.Errorf("ParseTimeOfDay(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"24:00", "9.51", "noon", "09:60"} {
+		_, err := ParseTimeOfDay(in)
+		if want := `"` + in + `" is not a time of day; write HH:MM, e.g. 09:51`; err == nil || err.Error() != want {
+			t.Errorf("ParseTimeOfDay(%q) error = %v", in, err)
+		}
+	}
+}
+
+func TestNormalizeSpaceURL(t *testing.T) {
+	ok := map[string]string{
+		"https://example.backlog.com":        "https://example.backlog.com",
+		"https://Example.Backlog.com/":       "https://example.backlog.com",
+		"https://example.backlog.jp/api/v2":  "https://example.backlog.jp",
+		"https://example.backlog.jp/api/v2/": "https://example.backlog.jp",
+		"example.backlogtool.com":            "https://example.backlogtool.com",
+		"http://localhost:8080":              "http://localhost:8080",
+		"http://127.0.0.1:9/":                "http://127.0.0.1:9",
+		"http://[::1]:9":                     "http://[::1]:9",
+		"https://backlog.corp.example/sub/":  "https://backlog.corp.example/sub",
+	}
+	for in, want := range ok {
+		if got, err := NormalizeSpaceURL(in); err != nil || got != want {
+			t.Errorf("NormalizeSpaceURL(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	bad := map[string]string{
+		"":                                   "missing; write the space's address, e.g. https://example.backlog.com",
+		"http://example.backlog.com":         "uses plain http, allowed only for loopback hosts (the emulator); write https://example.backlog.com",
+		"https://u:KEYx@example.backlog.com": "must not contain a user, a query or a fragment; give the API key separately (APIKey= / api_key:)",
+		"https://example.backlog.com/?apiKey=KEYx": "must not contain a user, a query or a fragment; give the API key separately (APIKey= / api_key:)",
+		"ftp://example.backlog.com":                `scheme "ftp" is not http(s); write https://example.backlog.com`,
+		"https://":                                 "has no host; write e.g. https://example.backlog.com",
+		"https://exa mple.com":                     "not a valid URL; write e.g. https://example.backlog.com",
+	}
+	for in, want := range bad {
+		_, err := NormalizeSpaceURL(in)
+		if err == nil || err.Error() != want {
+			t.Errorf("NormalizeSpaceURL(%q) error = %v\nwant %s", in, err, want)
+		}
+	}
+}
+
+func TestSpaceKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://example.backlog.com": "example", "https://a-b.backlog.jp": "a-b", "https://x.backlogtool.com": "x",
+		"http://127.0.0.1:8080": "", "https://backlog.com": "",
+	} {
+		if got := spaceKey(in); got != want {
+			t.Errorf("spaceKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestParseMaxShare(t *testing.T) {
+	for in, want := range map[string]float64{"1": 1, "0.25": 0.25, "50%": 0.5, "100 %": 1, " 0.1 ": 0.1} {
+		if got, err := parseMaxShare(in); err != nil || got != want {
+			t.Errorf("parseMaxShare(%q) = %v, %v", in, got, err)
+		}
+	}
+	for in, want := range map[string]string{
+		"0":    "0 is out of range; the share must be more than 0 and at most 1 (100%)",
+		"1.5":  "1.5 is out of range; the share must be more than 0 and at most 1 (100%)",
+		"150%": "150% is out of range; the share must be more than 0 and at most 1 (100%)",
+		"-1":   "-1 is out of range; the share must be more than 0 and at most 1 (100%)",
+		"half": `"half" is not a number; write a share between 0 and 1 (0.5) or a percentage (50%)`,
+		"NaN":  "NaN is out of range; the share must be more than 0 and at most 1 (100%)",
+	} {
+		if _, err := parseMaxShare(in); err == nil || err.Error() != want {
+			t.Errorf("parseMaxShare(%q) error = %v\nwant %s", in, err, want)
+		}
+	}
+}
+
+func TestCheckOption(t *testing.T) {
+	tests := []struct {
+		name, value, canon string
+		known              bool
+		err                string
+	}{
+		{"droptable", "True", "DropTable", true, ""},
+		{"Batch_Size", "1000", "BatchSize", true, ""},
+		{"BatchSize", "0", "BatchSize", true, `"0" is not a positive whole number`},
+		{"AlterSchema", "sure", "AlterSchema", true, `"sure" is not a boolean; write True or False`},
+		{"ReplicateIntervalUnit", "days", "ReplicateIntervalUnit", true, ""},
+		{"ReplicateIntervalUnit", "fortnights", "ReplicateIntervalUnit", true, `"fortnights" is not a unit; write minutes, hours, days, weeks, months or years`},
+		{"ReplicateStartDate", "2020-01-31", "ReplicateStartDate", true, ""},
+		{"ReplicateStartDate", "1000", "ReplicateStartDate", true, ""},
+		{"ReplicateStartDate", "31/01/2020", "ReplicateStartDate", true, `"31/01/2020" is not a date (yyyy-MM-dd) or an integer`},
+		{"IncrementalCheckColumns", "updated", "IncrementalCheckColumns", true, ""},
+		{"FancyNewOption", "x", "FancyNewOption", false, ""},
+	}
+	for _, tt := range tests {
+		canon, known, err := checkOption(tt.name, tt.value)
+		if canon != tt.canon || known != tt.known || (err == nil) != (tt.err == "") || err != nil && err.Error() != tt.err {
+			t.Errorf("checkOption(%q, %q) = %q, %v, %v", tt.name, tt.value, canon, known, err)
+		}
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	if got := suggest("acounts", []string{"accounts", "jobs"}); got != ` (did you mean "accounts"?)` {
+		t.Errorf("suggest = %q", got)
+	}
+	if got := suggest("zzzzzz", []string{"accounts", "jobs"}); got != "" {
+		t.Errorf("suggest = %q", got)
+	}
+}

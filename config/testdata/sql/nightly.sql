@@ -1,0 +1,2 @@
+REPLICATE Issues;
+REPLICATE Comments;

@@ -1,0 +1,374 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// The native YAML config:
+//
+//	version: 1                       # optional; 1 is the only version
+//	accounts:
+//	  - name: prod
+//	    url: https://example.backlog.com
+//	    auth:
+//	      api_key: ${BACKLOG_API_KEY}    # or file:/run/secrets/backlog
+//	    rate_limit:
+//	      max_share: 0.5                 # or "50%"; default 1
+//	  - name: partner
+//	    url: https://partner.backlog.jp
+//	    auth:
+//	      oauth:
+//	        client_id: abc
+//	        client_secret: file:secrets/partner
+//	        refresh_token: ${PARTNER_REFRESH}
+//	        callback_url: http://localhost:33333/callback
+//	        token_store: ~/.backlogsync/partner-token.json
+//	destinations:
+//	  - name: local
+//	    type: sqlite                     # sqlite | postgres | mysql (aliases: sqlite3, postgresql, pg, mariadb)
+//	    dsn: backlog.db
+//	  - name: pg
+//	    type: postgres
+//	    dsn: Server=db;Port=5432;Database=backlog;User=sync;   # or postgres://…, host=… dbname=…
+//	    password: ${PGPASSWORD}          # replaces the DSN's password
+//	jobs:
+//	  - name: nightly
+//	    destination: pg
+//	    accounts:
+//	      - {account: prod, schema: prod}
+//	      - {account: partner, prefix: PARTNER_}
+//	    statements: |
+//	      REPLICATE Issues;
+//	    # or statements_file: jobs/nightly.sql
+//	    replicate_all: false
+//	    schedule: 15m                    # Never, Hourly, Daily, …, "*/15 * * * *", or {interval: daily, start: "09:51"}
+//	    options: {BatchSize: 1000, AlterSchema: true}
+//
+// ${NAME} is replaced by the environment variable in every value except
+// inline statements (an unset variable is an error naming it; $${ is a
+// literal ${). "file:PATH" reads a secret from a file, in the secret keys
+// only: api_key, client_secret, access_token, refresh_token, password.
+// Relative paths (SQLite files, statements_file, file:, token_store) are
+// taken from the config file's directory; ~/ is the home directory.
+
+// ParseYAML reads a native YAML config. file names it in messages and
+// anchors relative paths ("" for the working directory).
+func ParseYAML(data []byte, file string, opts Options) (*Config, error) {
+	p := &problems{file: file, lines: map[string]int{}}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		line, msg := yamlErr(err)
+		p.errAt(line, "", "malformed YAML: %s", msg)
+		return nil, p.err()
+	}
+	if len(doc.Content) == 0 {
+		p.errAt(0, "", "the file is empty; it needs accounts, destinations and jobs")
+		return nil, p.err()
+	}
+	y := &ydec{p: p, env: opts.Env, dir: configDir(file)}
+	cfg := &Config{File: file, Format: FormatYAML}
+	top := y.mapping(doc.Content[0], "", "version", "accounts", "destinations", "jobs")
+	if top == nil {
+		return nil, p.err()
+	}
+	if v, ok := top.scalar("version"); ok && v != "1" {
+		p.errf("version", "%q is not a config version this backlogsync reads; write version: 1", v)
+	}
+	for i, n := range top.seq("accounts") {
+		cfg.Accounts = append(cfg.Accounts, y.account(n, fmt.Sprintf("accounts[%d]", i)))
+	}
+	for i, n := range top.seq("destinations") {
+		cfg.Destinations = append(cfg.Destinations, y.destination(n, fmt.Sprintf("destinations[%d]", i)))
+	}
+	for i, n := range top.seq("jobs") {
+		cfg.Jobs = append(cfg.Jobs, y.job(n, fmt.Sprintf("jobs[%d]", i)))
+	}
+	cfg.lines = p.lines
+	cfg.validate(p, true)
+	cfg.Warnings = sortProblems(p.warns)
+	if len(p.errs) > 0 {
+		return nil, p.err()
+	}
+	return cfg, nil
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: (?:unmarshal errors:\n\s*)?line (\d+): (.*)`)
+
+// yamlErr extracts the line from a yaml.v3 error.
+func yamlErr(err error) (int, string) {
+	m := yamlLineRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0, strings.TrimPrefix(err.Error(), "yaml: ")
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n, m[2]
+}
+
+// ydec walks the YAML node tree, recording the line of every key path.
+type ydec struct {
+	p   *problems
+	env Env
+	dir string
+}
+
+// ymap is a YAML mapping whose keys have been checked.
+type ymap struct {
+	y    *ydec
+	path string
+	vals map[string]*yaml.Node
+	keys map[string]*yaml.Node
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func resolve(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	return n == nil || n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping (key: value)"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return fmt.Sprintf("the value %q", n.Value)
+	}
+	return "something else"
+}
+
+// mapping checks that n is a mapping with only the given keys. It returns
+// nil (after reporting) when n is not a mapping, and an empty ymap for null.
+func (y *ydec) mapping(n *yaml.Node, path string, keys ...string) *ymap {
+	n = resolve(n)
+	m := &ymap{y: y, path: path, vals: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}}
+	if isNull(n) {
+		return m
+	}
+	if n.Kind != yaml.MappingNode {
+		y.p.errAt(n.Line, path, "expected a mapping (key: value), got %s", kindName(n))
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), n.Content[i+1]
+		kp := join(path, k.Value)
+		if !slices.Contains(keys, k.Value) {
+			y.p.errAt(k.Line, kp, "unknown key%s; known keys here: %s", suggest(k.Value, keys), strings.Join(keys, ", "))
+			continue
+		}
+		if prev, ok := m.keys[k.Value]; ok {
+			y.p.errAt(k.Line, kp, "given twice (first on line %d); keep one", prev.Line)
+			continue
+		}
+		m.keys[k.Value] = k
+		m.vals[k.Value] = resolve(v)
+		y.p.lines[kp] = k.Line
+	}
+	return m
+}
+
+func (m *ymap) has(key string) bool { return !isNull(m.vals[key]) }
+
+// scalar returns the raw text of a scalar value ("" and false when absent
+// or null), reporting anything else.
+func (m *ymap) scalar(key string) (string, bool) {
+	n := m.vals[key]
+	if isNull(n) {
+		return "", false
+	}
+	if n.Kind != yaml.ScalarNode {
+		m.y.p.errAt(n.Line, join(m.path, key), "expected a single value, got %s", kindName(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+// str returns a scalar with ${ENV} expanded.
+func (m *ymap) str(key string) string {
+	v, ok := m.scalar(key)
+	if !ok {
+		return ""
+	}
+	out, _, err := m.y.env.expandEnv(v)
+	if err != nil {
+		m.y.p.errf(join(m.path, key), "%v", err)
+		return ""
+	}
+	return out
+}
+
+// secret returns a scalar as a Secret (${ENV}, file: or literal). ok is
+// false when the value was present but could not be resolved (reported).
+func (m *ymap) secret(key string) (Secret, bool) {
+	v, present := m.scalar(key)
+	if !present {
+		return Secret{}, true
+	}
+	s, err := m.y.env.resolveSecret(v, m.y.dir)
+	if err != nil {
+		m.y.p.errf(join(m.path, key), "%v", err)
+		return Secret{}, false
+	}
+	return s, true
+}
+
+// sec is secret without the flag.
+func (m *ymap) sec(key string) Secret { s, _ := m.secret(key); return s }
+
+// path returns a file path value, expanded and made absolute.
+func (m *ymap) filePath(key string) string {
+	v := m.str(key)
+	if v == "" {
+		return ""
+	}
+	return m.y.abs(v)
+}
+
+func (y *ydec) abs(p string) string {
+	if rest, ok := strings.CutPrefix(p, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, rest)
+		}
+	}
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(y.dir, p)
+}
+
+// seq returns the items of a list; a missing key is an empty list.
+func (m *ymap) seq(key string) []*yaml.Node {
+	n := m.vals[key]
+	if isNull(n) {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		m.y.p.errAt(n.Line, join(m.path, key), "expected a list (lines starting with -), got %s", kindName(n))
+		return nil
+	}
+	out := make([]*yaml.Node, len(n.Content))
+	for i, c := range n.Content {
+		out[i] = resolve(c)
+		m.y.p.lines[fmt.Sprintf("%s[%d]", join(m.path, key), i)] = c.Line
+	}
+	return out
+}
+
+func (y *ydec) account(n *yaml.Node, path string) Account {
+	a := Account{MaxShare: 1}
+	m := y.mapping(n, path, "name", "url", "auth", "rate_limit")
+	if m == nil {
+		return a
+	}
+	a.Name = m.str("name")
+	if !m.has("url") {
+		y.p.errf(path, "url: missing; add url: https://example.backlog.com")
+	} else if u, err := NormalizeSpaceURL(m.str("url")); err != nil {
+		y.p.errf(path+".url", "%v", err)
+	} else {
+		a.URL = u
+	}
+	ap := path + ".auth"
+	auth := y.mapping(m.vals["auth"], ap, "api_key", "oauth")
+	switch {
+	case auth == nil:
+	case !auth.has("api_key") && !auth.has("oauth"):
+		y.p.errf(ap, "missing; add auth: {api_key: ${BACKLOG_API_KEY}} or auth: {oauth: {client_id: …, client_secret: …}}")
+	case auth.has("api_key") && auth.has("oauth"):
+		y.p.errf(ap, "give either api_key or oauth, not both")
+	case auth.has("api_key"):
+		a.Auth.Scheme = AuthAPIKey
+		var ok bool
+		a.Auth.APIKey, ok = auth.secret("api_key")
+		if a.Auth.APIKey.IsZero() && ok {
+			y.p.errf(ap+".api_key", "is empty; set it to the API key (Backlog: Personal Settings → API)")
+		}
+	default:
+		a.Auth.Scheme = AuthOAuth
+		op := ap + ".oauth"
+		om := y.mapping(auth.vals["oauth"], op, "client_id", "client_secret", "access_token", "refresh_token", "callback_url", "token_store")
+		if om == nil {
+			break
+		}
+		o := &OAuth{
+			ClientID:     om.str("client_id"),
+			ClientSecret: om.sec("client_secret"),
+			AccessToken:  om.sec("access_token"),
+			RefreshToken: om.sec("refresh_token"),
+			CallbackURL:  om.str("callback_url"),
+			TokenStore:   om.filePath("token_store"),
+		}
+		a.Auth.OAuth = o
+		checkOAuth(y.p, y.p.line(op), op+".", o, "client_id", "client_secret")
+	}
+	rm := y.mapping(m.vals["rate_limit"], path+".rate_limit", "max_share")
+	if rm != nil && rm.has("max_share") {
+		f, err := parseMaxShare(rm.str("max_share"))
+		if err != nil {
+			y.p.errf(path+".rate_limit.max_share", "%v", err)
+		} else {
+			a.MaxShare = f
+		}
+	}
+	return a
+}
+
+func (y *ydec) destination(n *yaml.Node, path string) Destination {
+	d := Destination{dir: y.dir}
+	m := y.mapping(n, path, "name", "type", "dsn", "password")
+	if m == nil {
+		return d
+	}
+	d.Name = m.str("name")
+	if !m.has("type") {
+		y.p.errf(path, "type: missing; add type: sqlite, postgres or mysql")
+	} else if t, err := ParseDestType(m.str("type")); err != nil {
+		y.p.errf(path+".type", "%v", err)
+	} else {
+		d.Type = t
+	}
+	if !m.has("dsn") {
+		hint := "a connection string"
+		if d.Type != "" {
+			hint = dsnForms[d.Type]
+		}
+		y.p.errf(path, "dsn: missing; add dsn: %s", hint)
+	} else {
+		d.DSN = m.str("dsn")
+	}
+	d.Password = m.sec("password")
+	if d.Type != "" && d.DSN != "" {
+		if pd, err := d.ParseDSN(); err != nil {
+			key := ".dsn"
+			if d.Type == SQLite && !d.Password.IsZero() {
+				key = ".password"
+			}
+			y.p.errf(path+key, "%v", err)
+		} else {
+			for _, w := range pd.warnings() {
+				y.p.warnf(path+".dsn", "%s", w)
+			}
+		}
+	}
+	return d
+}

@@ -1,0 +1,319 @@
+package desttest
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	bs "github.com/backlogsync/backlogsync"
+)
+
+func (s *suite) checkpointTests(t *testing.T) {
+	s.test(t, "Scopes", func(t *testing.T, d bs.Destination) {
+		a, b := s.name("jobA/acme"), s.name("jobB/acme")
+		if v, ok, err := d.Checkpoint(ctx, a, "Issues"); v != "" || ok || err != nil {
+			t.Errorf("missing checkpoint = %q, %v, %v; want \"\", false, nil", v, ok, err)
+		}
+		for _, c := range []bs.Checkpoint{{Scope: a, Key: "Issues", Value: "2024-01-01"}, {Scope: a, Key: "Users", Value: ""}, {Scope: b, Key: "Issues", Value: "x"}, {Scope: a, Key: "Issues", Value: "2024-01-02"}} {
+			if _, err := d.Write(ctx, bs.Batch{Checkpoint: &c}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if v, ok, _ := d.Checkpoint(ctx, a, "Users"); !ok || v != "" {
+			t.Errorf("empty checkpoint value = %q, %v; want \"\", true", v, ok)
+		}
+		got, err := d.Checkpoints(ctx, a)
+		want := []bs.Checkpoint{{Scope: a, Key: "Issues", Value: "2024-01-02"}, {Scope: a, Key: "Users", Value: ""}}
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("Checkpoints(a) = %v, %v; want %v", got, err, want)
+		}
+		all, err := d.Checkpoints(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ours []bs.Checkpoint
+		for _, c := range all {
+			if c.Scope == a || c.Scope == b {
+				ours = append(ours, c)
+			}
+		}
+		if want := append(want, bs.Checkpoint{Scope: b, Key: "Issues", Value: "x"}); !slices.Equal(ours, want) {
+			t.Errorf("Checkpoints(\"\") = %v; want %v among them, in order", ours, want)
+		}
+		if err := d.ResetCheckpoints(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := d.Checkpoints(ctx, a); len(got) != 0 {
+			t.Errorf("after reset: %v", got)
+		}
+		if v, ok, _ := d.Checkpoint(ctx, b, "Issues"); !ok || v != "x" {
+			t.Errorf("reset of scope a touched scope b: %q %v", v, ok)
+		}
+	})
+}
+
+// everyType has one column of each type (two of TEXT).
+func everyType(name string) *bs.Table {
+	return &bs.Table{Name: name, PrimaryKey: []string{"Id"}, Columns: []bs.Column{
+		{Name: "Id", Type: bs.TypeInt},
+		{Name: "Count", Type: bs.TypeInt, Nullable: true},
+		{Name: "Hours", Type: bs.TypeFloat, Nullable: true},
+		{Name: "Flag", Type: bs.TypeBool, Nullable: true},
+		{Name: "Summary", Type: bs.TypeText, Nullable: true},
+		{Name: "Due", Type: bs.TypeDate, Nullable: true},
+		{Name: "Updated", Type: bs.TypeTimestamp, Nullable: true},
+		{Name: "Custom", Type: bs.TypeJSON, Nullable: true},
+	}}
+}
+
+func (s *suite) typeTests(t *testing.T) {
+	s.test(t, "RoundTrip", func(t *testing.T, d bs.Destination) {
+		tb := everyType(s.name("Types"))
+		migrate(t, d, tb)
+		jst := time.FixedZone("JST", 9*3600)
+		pst := time.FixedZone("PST", -8*3600)
+		big := strings.Repeat("課題🎉x", 1<<20/11+1)[:1<<20] // 1 MiB, cut at a byte boundary below
+		big = strings.ToValidUTF8(big, "")
+		in := []bs.Row{
+			{int64(1), nil, nil, nil, nil, nil, nil, nil},
+			{int64(2), int64(0), 0.0, false, "", date(1970, 1, 1), utc(1970, 1, 1, 0, 0, 0), `{}`},
+			{int64(1<<53 + 1), int64(math.MaxInt64), 1.25, true, "課題の件名 — 日本語", date(2024, 2, 29), time.Date(2024, 3, 1, 9, 30, 15, 999_999_999, jst), `{"a":[1,2,{"b":null}]}`},
+			{int64(-1 << 53), int64(math.MinInt64), -0.5, true, "emoji 🎉👍🏽 and ZWJ 👨‍👩‍👧", time.Date(2024, 3, 1, 23, 0, 0, 0, pst), time.Date(2023, 12, 31, 20, 0, 0, 0, pst), `1.0`},
+			{int64(-7), int64(-1), 1e300, false, "quotes ' \" \\ back\nslash\ttab %_", date(1, 1, 1), utc(9999, 12, 31, 23, 59, 59), `"007"`},
+			{int64(1 << 62), int64(9007199254740993), 5e-324, nil, big, date(9999, 12, 31), nil, `[]`},
+			{int64(3), int64(123), 7.75, false, "0123", nil, utc(2000, 2, 29, 12, 0, 0), `123`},
+		}
+		want := make([]bs.Row, len(in))
+		for i, r := range in {
+			want[i] = slices.Clone(r)
+		}
+		// Normalised: timestamps in UTC at second precision, dates keep
+		// their calendar date.
+		want[2][6] = utc(2024, 3, 1, 0, 30, 15)
+		want[3][5] = date(2024, 3, 1)
+		want[3][6] = utc(2024, 1, 1, 4, 0, 0)
+		res := write(t, d, bs.Batch{Table: tb, Upserts: in})
+		if res.Inserted != int64(len(in)) {
+			t.Errorf("inserted %d; want %d", res.Inserted, len(in))
+		}
+		got := query(t, d, tb.Name, bs.Query{})
+		slices.SortFunc(want, func(a, b bs.Row) int { return int(sign(a[0].(int64) - b[0].(int64))) })
+		if !equalRows(got, want) {
+			for i := range max(len(got), len(want)) {
+				if i >= len(got) || i >= len(want) || !equalRow(got[i], want[i]) {
+					var g, w bs.Row
+					if i < len(got) {
+						g = got[i]
+					}
+					if i < len(want) {
+						w = want[i]
+					}
+					t.Errorf("row %d:\n got %s\nwant %s", i, fmtRows([]bs.Row{g}), fmtRows([]bs.Row{w}))
+				}
+			}
+		}
+		// Values come back as the documented Go types.
+		for _, r := range got {
+			if err := tb.CheckRow(r); err != nil {
+				t.Error(err)
+			}
+		}
+		// The key above 2^53 is found exactly, not through a float.
+		checkRows(t, "lookup of 2^53+1", query(t, d, tb.Name, bs.Query{Columns: []string{"Id"},
+			Filter: bs.Cmp{Column: "Id", Op: bs.OpEq, Value: int64(1<<53 + 1)}}), []bs.Row{{int64(1<<53 + 1)}})
+	})
+}
+
+func sign(n int64) int64 {
+	switch {
+	case n < 0:
+		return -1
+	case n > 0:
+		return 1
+	}
+	return 0
+}
+
+func (s *suite) nameTests(t *testing.T) {
+	s.test(t, "SchemasAndPrefixes", func(t *testing.T, d bs.Destination) {
+		base := s.name("Issues")
+		schema := s.name("PROD")
+		names := []string{
+			base,
+			bs.TableName{Schema: schema, Name: base}.String(),
+			"PFX_" + base,
+			bs.TableName{Schema: schema, Name: "PFX_" + base}.String(),
+		}
+		for i, n := range names {
+			tb := issues(n)
+			migrate(t, d, tb)
+			write(t, d, bs.Batch{Table: tb, Upserts: []bs.Row{issueRow(int64(i+1), n)}})
+		}
+		listed := tables(t, d)
+		for i, n := range names {
+			checkRows(t, n, query(t, d, n, bs.Query{}), []bs.Row{issueRow(int64(i+1), n)})
+			if findTable(listed, n) == nil {
+				t.Errorf("Tables does not list %s", n)
+			}
+		}
+		if err := d.Drop(ctx, names[1]); err != nil {
+			t.Fatal(err)
+		}
+		checkRows(t, "unqualified table after dropping the schema's", query(t, d, base, bs.Query{}), []bs.Row{issueRow(1, base)})
+		checkRows(t, "other table in the schema", query(t, d, names[3], bs.Query{}), []bs.Row{issueRow(4, names[3])})
+	})
+}
+
+func (s *suite) tableTests(t *testing.T) {
+	s.test(t, "List", func(t *testing.T, d bs.Destination) {
+		b, a := s.name("B"), s.name("A")
+		migrate(t, d, issues(b))
+		migrate(t, d, everyType(a))
+		ts := tables(t, d)
+		var ours []string
+		for _, tb := range ts {
+			if strings.HasPrefix(strings.ToLower(tb.Name), bs.ReservedPrefix) {
+				t.Errorf("Tables lists internal table %s", tb.Name)
+			}
+			if tb.Name == a || tb.Name == b {
+				ours = append(ours, tb.Name)
+			}
+		}
+		if !slices.IsSorted(namesOf(ts)) {
+			t.Errorf("Tables not sorted by name: %v", namesOf(ts))
+		}
+		if len(ours) != 2 {
+			t.Fatalf("Tables lists %v of ours; want %s and %s", ours, a, b)
+		}
+		want := everyType(a)
+		got := findTable(ts, a)
+		for i, c := range want.Columns {
+			if got.Columns[i].Name != c.Name || !sameStoredType(c.Type, got.Columns[i].Type) {
+				t.Errorf("column %d: %s %v; want %s %v", i, got.Columns[i].Name, got.Columns[i].Type, c.Name, c.Type)
+			}
+		}
+	})
+
+	s.test(t, "Truncate", func(t *testing.T, d bs.Destination) {
+		tb := issues(s.name("Issues"))
+		scope := s.name("scope")
+		migrate(t, d, tb)
+		write(t, d, bs.Batch{Table: tb, Upserts: []bs.Row{issueRow(1, "a")}, Checkpoint: &bs.Checkpoint{Scope: scope, Key: "k", Value: "v"}})
+		if err := d.Truncate(ctx, tb.Name); err != nil {
+			t.Fatal(err)
+		}
+		checkRows(t, "after truncate", query(t, d, tb.Name, bs.Query{}), nil)
+		if _, ok, _ := d.Checkpoint(ctx, scope, "k"); !ok {
+			t.Errorf("truncate removed the checkpoint")
+		}
+		write(t, d, bs.Batch{Table: tb, Upserts: []bs.Row{issueRow(2, "b")}})
+		checkRows(t, "write after truncate", query(t, d, tb.Name, bs.Query{}), []bs.Row{issueRow(2, "b")})
+		wantCode(t, "truncate unknown", d.Truncate(ctx, s.name("Nope")), bs.ENOTFOUND)
+	})
+
+	s.test(t, "Drop", func(t *testing.T, d bs.Destination) {
+		tb := issues(s.name("Issues"))
+		migrate(t, d, tb)
+		write(t, d, bs.Batch{Table: tb, Upserts: []bs.Row{issueRow(1, "a")}})
+		if err := d.Drop(ctx, tb.Name); err != nil {
+			t.Fatal(err)
+		}
+		if findTable(tables(t, d), tb.Name) != nil {
+			t.Errorf("dropped table still listed")
+		}
+		wantCode(t, "query dropped", d.Query(ctx, tb.Name, bs.Query{}, func(bs.Row) error { return nil }), bs.ENOTFOUND)
+		_, err := d.Write(ctx, bs.Batch{Table: tb, Upserts: []bs.Row{issueRow(1, "a")}})
+		wantCode(t, "write dropped", err, bs.ENOTFOUND)
+		wantCode(t, "drop again", d.Drop(ctx, tb.Name), bs.ENOTFOUND)
+		// Recreated with another definition, from scratch.
+		other := everyType(tb.Name)
+		migrate(t, d, other)
+		checkRows(t, "recreated", query(t, d, tb.Name, bs.Query{}), nil)
+	})
+}
+
+func namesOf(ts []*bs.Table) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Name
+	}
+	return out
+}
+
+func (s *suite) runTests(t *testing.T) {
+	s.test(t, "StartFinish", func(t *testing.T, d bs.Destination) {
+		job := s.name("job")
+		t0 := time.Date(2024, 6, 1, 10, 0, 0, 500, time.FixedZone("JST", 9*3600))
+		id1, err := d.StartRun(ctx, bs.Run{Job: job, Account: "acme", Started: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id2, err := d.StartRun(ctx, bs.Run{Job: job, Account: "other", Started: t0.Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id1 <= 0 || id2 <= id1 {
+			t.Errorf("run ids %d, %d; want positive and increasing", id1, id2)
+		}
+		runs, err := d.Runs(ctx, job, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(runs) != 2 || runs[0].ID != id2 || runs[1].ID != id1 || runs[1].Status != bs.RunRunning ||
+			!runs[1].Started.Equal(utc(2024, 6, 1, 1, 0, 0)) || runs[1].Account != "acme" || !runs[1].Finished.IsZero() {
+			t.Fatalf("runs after start: %+v", runs)
+		}
+		done := bs.Run{ID: id1, Finished: t0.Add(90 * time.Second), Status: bs.RunPartial, Error: "Issues: 500 from Backlog",
+			Requests: bs.Requests{Read: 1200, Update: 0, Search: 7, Icon: 2}, Waits429: 3, WaitTime: 61500 * time.Millisecond,
+			Tables: []bs.RunTable{
+				{Table: "Users", Inserted: 3, CursorBefore: "", CursorAfter: ""},
+				{Table: "Issues", Inserted: 100, Updated: 20, Deleted: 1, CursorBefore: "2024-05-31", CursorAfter: "2024-06-01"},
+			}}
+		if err := d.FinishRun(ctx, done); err != nil {
+			t.Fatal(err)
+		}
+		runs, err = d.Runs(ctx, job, 1)
+		if err != nil || len(runs) != 1 || runs[0].ID != id2 {
+			t.Fatalf("Runs(limit 1) = %+v, %v; want run %d only", runs, err, id2)
+		}
+		runs, _ = d.Runs(ctx, job, 0)
+		got := runs[1]
+		want := done
+		want.Job, want.Account, want.Started, want.Finished = job, "acme", utc(2024, 6, 1, 1, 0, 0), utc(2024, 6, 1, 1, 1, 30)
+		want.Tables = []bs.RunTable{done.Tables[1], done.Tables[0]} // by table name
+		if !runsEqual(got, want) {
+			t.Errorf("finished run:\n got %+v\nwant %+v", got, want)
+		}
+		// Finishing again replaces the outcome.
+		done.Status, done.Error, done.Tables = bs.RunOK, "", done.Tables[:1]
+		if err := d.FinishRun(ctx, done); err != nil {
+			t.Fatal(err)
+		}
+		runs, _ = d.Runs(ctx, job, 0)
+		if runs[1].Status != bs.RunOK || runs[1].Error != "" || len(runs[1].Tables) != 1 {
+			t.Errorf("refinished run: %+v", runs[1])
+		}
+		wantCode(t, "finish unknown run", d.FinishRun(ctx, bs.Run{ID: id2 + 1000, Status: bs.RunOK}), bs.ENOTFOUND)
+		all, err := d.Runs(ctx, "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, r := range all {
+			if r.Job == job {
+				n++
+			}
+		}
+		if n != 2 || !slices.IsSortedFunc(all, func(a, b bs.Run) int { return int(sign(b.ID - a.ID)) }) {
+			t.Errorf("Runs(\"\") has %d of ours (want 2) or is not newest first", n)
+		}
+	})
+}
+
+func runsEqual(a, b bs.Run) bool {
+	return a.ID == b.ID && a.Job == b.Job && a.Account == b.Account && a.Started.Equal(b.Started) &&
+		a.Finished.Equal(b.Finished) && a.Status == b.Status && a.Error == b.Error && a.Requests == b.Requests &&
+		a.Waits429 == b.Waits429 && a.WaitTime == b.WaitTime && slices.Equal(a.Tables, b.Tables)
+}

@@ -1,0 +1,380 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	bs "github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/dest/internal/destutil"
+)
+
+// maxRowsPerStatement caps the rows of one multi-row INSERT; MaxParams caps
+// it further for wide tables.
+const maxRowsPerStatement = 500
+
+// Write implements backlogsync.Destination. Upserts go in multi-row
+// INSERT … ON CONFLICT statements of up to 500 rows; rows are checked and
+// encoded one statement at a time, so a bad row late in a large batch fails
+// after earlier statements ran and the transaction is rolled back.
+func (x *DB) Write(ctx context.Context, b bs.Batch) (bs.WriteResult, error) {
+	var res bs.WriteResult
+	if b.Table == nil {
+		if len(b.Upserts) > 0 || len(b.Deletes) > 0 {
+			return res, bs.Errorf(bs.EINVALID, "batch has rows but no table")
+		}
+		if b.Checkpoint == nil {
+			return res, nil
+		}
+		tx, err := x.db.BeginTx(ctx, nil)
+		if err != nil {
+			return res, fmt.Errorf("write checkpoint: begin: %w", err)
+		}
+		defer tx.Rollback()
+		if err := x.putCheckpoint(ctx, tx, b.Checkpoint); err != nil {
+			return res, err
+		}
+		return res, commit(tx, "write checkpoint")
+	}
+	def, err := x.describe(ctx, b.Table.Name)
+	if err != nil {
+		return res, err
+	}
+	w, err := x.newWriter(def, b.Table)
+	if err != nil {
+		return res, err
+	}
+	tx, err := x.db.BeginTx(ctx, nil)
+	if err != nil {
+		return res, fmt.Errorf("write %s: begin: %w", def.Name, err)
+	}
+	defer tx.Rollback()
+	if res, err = w.upsert(ctx, tx, b.Upserts); err != nil {
+		return bs.WriteResult{}, err
+	}
+	if res.Deleted, err = w.delete(ctx, tx, b.Deletes); err != nil {
+		return bs.WriteResult{}, err
+	}
+	if err := x.putCheckpoint(ctx, tx, b.Checkpoint); err != nil {
+		return bs.WriteResult{}, err
+	}
+	if err := commit(tx, "write "+def.Name); err != nil {
+		return bs.WriteResult{}, err
+	}
+	return res, nil
+}
+
+// writer writes one batch's rows into one table.
+type writer struct {
+	x      *DB
+	def    *bs.Table   // as stored
+	src    *bs.Table   // the batch's table
+	cols   []bs.Column // stored columns in batch order
+	keyPos []int       // positions of the key columns in a batch row
+	ref    string
+	qcols  []string // quoted, batch order
+	qkey   []string // quoted key columns
+	keyIn  string   // "k" or "(a, b)" for IN lists
+}
+
+func (x *DB) newWriter(def, src *bs.Table) (*writer, error) {
+	w := &writer{x: x, def: def, src: src, ref: x.d.TableRef(bs.ParseTableName(def.Name))}
+	for _, c := range src.Columns {
+		dc, i := def.Column(c.Name)
+		if i < 0 {
+			return nil, bs.Errorf(bs.EINVALID, "table %s has no column %s; migrate the table first", def.Name, c.Name)
+		}
+		if dc.Type != c.Type && !bs.CanWiden(c.Type, dc.Type) && !x.d.SameStorage(c.Type, dc.Type) {
+			return nil, bs.Errorf(bs.EINVALID, "table %s: column %s is %s; a batch cannot write %s into it", def.Name, c.Name, dc.Type, c.Type)
+		}
+		w.cols = append(w.cols, dc)
+		w.qcols = append(w.qcols, x.q(dc.Name))
+	}
+	for _, k := range def.PrimaryKey {
+		_, i := src.Column(k)
+		if i < 0 {
+			return nil, bs.Errorf(bs.EINVALID, "batch for table %s lacks key column %s", def.Name, k)
+		}
+		w.keyPos = append(w.keyPos, i)
+		w.qkey = append(w.qkey, x.q(w.cols[i].Name))
+	}
+	w.keyIn = w.qkey[0]
+	if len(w.qkey) > 1 {
+		w.keyIn = "(" + strings.Join(w.qkey, ", ") + ")"
+	}
+	return w, nil
+}
+
+// encode checks and converts one batch row to driver arguments, returning
+// its key string too.
+func (w *writer) encode(r bs.Row, args []any) ([]any, string, error) {
+	if len(r) != len(w.cols) {
+		return nil, "", bs.Errorf(bs.EINVALID, "table %s: row has %d values for %d columns", w.def.Name, len(r), len(w.cols))
+	}
+	for i, v := range r {
+		v, err := destutil.Value(w.def.Name, w.src.Columns[i], v)
+		if err != nil {
+			return nil, "", err
+		}
+		if v != nil {
+			v = w.x.d.Encode(w.cols[i].Type, destutil.Widen(v, w.src.Columns[i].Type, w.cols[i].Type))
+		}
+		args = append(args, v)
+	}
+	var key strings.Builder
+	for _, p := range w.keyPos {
+		v := args[len(args)-len(r)+p]
+		if v == nil {
+			return nil, "", bs.Errorf(bs.EINVALID, "table %s: key column %s is NULL", w.def.Name, w.cols[p].Name)
+		}
+		fmt.Fprintf(&key, "%T:%v\x00", v, v)
+	}
+	return args, key.String(), nil
+}
+
+func (w *writer) rowsPerStatement(width int) int {
+	return max(1, min(maxRowsPerStatement, w.x.d.MaxParams()/width))
+}
+
+func (w *writer) upsert(ctx context.Context, tx *sql.Tx, rows []bs.Row) (bs.WriteResult, error) {
+	var res bs.WriteResult
+	per := w.rowsPerStatement(len(w.cols))
+	seen := make(map[string]bool, len(rows))
+	for start := 0; start < len(rows); start += per {
+		chunk := rows[start:min(start+per, len(rows))]
+		// Encode, keeping the last row of each key within the chunk.
+		args := make([]any, 0, len(chunk)*len(w.cols))
+		pos := map[string]int{} // key → row index in args
+		var newKeys []any
+		n := 0
+		for _, r := range chunk {
+			var key string
+			var err error
+			before := len(args)
+			if args, key, err = w.encode(r, args); err != nil {
+				return res, err
+			}
+			if p, dup := pos[key]; dup {
+				copy(args[p*len(w.cols):], args[before:])
+				args = args[:before]
+				continue
+			}
+			pos[key] = n
+			n++
+			if !seen[key] {
+				seen[key] = true
+				for _, kp := range w.keyPos {
+					newKeys = append(newKeys, args[before+kp])
+				}
+			}
+		}
+		existing, err := w.count(ctx, tx, newKeys)
+		if err != nil {
+			return res, err
+		}
+		res.Updated += existing
+		res.Inserted += int64(len(newKeys)/len(w.keyPos)) - existing
+		if n == per {
+			var st *sql.Stmt
+			if st, err = w.x.stmt(ctx, tx, w.x.d.UpsertSQL(w.ref, w.qcols, w.qkey, n)); err != nil {
+				return res, fmt.Errorf("write %s: prepare: %w", w.def.Name, err)
+			}
+			_, err = st.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, w.x.d.UpsertSQL(w.ref, w.qcols, w.qkey, n), args...)
+		}
+		if err != nil {
+			return res, fmt.Errorf("write %s: upsert: %w", w.def.Name, err)
+		}
+	}
+	return res, nil
+}
+
+// KeyLister is an optional Dialect method for composite keys, for databases
+// where "(a, b) IN (VALUES (…), …)" does not work (PostgreSQL types VALUES
+// parameters as text; MySQL 8 wants VALUES ROW(…)).
+type KeyLister interface {
+	// KeyListSQL returns the condition selecting the rows whose quoted
+	// key columns equal one of n keys; placeholders number from 1, key
+	// by key.
+	KeyListSQL(qkey []string, n int) string
+}
+
+// keyList returns the condition "key IN (…)" for n keys.
+func (w *writer) keyList(n int) string {
+	var b strings.Builder
+	b.WriteString(w.keyIn)
+	if len(w.qkey) == 1 {
+		b.WriteString(" IN (" + w.x.placeholders(1, n) + ")")
+		return b.String()
+	}
+	if kl, ok := w.x.d.(KeyLister); ok {
+		return kl.KeyListSQL(w.qkey, n)
+	}
+	b.WriteString(" IN (VALUES ")
+	k := len(w.qkey)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(" + w.x.placeholders(1+i*k, k) + ")")
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// count returns how many of the keys (flattened) exist.
+func (w *writer) count(ctx context.Context, tx *sql.Tx, keys []any) (int64, error) {
+	var total int64
+	k := len(w.qkey)
+	per := max(1, w.x.d.MaxParams()/k)
+	for start := 0; start < len(keys); start += per * k {
+		part := keys[start:min(start+per*k, len(keys))]
+		var n int64
+		q := "SELECT COUNT(*) FROM " + w.ref + " WHERE " + w.keyList(len(part)/k)
+		if err := tx.QueryRowContext(ctx, q, part...).Scan(&n); err != nil {
+			return 0, fmt.Errorf("write %s: count existing keys: %w", w.def.Name, err)
+		}
+		total += n
+	}
+	return total, nil
+}
+
+func (w *writer) delete(ctx context.Context, tx *sql.Tx, keys [][]any) (int64, error) {
+	k := len(w.qkey)
+	per := max(1, min(maxRowsPerStatement, w.x.d.MaxParams()/k))
+	var deleted int64
+	for start := 0; start < len(keys); start += per {
+		chunk := keys[start:min(start+per, len(keys))]
+		args := make([]any, 0, len(chunk)*k)
+		for _, key := range chunk {
+			if len(key) != k {
+				return 0, bs.Errorf(bs.EINVALID, "table %s: delete key has %d values for a %d-column key", w.def.Name, len(key), k)
+			}
+			for i, v := range key {
+				c := w.def.Columns[w.defKey(i)]
+				if v == nil {
+					return 0, bs.Errorf(bs.EINVALID, "table %s: delete key column %s is NULL", w.def.Name, c.Name)
+				}
+				v, err := destutil.Literal(c, v)
+				if err != nil {
+					return 0, err
+				}
+				args = append(args, w.x.d.Encode(c.Type, v))
+			}
+		}
+		r, err := tx.ExecContext(ctx, "DELETE FROM "+w.ref+" WHERE "+w.keyList(len(chunk)), args...)
+		if err != nil {
+			return 0, fmt.Errorf("write %s: delete: %w", w.def.Name, err)
+		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return 0, fmt.Errorf("write %s: delete: %w", w.def.Name, err)
+		}
+		deleted += n
+	}
+	return deleted, nil
+}
+
+// defKey returns the index in def.Columns of the i-th key column.
+func (w *writer) defKey(i int) int {
+	_, j := w.def.Column(w.def.PrimaryKey[i])
+	return j
+}
+
+func (x *DB) putCheckpoint(ctx context.Context, tx *sql.Tx, c *bs.Checkpoint) error {
+	if c == nil {
+		return nil
+	}
+	cols := []string{x.q("scope"), x.q("key"), x.q("value"), x.q("updated")}
+	q := x.d.UpsertSQL(x.d.TableRef(bs.TableName{Name: checkpointsName}), cols, cols[:2], 1)
+	now := x.d.Encode(bs.TypeTimestamp, time.Now().UTC().Truncate(time.Second))
+	if _, err := tx.ExecContext(ctx, q, c.Scope, c.Key, c.Value, now); err != nil {
+		return fmt.Errorf("write checkpoint %s/%s: %w", c.Scope, c.Key, err)
+	}
+	return nil
+}
+
+// Checkpoint implements backlogsync.Destination.
+func (x *DB) Checkpoint(ctx context.Context, scope, key string) (string, bool, error) {
+	q := fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s AND %s = %s", x.q("value"), x.d.TableRef(bs.TableName{Name: checkpointsName}),
+		x.q("scope"), x.d.Placeholder(1), x.q("key"), x.d.Placeholder(2))
+	var v string
+	switch err := x.db.QueryRowContext(ctx, q, scope, key).Scan(&v); err {
+	case nil:
+		return v, true, nil
+	case sql.ErrNoRows:
+		return "", false, nil
+	default:
+		return "", false, fmt.Errorf("read checkpoint %s/%s: %w", scope, key, err)
+	}
+}
+
+// Checkpoints implements backlogsync.Destination.
+func (x *DB) Checkpoints(ctx context.Context, scope string) ([]bs.Checkpoint, error) {
+	q := fmt.Sprintf("SELECT %s, %s, %s FROM %s", x.q("scope"), x.q("key"), x.q("value"), x.d.TableRef(bs.TableName{Name: checkpointsName}))
+	var args []any
+	if scope != "" {
+		q += fmt.Sprintf(" WHERE %s = %s", x.q("scope"), x.d.Placeholder(1))
+		args = append(args, scope)
+	}
+	q += fmt.Sprintf(" ORDER BY %s, %s", x.d.OrderTerm(x.q("scope"), false), x.d.OrderTerm(x.q("key"), false))
+	rows, err := x.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list checkpoints: %w", err)
+	}
+	defer rows.Close()
+	var out []bs.Checkpoint
+	for rows.Next() {
+		var c bs.Checkpoint
+		if err := rows.Scan(&c.Scope, &c.Key, &c.Value); err != nil {
+			return nil, fmt.Errorf("list checkpoints: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list checkpoints: %w", err)
+	}
+	return out, nil
+}
+
+// ResetCheckpoints implements backlogsync.Destination.
+func (x *DB) ResetCheckpoints(ctx context.Context, scope string) error {
+	q := "DELETE FROM " + x.d.TableRef(bs.TableName{Name: checkpointsName})
+	var args []any
+	if scope != "" {
+		q += fmt.Sprintf(" WHERE %s = %s", x.q("scope"), x.d.Placeholder(1))
+		args = append(args, scope)
+	}
+	if _, err := x.db.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("reset checkpoints %s: %w", strconv.Quote(scope), err)
+	}
+	return nil
+}
+
+// RowList returns "(a, b) IN ((p1, p2), (p3, p4), …)" for n keys of the
+// quoted columns qkey, which PostgreSQL, MySQL and MariaDB all accept.
+func RowList(d Dialect, qkey []string, n int) string {
+	var b strings.Builder
+	b.WriteString("(" + strings.Join(qkey, ", ") + ") IN (")
+	p := 0
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for j := range qkey {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			p++
+			b.WriteString(d.Placeholder(p))
+		}
+		b.WriteByte(')')
+	}
+	b.WriteString(")")
+	return b.String()
+}

@@ -1,0 +1,246 @@
+package emulator
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// routesComments registers the issue-comment routes (endpoints.md §5, §14).
+func (s *Server) routesComments() {
+	s.handle("GET /api/v2/issues/{issueIdOrKey}/comments", s.getComments)
+	s.handle("POST /api/v2/issues/{issueIdOrKey}/comments", s.postComment)
+	s.handle("GET /api/v2/issues/{issueIdOrKey}/comments/count", s.countComments)
+	s.handle("GET /api/v2/issues/{issueIdOrKey}/comments/{commentId}", s.getComment)
+	s.handle("PATCH /api/v2/issues/{issueIdOrKey}/comments/{commentId}", s.patchComment)
+	s.handle("DELETE /api/v2/issues/{issueIdOrKey}/comments/{commentId}", s.deleteCommentHandler)
+	s.handle("GET /api/v2/issues/{issueIdOrKey}/comments/{commentId}/notifications", s.getCommentNotifications)
+	s.handle("POST /api/v2/issues/{issueIdOrKey}/comments/{commentId}/notifications", s.postCommentNotifications)
+}
+
+// visibleComment resolves the path's issue and comment for u.
+func (st *store) visibleComment(u *user, issueIDOrKey, commentID string) (*issue, *comment, error) {
+	is, _, err := st.visibleIssue(u, issueIDOrKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	id, perr := strconv.ParseInt(commentID, 10, 64)
+	c := st.comments[id]
+	if perr != nil || c == nil || c.IssueID != is.ID {
+		return nil, nil, notFound("comment")
+	}
+	return is, c, nil
+}
+
+// getComments serves GET /issues/:id/comments (id cursor, default desc).
+func (s *Server) getComments(c *call) error {
+	cur, e := c.idCursor()
+	if e != nil {
+		return e
+	}
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
+	if err != nil {
+		return err
+	}
+	page := pageByID(is.Comments, func(x *comment) int64 { return x.ID }, cur, nil)
+	out := make([]*jsonComment, 0, len(page))
+	for _, x := range page {
+		out = append(out, st.renderComment(x))
+	}
+	return c.ok(out)
+}
+
+// countComments serves GET /issues/:id/comments/count.
+func (s *Server) countComments(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
+	if err != nil {
+		return err
+	}
+	return c.ok(map[string]int{"count": len(is.Comments)})
+}
+
+// getComment serves GET /issues/:id/comments/:commentId.
+func (s *Server) getComment(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	_, cm, err := st.visibleComment(c.u, c.path("issueIdOrKey"), c.path("commentId"))
+	if err != nil {
+		return err
+	}
+	return c.ok(st.renderComment(cm))
+}
+
+// postComment serves POST /issues/:id/comments (add-comment): 201 with a
+// Location header pointing at the comment anchor.
+func (s *Server) postComment(c *call) error {
+	content, e := c.q.required("content")
+	if e != nil {
+		return e
+	}
+	notified, e := c.q.ints("notifiedUserId")
+	if e != nil {
+		return e
+	}
+	uploads, e := c.q.ints("attachmentId")
+	if e != nil {
+		return e
+	}
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
+	if err != nil {
+		return err
+	}
+	cm, err := st.addComment(c.u, s.now(), is, content, notified, uploads)
+	if err != nil {
+		return err
+	}
+	c.w.Header().Set("Location", s.opts.WebURL+"/view/"+st.issueKey(is)+"#comment-"+strconv.FormatInt(cm.ID, 10))
+	return c.json(http.StatusCreated, st.renderComment(cm))
+}
+
+// updateComment changes a comment's content (its author only). Backlog
+// records no activity for comment edits.
+func (st *store) updateComment(actor *user, at time.Time, is *issue, c *comment, content string) error {
+	if c.CreatedUser != actor.ID {
+		return forbidden()
+	}
+	if strings.TrimSpace(content) == "" {
+		return badRequest("Missing required parameter: content.")
+	}
+	c.Content = &content
+	c.Updated = at
+	st.issueChanged(is)
+	return nil
+}
+
+// deleteComment removes a comment (its author only). Backlog records no
+// activity for comment deletions (behaviour.md §7).
+func (st *store) deleteComment(actor *user, is *issue, c *comment) error {
+	if c.CreatedUser != actor.ID {
+		return forbidden()
+	}
+	out := is.Comments[:0:0]
+	for _, x := range is.Comments {
+		if x.ID != c.ID {
+			out = append(out, x)
+		}
+	}
+	is.Comments = out
+	delete(st.comments, c.ID)
+	for _, sr := range c.Stars {
+		delete(st.stars, sr.ID)
+	}
+	st.issueChanged(is)
+	return nil
+}
+
+// addCommentNotification notifies users about an existing comment (its
+// author only; activity 17).
+func (st *store) addCommentNotification(actor *user, at time.Time, is *issue, c *comment, users []int64) error {
+	if c.CreatedUser != actor.ID {
+		return forbidden()
+	}
+	p := st.projects[is.ProjectID]
+	if len(users) == 0 {
+		return badRequest("Missing required parameter: notifiedUserId[].")
+	}
+	if err := st.checkNotified(p, users); err != nil {
+		return err
+	}
+	var fresh []int64
+	for _, uid := range users {
+		dup := false
+		for _, n := range c.Notifications {
+			dup = dup || n.UserID == uid
+		}
+		if !dup {
+			fresh = append(fresh, uid)
+		}
+	}
+	added := st.notifyUsers(fresh, reasonCommented, actor, at,
+		notificationRef{ProjectID: is.ProjectID, IssueID: is.ID, CommentID: c.ID})
+	c.Notifications = append(c.Notifications, added...)
+	st.issueChanged(is)
+	st.addActivity(is.ProjectID, ActCommentNotificationAdd, actor, at, st.commentContent(is, c, nil), added...)
+	return nil
+}
+
+// patchComment serves PATCH /issues/:id/comments/:commentId (content).
+func (s *Server) patchComment(c *call) error {
+	content, e := c.q.required("content")
+	if e != nil {
+		return e
+	}
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	is, cm, err := st.visibleComment(c.u, c.path("issueIdOrKey"), c.path("commentId"))
+	if err != nil {
+		return err
+	}
+	if err := st.updateComment(c.u, s.now(), is, cm, content); err != nil {
+		return err
+	}
+	return c.ok(st.renderComment(cm))
+}
+
+// deleteCommentHandler serves DELETE /issues/:id/comments/:commentId.
+func (s *Server) deleteCommentHandler(c *call) error {
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	is, cm, err := st.visibleComment(c.u, c.path("issueIdOrKey"), c.path("commentId"))
+	if err != nil {
+		return err
+	}
+	out := st.renderComment(cm)
+	if err := st.deleteComment(c.u, is, cm); err != nil {
+		return err
+	}
+	return c.ok(out)
+}
+
+// getCommentNotifications serves GET /issues/:id/comments/:commentId/notifications.
+func (s *Server) getCommentNotifications(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	_, cm, err := st.visibleComment(c.u, c.path("issueIdOrKey"), c.path("commentId"))
+	if err != nil {
+		return err
+	}
+	return c.ok(st.renderCommentNotifications(cm.Notifications))
+}
+
+// postCommentNotifications serves POST …/comments/:commentId/notifications
+// (notifiedUserId[]): answers the comment.
+func (s *Server) postCommentNotifications(c *call) error {
+	if _, e := c.q.required("notifiedUserId"); e != nil {
+		return e
+	}
+	users, e := c.q.ints("notifiedUserId")
+	if e != nil {
+		return e
+	}
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	is, cm, err := st.visibleComment(c.u, c.path("issueIdOrKey"), c.path("commentId"))
+	if err != nil {
+		return err
+	}
+	if err := st.addCommentNotification(c.u, s.now(), is, cm, users); err != nil {
+		return err
+	}
+	return c.ok(st.renderComment(cm))
+}

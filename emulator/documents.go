@@ -1,0 +1,514 @@
+package emulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Document endpoints (endpoints.md §9 and the document writes of §14).
+//
+// The official pages say the caller must have joined the document's project
+// (also administrators); documents of other projects answer 404, and the list
+// only covers joined projects. Deleted documents move to the tree's trashTree;
+// they stay readable by id but leave the list and the count.
+
+// routesDocuments registers the routes of this area.
+func (s *Server) routesDocuments() {
+	s.handle("GET /api/v2/documents", s.getDocuments)
+	s.handle("GET /api/v2/documents/count", s.getDocumentCount)
+	s.handle("GET /api/v2/documents/tree", s.getDocumentTree)
+	s.handle("GET /api/v2/documents/{documentId}", s.getDocument)
+	s.handle("GET /api/v2/documents/{documentId}/comments", s.getDocumentComments)
+	s.handle("GET /api/v2/documents/{documentId}/attachments/{attachmentId}", s.getDocumentAttachment)
+	s.handle("POST /api/v2/documents", s.postDocument)
+	s.handle("DELETE /api/v2/documents/{documentId}", s.deleteDocumentByID)
+	s.handle("POST /api/v2/documents/{documentId}/tags", s.postDocumentTags)
+	s.handle("DELETE /api/v2/documents/{documentId}/tags", s.deleteDocumentTags)
+}
+
+// ------------------------------------------------------------- render
+
+type jsonDocument struct {
+	ID          string            `json:"id"`
+	ProjectID   int64             `json:"projectId"`
+	Title       string            `json:"title"`
+	Plain       string            `json:"plain"`
+	JSON        string            `json:"json"`
+	StatusID    int               `json:"statusId"`
+	Emoji       *string           `json:"emoji"`
+	Attachments []*jsonAttachment `json:"attachments"`
+	Tags        []*jsonIDName     `json:"tags"`
+	CreatedUser *jsonUser         `json:"createdUser"`
+	Created     ts                `json:"created"`
+	UpdatedUser *jsonUser         `json:"updatedUser"`
+	Updated     ts                `json:"updated"`
+}
+
+// jsonDocumentWritten is the shape add-document and delete-document answer
+// with (DOC examples): user ids instead of users, json as an object (null
+// after deletion, as is plain).
+type jsonDocumentWritten struct {
+	ID            string          `json:"id"`
+	ProjectID     int64           `json:"projectId"`
+	Title         string          `json:"title"`
+	JSON          json.RawMessage `json:"json"`
+	Plain         *string         `json:"plain"`
+	StatusID      int             `json:"statusId"`
+	Emoji         *string         `json:"emoji"`
+	CreatedUserID int64           `json:"createdUserId"`
+	Created       ts              `json:"created"`
+	UpdatedUserID int64           `json:"updatedUserId"`
+	Updated       ts              `json:"updated"`
+}
+
+type jsonLightUser struct {
+	ID          int64   `json:"id"`
+	UserID      string  `json:"userId"`
+	UniqueID    *string `json:"uniqueId"`
+	Name        string  `json:"name"`
+	MailAddress string  `json:"mailAddress"`
+	RoleType    int     `json:"roleType"`
+	Lang        *string `json:"lang"`
+	Icon        string  `json:"icon"`
+}
+
+type jsonDocumentComment struct {
+	ID            string                 `json:"id"`
+	DocumentID    string                 `json:"documentId"`
+	StatusID      int                    `json:"statusId"`
+	Content       string                 `json:"content"`
+	Plain         string                 `json:"plain"`
+	CommentType   string                 `json:"commentType"`
+	CreatedUserID int64                  `json:"createdUserId"`
+	Created       ts                     `json:"created"`
+	UpdatedUserID int64                  `json:"updatedUserId"`
+	Updated       ts                     `json:"updated"`
+	CreatedUser   *jsonLightUser         `json:"createdUser"`
+	Replies       []*jsonDocumentReplyTo `json:"replies"`
+}
+
+type jsonDocumentReplyTo struct {
+	ID            string         `json:"id"`
+	DocumentID    string         `json:"documentId"`
+	CommentID     string         `json:"commentId"`
+	Content       string         `json:"content"`
+	Plain         string         `json:"plain"`
+	CreatedUserID int64          `json:"createdUserId"`
+	Created       ts             `json:"created"`
+	UpdatedUserID int64          `json:"updatedUserId"`
+	Updated       ts             `json:"updated"`
+	CreatedUser   *jsonLightUser `json:"createdUser"`
+}
+
+type jsonDocNode struct {
+	ID       string         `json:"id"`
+	Name     string         `json:"name"`
+	Children []*jsonDocNode `json:"children"`
+	StatusID int            `json:"statusId"`
+	Emoji    string         `json:"emoji"`
+	Updated  ts             `json:"updated"`
+}
+
+type jsonDocRoot struct {
+	ID       string         `json:"id"`
+	Children []*jsonDocNode `json:"children"`
+}
+
+type jsonDocTree struct {
+	ProjectID  int64       `json:"projectId"`
+	ActiveTree jsonDocRoot `json:"activeTree"`
+	TrashTree  jsonDocRoot `json:"trashTree"`
+}
+
+// renderDocument renders a Document.
+func (st *store) renderDocument(d *document) *jsonDocument {
+	j := &jsonDocument{ID: d.ID, ProjectID: d.ProjectID, Title: d.Title, Plain: d.Plain, JSON: d.JSON,
+		StatusID: d.StatusID, Emoji: d.Emoji, Attachments: st.renderAttachments(d.Attachments),
+		Tags: make([]*jsonIDName, 0, len(d.Tags)), CreatedUser: st.renderUser(d.CreatedUser),
+		Created: ts(d.Created), UpdatedUser: st.renderUser(d.UpdatedUser), Updated: ts(d.Updated)}
+	for _, t := range d.Tags {
+		j.Tags = append(j.Tags, &jsonIDName{t.ID, t.Name})
+	}
+	return j
+}
+
+// renderDocumentWritten renders the add-/delete-document answer.
+func renderDocumentWritten(d *document, deleted bool) *jsonDocumentWritten {
+	j := &jsonDocumentWritten{ID: d.ID, ProjectID: d.ProjectID, Title: d.Title, JSON: json.RawMessage("null"),
+		StatusID: d.StatusID, Emoji: d.Emoji, CreatedUserID: d.CreatedUser, Created: ts(d.Created),
+		UpdatedUserID: d.UpdatedUser, Updated: ts(d.Updated)}
+	if !deleted {
+		j.JSON = json.RawMessage(d.JSON)
+		pl := d.Plain
+		j.Plain = &pl
+	}
+	return j
+}
+
+// renderLightUser renders the lighter user shape of document comments.
+func (st *store) renderLightUser(id int64) *jsonLightUser {
+	u := st.users[id]
+	if u == nil {
+		return nil
+	}
+	j := &jsonLightUser{ID: u.ID, UserID: u.UserID, Name: u.Name, MailAddress: u.MailAddress,
+		RoleType: u.RoleType, Icon: fmt.Sprintf("icons/default/%02d.png", u.ID%20+1)}
+	if u.NulabID != "" {
+		if full := st.renderUser(id); full != nil && full.NulabAccount != nil {
+			uid := full.NulabAccount.UniqueID
+			j.UniqueID = &uid
+		}
+	}
+	if u.Lang != "" {
+		l := u.Lang
+		j.Lang = &l
+	}
+	return j
+}
+
+// renderDocumentComments renders a document's comments with their replies.
+func (st *store) renderDocumentComments(d *document) []*jsonDocumentComment {
+	out := make([]*jsonDocumentComment, 0, len(d.Comments))
+	for _, c := range d.Comments {
+		j := &jsonDocumentComment{ID: c.ID, DocumentID: d.ID, StatusID: c.StatusID, Content: c.Content,
+			Plain: c.Plain, CommentType: "comment", CreatedUserID: c.CreatedUser, Created: ts(c.Created),
+			UpdatedUserID: c.UpdatedUser, Updated: ts(c.Updated), CreatedUser: st.renderLightUser(c.CreatedUser),
+			Replies: make([]*jsonDocumentReplyTo, 0, len(c.Replies))}
+		for _, r := range c.Replies {
+			j.Replies = append(j.Replies, &jsonDocumentReplyTo{ID: r.ID, DocumentID: d.ID, CommentID: c.ID,
+				Content: r.Content, Plain: r.Plain, CreatedUserID: r.CreatedUser, Created: ts(r.Created),
+				UpdatedUserID: r.UpdatedUser, Updated: ts(r.Updated), CreatedUser: st.renderLightUser(r.CreatedUser)})
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+// documentTree builds the active and trash trees of a project. Children are
+// ordered by their sibling position, then id.
+func (st *store) documentTree(p *project) *jsonDocTree {
+	var docs []*document
+	for _, d := range st.docList {
+		if d.ProjectID == p.ID {
+			docs = append(docs, d)
+		}
+	}
+	sort.SliceStable(docs, func(i, j int) bool {
+		if docs[i].Seq != docs[j].Seq {
+			return docs[i].Seq < docs[j].Seq
+		}
+		return docs[i].ID < docs[j].ID
+	})
+	byID := map[string]*document{}
+	for _, d := range docs {
+		byID[d.ID] = d
+	}
+	nodes := map[string]*jsonDocNode{}
+	for _, d := range docs {
+		n := &jsonDocNode{ID: d.ID, Name: d.Title, Children: []*jsonDocNode{}, StatusID: d.StatusID, Updated: ts(d.Updated)}
+		if d.Emoji != nil {
+			n.Emoji = *d.Emoji
+		}
+		nodes[d.ID] = n
+	}
+	t := &jsonDocTree{ProjectID: p.ID, ActiveTree: jsonDocRoot{ID: "Active", Children: []*jsonDocNode{}},
+		TrashTree: jsonDocRoot{ID: "Trash", Children: []*jsonDocNode{}}}
+	for _, d := range docs {
+		par := byID[d.ParentID]
+		switch {
+		case par != nil && par.Trashed == d.Trashed:
+			nodes[par.ID].Children = append(nodes[par.ID].Children, nodes[d.ID])
+		case d.Trashed:
+			t.TrashTree.Children = append(t.TrashTree.Children, nodes[d.ID])
+		default:
+			t.ActiveTree.Children = append(t.ActiveTree.Children, nodes[d.ID])
+		}
+	}
+	return t
+}
+
+// ------------------------------------------------------------ lookups
+
+// documentProject resolves a required projectIdOrKey query parameter to a
+// project the caller joined.
+func (st *store) documentProject(c *call) (*project, error) {
+	v, e := c.q.required("projectIdOrKey")
+	if e != nil {
+		return nil, e
+	}
+	p := st.projectByIDOrKey(v)
+	if p == nil || !p.isMember(c.u.ID) {
+		return nil, notFound("project")
+	}
+	return p, nil
+}
+
+// visibleDocument resolves the documentId path segment to a document of a
+// project the caller joined.
+func (st *store) visibleDocument(c *call) (*document, error) {
+	d := st.documents[c.path("documentId")]
+	if d == nil {
+		return nil, notFound("document")
+	}
+	p := st.projects[d.ProjectID]
+	if p == nil || !p.isMember(c.u.ID) {
+		return nil, notFound("document")
+	}
+	return d, nil
+}
+
+// ------------------------------------------------------------ handlers
+
+// getDocuments serves GET /documents (get-document-list): documents of the
+// joined projects (optionally only projectId[]), keyword on title and text,
+// sort created/updated (default updated), order (default desc); offset is
+// required, count 1–100 (default 20).
+func (s *Server) getDocuments(c *call) error {
+	pids, e := c.q.ints("projectId")
+	if e != nil {
+		return e
+	}
+	if _, e := c.q.required("offset"); e != nil {
+		return e
+	}
+	offset, count, e := c.offsetPage(20, 100)
+	if e != nil {
+		return e
+	}
+	asc, e := c.q.order()
+	if e != nil {
+		return e
+	}
+	sortKey := c.q.str("sort")
+	switch sortKey {
+	case "":
+		sortKey = "updated"
+	case "created", "updated":
+	default:
+		return badRequest("Invalid sort: %q (use created or updated).", sortKey)
+	}
+	kw := strings.ToLower(c.q.str("keyword"))
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	scope := st.joinedProjects(c.u)
+	if len(pids) > 0 {
+		want := map[int64]bool{}
+		for _, id := range pids {
+			if scope[id] {
+				want[id] = true
+			}
+		}
+		scope = want
+	}
+	var list []*document
+	for _, d := range st.docList {
+		if d.Trashed || !scope[d.ProjectID] {
+			continue
+		}
+		if kw != "" && !strings.Contains(strings.ToLower(d.Title), kw) && !strings.Contains(strings.ToLower(d.Plain), kw) {
+			continue
+		}
+		list = append(list, d)
+	}
+	sort.SliceStable(list, func(i, j int) bool {
+		a, b := list[i], list[j]
+		ta, tb := a.Updated, b.Updated
+		if sortKey == "created" {
+			ta, tb = a.Created, b.Created
+		}
+		if !ta.Equal(tb) {
+			return ta.Before(tb) == asc
+		}
+		return (a.ID < b.ID) == asc
+	})
+	page := slicePage(list, offset, count)
+	out := make([]*jsonDocument, 0, len(page))
+	for _, d := range page {
+		out = append(out, st.renderDocument(d))
+	}
+	return c.ok(out)
+}
+
+// getDocumentCount serves GET /documents/count (count-document).
+func (s *Server) getDocumentCount(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	p, err := st.documentProject(c)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, d := range st.docList {
+		if d.ProjectID == p.ID && !d.Trashed {
+			n++
+		}
+	}
+	return c.ok(map[string]int{"count": n})
+}
+
+// getDocumentTree serves GET /documents/tree (get-document-tree).
+func (s *Server) getDocumentTree(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	p, err := st.documentProject(c)
+	if err != nil {
+		return err
+	}
+	return c.ok(st.documentTree(p))
+}
+
+// getDocument serves GET /documents/:documentId (get-document).
+func (s *Server) getDocument(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	d, err := st.visibleDocument(c)
+	if err != nil {
+		return err
+	}
+	return c.ok(st.renderDocument(d))
+}
+
+// getDocumentComments serves GET /documents/:documentId/comments.
+func (s *Server) getDocumentComments(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	d, err := st.visibleDocument(c)
+	if err != nil {
+		return err
+	}
+	return c.ok(st.renderDocumentComments(d))
+}
+
+// getDocumentAttachment serves GET /documents/:documentId/attachments/:attachmentId.
+func (s *Server) getDocumentAttachment(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	d, err := st.visibleDocument(c)
+	if err != nil {
+		return err
+	}
+	a := findAttachment(d.Attachments, c.path("attachmentId"))
+	if a == nil {
+		return notFound("attachment")
+	}
+	return c.sendAttachment(a)
+}
+
+// postDocument serves POST /documents (add-document).
+func (s *Server) postDocument(c *call) error {
+	pid, e := c.q.requiredInt64("projectId")
+	if e != nil {
+		return e
+	}
+	addLast, e := c.q.bool("addLast", false)
+	if e != nil {
+		return e
+	}
+	in := &documentInput{ProjectID: pid, Title: c.q.str("title"), Content: c.q.str("content"),
+		Emoji: c.q.optStr("emoji"), ParentID: c.q.str("parentId"), AddLast: addLast}
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	p := st.projects[pid]
+	if p == nil || !p.isMember(c.u.ID) {
+		return notFound("project")
+	}
+	if !canWriteContent(c.u) {
+		return forbidden()
+	}
+	d, err := st.createDocument(c.u, s.now(), in)
+	if err != nil {
+		return err
+	}
+	return c.ok(renderDocumentWritten(d, false))
+}
+
+// deleteDocumentByID serves DELETE /documents/:documentId (delete-document):
+// space administrators and project administrators only.
+func (s *Server) deleteDocumentByID(c *call) error {
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	d, err := st.visibleDocument(c)
+	if err != nil {
+		return err
+	}
+	if d.Trashed {
+		return notFound("document")
+	}
+	if c.u.RoleType != RoleAdmin && !st.projects[d.ProjectID].isAdmin(c.u.ID) {
+		return forbidden()
+	}
+	if err := st.deleteDocument(c.u, s.now(), d); err != nil {
+		return err
+	}
+	return c.ok(renderDocumentWritten(d, true))
+}
+
+// tagNames reads the required tagNames[] parameter.
+func tagNames(c *call) ([]string, error) {
+	var names []string
+	for _, n := range c.q["tagNames"] {
+		if strings.TrimSpace(n) != "" {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return nil, badRequest("Missing required parameter: tagNames[].")
+	}
+	return names, nil
+}
+
+// postDocumentTags serves POST /documents/:documentId/tags (add-document-tag):
+// answers the tags named.
+func (s *Server) postDocumentTags(c *call) error {
+	names, err := tagNames(c)
+	if err != nil {
+		return err
+	}
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	d, err := st.visibleDocument(c)
+	if err != nil {
+		return err
+	}
+	if !canWriteContent(c.u) {
+		return forbidden()
+	}
+	tags := st.addDocumentTags(d, names)
+	out := make([]*jsonIDName, 0, len(tags))
+	for _, t := range tags {
+		out = append(out, &jsonIDName{t.ID, t.Name})
+	}
+	return c.ok(out)
+}
+
+// deleteDocumentTags serves DELETE /documents/:documentId/tags
+// (remove-document-tag): 204 No Content.
+func (s *Server) deleteDocumentTags(c *call) error {
+	names, err := tagNames(c)
+	if err != nil {
+		return err
+	}
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	d, err := st.visibleDocument(c)
+	if err != nil {
+		return err
+	}
+	if !canWriteContent(c.u) {
+		return forbidden()
+	}
+	st.removeDocumentTags(d, names)
+	return c.noContent()
+}

@@ -1,0 +1,617 @@
+package emulator
+
+import (
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Git repository and pull-request endpoints (endpoints.md §10 and the PR
+// writes of §14).
+//
+// A project whose useGit flag is off answers every Git endpoint with 404,
+// code 6, "No repository." (Backlog's answer is not documented; see wikis.go
+// for the reasoning).
+
+// routesGit registers the routes of this area.
+func (s *Server) routesGit() {
+	const repo = "/api/v2/projects/{projectIdOrKey}/git/repositories/{repoIdOrName}"
+	const pr = repo + "/pullRequests/{number}"
+	s.handle("GET /api/v2/projects/{projectIdOrKey}/git/repositories", s.getRepositories)
+	s.handle("GET "+repo, s.getRepository)
+	s.handle("GET "+repo+"/pullRequests", s.getPullRequests)
+	s.handle("GET "+repo+"/pullRequests/count", s.getPullRequestCount)
+	s.handle("POST "+repo+"/pullRequests", s.postPullRequest)
+	s.handle("GET "+pr, s.getPullRequest)
+	s.handle("PATCH "+pr, s.patchPullRequest)
+	s.handle("GET "+pr+"/comments", s.getPullRequestComments)
+	s.handle("GET "+pr+"/comments/count", s.getPullRequestCommentCount)
+	s.handle("POST "+pr+"/comments", s.postPullRequestComment)
+	s.handle("PATCH "+pr+"/comments/{commentId}", s.patchPullRequestComment)
+	s.handle("GET "+pr+"/attachments", s.getPullRequestAttachments)
+	s.handle("GET "+pr+"/attachments/{attachmentId}", s.getPullRequestAttachment)
+	s.handle("DELETE "+pr+"/attachments/{attachmentId}", s.deletePullRequestAttachment)
+}
+
+// ------------------------------------------------------------- render
+
+type jsonRepository struct {
+	ID           int64     `json:"id"`
+	ProjectID    int64     `json:"projectId"`
+	Name         string    `json:"name"`
+	Description  string    `json:"description"`
+	HookURL      *string   `json:"hookUrl"`
+	HTTPURL      string    `json:"httpUrl"`
+	SSHURL       string    `json:"sshUrl"`
+	DisplayOrder int64     `json:"displayOrder"`
+	PushedAt     *ts       `json:"pushedAt"`
+	CreatedUser  *jsonUser `json:"createdUser"`
+	Created      ts        `json:"created"`
+	UpdatedUser  *jsonUser `json:"updatedUser"`
+	Updated      ts        `json:"updated"`
+}
+
+type jsonPRStatus struct {
+	ID   int    `json:"id"`
+	Name string `json:"name"`
+}
+
+type jsonPullRequest struct {
+	ID           int64             `json:"id"`
+	ProjectID    int64             `json:"projectId"`
+	RepositoryID int64             `json:"repositoryId"`
+	Number       int64             `json:"number"`
+	Summary      string            `json:"summary"`
+	Description  string            `json:"description"`
+	Base         string            `json:"base"`
+	Branch       string            `json:"branch"`
+	Status       jsonPRStatus      `json:"status"`
+	Assignee     *jsonUser         `json:"assignee"`
+	Issue        json.RawMessage   `json:"issue"`
+	BaseCommit   *string           `json:"baseCommit"`
+	BranchCommit *string           `json:"branchCommit"`
+	MergeCommit  *string           `json:"mergeCommit"`
+	CloseAt      *ts               `json:"closeAt"`
+	MergeAt      *ts               `json:"mergeAt"`
+	CreatedUser  *jsonUser         `json:"createdUser"`
+	Created      ts                `json:"created"`
+	UpdatedUser  *jsonUser         `json:"updatedUser"`
+	Updated      ts                `json:"updated"`
+	Attachments  []*jsonAttachment `json:"attachments"`
+	Stars        []*jsonStar       `json:"stars"`
+}
+
+type jsonPRComment struct {
+	ID            int64                      `json:"id"`
+	Content       string                     `json:"content"`
+	ChangeLog     []*jsonPRChangeLog         `json:"changeLog"`
+	CreatedUser   *jsonUser                  `json:"createdUser"`
+	Created       ts                         `json:"created"`
+	Updated       ts                         `json:"updated"`
+	Stars         []*jsonStar                `json:"stars"`
+	Notifications []*jsonCommentNotification `json:"notifications"`
+}
+
+type jsonPRChangeLog struct {
+	Field         string  `json:"field"`
+	NewValue      *string `json:"newValue"`
+	OriginalValue *string `json:"originalValue"`
+}
+
+// gitURLs returns a repository's HTTP and SSH clone URLs:
+// <WebURL>/git/KEY/name.git and <space>@<space>.git.<domain>:/KEY/name.git,
+// the domain being the WebURL's host without the space key (backlog.com when
+// the WebURL is not a Backlog-style host).
+func (s *Server) gitURLs(key, name string) (httpURL, sshURL string) {
+	space := s.store.space.SpaceKey
+	httpURL = s.opts.WebURL + "/git/" + key + "/" + name + ".git"
+	domain := "backlog.com"
+	if u, err := url.Parse(s.opts.WebURL); err == nil {
+		if rest, ok := strings.CutPrefix(u.Hostname(), space+"."); ok && rest != "" {
+			domain = rest
+		}
+	}
+	sshURL = space + "@" + space + ".git." + domain + ":/" + key + "/" + name + ".git"
+	return httpURL, sshURL
+}
+
+// renderRepository renders a Repository.
+func (s *Server) renderRepository(r *repository) *jsonRepository {
+	st := s.store
+	key := ""
+	if p := st.projects[r.ProjectID]; p != nil {
+		key = p.Key
+	}
+	h, sh := s.gitURLs(key, r.Name)
+	return &jsonRepository{ID: r.ID, ProjectID: r.ProjectID, Name: r.Name, Description: r.Description,
+		HookURL: r.HookURL, HTTPURL: h, SSHURL: sh, DisplayOrder: r.DisplayOrder, PushedAt: tsp(r.PushedAt),
+		CreatedUser: st.renderUser(r.CreatedUser), Created: ts(r.Created),
+		UpdatedUser: st.renderUser(r.UpdatedUser), Updated: ts(r.Updated)}
+}
+
+// renderPullRequest renders a PullRequest; fullIssue embeds the linked
+// issue as a full Issue (single GET and writes), otherwise as {id} (lists,
+// as in the DOC list example).
+func (st *store) renderPullRequest(pr *pullRequest, fullIssue bool) *jsonPullRequest {
+	j := &jsonPullRequest{ID: pr.ID, ProjectID: pr.ProjectID, RepositoryID: pr.RepositoryID, Number: pr.Number,
+		Summary: pr.Summary, Description: pr.Description, Base: pr.Base, Branch: pr.Branch,
+		Status: jsonPRStatus{pr.StatusID, prStatusName(pr.StatusID)}, Assignee: st.renderUserp(pr.AssigneeID),
+		Issue: json.RawMessage("null"), BaseCommit: pr.BaseCommit, BranchCommit: pr.BranchCommit,
+		MergeCommit: pr.MergeCommit, CloseAt: tsp(pr.CloseAt), MergeAt: tsp(pr.MergeAt),
+		CreatedUser: st.renderUser(pr.CreatedUser), Created: ts(pr.Created),
+		UpdatedUser: st.renderUser(pr.UpdatedUser), Updated: ts(pr.Updated),
+		Attachments: st.renderAttachments(pr.Attachments), Stars: st.renderStars(pr.Stars)}
+	if pr.IssueID != nil {
+		if is := st.issues[*pr.IssueID]; is != nil {
+			if fullIssue {
+				j.Issue = st.issueJSON(is)
+			} else {
+				j.Issue = json.RawMessage(`{"id":` + strconv.FormatInt(is.ID, 10) + `}`)
+			}
+		}
+	}
+	return j
+}
+
+// renderPullRequestComment renders a PullRequestComment.
+func (st *store) renderPullRequestComment(c *pullRequestComment) *jsonPRComment {
+	j := &jsonPRComment{ID: c.ID, Content: c.Content, ChangeLog: make([]*jsonPRChangeLog, 0, len(c.ChangeLog)),
+		CreatedUser: st.renderUser(c.CreatedUser), Created: ts(c.Created), Updated: ts(c.Updated),
+		Stars: st.renderStars(c.Stars), Notifications: st.renderCommentNotifications(c.Notifications)}
+	for _, e := range c.ChangeLog {
+		j.ChangeLog = append(j.ChangeLog, &jsonPRChangeLog{Field: e.Field, NewValue: e.NewValue, OriginalValue: e.OriginalValue})
+	}
+	return j
+}
+
+// ------------------------------------------------------------ lookups
+
+// gitProject resolves the projectIdOrKey path segment of the Git routes.
+func (st *store) gitProject(c *call) (*project, error) {
+	p, err := st.contentProject(c.u, c.path("projectIdOrKey"))
+	if err != nil {
+		return nil, err
+	}
+	if !p.UseGit {
+		return nil, notFound("repository")
+	}
+	return p, nil
+}
+
+// visibleRepository resolves projectIdOrKey and repoIdOrName (id or name).
+func (st *store) visibleRepository(c *call) (*repository, error) {
+	p, err := st.gitProject(c)
+	if err != nil {
+		return nil, err
+	}
+	v := c.path("repoIdOrName")
+	id, perr := strconv.ParseInt(v, 10, 64)
+	for _, r := range p.Repositories {
+		if perr == nil && r.ID == id || perr != nil && r.Name == v {
+			return r, nil
+		}
+	}
+	return nil, notFound("repository")
+}
+
+// visiblePullRequest resolves the PR :number of a visible repository.
+func (st *store) visiblePullRequest(c *call) (*pullRequest, error) {
+	r, err := st.visibleRepository(c)
+	if err != nil {
+		return nil, err
+	}
+	n, perr := strconv.ParseInt(c.path("number"), 10, 64)
+	if perr != nil {
+		return nil, notFound("pull request")
+	}
+	for _, pr := range r.PullRequests {
+		if pr.Number == n {
+			return pr, nil
+		}
+	}
+	return nil, notFound("pull request")
+}
+
+// ------------------------------------------------------------ handlers
+
+// getRepositories serves GET /projects/:p/git/repositories.
+func (s *Server) getRepositories(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	p, err := st.gitProject(c)
+	if err != nil {
+		return err
+	}
+	out := make([]*jsonRepository, 0, len(p.Repositories))
+	for _, r := range p.Repositories {
+		out = append(out, s.renderRepository(r))
+	}
+	return c.ok(out)
+}
+
+// getRepository serves GET /projects/:p/git/repositories/:repoIdOrName.
+func (s *Server) getRepository(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	r, err := st.visibleRepository(c)
+	if err != nil {
+		return err
+	}
+	return c.ok(s.renderRepository(r))
+}
+
+// prFilter is the statusId[]/assigneeId[]/issueId[]/createdUserId[] filter
+// of the pull-request list and count.
+type prFilter struct{ status, assignee, issue, created map[int64]bool }
+
+func parsePRFilter(c *call) (prFilter, error) {
+	var f prFilter
+	set := func(k string) (map[int64]bool, error) {
+		ids, e := c.q.ints(k)
+		if e != nil {
+			return nil, e
+		}
+		if len(ids) == 0 {
+			return nil, nil
+		}
+		m := map[int64]bool{}
+		for _, id := range ids {
+			m[id] = true
+		}
+		return m, nil
+	}
+	var err error
+	if f.status, err = set("statusId"); err != nil {
+		return f, err
+	}
+	if f.assignee, err = set("assigneeId"); err != nil {
+		return f, err
+	}
+	if f.issue, err = set("issueId"); err != nil {
+		return f, err
+	}
+	if f.created, err = set("createdUserId"); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+func (f prFilter) match(pr *pullRequest) bool {
+	if f.status != nil && !f.status[int64(pr.StatusID)] {
+		return false
+	}
+	if f.assignee != nil && (pr.AssigneeID == nil || !f.assignee[*pr.AssigneeID]) {
+		return false
+	}
+	if f.issue != nil && (pr.IssueID == nil || !f.issue[*pr.IssueID]) {
+		return false
+	}
+	if f.created != nil && !f.created[pr.CreatedUser] {
+		return false
+	}
+	return true
+}
+
+// getPullRequests serves GET .../pullRequests (get-pull-request-list):
+// newest number first, offset + count 1–100 (default 20).
+func (s *Server) getPullRequests(c *call) error {
+	f, err := parsePRFilter(c)
+	if err != nil {
+		return err
+	}
+	offset, count, e := c.offsetPage(20, 100)
+	if e != nil {
+		return e
+	}
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	r, err := st.visibleRepository(c)
+	if err != nil {
+		return err
+	}
+	out := []*jsonPullRequest{}
+	skipped := 0
+	for i := len(r.PullRequests) - 1; i >= 0 && len(out) < count; i-- {
+		pr := r.PullRequests[i]
+		if !f.match(pr) {
+			continue
+		}
+		if skipped < offset {
+			skipped++
+			continue
+		}
+		out = append(out, st.renderPullRequest(pr, false))
+	}
+	return c.ok(out)
+}
+
+// getPullRequestCount serves GET .../pullRequests/count.
+func (s *Server) getPullRequestCount(c *call) error {
+	f, err := parsePRFilter(c)
+	if err != nil {
+		return err
+	}
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	r, err := st.visibleRepository(c)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, pr := range r.PullRequests {
+		if f.match(pr) {
+			n++
+		}
+	}
+	return c.ok(map[string]int{"count": n})
+}
+
+// getPullRequest serves GET .../pullRequests/:number.
+func (s *Server) getPullRequest(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	pr, err := st.visiblePullRequest(c)
+	if err != nil {
+		return err
+	}
+	return c.ok(st.renderPullRequest(pr, true))
+}
+
+// getPullRequestComments serves GET .../pullRequests/:number/comments (id cursor).
+func (s *Server) getPullRequestComments(c *call) error {
+	cur, e := c.idCursor()
+	if e != nil {
+		return e
+	}
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	pr, err := st.visiblePullRequest(c)
+	if err != nil {
+		return err
+	}
+	page := pageByID(pr.Comments, func(x *pullRequestComment) int64 { return x.ID }, cur, nil)
+	out := make([]*jsonPRComment, 0, len(page))
+	for _, x := range page {
+		out = append(out, st.renderPullRequestComment(x))
+	}
+	return c.ok(out)
+}
+
+// getPullRequestCommentCount serves GET .../pullRequests/:number/comments/count.
+func (s *Server) getPullRequestCommentCount(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	pr, err := st.visiblePullRequest(c)
+	if err != nil {
+		return err
+	}
+	return c.ok(map[string]int{"count": len(pr.Comments)})
+}
+
+// getPullRequestAttachments serves GET .../pullRequests/:number/attachments.
+func (s *Server) getPullRequestAttachments(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	pr, err := st.visiblePullRequest(c)
+	if err != nil {
+		return err
+	}
+	return c.ok(st.renderAttachments(pr.Attachments))
+}
+
+// getPullRequestAttachment serves GET .../attachments/:attachmentId (bytes).
+func (s *Server) getPullRequestAttachment(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	pr, err := st.visiblePullRequest(c)
+	if err != nil {
+		return err
+	}
+	a := findAttachment(pr.Attachments, c.path("attachmentId"))
+	if a == nil {
+		return notFound("attachment")
+	}
+	return c.sendAttachment(a)
+}
+
+// deletePullRequestAttachment serves DELETE .../attachments/:attachmentId
+// (delete-pull-request-attachments): the uploader, project and space
+// administrators may delete; answers the removed Attachment.
+func (s *Server) deletePullRequestAttachment(c *call) error {
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	pr, err := st.visiblePullRequest(c)
+	if err != nil {
+		return err
+	}
+	a := findAttachment(pr.Attachments, c.path("attachmentId"))
+	if a == nil {
+		return notFound("attachment")
+	}
+	if err := st.writableProject(c.u, st.projects[pr.ProjectID]); err != nil {
+		return err
+	}
+	if a.CreatedUser != c.u.ID && c.u.RoleType != RoleAdmin && !st.projects[pr.ProjectID].isAdmin(c.u.ID) {
+		return forbidden()
+	}
+	out := st.renderAttachments([]*attachment{a})[0]
+	for i, x := range pr.Attachments {
+		if x == a {
+			pr.Attachments = append(pr.Attachments[:i:i], pr.Attachments[i+1:]...)
+			break
+		}
+	}
+	return c.ok(out)
+}
+
+// optID parses an optional, clearable id parameter: absent = not set,
+// empty = clear.
+func optID(c *call, k string) (opt[int64], error) {
+	if !c.q.has(k) {
+		return opt[int64]{}, nil
+	}
+	v, e := c.q.optInt64(k)
+	if e != nil {
+		return opt[int64]{}, e
+	}
+	return opt[int64]{Set: true, Value: v}, nil
+}
+
+// postPullRequest serves POST .../pullRequests (add-pull-request).
+func (s *Server) postPullRequest(c *call) error {
+	in := &pullRequestInput{}
+	for _, k := range []string{"summary", "base", "branch"} {
+		if _, e := c.q.required(k); e != nil {
+			return e
+		}
+	}
+	if !c.q.has("description") {
+		return badRequest("Missing required parameter: description.")
+	}
+	in.Summary, in.Description = c.q.optStr("summary"), c.q.optStr("description")
+	in.Base, in.Branch = c.q.optStr("base"), c.q.optStr("branch")
+	var err error
+	if in.IssueID, err = optID(c, "issueId"); err != nil {
+		return err
+	}
+	if in.AssigneeID, err = optID(c, "assigneeId"); err != nil {
+		return err
+	}
+	var e *apiError
+	if in.NotifiedUserIDs, e = c.q.ints("notifiedUserId"); e != nil {
+		return e
+	}
+	if in.AttachmentIDs, e = c.q.ints("attachmentId"); e != nil {
+		return e
+	}
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	r, err := st.visibleRepository(c)
+	if err != nil {
+		return err
+	}
+	if err := st.writableProject(c.u, st.projects[r.ProjectID]); err != nil {
+		return err
+	}
+	pr, err := st.createPullRequest(c.u, s.now(), r, in)
+	if err != nil {
+		return err
+	}
+	return c.ok(st.renderPullRequest(pr, true))
+}
+
+// patchPullRequest serves PATCH .../pullRequests/:number (update-pull-request).
+func (s *Server) patchPullRequest(c *call) error {
+	in := &pullRequestInput{Summary: c.q.optStr("summary"), Description: c.q.optStr("description"),
+		Comment: c.q.optStr("comment")}
+	var err error
+	if in.IssueID, err = optID(c, "issueId"); err != nil {
+		return err
+	}
+	if in.AssigneeID, err = optID(c, "assigneeId"); err != nil {
+		return err
+	}
+	var e *apiError
+	if in.NotifiedUserIDs, e = c.q.ints("notifiedUserId"); e != nil {
+		return e
+	}
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	pr, err := st.visiblePullRequest(c)
+	if err != nil {
+		return err
+	}
+	if err := st.writableProject(c.u, st.projects[pr.ProjectID]); err != nil {
+		return err
+	}
+	if err := st.updatePullRequest(c.u, s.now(), pr, in); err != nil {
+		return err
+	}
+	return c.ok(st.renderPullRequest(pr, true))
+}
+
+// postPullRequestComment serves POST .../pullRequests/:number/comments
+// (add-pull-request-comment); attachmentId[] uploads are attached to the PR.
+func (s *Server) postPullRequestComment(c *call) error {
+	content, e := c.q.required("content")
+	if e != nil {
+		return e
+	}
+	notified, e := c.q.ints("notifiedUserId")
+	if e != nil {
+		return e
+	}
+	uploads, e := c.q.ints("attachmentId")
+	if e != nil {
+		return e
+	}
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	pr, err := st.visiblePullRequest(c)
+	if err != nil {
+		return err
+	}
+	if err := st.writableProject(c.u, st.projects[pr.ProjectID]); err != nil {
+		return err
+	}
+	for _, id := range uploads {
+		if up := st.uploads[id]; up == nil || up.Owner != c.u.ID {
+			return badRequest("Invalid attachmentId: %d is not a pending upload of this user.", id)
+		}
+	}
+	cm, err := st.addPullRequestComment(c.u, s.now(), pr, content, notified)
+	if err != nil {
+		return err
+	}
+	if len(uploads) > 0 {
+		if _, err := st.addPullRequestAttachments(c.u, s.now(), pr, uploads); err != nil {
+			return err
+		}
+	}
+	return c.ok(st.renderPullRequestComment(cm))
+}
+
+// patchPullRequestComment serves PATCH .../comments/:commentId
+// (update-pull-request-comment-information): only the comment's author.
+func (s *Server) patchPullRequestComment(c *call) error {
+	content, e := c.q.required("content")
+	if e != nil {
+		return e
+	}
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	pr, err := st.visiblePullRequest(c)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(c.path("commentId"), "comment")
+	if err != nil {
+		return err
+	}
+	cm := st.prComments[id]
+	if cm == nil || cm.PullRequestID != pr.ID {
+		return notFound("comment")
+	}
+	if cm.CreatedUser != c.u.ID {
+		return forbidden()
+	}
+	if err := st.updatePullRequestComment(c.u, s.now(), cm, content); err != nil {
+		return err
+	}
+	return c.ok(st.renderPullRequestComment(cm))
+}

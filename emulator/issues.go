@@ -1,0 +1,503 @@
+package emulator
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// routesIssues registers the issue routes (endpoints.md §5 and the issue
+// writes of §14). Comments and attachments live in comments.go and
+// attachments.go.
+func (s *Server) routesIssues() {
+	s.handle("GET /api/v2/issues", s.getIssues)
+	s.handle("POST /api/v2/issues", s.postIssue)
+	s.handle("GET /api/v2/issues/count", s.countIssues)
+	s.handle("GET /api/v2/issues/{issueIdOrKey}", s.getIssue)
+	s.handle("PATCH /api/v2/issues/{issueIdOrKey}", s.patchIssue)
+	s.handle("DELETE /api/v2/issues/{issueIdOrKey}", s.deleteIssueHandler)
+	s.handle("GET /api/v2/issues/{issueIdOrKey}/sharedFiles", s.getIssueSharedFiles)
+	s.handle("POST /api/v2/issues/{issueIdOrKey}/sharedFiles", s.postIssueSharedFiles)
+	s.handle("DELETE /api/v2/issues/{issueIdOrKey}/sharedFiles/{fileId}", s.deleteIssueSharedFile)
+	s.handle("GET /api/v2/issues/{issueIdOrKey}/participants", s.getIssueParticipants)
+	s.handle("GET /api/v2/issues/{issueIdOrKey}/relatedIssues", s.getRelatedIssues)
+	s.handle("POST /api/v2/issues/{issueIdOrKey}/relatedIssues", s.postRelatedIssue)
+	s.handle("DELETE /api/v2/issues/{issueIdOrKey}/relatedIssues/{relatedIssueId}", s.deleteRelatedIssue)
+	s.routesAttachments()
+}
+
+// getIssues serves GET /issues (get-issue-list).
+func (s *Server) getIssues(c *call) error {
+	q, err := c.parseIssueQuery()
+	if err != nil {
+		return err
+	}
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	se, err := st.resolveIssueQuery(c.u, q)
+	if err != nil {
+		return err
+	}
+	page, _ := se.run(true)
+	if q.expandChildSummaries {
+		return c.raw(http.StatusOK, st.issuesWithChildSummary(page))
+	}
+	return c.raw(http.StatusOK, st.issuesJSON(page))
+}
+
+// countIssues serves GET /issues/count (count-issue).
+func (s *Server) countIssues(c *call) error {
+	q, err := c.parseIssueQuery()
+	if err != nil {
+		return err
+	}
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	se, err := st.resolveIssueQuery(c.u, q)
+	if err != nil {
+		return err
+	}
+	_, n := se.run(false)
+	return c.ok(map[string]int{"count": n})
+}
+
+// childSummary counts the direct children of is and the closed ones.
+func (st *store) childSummaries(ids map[int64]bool) map[int64][2]int {
+	out := map[int64][2]int{}
+	for _, c := range st.issueList {
+		if c.ParentIssueID != nil && ids[*c.ParentIssueID] {
+			v := out[*c.ParentIssueID]
+			v[0]++
+			if c.StatusID == StatusClosed {
+				v[1]++
+			}
+			out[*c.ParentIssueID] = v
+		}
+	}
+	return out
+}
+
+// mergeJSON appends extra members (`,"k":v…`) to a cached JSON object
+// without touching the cache.
+func mergeJSON(obj []byte, extra string) []byte {
+	out := make([]byte, 0, len(obj)+len(extra))
+	out = append(out, obj[:len(obj)-1]...)
+	out = append(out, extra...)
+	return append(out, '}')
+}
+
+func childSummaryJSON(v [2]int) string {
+	return `,"childIssueSummary":{"total":` + strconv.Itoa(v[0]) + `,"closed":` + strconv.Itoa(v[1]) + `}`
+}
+
+// issuesWithChildSummary renders issues with expand[]=childIssueSummary.
+func (st *store) issuesWithChildSummary(list []*issue) []byte {
+	ids := make(map[int64]bool, len(list))
+	for _, is := range list {
+		ids[is.ID] = true
+	}
+	sums := st.childSummaries(ids)
+	buf := []byte{'['}
+	for i, is := range list {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, mergeJSON(st.issueJSON(is), childSummaryJSON(sums[is.ID]))...)
+	}
+	return append(buf, ']')
+}
+
+// visibleIssue resolves the path's issueIdOrKey for u (404 "No issue." when
+// missing or in an invisible project). The caller holds the lock.
+func (st *store) visibleIssue(u *user, idOrKey string) (*issue, *project, error) {
+	is := st.issueByIDOrKey(idOrKey)
+	if is == nil {
+		return nil, nil, notFound("issue")
+	}
+	p := st.projects[is.ProjectID]
+	if p == nil || !st.canSee(u, p) {
+		return nil, nil, notFound("issue")
+	}
+	return is, p, nil
+}
+
+// getIssue serves GET /issues/:issueIdOrKey (get-issue).
+func (s *Server) getIssue(c *call) error {
+	expand := false
+	for _, x := range c.q["expand"] {
+		switch x {
+		case "childIssueSummary":
+			expand = true
+		case "":
+		default:
+			return badRequest("Invalid expand[]: %q.", x)
+		}
+	}
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
+	if err != nil {
+		return err
+	}
+	data := st.issueJSON(is)
+	if expand {
+		data = mergeJSON(data, childSummaryJSON(st.childSummaries(map[int64]bool{is.ID: true})[is.ID]))
+	}
+	return c.raw(http.StatusOK, data)
+}
+
+// parseIssueInput reads add-issue / update-issue parameters.
+func parseIssueInput(q params, create bool) (*issueInput, error) {
+	in := &issueInput{}
+	var e *apiError
+	if create {
+		if in.ProjectID, e = q.requiredInt64("projectId"); e != nil {
+			return nil, e
+		}
+		for _, k := range []string{"summary", "issueTypeId", "priorityId"} {
+			if _, e := q.required(k); e != nil {
+				return nil, e
+			}
+		}
+	}
+	in.Summary = q.optStr("summary")
+	in.Description = q.optStr("description")
+	if in.IssueTypeID, e = q.optInt64("issueTypeId"); e != nil {
+		return nil, e
+	}
+	if in.PriorityID, e = q.optInt64("priorityId"); e != nil {
+		return nil, e
+	}
+	if !create {
+		if in.StatusID, e = q.optInt64("statusId"); e != nil {
+			return nil, e
+		}
+		in.Comment = q.optStr("comment")
+	}
+	for _, o := range []struct {
+		name string
+		dst  *opt[int64]
+	}{{"resolutionId", &in.ResolutionID}, {"assigneeId", &in.AssigneeID}, {"parentIssueId", &in.ParentIssueID}} {
+		if q.has(o.name) {
+			v, e := q.optInt64(o.name)
+			if e != nil {
+				return nil, e
+			}
+			*o.dst = opt[int64]{Set: true, Value: v}
+		}
+	}
+	for _, o := range []struct {
+		name string
+		dst  *opt[time.Time]
+	}{{"startDate", &in.StartDate}, {"dueDate", &in.DueDate}} {
+		if q.has(o.name) {
+			v, e := q.optDate(o.name)
+			if e != nil {
+				return nil, e
+			}
+			*o.dst = opt[time.Time]{Set: true, Value: v}
+		}
+	}
+	for _, o := range []struct {
+		name string
+		dst  *opt[float64]
+	}{{"estimatedHours", &in.EstimatedHours}, {"actualHours", &in.ActualHours}} {
+		if q.has(o.name) {
+			v, e := q.optFloat(o.name)
+			if e != nil {
+				return nil, e
+			}
+			*o.dst = opt[float64]{Set: true, Value: v}
+		}
+	}
+	for _, o := range []struct {
+		name string
+		dst  **[]int64
+	}{{"categoryId", &in.CategoryIDs}, {"versionId", &in.VersionIDs}, {"milestoneId", &in.MilestoneIDs}} {
+		if q.has(o.name) {
+			ids, e := q.ints(o.name)
+			if e != nil {
+				return nil, e
+			}
+			if ids == nil {
+				ids = []int64{}
+			}
+			*o.dst = &ids
+		}
+	}
+	if in.NotifiedUserIDs, e = q.ints("notifiedUserId"); e != nil {
+		return nil, e
+	}
+	if in.AttachmentIDs, e = q.ints("attachmentId"); e != nil {
+		return nil, e
+	}
+	for k, vals := range q {
+		rest, ok := strings.CutPrefix(k, "customField_")
+		if !ok {
+			continue
+		}
+		other := false
+		if r, ok := strings.CutSuffix(rest, "_otherValue"); ok {
+			rest, other = r, true
+		}
+		id, err := strconv.ParseInt(rest, 10, 64)
+		if err != nil {
+			return nil, badRequest("Invalid parameter %s.", k)
+		}
+		if in.CustomFields == nil {
+			in.CustomFields = map[int64]cfInput{}
+		}
+		v := in.CustomFields[id]
+		if other {
+			o := ""
+			if len(vals) > 0 {
+				o = vals[0]
+			}
+			v.Other = &o
+		} else {
+			v.Values = append(v.Values, vals...)
+		}
+		in.CustomFields[id] = v
+	}
+	return in, nil
+}
+
+// postIssue serves POST /issues (add-issue): 201 with a Location header.
+func (s *Server) postIssue(c *call) error {
+	in, err := parseIssueInput(c.q, true)
+	if err != nil {
+		return err
+	}
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	is, err := st.createIssue(c.u, s.now(), in)
+	if err != nil {
+		return err
+	}
+	c.w.Header().Set("Location", s.opts.WebURL+"/view/"+st.issueKey(is))
+	return c.raw(http.StatusCreated, st.issueJSON(is))
+}
+
+// patchIssue serves PATCH /issues/:issueIdOrKey (update-issue).
+func (s *Server) patchIssue(c *call) error {
+	in, err := parseIssueInput(c.q, false)
+	if err != nil {
+		return err
+	}
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
+	if err != nil {
+		return err
+	}
+	if _, err := st.updateIssue(c.u, s.now(), is, in); err != nil {
+		return err
+	}
+	return c.raw(http.StatusOK, st.issueJSON(is))
+}
+
+// deleteIssueHandler serves DELETE /issues/:issueIdOrKey (delete-issue):
+// the deleted issue.
+func (s *Server) deleteIssueHandler(c *call) error {
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
+	if err != nil {
+		return err
+	}
+	data := st.issueJSON(is)
+	if err := st.deleteIssue(c.u, s.now(), is); err != nil {
+		return err
+	}
+	return c.raw(http.StatusOK, data)
+}
+
+// getIssueSharedFiles serves GET /issues/:id/sharedFiles.
+func (s *Server) getIssueSharedFiles(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
+	if err != nil {
+		return err
+	}
+	return c.ok(st.renderSharedFiles(is.SharedFileIDs))
+}
+
+// postIssueSharedFiles serves POST /issues/:id/sharedFiles (fileId[]):
+// the files linked by this call.
+func (s *Server) postIssueSharedFiles(c *call) error {
+	if _, e := c.q.required("fileId"); e != nil {
+		return e
+	}
+	ids, e := c.q.ints("fileId")
+	if e != nil {
+		return e
+	}
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
+	if err != nil {
+		return err
+	}
+	if err := st.checkEdit(c.u, is); err != nil {
+		return err
+	}
+	linked, err := st.linkSharedFiles(is.ProjectID, &is.SharedFileIDs, ids)
+	if err != nil {
+		return err
+	}
+	st.issueChanged(is)
+	return c.ok(st.renderSharedFiles(linked))
+}
+
+// deleteIssueSharedFile serves DELETE /issues/:id/sharedFiles/:fileId.
+func (s *Server) deleteIssueSharedFile(c *call) error {
+	id, perr := strconv.ParseInt(c.path("fileId"), 10, 64)
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
+	if err != nil {
+		return err
+	}
+	if perr != nil || !containsID(is.SharedFileIDs, id) || st.sharedFiles[id] == nil {
+		return notFound("file")
+	}
+	if err := st.checkEdit(c.u, is); err != nil {
+		return err
+	}
+	is.SharedFileIDs = removeID(is.SharedFileIDs, id)
+	st.issueChanged(is)
+	return c.ok(st.renderSharedFile(st.sharedFiles[id]))
+}
+
+// participants lists the creator, the assignee and the commenters of an
+// issue, distinct, in first-seen order.
+func (st *store) participants(is *issue) []*jsonUser {
+	seen := map[int64]bool{}
+	out := []*jsonUser{}
+	add := func(id int64) {
+		if seen[id] {
+			return
+		}
+		seen[id] = true
+		if u := st.renderUser(id); u != nil {
+			out = append(out, u)
+		}
+	}
+	add(is.CreatedUser)
+	if is.AssigneeID != nil {
+		add(*is.AssigneeID)
+	}
+	for _, c := range is.Comments {
+		add(c.CreatedUser)
+	}
+	return out
+}
+
+// getIssueParticipants serves GET /issues/:id/participants.
+func (s *Server) getIssueParticipants(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
+	if err != nil {
+		return err
+	}
+	return c.ok(st.participants(is))
+}
+
+const relatesJSON = `,"type":"RELATES"`
+
+// getRelatedIssues serves GET /issues/:id/relatedIssues: full issues with
+// "type":"RELATES"; issues in projects the caller cannot see are left out.
+func (s *Server) getRelatedIssues(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
+	if err != nil {
+		return err
+	}
+	buf := []byte{'['}
+	n := 0
+	for _, id := range is.Related {
+		r := st.issues[id]
+		if r == nil || !st.canSee(c.u, st.projects[r.ProjectID]) {
+			continue
+		}
+		if n > 0 {
+			buf = append(buf, ',')
+		}
+		n++
+		buf = append(buf, mergeJSON(st.issueJSON(r), relatesJSON)...)
+	}
+	return c.raw(http.StatusOK, append(buf, ']'))
+}
+
+// postRelatedIssue serves POST /issues/:id/relatedIssues (targetIssueId):
+// relations are symmetric; answers the related issue.
+func (s *Server) postRelatedIssue(c *call) error {
+	target, e := c.q.requiredInt64("targetIssueId")
+	if e != nil {
+		return e
+	}
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
+	if err != nil {
+		return err
+	}
+	t, _, err := st.visibleIssue(c.u, strconv.FormatInt(target, 10))
+	if err != nil {
+		return err
+	}
+	if err := st.checkEdit(c.u, is); err != nil {
+		return err
+	}
+	if t.ID == is.ID {
+		return badRequest("An issue cannot be related to itself.")
+	}
+	if containsID(is.Related, t.ID) {
+		return badRequest("Issue %s is already related to %s.", st.issueKey(t), st.issueKey(is))
+	}
+	is.Related = append(is.Related, t.ID)
+	t.Related = append(t.Related, is.ID)
+	st.issueChanged(is)
+	st.issueChanged(t)
+	return c.raw(http.StatusOK, mergeJSON(st.issueJSON(t), relatesJSON))
+}
+
+// deleteRelatedIssue serves DELETE /issues/:id/relatedIssues/:relatedIssueId.
+func (s *Server) deleteRelatedIssue(c *call) error {
+	rid, perr := strconv.ParseInt(c.path("relatedIssueId"), 10, 64)
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
+	if err != nil {
+		return err
+	}
+	if perr != nil || !containsID(is.Related, rid) || st.issues[rid] == nil {
+		return notFound("issue")
+	}
+	if err := st.checkEdit(c.u, is); err != nil {
+		return err
+	}
+	t := st.issues[rid]
+	is.Related = removeID(is.Related, rid)
+	t.Related = removeID(t.Related, is.ID)
+	st.issueChanged(is)
+	st.issueChanged(t)
+	return c.raw(http.StatusOK, mergeJSON(st.issueJSON(t), relatesJSON))
+}

@@ -1,0 +1,91 @@
+package emulator
+
+import (
+	"time"
+)
+
+// UnlimitedReport is the limit GET /rateLimit reports for a class without a
+// limit (profile "off"): a budget far above any Backlog plan, so that a
+// client pacing itself by limit and remaining runs at full speed, with
+// remaining still counting the requests of the current window.
+const UnlimitedReport = 1_000_000
+
+// routesRateLimit registers the routes of this area.
+func (s *Server) routesRateLimit() {
+	s.handle("GET /api/v2/rateLimit", s.getRateLimit)
+}
+
+// jsonRate is one class of GET /rateLimit.
+type jsonRate struct {
+	Limit     int   `json:"limit"`
+	Remaining int   `json:"remaining"`
+	Reset     int64 `json:"reset"`
+}
+
+// getRateLimit serves GET /rateLimit (get-rate-limit). The dispatcher has
+// already counted this call as a read, so "read" includes it.
+func (s *Server) getRateLimit(c *call) error {
+	now, uid := s.now(), c.u.ID
+	// Fields in Backlog's documented order.
+	type classes struct {
+		Read   jsonRate `json:"read"`
+		Update jsonRate `json:"update"`
+		Search jsonRate `json:"search"`
+		Icon   jsonRate `json:"icon"`
+	}
+	return c.ok(map[string]classes{"rateLimit": {
+		Read:   s.limiter.report(uid, ClassRead, now),
+		Update: s.limiter.report(uid, ClassUpdate, now),
+		Search: s.limiter.report(uid, ClassSearch, now),
+		Icon:   s.limiter.report(uid, ClassIcon, now),
+	}})
+}
+
+// report is the state of one class as GET /rateLimit shows it; unlimited
+// classes report UnlimitedReport.
+func (l *limiter) report(uid int64, c Class, now time.Time) jsonRate {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	limit := l.limits.of(c)
+	used, reset := 0, resetSeconds(now.Add(l.window))
+	if b := l.state[limitKey{uid, c}]; b != nil && now.Before(b.start.Add(l.window)) {
+		used, reset = b.used, resetSeconds(b.start.Add(l.window))
+	}
+	if limit == 0 {
+		limit = UnlimitedReport
+	}
+	return jsonRate{Limit: limit, Remaining: max(limit-used, 0), Reset: reset}
+}
+
+// RateSettings are the rate-limit settings of a running emulator
+// (GET/PUT /_emulator/ratelimit).
+type RateSettings struct {
+	// Profile is "paid", "free", "off" or "custom".
+	Profile string
+	Limits  RateLimits
+	Window  time.Duration
+}
+
+// RateSettings returns the current rate-limit settings.
+func (s *Server) RateSettings() RateSettings {
+	s.limiter.mu.Lock()
+	defer s.limiter.mu.Unlock()
+	return RateSettings{Profile: profileName(s.limiter.limits), Limits: s.limiter.limits, Window: s.limiter.window}
+}
+
+// SetRateLimits replaces the limits and, when window > 0, the window length.
+// Counts in the current windows are kept.
+func (s *Server) SetRateLimits(l RateLimits, window time.Duration) { s.limiter.setLimits(l, window) }
+
+// profileName names a set of limits.
+func profileName(l RateLimits) string {
+	switch l {
+	case PaidLimits:
+		return "paid"
+	case FreeLimits:
+		return "free"
+	case RateLimits{}:
+		return "off"
+	}
+	return "custom"
+}

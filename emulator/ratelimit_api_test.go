@@ -1,0 +1,92 @@
+package emulator
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+func rateLimitOf(t *testing.T, s *Server, key string) map[string]jsonRate {
+	t.Helper()
+	st, _, body := do(t, s, "GET", "/api/v2/rateLimit", key, "")
+	if st != 200 {
+		t.Fatalf("GET /rateLimit: %d %s", st, body)
+	}
+	var out struct {
+		RateLimit map[string]jsonRate `json:"rateLimit"`
+	}
+	if err := json.Unmarshal(body, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.RateLimit) != 4 {
+		t.Fatalf("classes: %s", body)
+	}
+	return out.RateLimit
+}
+
+func TestRateLimitEndpoint(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) // 1767225600
+	s := newTestServer(t, Options{Seed: 1, AdminAPIKey: "k", Empty: true, RateLimits: PaidLimits,
+		Now: func() time.Time { return now }})
+	addTestUser(s, RoleNormal, "other")
+
+	got := rateLimitOf(t, s, "k")
+	want := map[string]jsonRate{
+		"read":   {600, 599, 1767225660}, // the call itself counts as a read
+		"update": {150, 150, 1767225660},
+		"search": {150, 150, 1767225660},
+		"icon":   {60, 60, 1767225660},
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: got %+v, want %+v", k, got[k], w)
+		}
+	}
+
+	now = now.Add(10 * time.Second)
+	do(t, s, "GET", "/api/v2/space", "k", "")
+	do(t, s, "GET", "/api/v2/space/image", "k", "")
+	do(t, s, "PUT", "/api/v2/space/notification", "k", "content=x")
+	got = rateLimitOf(t, s, "k")
+	// read's window started at the first call; icon's and update's at 10 s.
+	want = map[string]jsonRate{
+		"read":   {600, 597, 1767225660},
+		"update": {150, 149, 1767225670},
+		"search": {150, 150, 1767225670},
+		"icon":   {60, 59, 1767225670},
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("after calls %s: got %+v, want %+v", k, got[k], w)
+		}
+	}
+	// Per user: another user's budget is untouched.
+	if r := rateLimitOf(t, s, "other")["read"]; r.Remaining != 599 {
+		t.Errorf("other user read %+v", r)
+	}
+	// A new window restores the budget.
+	now = now.Add(time.Minute)
+	if r := rateLimitOf(t, s, "k"); r["read"] != (jsonRate{600, 599, 1767225730}) || r["icon"].Remaining != 60 {
+		t.Errorf("next window: %+v", r)
+	}
+}
+
+func TestRateLimitEndpointUnlimited(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := newTestServer(t, Options{Seed: 1, AdminAPIKey: "k", Empty: true, Now: func() time.Time { return now }})
+	rateLimitOf(t, s, "k")
+	got := rateLimitOf(t, s, "k")
+	if got["read"] != (jsonRate{UnlimitedReport, UnlimitedReport - 2, 1767225660}) ||
+		got["search"] != (jsonRate{UnlimitedReport, UnlimitedReport, 1767225660}) {
+		t.Errorf("off: %+v", got)
+	}
+	// Custom limits: unlimited classes next to limited ones.
+	s.SetRateLimits(RateLimits{Update: 5}, 0)
+	got = rateLimitOf(t, s, "k")
+	if got["update"].Limit != 5 || got["read"].Limit != UnlimitedReport {
+		t.Errorf("custom: %+v", got)
+	}
+	if s.RateSettings().Profile != "custom" {
+		t.Errorf("profile %q", s.RateSettings().Profile)
+	}
+}

@@ -1,0 +1,182 @@
+package emulator
+
+import (
+	"encoding/json"
+	"slices"
+	"time"
+)
+
+// Recently viewed: GET /users/myself/recentlyViewedIssues, …Projects,
+// …Wikis (order, offset, count) and POST …Issues (issueIdOrKey) and …Wikis
+// (wikiId). Viewing an issue or wiki page also records its project.
+
+// maxRecent is how many recently viewed entries are kept per user and kind.
+const maxRecent = 100
+
+// recordView moves id to the front of a user's recently-viewed list.
+func recordView(m map[int64][]recentView, uid, id int64, at time.Time) {
+	list := slices.DeleteFunc(m[uid], func(v recentView) bool { return v.ID == id })
+	list = slices.Insert(list, 0, recentView{ID: id, Updated: at})
+	if len(list) > maxRecent {
+		list = list[:maxRecent]
+	}
+	m[uid] = list
+}
+
+// viewIssue records that u viewed an issue (and its project).
+func (s *store) viewIssue(u *user, at time.Time, is *issue) {
+	recordView(s.recentIssues, u.ID, is.ID, at)
+	recordView(s.recentProjects, u.ID, is.ProjectID, at)
+}
+
+// viewWiki records that u viewed a wiki page (and its project).
+func (s *store) viewWiki(u *user, at time.Time, w *wiki) {
+	recordView(s.recentWikis, u.ID, w.ID, at)
+	recordView(s.recentProjects, u.ID, w.ProjectID, at)
+}
+
+// viewProject records that u viewed a project.
+func (s *store) viewProject(u *user, at time.Time, p *project) {
+	recordView(s.recentProjects, u.ID, p.ID, at)
+}
+
+// routesRecent registers the recently-viewed routes.
+func (s *Server) routesRecent() {
+	s.handle("GET /api/v2/users/myself/recentlyViewedIssues", s.getRecentIssues)
+	s.handle("POST /api/v2/users/myself/recentlyViewedIssues", s.postRecentIssue)
+	s.handle("GET /api/v2/users/myself/recentlyViewedProjects", s.getRecentProjects)
+	s.handle("GET /api/v2/users/myself/recentlyViewedWikis", s.getRecentWikis)
+	s.handle("POST /api/v2/users/myself/recentlyViewedWikis", s.postRecentWiki)
+}
+
+// recentPage pages a recently-viewed list: render returns nil for entries
+// that are gone or invisible, which are skipped before paging.
+func (s *Server) recentPage(c *call, m map[int64][]recentView, render func(recentView) any) error {
+	asc, e := c.q.order()
+	if e != nil {
+		return e
+	}
+	offset, count, e := c.offsetPage(20, 100)
+	if e != nil {
+		return e
+	}
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	var items []any
+	for _, v := range m[c.u.ID] {
+		if j := render(v); j != nil {
+			items = append(items, j)
+		}
+	}
+	if asc {
+		slices.Reverse(items)
+	}
+	page := slicePage(items, offset, count)
+	if page == nil {
+		page = []any{}
+	}
+	return c.ok(page)
+}
+
+// visibleIssueByID returns the issue if it exists in a project u can see.
+func (s *store) visibleIssueByID(u *user, id int64) *issue {
+	is := s.issues[id]
+	if is == nil {
+		return nil
+	}
+	if p := s.projects[is.ProjectID]; p == nil || !s.canSee(u, p) {
+		return nil
+	}
+	return is
+}
+
+// visibleWiki returns the wiki page if it exists in a project u can see.
+func (s *store) visibleWiki(u *user, id int64) *wiki {
+	w := s.wikis[id]
+	if w == nil {
+		return nil
+	}
+	if p := s.projects[w.ProjectID]; p == nil || !s.canSee(u, p) {
+		return nil
+	}
+	return w
+}
+
+func (s *Server) getRecentIssues(c *call) error {
+	st := s.store
+	return s.recentPage(c, st.recentIssues, func(v recentView) any {
+		is := st.visibleIssueByID(c.u, v.ID)
+		if is == nil {
+			return nil
+		}
+		return struct {
+			Issue   json.RawMessage `json:"issue"`
+			Updated ts              `json:"updated"`
+		}{st.issueJSON(is), ts(v.Updated)}
+	})
+}
+
+func (s *Server) getRecentProjects(c *call) error {
+	st := s.store
+	return s.recentPage(c, st.recentProjects, func(v recentView) any {
+		p := st.projects[v.ID]
+		if p == nil || !st.canSee(c.u, p) {
+			return nil
+		}
+		return struct {
+			Project *jsonProject `json:"project"`
+			Updated ts           `json:"updated"`
+		}{renderProject(p), ts(v.Updated)}
+	})
+}
+
+func (s *Server) getRecentWikis(c *call) error {
+	st := s.store
+	return s.recentPage(c, st.recentWikis, func(v recentView) any {
+		w := st.visibleWiki(c.u, v.ID)
+		if w == nil {
+			return nil
+		}
+		return struct {
+			Page    *jsonWikiListItem `json:"page"`
+			Updated ts                `json:"updated"`
+		}{st.renderWikiListItem(w), ts(v.Updated)}
+	})
+}
+
+// postRecentIssue serves POST /users/myself/recentlyViewedIssues; it answers
+// the issue.
+func (s *Server) postRecentIssue(c *call) error {
+	key, e := c.q.required("issueIdOrKey")
+	if e != nil {
+		return e
+	}
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	is := st.issueByIDOrKey(key)
+	if is == nil || st.visibleIssueByID(c.u, is.ID) == nil {
+		return notFound("issue")
+	}
+	st.viewIssue(c.u, s.now(), is)
+	return c.raw(200, st.issueJSON(is))
+}
+
+// postRecentWiki serves POST /users/myself/recentlyViewedWikis; it answers
+// the wiki page.
+func (s *Server) postRecentWiki(c *call) error {
+	id, e := c.q.requiredInt64("wikiId")
+	if e != nil {
+		return e
+	}
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	w := st.visibleWiki(c.u, id)
+	if w == nil {
+		return notFound("wiki")
+	}
+	st.viewWiki(c.u, s.now(), w)
+	return c.ok(st.renderWiki(w))
+}

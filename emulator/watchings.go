@@ -1,0 +1,311 @@
+package emulator
+
+import (
+	"cmp"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Watchings: GET /users/:userId/watchings (+ /count), GET/PATCH/DELETE
+// /watchings/:id, POST /watchings, POST /watchings/:id/markAsRead.
+//
+// A watching is read while the issue has not been updated since the watcher
+// last marked it read: LastContentUpdated holds the issue's updated time at
+// that moment, so no hook in the issue mutations is needed.
+
+// addWatching makes actor watch an issue (POST /watchings).
+func (s *store) addWatching(actor *user, at time.Time, is *issue, note string) (*watching, error) {
+	for _, w := range s.watchList {
+		if w.UserID == actor.ID && w.IssueID == is.ID {
+			return nil, badRequest("You are already watching %s.", s.issueKey(is))
+		}
+	}
+	w := &watching{ID: s.nextID("watching"), UserID: actor.ID, IssueID: is.ID, Note: note,
+		ResourceAlreadyRead: true, LastContentUpdated: is.Updated, Created: at, Updated: at}
+	s.watchings[w.ID] = w
+	s.watchList = append(s.watchList, w)
+	return w, nil
+}
+
+// updateWatching changes a watching's note.
+func (s *store) updateWatching(actor *user, at time.Time, w *watching, note string) error {
+	if w.UserID != actor.ID {
+		return forbidden()
+	}
+	w.Note, w.Updated = note, at
+	return nil
+}
+
+// deleteWatching stops watching.
+func (s *store) deleteWatching(actor *user, at time.Time, w *watching) error {
+	if w.UserID != actor.ID {
+		return forbidden()
+	}
+	delete(s.watchings, w.ID)
+	s.watchList = slices.DeleteFunc(s.watchList, func(x *watching) bool { return x == w })
+	return nil
+}
+
+// markWatchingRead marks the watched issue as read.
+func (s *store) markWatchingRead(actor *user, at time.Time, w *watching) error {
+	if w.UserID != actor.ID {
+		return forbidden()
+	}
+	w.ResourceAlreadyRead = true
+	if is := s.issues[w.IssueID]; is != nil {
+		w.LastContentUpdated = is.Updated
+	}
+	return nil
+}
+
+// watchingRead reports whether the watched issue is read.
+func (s *store) watchingRead(w *watching) bool {
+	is := s.issues[w.IssueID]
+	return w.ResourceAlreadyRead && (is == nil || !is.Updated.After(w.LastContentUpdated))
+}
+
+type jsonWatching struct {
+	ID                  int64           `json:"id"`
+	ResourceAlreadyRead bool            `json:"resourceAlreadyRead"`
+	Note                string          `json:"note"`
+	Type                string          `json:"type"`
+	Issue               json.RawMessage `json:"issue"`
+	LastContentUpdated  ts              `json:"lastContentUpdated"`
+	Created             ts              `json:"created"`
+	Updated             ts              `json:"updated"`
+}
+
+func (s *store) renderWatching(w *watching) *jsonWatching {
+	is := s.issues[w.IssueID]
+	return &jsonWatching{ID: w.ID, ResourceAlreadyRead: s.watchingRead(w), Note: w.Note, Type: "issue",
+		Issue: s.issueJSON(is), LastContentUpdated: ts(is.Updated), Created: ts(w.Created), Updated: ts(w.Updated)}
+}
+
+// watchingVisible reports whether u may see w (its issue exists in a
+// project u can see).
+func (s *store) watchingVisible(u *user, w *watching) bool {
+	is := s.issues[w.IssueID]
+	if is == nil {
+		return false
+	}
+	p := s.projects[is.ProjectID]
+	return p != nil && s.canSee(u, p)
+}
+
+// routesWatchings registers the watching routes.
+func (s *Server) routesWatchings() {
+	s.handle("GET /api/v2/users/{userId}/watchings", s.getWatchings)
+	s.handle("GET /api/v2/users/{userId}/watchings/count", s.countWatchings)
+	s.handle("POST /api/v2/watchings", s.postWatching)
+	s.handle("GET /api/v2/watchings/{watchingId}", s.getWatching)
+	s.handle("PATCH /api/v2/watchings/{watchingId}", s.patchWatching)
+	s.handle("DELETE /api/v2/watchings/{watchingId}", s.deleteWatching)
+	s.handle("POST /api/v2/watchings/{watchingId}/markAsRead", s.markWatchingAsRead)
+}
+
+// watchingFilter is the filter of the watching list and count.
+type watchingFilter struct {
+	read     *bool
+	issueIDs []int64
+}
+
+func (f watchingFilter) keep(s *store, w *watching) bool {
+	if f.read != nil && s.watchingRead(w) != *f.read {
+		return false
+	}
+	return len(f.issueIDs) == 0 || slices.Contains(f.issueIDs, w.IssueID)
+}
+
+// watchingsOf lists u's watchings visible to viewer that pass f.
+func (s *store) watchingsOf(viewer, u *user, f watchingFilter) []*watching {
+	var out []*watching
+	for _, w := range s.watchList {
+		if w.UserID == u.ID && s.watchingVisible(viewer, w) && f.keep(s, w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// getWatchings serves GET /users/:userId/watchings.
+func (s *Server) getWatchings(c *call) error {
+	asc, e := c.q.order()
+	if e != nil {
+		return e
+	}
+	sortKey := c.q.str("sort")
+	switch sortKey {
+	case "":
+		sortKey = "issueUpdated"
+	case "created", "updated", "issueUpdated":
+	default:
+		return badRequest("Invalid sort: %q (created, updated or issueUpdated).", sortKey)
+	}
+	offset, count, e := c.offsetPage(20, 100)
+	if e != nil {
+		return e
+	}
+	var f watchingFilter
+	if f.read, e = c.q.optBool("resourceAlreadyRead"); e != nil {
+		return e
+	}
+	if f.issueIDs, e = c.q.ints("issueId"); e != nil {
+		return e
+	}
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	u, err := c.pathUser()
+	if err != nil {
+		return err
+	}
+	list := st.watchingsOf(c.u, u, f)
+	key := func(w *watching) time.Time {
+		switch sortKey {
+		case "created":
+			return w.Created
+		case "updated":
+			return w.Updated
+		}
+		return st.issues[w.IssueID].Updated
+	}
+	slices.SortStableFunc(list, func(a, b *watching) int {
+		r := key(a).Compare(key(b))
+		if r == 0 {
+			r = cmp.Compare(a.ID, b.ID)
+		}
+		if !asc {
+			r = -r
+		}
+		return r
+	})
+	page := slicePage(list, offset, count)
+	out := make([]*jsonWatching, 0, len(page))
+	for _, w := range page {
+		out = append(out, st.renderWatching(w))
+	}
+	return c.ok(out)
+}
+
+// countWatchings serves GET /users/:userId/watchings/count. alreadyRead is
+// accepted as a synonym of resourceAlreadyRead.
+func (s *Server) countWatchings(c *call) error {
+	var f watchingFilter
+	var e *apiError
+	if f.read, e = c.q.optBool("resourceAlreadyRead"); e != nil {
+		return e
+	}
+	if f.read == nil {
+		if f.read, e = c.q.optBool("alreadyRead"); e != nil {
+			return e
+		}
+	}
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	u, err := c.pathUser()
+	if err != nil {
+		return err
+	}
+	return c.ok(map[string]int{"count": len(st.watchingsOf(c.u, u, f))})
+}
+
+// pathWatching resolves {watchingId} to a watching visible to the caller.
+func (c *call) pathWatching() (*watching, error) {
+	id, err := strconv.ParseInt(c.path("watchingId"), 10, 64)
+	if err != nil {
+		return nil, notFound("watching")
+	}
+	st := c.s.store
+	w := st.watchings[id]
+	if w == nil || !st.watchingVisible(c.u, w) {
+		return nil, notFound("watching")
+	}
+	return w, nil
+}
+
+// getWatching serves GET /watchings/:id.
+func (s *Server) getWatching(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	w, err := c.pathWatching()
+	if err != nil {
+		return err
+	}
+	return c.ok(st.renderWatching(w))
+}
+
+// postWatching serves POST /watchings.
+func (s *Server) postWatching(c *call) error {
+	key, e := c.q.required("issueIdOrKey")
+	if e != nil {
+		return e
+	}
+	note := c.q.str("note")
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	is := st.issueByIDOrKey(key)
+	if is == nil || !st.canSee(c.u, st.projects[is.ProjectID]) {
+		return notFound("issue")
+	}
+	w, err := st.addWatching(c.u, s.now(), is, note)
+	if err != nil {
+		return err
+	}
+	return c.ok(st.renderWatching(w))
+}
+
+// patchWatching serves PATCH /watchings/:id.
+func (s *Server) patchWatching(c *call) error {
+	note := c.q.optStr("note")
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	w, err := c.pathWatching()
+	if err != nil {
+		return err
+	}
+	if note != nil {
+		if err := st.updateWatching(c.u, s.now(), w, *note); err != nil {
+			return err
+		}
+	} else if w.UserID != c.u.ID {
+		return forbidden()
+	}
+	return c.ok(st.renderWatching(w))
+}
+
+// deleteWatching serves DELETE /watchings/:id.
+func (s *Server) deleteWatching(c *call) error {
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	w, err := c.pathWatching()
+	if err != nil {
+		return err
+	}
+	j := st.renderWatching(w)
+	if err := st.deleteWatching(c.u, s.now(), w); err != nil {
+		return err
+	}
+	return c.ok(j)
+}
+
+// markWatchingAsRead serves POST /watchings/:id/markAsRead (204).
+func (s *Server) markWatchingAsRead(c *call) error {
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	w, err := c.pathWatching()
+	if err != nil {
+		return err
+	}
+	if err := st.markWatchingRead(c.u, s.now(), w); err != nil {
+		return err
+	}
+	return c.noContent()
+}

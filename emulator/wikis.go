@@ -1,0 +1,534 @@
+package emulator
+
+import (
+	"mime"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// Wiki endpoints (endpoints.md §7 and the wiki writes of §14).
+//
+// A project whose useWiki flag is off answers every wiki endpoint as if the
+// page or project had no wiki: 404, code 6, "No wiki." Backlog's own answer
+// is not documented; a 404 keeps sync clients on their "gone" path rather
+// than their "permission" path.
+
+// routesWikis registers the routes of this area.
+func (s *Server) routesWikis() {
+	s.handle("GET /api/v2/wikis", s.getWikis)
+	s.handle("GET /api/v2/wikis/count", s.getWikiCount)
+	s.handle("GET /api/v2/wikis/tags", s.getWikiTags)
+	s.handle("GET /api/v2/wikis/{wikiId}", s.getWiki)
+	s.handle("GET /api/v2/wikis/{wikiId}/attachments", s.getWikiAttachments)
+	s.handle("GET /api/v2/wikis/{wikiId}/attachments/{attachmentId}", s.getWikiAttachment)
+	s.handle("GET /api/v2/wikis/{wikiId}/sharedFiles", s.getWikiSharedFiles)
+	s.handle("POST /api/v2/wikis/{wikiId}/sharedFiles", s.postWikiSharedFiles)
+	s.handle("DELETE /api/v2/wikis/{wikiId}/sharedFiles/{fileId}", s.deleteWikiSharedFile)
+	s.handle("GET /api/v2/wikis/{wikiId}/history", s.getWikiHistory)
+	s.handle("GET /api/v2/wikis/{wikiId}/stars", s.getWikiStars)
+	s.handle("POST /api/v2/wikis", s.postWiki)
+	s.handle("PATCH /api/v2/wikis/{wikiId}", s.patchWiki)
+	s.handle("DELETE /api/v2/wikis/{wikiId}", s.deleteWikiPage)
+	s.handle("POST /api/v2/wikis/{wikiId}/attachments", s.postWikiAttachments)
+}
+
+// ------------------------------------------------------ shared helpers
+
+// contentProject resolves a projectIdOrKey the caller may see, or answers
+// 404 "No project.".
+func (st *store) contentProject(u *user, idOrKey string) (*project, error) {
+	p := st.projectByIDOrKey(idOrKey)
+	if p == nil || !st.canSee(u, p) {
+		return nil, notFound("project")
+	}
+	return p, nil
+}
+
+// canWriteContent reports whether u's role may write wikis, documents and
+// pull requests: administrators and normal users; reporters (restricted to
+// adding issues) and viewers may not.
+func canWriteContent(u *user) bool { return u.RoleType == RoleAdmin || u.RoleType == RoleNormal }
+
+// writableProject checks that u may write content in p (member, or space
+// administrator, with a writing role).
+func (st *store) writableProject(u *user, p *project) error {
+	if !canWriteContent(u) {
+		return forbidden()
+	}
+	if u.RoleType != RoleAdmin && !p.isMember(u.ID) {
+		return notFound("project")
+	}
+	return nil
+}
+
+// pathID parses a numeric path segment; anything else is the resource's 404.
+func pathID(v, what string) (int64, error) {
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, notFound(what)
+	}
+	return id, nil
+}
+
+// contentBytes returns deterministic bytes standing in for an uploaded file
+// of the given size.
+func contentBytes(seed, size int64) []byte {
+	if size < 0 {
+		size = 0
+	}
+	b := make([]byte, size)
+	x := uint64(seed)*0x9e3779b97f4a7c15 + 1
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		b[i] = 'a' + byte(x%26)
+	}
+	return b
+}
+
+// sendAttachment serves an attachment's bytes as a download.
+func (c *call) sendAttachment(a *attachment) error {
+	ct := mime.TypeByExtension(strings.ToLower(path.Ext(a.Name)))
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	return c.file(a.Name, ct, contentBytes(a.ID, a.Size))
+}
+
+// findAttachment finds an attachment by path id.
+func findAttachment(list []*attachment, v string) *attachment {
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return nil
+	}
+	for _, a := range list {
+		if a.ID == id {
+			return a
+		}
+	}
+	return nil
+}
+
+// ------------------------------------------------------------- render
+
+type jsonWikiListItem struct {
+	ID          int64         `json:"id"`
+	ProjectID   int64         `json:"projectId"`
+	Name        string        `json:"name"`
+	Tags        []*jsonIDName `json:"tags"`
+	CreatedUser *jsonUser     `json:"createdUser"`
+	Created     ts            `json:"created"`
+	UpdatedUser *jsonUser     `json:"updatedUser"`
+	Updated     ts            `json:"updated"`
+}
+
+type jsonWiki struct {
+	ID          int64             `json:"id"`
+	ProjectID   int64             `json:"projectId"`
+	Name        string            `json:"name"`
+	Content     string            `json:"content"`
+	Tags        []*jsonIDName     `json:"tags"`
+	Attachments []*jsonAttachment `json:"attachments"`
+	SharedFiles []*jsonSharedFile `json:"sharedFiles"`
+	Stars       []*jsonStar       `json:"stars"`
+	CreatedUser *jsonUser         `json:"createdUser"`
+	Created     ts                `json:"created"`
+	UpdatedUser *jsonUser         `json:"updatedUser"`
+	Updated     ts                `json:"updated"`
+}
+
+type jsonWikiHistory struct {
+	PageID      int64     `json:"pageId"`
+	Version     int64     `json:"version"`
+	Name        string    `json:"name"`
+	Content     string    `json:"content"`
+	CreatedUser *jsonUser `json:"createdUser"`
+	Created     ts        `json:"created"`
+}
+
+// wikiTags renders a page's tags.
+func (st *store) wikiTags(w *wiki) []*jsonIDName {
+	out := []*jsonIDName{}
+	p := st.projects[w.ProjectID]
+	if p == nil {
+		return out
+	}
+	for _, id := range w.Tags {
+		for _, t := range p.WikiTags {
+			if t.ID == id {
+				out = append(out, &jsonIDName{t.ID, t.Name})
+			}
+		}
+	}
+	return out
+}
+
+// renderWikiListItem renders a WikiListItem (wiki list, recently viewed wikis).
+func (st *store) renderWikiListItem(w *wiki) *jsonWikiListItem {
+	return &jsonWikiListItem{ID: w.ID, ProjectID: w.ProjectID, Name: w.Name, Tags: st.wikiTags(w),
+		CreatedUser: st.renderUser(w.CreatedUser), Created: ts(w.Created),
+		UpdatedUser: st.renderUser(w.UpdatedUser), Updated: ts(w.Updated)}
+}
+
+// renderWiki renders the full Wiki object.
+func (st *store) renderWiki(w *wiki) *jsonWiki {
+	return &jsonWiki{ID: w.ID, ProjectID: w.ProjectID, Name: w.Name, Content: w.Content, Tags: st.wikiTags(w),
+		Attachments: st.renderAttachments(w.Attachments), SharedFiles: st.renderSharedFiles(w.SharedFileIDs),
+		Stars: st.renderStars(w.Stars), CreatedUser: st.renderUser(w.CreatedUser), Created: ts(w.Created),
+		UpdatedUser: st.renderUser(w.UpdatedUser), Updated: ts(w.Updated)}
+}
+
+// ------------------------------------------------------------ lookups
+
+// wikiProject resolves the projectIdOrKey query parameter of the wiki
+// lists: required, visible, and with the wiki feature on.
+func (st *store) wikiProject(c *call) (*project, error) {
+	v, e := c.q.required("projectIdOrKey")
+	if e != nil {
+		return nil, e
+	}
+	p, err := st.contentProject(c.u, v)
+	if err != nil {
+		return nil, err
+	}
+	if !p.UseWiki {
+		return nil, notFound("wiki")
+	}
+	return p, nil
+}
+
+// wikiFromPath resolves the wikiId path segment.
+func (st *store) wikiFromPath(c *call) (*wiki, error) {
+	id, err := pathID(c.path("wikiId"), "wiki")
+	if err != nil {
+		return nil, err
+	}
+	w := st.wikis[id]
+	if w == nil {
+		return nil, notFound("wiki")
+	}
+	p := st.projects[w.ProjectID]
+	if p == nil || !st.canSee(c.u, p) || !p.UseWiki {
+		return nil, notFound("wiki")
+	}
+	return w, nil
+}
+
+// ------------------------------------------------------------ handlers
+
+// wikiMatches reports whether a page matches a keyword (name or content,
+// case-insensitive).
+func wikiMatches(w *wiki, kw string) bool {
+	if kw == "" {
+		return true
+	}
+	kw = strings.ToLower(kw)
+	return strings.Contains(strings.ToLower(w.Name), kw) || strings.Contains(strings.ToLower(w.Content), kw)
+}
+
+// getWikis serves GET /wikis (get-wiki-page-list): every page of the
+// project, in creation order, without content.
+func (s *Server) getWikis(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	p, err := st.wikiProject(c)
+	if err != nil {
+		return err
+	}
+	kw := c.q.str("keyword")
+	out := []*jsonWikiListItem{}
+	for _, w := range st.wikiList {
+		if w.ProjectID == p.ID && wikiMatches(w, kw) {
+			out = append(out, st.renderWikiListItem(w))
+		}
+	}
+	return c.ok(out)
+}
+
+// getWikiCount serves GET /wikis/count (count-wiki-page).
+func (s *Server) getWikiCount(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	p, err := st.wikiProject(c)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, w := range st.wikiList {
+		if w.ProjectID == p.ID {
+			n++
+		}
+	}
+	return c.ok(map[string]int{"count": n})
+}
+
+// getWikiTags serves GET /wikis/tags (get-wiki-page-tag-list).
+func (s *Server) getWikiTags(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	p, err := st.wikiProject(c)
+	if err != nil {
+		return err
+	}
+	out := make([]*jsonIDName, 0, len(p.WikiTags))
+	for _, t := range p.WikiTags {
+		out = append(out, &jsonIDName{t.ID, t.Name})
+	}
+	return c.ok(out)
+}
+
+// getWiki serves GET /wikis/:wikiId (get-wiki-page).
+func (s *Server) getWiki(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	w, err := st.wikiFromPath(c)
+	if err != nil {
+		return err
+	}
+	return c.ok(st.renderWiki(w))
+}
+
+// getWikiAttachments serves GET /wikis/:wikiId/attachments.
+func (s *Server) getWikiAttachments(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	w, err := st.wikiFromPath(c)
+	if err != nil {
+		return err
+	}
+	return c.ok(st.renderAttachments(w.Attachments))
+}
+
+// getWikiAttachment serves GET /wikis/:wikiId/attachments/:attachmentId (bytes).
+func (s *Server) getWikiAttachment(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	w, err := st.wikiFromPath(c)
+	if err != nil {
+		return err
+	}
+	a := findAttachment(w.Attachments, c.path("attachmentId"))
+	if a == nil {
+		return notFound("attachment")
+	}
+	return c.sendAttachment(a)
+}
+
+// getWikiSharedFiles serves GET /wikis/:wikiId/sharedFiles.
+func (s *Server) getWikiSharedFiles(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	w, err := st.wikiFromPath(c)
+	if err != nil {
+		return err
+	}
+	return c.ok(st.renderSharedFiles(w.SharedFileIDs))
+}
+
+// postWikiSharedFiles serves POST /wikis/:wikiId/sharedFiles (fileId[],
+// link-shared-files-to-wiki): the files linked by this call.
+func (s *Server) postWikiSharedFiles(c *call) error {
+	if _, e := c.q.required("fileId"); e != nil {
+		return e
+	}
+	ids, e := c.q.ints("fileId")
+	if e != nil {
+		return e
+	}
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	w, err := st.wikiFromPath(c)
+	if err != nil {
+		return err
+	}
+	if !canWriteContent(c.u) {
+		return forbidden()
+	}
+	linked, err := st.linkSharedFiles(w.ProjectID, &w.SharedFileIDs, ids)
+	if err != nil {
+		return err
+	}
+	return c.ok(st.renderSharedFiles(linked))
+}
+
+// deleteWikiSharedFile serves DELETE /wikis/:wikiId/sharedFiles/:id
+// (remove-link-to-shared-file-from-wiki): the unlinked file.
+func (s *Server) deleteWikiSharedFile(c *call) error {
+	id, perr := strconv.ParseInt(c.path("fileId"), 10, 64)
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	w, err := st.wikiFromPath(c)
+	if err != nil {
+		return err
+	}
+	if perr != nil || !containsID(w.SharedFileIDs, id) || st.sharedFiles[id] == nil {
+		return notFound("file")
+	}
+	if !canWriteContent(c.u) {
+		return forbidden()
+	}
+	w.SharedFileIDs = removeID(w.SharedFileIDs, id)
+	return c.ok(st.renderSharedFile(st.sharedFiles[id]))
+}
+
+// getWikiHistory serves GET /wikis/:wikiId/history. History entries have no
+// id of their own; minId/maxId page over version numbers.
+func (s *Server) getWikiHistory(c *call) error {
+	cur, e := c.idCursor()
+	if e != nil {
+		return e
+	}
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	w, err := st.wikiFromPath(c)
+	if err != nil {
+		return err
+	}
+	page := pageByID(w.History, func(h *wikiHistory) int64 { return h.Version }, cur, nil)
+	out := make([]*jsonWikiHistory, 0, len(page))
+	for _, h := range page {
+		out = append(out, &jsonWikiHistory{PageID: w.ID, Version: h.Version, Name: h.Name, Content: h.Content,
+			CreatedUser: st.renderUser(h.CreatedUser), Created: ts(h.Created)})
+	}
+	return c.ok(out)
+}
+
+// getWikiStars serves GET /wikis/:wikiId/stars.
+func (s *Server) getWikiStars(c *call) error {
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	w, err := st.wikiFromPath(c)
+	if err != nil {
+		return err
+	}
+	return c.ok(st.renderStars(w.Stars))
+}
+
+// postWiki serves POST /wikis (add-wiki-page).
+func (s *Server) postWiki(c *call) error {
+	pid, e := c.q.requiredInt64("projectId")
+	if e != nil {
+		return e
+	}
+	name, e := c.q.required("name")
+	if e != nil {
+		return e
+	}
+	if !c.q.has("content") {
+		return badRequest("Missing required parameter: content.")
+	}
+	content := c.q.str("content")
+	if _, e := c.q.optBool("mailNotify"); e != nil {
+		return e
+	}
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	p := st.projects[pid]
+	if p == nil || !st.canSee(c.u, p) {
+		return notFound("project")
+	}
+	if !p.UseWiki {
+		return notFound("wiki")
+	}
+	if err := st.writableProject(c.u, p); err != nil {
+		return err
+	}
+	w, err := st.createWiki(c.u, s.now(), p, name, content, nil)
+	if err != nil {
+		return err
+	}
+	return c.ok(st.renderWiki(w))
+}
+
+// patchWiki serves PATCH /wikis/:wikiId (update-wiki-page).
+func (s *Server) patchWiki(c *call) error {
+	name, content := c.q.optStr("name"), c.q.optStr("content")
+	if _, e := c.q.optBool("mailNotify"); e != nil {
+		return e
+	}
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	w, err := st.wikiFromPath(c)
+	if err != nil {
+		return err
+	}
+	if err := st.writableProject(c.u, st.projects[w.ProjectID]); err != nil {
+		return err
+	}
+	if name == nil && content == nil {
+		return c.ok(st.renderWiki(w))
+	}
+	if err := st.updateWiki(c.u, s.now(), w, name, content); err != nil {
+		return err
+	}
+	return c.ok(st.renderWiki(w))
+}
+
+// deleteWikiPage serves DELETE /wikis/:wikiId (delete-wiki-page): space and
+// project administrators and the page's author may delete it.
+func (s *Server) deleteWikiPage(c *call) error {
+	if _, e := c.q.optBool("mailNotify"); e != nil {
+		return e
+	}
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	w, err := st.wikiFromPath(c)
+	if err != nil {
+		return err
+	}
+	p := st.projects[w.ProjectID]
+	if err := st.writableProject(c.u, p); err != nil {
+		return err
+	}
+	if c.u.RoleType != RoleAdmin && !p.isAdmin(c.u.ID) && w.CreatedUser != c.u.ID {
+		return forbidden()
+	}
+	out := st.renderWiki(w)
+	if err := st.deleteWiki(c.u, s.now(), w); err != nil {
+		return err
+	}
+	return c.ok(out)
+}
+
+// postWikiAttachments serves POST /wikis/:wikiId/attachments
+// (attach-file-to-wiki): the uploads named by attachmentId[] are consumed.
+func (s *Server) postWikiAttachments(c *call) error {
+	ids, e := c.q.ints("attachmentId")
+	if e != nil {
+		return e
+	}
+	if len(ids) == 0 {
+		return badRequest("Missing required parameter: attachmentId[].")
+	}
+	st := s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	w, err := st.wikiFromPath(c)
+	if err != nil {
+		return err
+	}
+	if err := st.writableProject(c.u, st.projects[w.ProjectID]); err != nil {
+		return err
+	}
+	list, err := st.addWikiAttachments(c.u, s.now(), w, ids)
+	if err != nil {
+		return err
+	}
+	return c.ok(st.renderAttachments(list))
+}

@@ -1,0 +1,170 @@
+package jobsql
+
+import (
+	"reflect"
+	"testing"
+	"time"
+)
+
+// TestSettings checks the typed effect of every option on Settings.
+func TestSettings(t *testing.T) {
+	date := func(s string) time.Time {
+		tm, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm
+	}
+	tests := []struct {
+		with string
+		set  func(*Settings)
+	}{
+		{"DropTable", func(s *Settings) { s.DropTable = true }},
+		{"DropTable=False", func(s *Settings) {}},
+		{"TruncateTable=true", func(s *Settings) { s.TruncateTable = true }},
+		{"TruncateTableData='True'", func(s *Settings) { s.TruncateTable = true }},
+		{"AlterSchema=False", func(s *Settings) { s.AlterSchema = false }},
+		{"AutoTruncateStrings", func(s *Settings) { s.AutoTruncateStrings = true }},
+		{"ContinueOnError=TRUE", func(s *Settings) { s.ContinueOnError = true }},
+		{"SkipDeleted=True", func(s *Settings) { s.SkipDeleted = true }},
+		{"UseGmtDateTime=False", func(s *Settings) { s.UseGmtDateTime = false }},
+		{"BatchSize=1", func(s *Settings) { s.BatchSize = 1 }},
+		{"BatchSize='1000000'", func(s *Settings) { s.BatchSize = 1_000_000 }},
+		{"CommandTimeout=90", func(s *Settings) { s.CommandTimeout = 90 * time.Second }},
+		{"Verbosity=1", func(s *Settings) { s.Verbosity = 1 }},
+		{"ReplicateInterval=1", func(s *Settings) { s.ReplicateInterval = 1 }},
+		{"ReplicateIntervalUnit=minute", func(s *Settings) { s.ReplicateIntervalUnit = UnitMinutes }},
+		{"ReplicateIntervalUnit='HOURS'", func(s *Settings) { s.ReplicateIntervalUnit = UnitHours }},
+		{"ReplicateIntervalUnit=Day", func(s *Settings) { s.ReplicateIntervalUnit = UnitDays }},
+		{"ReplicateIntervalUnit=week", func(s *Settings) { s.ReplicateIntervalUnit = UnitWeeks }},
+		{"ReplicateIntervalUnit=months", func(s *Settings) { s.ReplicateIntervalUnit = UnitMonths }},
+		{"ReplicateIntervalUnit=year", func(s *Settings) { s.ReplicateIntervalUnit = UnitYears }},
+		{"ReplicateStartDate='2024-02-29'", func(s *Settings) { s.ReplicateStartDate = date("2024-02-29T00:00:00Z") }},
+		{"ReplicateStartDate='2024-02-29 13:14:15'", func(s *Settings) { s.ReplicateStartDate = date("2024-02-29T13:14:15Z") }},
+		{"ReplicateStartDate='2024-02-29T13:14'", func(s *Settings) { s.ReplicateStartDate = date("2024-02-29T13:14:00Z") }},
+		{"ReplicateStartDate='2024-03-01T01:00:00+09:00'", func(s *Settings) { s.ReplicateStartDate = date("2024-02-29T16:00:00Z") }},
+		{"ReplicateStartDate=42", func(s *Settings) { s.ReplicateStartID = 42 }},
+		{"IncrementalCheckColumns='Updated'", func(s *Settings) { s.IncrementalCheckColumns = []string{"Updated"} }},
+		{"IncrementalCheckColumns=\"Updated\"", func(s *Settings) { s.IncrementalCheckColumns = []string{"Updated"} }},
+		{"IncrementalCheckColumns=' Updated , [Id] ,\"x y\"'", func(s *Settings) { s.IncrementalCheckColumns = []string{"Updated", "Id", "x y"} }},
+		{"TableNamePrefix=PROD_", func(s *Settings) { s.TableNamePrefix = "PROD_" }},
+		{"Table_Name_Prefix='p '", func(s *Settings) { s.TableNamePrefix = "p " }},
+		{"CacheSchema='prod'", func(s *Settings) { s.CacheSchema = "prod" }},
+		{"Destination_Schema=[prod]", func(s *Settings) { s.CacheSchema = "prod" }},
+		{"OtherCacheOptions='a=1;b=2'", func(s *Settings) { s.OtherCacheOptions = "a=1;b=2" }},
+	}
+	for _, tt := range tests {
+		stmts, err := Parse("", "REPLICATE T WITH "+tt.with)
+		if err != nil {
+			t.Errorf("WITH %s: %v", tt.with, err)
+			continue
+		}
+		want := DefaultSettings()
+		tt.set(&want)
+		if got := stmts[0].(*Replicate).Settings; !reflect.DeepEqual(got, want) {
+			t.Errorf("WITH %s:\n got %+v\nwant %+v", tt.with, got, want)
+		}
+		checkRoundTrip(t, stmts)
+	}
+}
+
+func TestDefaultSettings(t *testing.T) {
+	stmts, err := Parse("", "REPLICATE Issues")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := stmts[0].(*Replicate).Settings
+	want := Settings{AlterSchema: true, UseGmtDateTime: true, ReplicateInterval: 180, ReplicateIntervalUnit: UnitDays, Verbosity: 2}
+	if !reflect.DeepEqual(s, want) || !reflect.DeepEqual(DefaultSettings(), want) {
+		t.Errorf("defaults = %+v, want %+v", s, want)
+	}
+}
+
+// TestOptionCanonical checks the written form of options: canonical name,
+// normalized value, quoting by type.
+func TestOptionCanonical(t *testing.T) {
+	tests := []struct{ with, want string }{
+		{"droptable", "DropTable=True"},
+		{"DROPTABLE='FALSE'", "DropTable=False"},
+		{"batchsize='0100'", "BatchSize=100"},
+		{"replicateintervalunit='Week'", "ReplicateIntervalUnit=weeks"},
+		{"ReplicateStartDate='2024-01-02 00:00:00'", "ReplicateStartDate='2024-01-02'"},
+		{"ReplicateStartDate='2024-01-02 03:04:05.5'", "ReplicateStartDate='2024-01-02T03:04:05.5Z'"},
+		{"ReplicateStartDate='007'", "ReplicateStartDate=7"},
+		{"IncrementalCheckColumns=' a ,b'", "IncrementalCheckColumns='a,b'"},
+		{"TableNamePrefix=\"it's\"", "TableNamePrefix='it''s'"},
+		{"TruncateTableData", "TruncateTable=True"},
+	}
+	for _, tt := range tests {
+		stmts, err := Parse("", "REPLICATE T WITH "+tt.with)
+		if err != nil {
+			t.Errorf("WITH %s: %v", tt.with, err)
+			continue
+		}
+		if got := stmts[0].(*Replicate).Options[0].String(); got != tt.want {
+			t.Errorf("WITH %s: option prints %s, want %s", tt.with, got, tt.want)
+		}
+		checkRoundTrip(t, stmts)
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	names := make([]string, len(optionSpecs))
+	for i, s := range optionSpecs {
+		names[i] = s.name
+	}
+	tests := []struct{ in, want string }{
+		{"TrunateTable", "TruncateTable"},
+		{"truncatetable", "TruncateTable"},
+		{"DropTables", "DropTable"},
+		{"Batch", "BatchSize"},
+		{"ReplicateStart", "ReplicateStartDate"},
+		{"ReplicateIntervalUnits", "ReplicateIntervalUnit"},
+		{"SkipDelete", "SkipDeleted"},
+		{"Verbose", "Verbosity"},
+		{"x", ""},
+		{"Schedule", ""},
+	}
+	for _, tt := range tests {
+		if got := suggest(tt.in, names); got != tt.want {
+			t.Errorf("suggest(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestLevenshtein(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0}, {"", "abc", 3}, {"abc", "", 3}, {"kitten", "sitting", 3},
+		{"flaw", "lawn", 2}, {"same", "same", 0}, {"課題", "課", 1},
+	}
+	for _, tt := range tests {
+		if got := levenshtein(tt.a, tt.b); got != tt.want {
+			t.Errorf("levenshtein(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+func TestIntervalUnitAdd(t *testing.T) {
+	base := time.Date(2024, 1, 31, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		u    IntervalUnit
+		n    int
+		want time.Time
+	}{
+		{UnitMinutes, 90, time.Date(2024, 1, 31, 11, 30, 0, 0, time.UTC)},
+		{UnitHours, 15, time.Date(2024, 2, 1, 1, 0, 0, 0, time.UTC)},
+		{UnitDays, 180, time.Date(2024, 7, 29, 10, 0, 0, 0, time.UTC)},
+		{UnitWeeks, 2, time.Date(2024, 2, 14, 10, 0, 0, 0, time.UTC)},
+		{UnitMonths, 1, time.Date(2024, 3, 2, 10, 0, 0, 0, time.UTC)}, // AddDate normalizes Feb 31
+		{UnitYears, -1, time.Date(2023, 1, 31, 10, 0, 0, 0, time.UTC)},
+		{"", 1, time.Date(2024, 2, 1, 10, 0, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		if got := tt.u.Add(base, tt.n); !got.Equal(tt.want) {
+			t.Errorf("%q.Add(%d) = %v, want %v", tt.u, tt.n, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,3 @@
+﻿REPLICATE Issues;
+REPLICATE  Projects WITH BatchSize=7 WHERE;
+REPLICATE Users;

@@ -1,0 +1,3 @@
+REPLICATE Issues;
+/* never closed
+REPLICATE Y;

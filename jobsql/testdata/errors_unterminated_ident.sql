@@ -1,0 +1,3 @@
+REPLICATE Issues;
+REPLICATE [Never closed SELECT * FROM T;
+REPLICATE Y;

@@ -1,0 +1,3 @@
+REPLICATE Issues;
+REPLICATE X SELECT * FROM T WHERE Summary = 'never closed;
+REPLICATE Y;
