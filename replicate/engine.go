@@ -46,6 +46,9 @@ type Engine struct {
 	Logger *slog.Logger
 	// Now returns the current time (default time.Now).
 	Now func() time.Time
+	// Progress, when set, receives a report at each step of each table
+	// (see Progress).
+	Progress func(Progress)
 }
 
 // Result is what a run did.

@@ -15,7 +15,6 @@ import (
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/catalog"
 	"github.com/backlogsync/backlogsync/config"
-	"github.com/backlogsync/backlogsync/dest/sqlite"
 	"github.com/backlogsync/backlogsync/jobsql"
 	"github.com/backlogsync/backlogsync/replicate"
 )
@@ -146,12 +145,7 @@ func replicateConfig(ctx context.Context, f replicateFlags, jobNames []string, l
 			worse(fail(exitUsage, "job %s: no destination %q", job.Name, job.Destination))
 			continue
 		}
-		if d.Type != config.SQLite {
-			worse(fail(exitError, "job %s: destination %s is %s: only SQLite destinations are built yet", job.Name, d.Name, d.Type))
-			continue
-		}
-		dsn, err := d.DriverDSN()
-		if err != nil {
+		if _, err := d.DriverDSN(); err != nil {
 			worse(fail(exitUsage, "job %s: destination %s: %v", job.Name, d.Name, err))
 			continue
 		}
@@ -160,7 +154,7 @@ func replicateConfig(ctx context.Context, f replicateFlags, jobNames []string, l
 			worse(fail(exitUsage, "job %s: %v", job.Name, err))
 			continue
 		}
-		dest, err := sqlite.Open(ctx, dsn)
+		dest, err := openDestination(ctx, d)
 		if err != nil {
 			worse(fail(exitError, "job %s: opening destination %s: %v", job.Name, d.Name, err))
 			continue
