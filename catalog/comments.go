@@ -126,8 +126,35 @@ func commentDefs() []def {
 // child's columns: IssueId and ProjectId are pushed through GET /issues).
 func (f *fetcher) comments(q *Query, opts *backlog.CursorOptions, fn func(is *backlog.Issue, c *backlog.Comment) error) error {
 	return f.eachIssue(q, func(is *backlog.Issue) error {
-		return each(f.c.Issues.CommentsIter(f.ctx, itoa(is.ID), opts), func(c *backlog.Comment) error {
-			return fn(is, c)
+		o := *opts
+		if s := f.s; s != nil {
+			if s.NoComments != nil && s.NoComments(is) {
+				return nil
+			}
+			if above, ok := s.CommentsAbove[is.ID]; ok && above > 0 && above >= o.MinID {
+				// The cursor is exclusive on Backlog; an inclusive server's
+				// extra comment is dropped by the re-check below.
+				o.MinID = above
+			}
+		}
+		list, err := memo(f, key("comments", is.ID, o), func() ([]*backlog.Comment, error) {
+			return collect(f.c.Issues.CommentsIter(f.ctx, itoa(is.ID), &o))
 		})
+		if err != nil {
+			return err
+		}
+		above := int64(0)
+		if f.s != nil {
+			above = f.s.CommentsAbove[is.ID]
+		}
+		for _, c := range list {
+			if c.ID <= above {
+				continue
+			}
+			if err := fn(is, c); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }

@@ -106,7 +106,10 @@ func customFieldDefs() []def {
 // (q is in the child's columns; ProjectId is pushed).
 func (f *fetcher) customFields(q *Query, fn func(pid int64, cf *backlog.CustomField) error) error {
 	return f.projectIDs(q.translate(projectKey), func(pid int64) error {
-		list, _, err := f.c.Projects.ListCustomFields(f.ctx, itoa(pid))
+		list, err := memo(f, key("customFields", pid), func() ([]*backlog.CustomField, error) {
+			l, _, err := f.c.Projects.ListCustomFields(f.ctx, itoa(pid))
+			return l, err
+		})
 		if err != nil {
 			return err
 		}

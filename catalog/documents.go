@@ -86,7 +86,10 @@ func documentDefs() []def {
 				nInt("UpdatedUserId", "numeric id of the user who last edited it"), cTime("Updated", "when it was last edited (UTC)")),
 			[]string{"Id"},
 			func(f *fetcher, d *backlog.Document, emit func(*row) error) error {
-				list, _, err := f.c.Documents.ListComments(f.ctx, d.ID)
+				list, err := memo(f, key("documentComments", d.ID), func() ([]*backlog.DocumentComment, error) {
+					l, _, err := f.c.Documents.ListComments(f.ctx, d.ID)
+					return l, err
+				})
 				if notFound(err) {
 					return nil
 				}
@@ -186,6 +189,24 @@ func (f *fetcher) documents(q *Query, fn func(*backlog.Document) error) error {
 		opts.Sort, opts.Order = "updated", backlog.OrderDesc
 	}
 	var fnErr error
+	if lo.IsZero() {
+		// The whole list: read once per Session.
+		list, err := memo(f, key("documents", opts.ProjectIDs), func() ([]*backlog.Document, error) {
+			return collect(f.c.Documents.ListIter(f.ctx, opts))
+		})
+		if notFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for _, d := range list {
+			if err := fn(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	err := each(f.c.Documents.ListIter(f.ctx, opts), func(d *backlog.Document) error {
 		if !lo.IsZero() && d.Updated.Before(lo) {
 			return errStop

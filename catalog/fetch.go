@@ -22,6 +22,7 @@ type fetcher struct {
 	ctx context.Context
 	c   *backlog.Client
 	t   *Table
+	s   *Session // nil: no sharing
 }
 
 // Fetch fills table from the API through client and calls emit once per
@@ -36,6 +37,10 @@ type fetcher struct {
 // otherwise the client's errors (*backlog.ErrorResponse, *backlog.AuthError,
 // *backlog.RateLimitError), wrapped with the table name.
 func Fetch(ctx context.Context, client *backlog.Client, table string, q Query, emit func(backlogsync.Row) error) error {
+	return fetch(ctx, client, table, q, nil, emit)
+}
+
+func fetch(ctx context.Context, client *backlog.Client, table string, q Query, s *Session, emit func(backlogsync.Row) error) error {
 	t, ok := Lookup(table)
 	if !ok {
 		return unknownTable(table)
@@ -53,7 +58,7 @@ func Fetch(ctx context.Context, client *backlog.Client, table string, q Query, e
 	if account == "" {
 		account = client.BaseURL().Hostname()
 	}
-	f := &fetcher{ctx: ctx, c: client, t: t}
+	f := &fetcher{ctx: ctx, c: client, t: t, s: s}
 	var emitErr error
 	err := t.fetch(f, &q, func(r *row) error {
 		r.vals[0] = account

@@ -138,7 +138,10 @@ func (f *fetcher) repositories(q *Query, fn func(pid int64, r *backlog.Repositor
 		return nil
 	}
 	return f.projectIDs(q.translate(projectKey), func(pid int64) error {
-		list, _, err := f.c.Git.ListRepositories(f.ctx, itoa(pid))
+		list, err := memo(f, key("repositories", pid), func() ([]*backlog.Repository, error) {
+			l, _, err := f.c.Git.ListRepositories(f.ctx, itoa(pid))
+			return l, err
+		})
 		if err != nil {
 			return err
 		}
@@ -171,9 +174,18 @@ func (f *fetcher) pullRequests(q *Query, fn func(pr *backlog.PullRequest) error)
 		return nil
 	}
 	return f.repositories(q, func(pid int64, rp *backlog.Repository) error {
-		err := each(f.c.Git.PullRequestsIter(f.ctx, itoa(pid), itoa(rp.ID), opts), func(pr *backlog.PullRequest) error {
+		list, err := memo(f, key("pullRequests", pid, rp.ID, *opts), func() ([]*backlog.PullRequest, error) {
+			return collect(f.c.Git.PullRequestsIter(f.ctx, itoa(pid), itoa(rp.ID), opts))
+		})
+		if notFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for _, pr := range list {
 			if restricted && !containsInt(ids, pr.ID) {
-				return nil
+				continue
 			}
 			if pr.ProjectID == 0 {
 				pr.ProjectID = pid
@@ -181,11 +193,10 @@ func (f *fetcher) pullRequests(q *Query, fn func(pr *backlog.PullRequest) error)
 			if pr.RepositoryID == 0 {
 				pr.RepositoryID = rp.ID
 			}
-			return fn(pr)
-		})
-		if notFound(err) {
-			return nil
+			if err := fn(pr); err != nil {
+				return err
+			}
 		}
-		return err
+		return nil
 	})
 }

@@ -120,7 +120,10 @@ func issueDetailDefs() []def {
 			cols(cInt("UserId", "numeric user id"), cText("UserName", "display name")), []string{"UserId"},
 			func(f *fetcher, q *Query, emit func(*row) error) error {
 				return f.eachIssue(q, func(is *backlog.Issue) error {
-					list, _, err := f.c.Issues.ListParticipants(f.ctx, itoa(is.ID))
+					list, err := memo(f, key("participants", is.ID), func() ([]*backlog.User, error) {
+						l, _, err := f.c.Issues.ListParticipants(f.ctx, itoa(is.ID))
+						return l, err
+					})
 					if err != nil {
 						return err
 					}
@@ -139,7 +142,10 @@ func issueDetailDefs() []def {
 			[]string{"RelatedIssueId"},
 			func(f *fetcher, q *Query, emit func(*row) error) error {
 				return f.eachIssue(q, func(is *backlog.Issue) error {
-					list, _, err := f.c.Issues.ListRelated(f.ctx, itoa(is.ID))
+					list, err := memo(f, key("related", is.ID), func() ([]*backlog.Issue, error) {
+						l, _, err := f.c.Issues.ListRelated(f.ctx, itoa(is.ID))
+						return l, err
+					})
 					if err != nil {
 						return err
 					}

@@ -133,6 +133,15 @@ func issueDefs() []def {
 // issues calls fn for every issue q (in Issues' columns) allows, reading
 // GET /issues with the pushable predicates as parameters, oldest first.
 func (f *fetcher) issues(q Query, fn func(*backlog.Issue) error) error {
+	if f.s != nil && f.s.Issues != nil {
+		// The engine read the list; q is re-checked on every row by Fetch.
+		for _, is := range f.s.Issues {
+			if err := fn(is); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	opts := &backlog.IssueListOptions{Sort: backlog.SortCreated, Order: backlog.OrderAsc}
 	for _, p := range issueIDParams {
 		ids, ok := q.ints(p.column)

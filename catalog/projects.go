@@ -152,7 +152,10 @@ func (f *fetcher) projects(q Query, fn func(*backlog.Project) error) error {
 	if b, ok := q.boolEq("Archived"); ok {
 		opts.Archived = &b
 	}
-	list, _, err := f.c.Projects.List(f.ctx, opts)
+	list, err := memo(f, key("projects", opts.Archived != nil, opts.Archived != nil && *opts.Archived), func() ([]*backlog.Project, error) {
+		l, _, err := f.c.Projects.List(f.ctx, opts)
+		return l, err
+	})
 	if err != nil {
 		return err
 	}
@@ -191,7 +194,10 @@ func (f *fetcher) projectIDs(q Query, fn func(id int64) error) error {
 // projectTeams calls fn for every team of every project q allows.
 func (f *fetcher) projectTeams(q Query, fn func(pid int64, t *backlog.Team) error) error {
 	return f.projectIDs(q, func(pid int64) error {
-		list, _, err := f.c.Projects.ListTeams(f.ctx, itoa(pid))
+		list, err := memo(f, key("projectTeams", pid), func() ([]*backlog.Team, error) {
+			l, _, err := f.c.Projects.ListTeams(f.ctx, itoa(pid))
+			return l, err
+		})
 		if err != nil {
 			return err
 		}

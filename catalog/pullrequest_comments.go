@@ -86,11 +86,23 @@ func pullRequestCommentDefs() []def {
 func (f *fetcher) pullRequestComments(q *Query, opts *backlog.CursorOptions, fn func(*backlog.PullRequest, *backlog.PullRequestComment) error) error {
 	pq := q.translate(map[string]string{"ProjectId": "ProjectId", "RepositoryId": "RepositoryId", "PullRequestId": "Id"})
 	return f.pullRequests(&pq, func(pr *backlog.PullRequest) error {
-		err := each(f.c.Git.PullRequestCommentsIter(f.ctx, itoa(pr.ProjectID), itoa(pr.RepositoryID), pr.Number, opts),
-			func(c *backlog.PullRequestComment) error { return fn(pr, c) })
+		if f.unchanged(KindPullRequest, itoa(pr.ID), pr.Updated) {
+			return nil
+		}
+		list, err := memo(f, key("pullRequestComments", pr.ID, *opts), func() ([]*backlog.PullRequestComment, error) {
+			return collect(f.c.Git.PullRequestCommentsIter(f.ctx, itoa(pr.ProjectID), itoa(pr.RepositoryID), pr.Number, opts))
+		})
 		if notFound(err) {
 			return nil
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		for _, c := range list {
+			if err := fn(pr, c); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }

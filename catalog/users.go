@@ -60,7 +60,7 @@ func userDefs() []def {
 			calls:   []Call{get("/users", "once")},
 			change:  Change{Kind: ChangeFull, Note: "one list of all users: re-read and diff by key (deleted users disappear)"},
 			fetch: func(f *fetcher, q *Query, emit func(*row) error) error {
-				list, _, err := f.c.Users.List(f.ctx)
+				list, err := f.userList()
 				if err != nil {
 					return err
 				}
@@ -154,7 +154,7 @@ func (f *fetcher) users(q Query, fn func(id int64) error) error {
 		}
 		return nil
 	}
-	list, _, err := f.c.Users.List(f.ctx)
+	list, err := f.userList()
 	if err != nil {
 		return err
 	}
@@ -179,4 +179,12 @@ func cursorOpts(lo, hi int64) *backlog.CursorOptions {
 		o.MaxID = hi + 1
 	}
 	return o
+}
+
+// userList returns GET /users (once per Session).
+func (f *fetcher) userList() ([]*backlog.User, error) {
+	return memo(f, "users", func() ([]*backlog.User, error) {
+		l, _, err := f.c.Users.List(f.ctx)
+		return l, err
+	})
 }

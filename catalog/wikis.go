@@ -124,14 +124,23 @@ func wikiDefs() []def {
 				lo, hi := q.intBounds("Version")
 				opts := cursorOpts(lo, hi)
 				return f.wikiList(&pq, nil, func(w *backlog.Wiki) error {
-					err := each(f.c.Wikis.HistoryIter(f.ctx, w.ID, opts), func(h *backlog.WikiHistory) error {
-						return emit(f.row().set("WikiId", w.ID).set("ProjectId", w.ProjectID).set("Version", h.Version).
-							set("Name", h.Name).set("Content", h.Content).user("CreatedUser", h.CreatedUser).set("Created", h.Created))
-					})
+					if f.unchanged(KindWiki, itoa(w.ID), w.Updated) {
+						return nil
+					}
+					list, err := collect(f.c.Wikis.HistoryIter(f.ctx, w.ID, opts))
 					if notFound(err) {
 						return nil
 					}
-					return err
+					if err != nil {
+						return err
+					}
+					for _, h := range list {
+						if err := emit(f.row().set("WikiId", w.ID).set("ProjectId", w.ProjectID).set("Version", h.Version).
+							set("Name", h.Name).set("Content", h.Content).user("CreatedUser", h.CreatedUser).set("Created", h.Created)); err != nil {
+							return err
+						}
+					}
+					return nil
 				})
 			},
 		},
@@ -167,7 +176,10 @@ func (f *fetcher) wikiList(q *Query, keep func(*backlog.Wiki) bool, fn func(*bac
 		return nil
 	}
 	return f.projectIDs(q.translate(projectKey), func(pid int64) error {
-		list, _, err := f.c.Wikis.List(f.ctx, &backlog.WikiListOptions{ProjectIDOrKey: itoa(pid)})
+		list, err := memo(f, key("wikis", pid), func() ([]*backlog.Wiki, error) {
+			l, _, err := f.c.Wikis.List(f.ctx, &backlog.WikiListOptions{ProjectIDOrKey: itoa(pid)})
+			return l, err
+		})
 		if err != nil {
 			return err
 		}
@@ -189,7 +201,13 @@ func (f *fetcher) wikiDetails(q *Query, keep func(*backlog.Wiki) bool, fn func(*
 		return f.wikiList(q, keep, fn) // already read in full
 	}
 	return f.wikiList(q, keep, func(w *backlog.Wiki) error {
-		full, _, err := f.c.Wikis.Get(f.ctx, w.ID)
+		if f.unchanged(KindWiki, itoa(w.ID), w.Updated) {
+			return nil
+		}
+		full, err := memo(f, key("wiki", w.ID), func() (*backlog.Wiki, error) {
+			w, _, err := f.c.Wikis.Get(f.ctx, w.ID)
+			return w, err
+		})
 		if notFound(err) {
 			return nil
 		}

@@ -13,10 +13,10 @@ package replicate
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -78,7 +78,7 @@ type plan struct {
 	table  *backlogsync.Table
 	batch  int
 	scope  string
-	issues bool // incremental Issues strategy
+	issues bool // a table of the Issues family (Issues and its descendants)
 }
 
 // resolve checks stmts without touching the destination or the API: every
@@ -124,7 +124,7 @@ func (e *Engine) resolve(stmts []jobsql.Statement) ([]*plan, error) {
 			b = DefaultBatchSize
 		}
 		plans = append(plans, &plan{stmt: r, src: src, dest: t.Name, table: t, batch: b,
-			scope: e.job() + "/" + e.account() + "/" + t.Name, issues: src.Name == "Issues"})
+			scope: e.job() + "/" + e.account() + "/" + t.Name, issues: inIssuesFamily(src)})
 	}
 	return plans, nil
 }
@@ -190,30 +190,62 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (Result, err
 	log := e.log().With("job", e.job(), "account", e.account(), "run", id)
 	var firstErr error
 	firstLoads := 0
+	fail := func(p *plan, err error) (stop bool) {
+		err = fmt.Errorf("%s: REPLICATE %s: %w", p.stmt.Pos, p.dest, err)
+		log.Error("table failed", "table", p.dest, "err", err)
+		if firstErr == nil {
+			firstErr = err
+		}
+		if ctx.Err() != nil {
+			res.Status = backlogsync.RunCancelled
+			return true
+		}
+		if !p.stmt.Settings.ContinueOnError {
+			res.Status = backlogsync.RunFailed
+			return true
+		}
+		res.Status = backlogsync.RunPartial
+		res.Errors = append(res.Errors, err)
+		return false
+	}
+	r := &run{e: e, log: log, session: &catalog.Session{}, start: e.Client.Stats()}
+	var family []*plan
 	for _, p := range plans {
-		rt, first, err := e.table(ctx, p, log)
+		if p.issues {
+			family = append(family, p)
+		}
+	}
+	stopped := false
+	if len(family) > 0 {
+		tables, first, p, err := r.issuesFamily(ctx, family)
+		res.Tables = append(res.Tables, tables...)
+		firstLoads += first
+		if err != nil {
+			stopped = fail(p, err)
+		}
+	}
+	if !stopped {
+		if p, err := r.loadVersions(ctx, plans); err != nil {
+			stopped = fail(p, err)
+		}
+	}
+	for _, p := range orderPlans(plans) {
+		if stopped {
+			break
+		}
+		if p.issues {
+			continue
+		}
+		rt, first, err := r.table(ctx, p)
 		res.Tables = append(res.Tables, rt)
 		if first {
 			firstLoads++
 		}
-		if err != nil {
-			err = fmt.Errorf("%s: REPLICATE %s: %w", p.stmt.Pos, p.dest, err)
-			log.Error("table failed", "table", p.dest, "err", err)
-			if firstErr == nil {
-				firstErr = err
-			}
-			if ctx.Err() != nil {
-				res.Status = backlogsync.RunCancelled
-				break
-			}
-			if !p.stmt.Settings.ContinueOnError {
-				res.Status = backlogsync.RunFailed
-				break
-			}
-			res.Status = backlogsync.RunPartial
-			res.Errors = append(res.Errors, err)
+		if err != nil && fail(p, err) {
+			break
 		}
 	}
+	slices.SortStableFunc(res.Tables, func(a, b backlogsync.RunTable) int { return planIndex(plans, a.Table) - planIndex(plans, b.Table) })
 	res.Requests = requests(before, e.Client.Stats())
 	if firstErr == nil && firstLoads > 0 && res.Moved() == 0 {
 		log.Warn("!!! RUN MOVED NO ROWS: this was a first load of tables that should hold rows, yet nothing was written; check the account's permissions (a non-admin sees only joined projects) and the statements' filters",
@@ -243,86 +275,43 @@ func requests(before, after backlog.Stats) backlogsync.Requests {
 		Search: d(backlog.RateSearch), Icon: d(backlog.RateIcon)}
 }
 
-// issuesCursor is the Issues checkpoint value.
-type issuesCursor struct {
-	// Updated is the latest Updated of an issue stored.
-	Updated time.Time `json:"updated"`
-	// ActivityID is the latest space activity id whose deletions are applied.
-	ActivityID int64 `json:"activityId"`
-}
-
 const checkpointKey = "cursor"
-
-// table replicates one statement. first reports a first load (no
-// checkpoint and no rows of this account before).
-func (e *Engine) table(ctx context.Context, p *plan, log *slog.Logger) (rt backlogsync.RunTable, first bool, err error) {
-	rt.Table = p.dest
-	set := p.stmt.Settings
-	if set.DropTable {
-		if err := e.Dest.Drop(ctx, p.dest); err != nil && backlogsync.ErrorCode(err) != backlogsync.ENOTFOUND {
-			return rt, false, err
-		}
-		if err := e.Dest.ResetCheckpoints(ctx, p.scope); err != nil {
-			return rt, false, err
-		}
-	}
-	if err := e.Dest.Migrate(ctx, p.table); err != nil {
-		return rt, false, err
-	}
-	if set.TruncateTable {
-		if err := e.Dest.Truncate(ctx, p.dest); err != nil {
-			return rt, false, err
-		}
-		if err := e.Dest.ResetCheckpoints(ctx, p.scope); err != nil {
-			return rt, false, err
-		}
-	}
-	stored, err := e.storedKeys(ctx, p)
-	if err != nil {
-		return rt, false, err
-	}
-	var cur *issuesCursor
-	if p.issues {
-		v, ok, err := e.Dest.Checkpoint(ctx, p.scope, checkpointKey)
-		if err != nil {
-			return rt, false, err
-		}
-		rt.CursorBefore = v
-		if ok {
-			var c issuesCursor
-			switch {
-			case json.Unmarshal([]byte(v), &c) != nil:
-				log.Warn("unreadable Issues checkpoint: reloading the table", "table", p.dest, "checkpoint", v)
-			case c.Updated.After(e.now().Add(24 * time.Hour)):
-				log.Warn("Issues checkpoint is in the future (poisoned cursor): reloading the table", "table", p.dest, "checkpoint", v)
-			case len(stored) == 0:
-				log.Warn("Issues checkpoint but no rows stored: reloading the table", "table", p.dest)
-			default:
-				cur = &c
-			}
-		}
-	}
-	first = !p.issues && len(stored) == 0 || p.issues && cur == nil && len(stored) == 0
-	w := &writer{e: e, p: p, rt: &rt}
-	if cur != nil {
-		err = e.issuesIncremental(ctx, p, w, *cur, log)
-	} else {
-		err = e.fullRefresh(ctx, p, w, stored, log)
-	}
-	return rt, first, err
-}
 
 // storedKeys returns the keys of this account's rows in the destination.
 func (e *Engine) storedKeys(ctx context.Context, p *plan) (map[string][]any, error) {
+	keys, _, err := e.storedKeysWith(ctx, p, "")
+	return keys, err
+}
+
+// storedKeysWith returns the keys of this account's rows in the
+// destination and, when col is not "", each row's BIGINT value of col
+// (absent when NULL). A table not created yet has no rows.
+func (e *Engine) storedKeysWith(ctx context.Context, p *plan, col string) (map[string][]any, map[string]int64, error) {
 	keys := map[string][]any{}
-	err := e.Dest.Query(ctx, p.dest, backlogsync.Query{Columns: p.table.PrimaryKey,
+	var objs map[string]int64
+	cols := p.table.PrimaryKey
+	if col != "" {
+		cols = append(slices.Clone(cols), col)
+		objs = map[string]int64{}
+	}
+	n := len(p.table.PrimaryKey)
+	err := e.Dest.Query(ctx, p.dest, backlogsync.Query{Columns: cols,
 		Filter: backlogsync.Cmp{Column: p.table.Columns[0].Name, Op: backlogsync.OpEq, Value: e.account()}},
 		func(r backlogsync.Row) error {
-			k := append([]any(nil), r...)
-			keys[keyString(k)] = k
+			k := append([]any(nil), r[:n]...)
+			ks := keyString(k)
+			keys[ks] = k
+			if col != "" {
+				if id, ok := r[n].(int64); ok {
+					objs[ks] = id
+				}
+			}
 			return nil
 		})
-	return keys, err
+	if backlogsync.ErrorCode(err) == backlogsync.ENOTFOUND {
+		err = nil
+	}
+	return keys, objs, err
 }
 
 // keyString encodes a key's values as a map key.
@@ -347,6 +336,8 @@ type writer struct {
 	rt   *backlogsync.RunTable
 	rows []backlogsync.Row
 	dels [][]any
+	// after, when set, is called after each Write.
+	after func()
 }
 
 func (w *writer) upsert(ctx context.Context, r backlogsync.Row) error {
@@ -379,148 +370,10 @@ func (w *writer) flush(ctx context.Context, cp *backlogsync.Checkpoint) error {
 	w.rt.Updated += res.Updated
 	w.rt.Deleted += res.Deleted
 	w.rows, w.dels = nil, nil
+	if w.after != nil {
+		w.after()
+	}
 	return nil
-}
-
-// latestActivity returns the id of the newest space activity (0 when none).
-func (e *Engine) latestActivity(ctx context.Context) (int64, error) {
-	acts, _, err := e.Client.Activities.ListSpace(ctx, &backlog.ActivityListOptions{CursorOptions: backlog.CursorOptions{Count: 1, Order: backlog.OrderDesc}})
-	if err != nil || len(acts) == 0 {
-		return 0, err
-	}
-	return acts[0].ID, nil
-}
-
-// fullRefresh upserts every row of the table and deletes this account's
-// stored rows that were not fetched. For Issues it also stores the
-// incremental cursors (the activity cursor read before the fetch, so no
-// deletion is missed).
-func (e *Engine) fullRefresh(ctx context.Context, p *plan, w *writer, stored map[string][]any, log *slog.Logger) error {
-	var cur issuesCursor
-	if p.issues {
-		id, err := e.latestActivity(ctx)
-		if err != nil {
-			return fmt.Errorf("reading the activity cursor: %w", err)
-		}
-		cur.ActivityID = id
-	}
-	key := keyIndexes(p.table)
-	updated := columnIndex(p.table, "Updated")
-	seen := make(map[string]bool, len(stored))
-	fetched := 0
-	err := catalog.Fetch(ctx, e.Client, p.src.Name, catalog.Query{Account: e.account()}, func(r backlogsync.Row) error {
-		fetched++
-		seen[keyString(pick(r, key))] = true
-		if p.issues && updated >= 0 {
-			if t, ok := r[updated].(time.Time); ok && t.After(cur.Updated) {
-				cur.Updated = t
-			}
-		}
-		return w.upsert(ctx, r)
-	})
-	if err != nil {
-		return err
-	}
-	if p.stmt.Settings.SkipDeleted {
-		stored = nil
-	}
-	stale := 0
-	for k, v := range stored {
-		if !seen[k] {
-			stale++
-			if err := w.delete(ctx, v); err != nil {
-				return err
-			}
-		}
-	}
-	if fetched == 0 && stale > 0 {
-		log.Warn("!!! fetched no rows: deleting every stored row of this account", "table", p.dest, "deleted", stale)
-	}
-	var cp *backlogsync.Checkpoint
-	if p.issues {
-		v, _ := json.Marshal(cur)
-		p.cursorAfter(w.rt, string(v))
-		cp = &backlogsync.Checkpoint{Scope: p.scope, Key: checkpointKey, Value: string(v)}
-	}
-	log.Info("table replicated (full refresh)", "table", p.dest, "fetched", fetched, "inserted", w.rt.Inserted,
-		"updated", w.rt.Updated, "deleted", w.rt.Deleted)
-	return w.flush(ctx, cp)
-}
-
-func (p *plan) cursorAfter(rt *backlogsync.RunTable, v string) { rt.CursorAfter = v }
-
-// issuesIncremental re-reads the issues updated since the day before the
-// cursor and applies the deletions the activity feed announced.
-func (e *Engine) issuesIncremental(ctx context.Context, p *plan, w *writer, cur issuesCursor, log *slog.Logger) error {
-	// Deletions first (and the new activity cursor): an issue deleted
-	// after this point is seen by the next run.
-	var deleted []int64
-	next := cur.ActivityID
-	for a, err := range e.Client.Activities.SpaceIter(ctx, &backlog.ActivityListOptions{
-		TypeIDs:       []backlog.ActivityType{backlog.ActivityIssueDeleted},
-		CursorOptions: backlog.CursorOptions{MinID: cur.ActivityID, Count: 100, Order: backlog.OrderAsc}}) {
-		if err != nil {
-			return fmt.Errorf("reading deletions from the activity feed: %w", err)
-		}
-		if a.ID <= cur.ActivityID {
-			continue // inclusive minId servers
-		}
-		next = max(next, a.ID)
-		if a.Type != backlog.ActivityIssueDeleted {
-			continue
-		}
-		var c struct {
-			ID int64 `json:"id"`
-		}
-		if json.Unmarshal(a.Content, &c) == nil && c.ID > 0 {
-			deleted = append(deleted, c.ID)
-		}
-	}
-	if next == cur.ActivityID {
-		// No deletion since the cursor: still move it to the newest
-		// activity so the next run's feed read is short.
-		id, err := e.latestActivity(ctx)
-		if err != nil {
-			return fmt.Errorf("reading the activity cursor: %w", err)
-		}
-		next = max(next, id)
-	}
-	since := cur.Updated.UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
-	newCur := issuesCursor{Updated: cur.Updated, ActivityID: next}
-	updated := columnIndex(p.table, "Updated")
-	idCol := columnIndex(p.table, "Id")
-	seen := map[int64]bool{}
-	fetched := 0
-	err := catalog.Fetch(ctx, e.Client, p.src.Name, catalog.Query{Account: e.account(),
-		Where: []catalog.Predicate{catalog.Cmp("Updated", catalog.OpGE, since)}}, func(r backlogsync.Row) error {
-		id, _ := r[idCol].(int64)
-		if seen[id] {
-			return nil // offset paging over a moving set can repeat a row
-		}
-		seen[id] = true
-		fetched++
-		if t, ok := r[updated].(time.Time); ok && t.After(newCur.Updated) {
-			newCur.Updated = t
-		}
-		return w.upsert(ctx, r)
-	})
-	if err != nil {
-		return err
-	}
-	if !p.stmt.Settings.SkipDeleted {
-		for _, id := range deleted {
-			if !seen[id] {
-				if err := w.delete(ctx, []any{e.account(), id}); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	v, _ := json.Marshal(newCur)
-	w.rt.CursorAfter = string(v)
-	log.Info("table replicated (incremental)", "table", p.dest, "since", since.Format(time.DateOnly), "fetched", fetched,
-		"inserted", w.rt.Inserted, "updated", w.rt.Updated, "deleted", len(deleted))
-	return w.flush(ctx, &backlogsync.Checkpoint{Scope: p.scope, Key: checkpointKey, Value: string(v)})
 }
 
 func keyIndexes(t *backlogsync.Table) []int {

@@ -116,7 +116,7 @@ func (s *syncBuffer) String() string {
 // waitFor polls out until re matches, and returns the first group.
 func waitFor(t *testing.T, out *syncBuffer, re *regexp.Regexp, done <-chan int) string {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := re.FindStringSubmatch(out.String()); m != nil {
 			return m[1]

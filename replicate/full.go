@@ -1,0 +1,253 @@
+package replicate
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/backlog"
+	"github.com/backlogsync/backlogsync/catalog"
+)
+
+// run is the state of one Engine.Run shared by its tables.
+type run struct {
+	e   *Engine
+	log *slog.Logger
+	// session shares API results between the run's tables outside the
+	// Issues family (the project list, per-project lists, wiki pages…), so
+	// tables filled from the same calls read them once.
+	session *catalog.Session
+	// versions holds, per object kind, the Updated of each object the
+	// destination held when the run started (see catalog.Session.Unchanged).
+	versions map[string]map[string]time.Time
+	start    backlog.Stats
+}
+
+// inIssuesFamily reports whether t is Issues or one of its descendants.
+func inIssuesFamily(t *catalog.Table) bool {
+	for t != nil {
+		if t.Name == "Issues" {
+			return true
+		}
+		p, ok := catalog.Lookup(t.Parent)
+		if !ok {
+			return false
+		}
+		t = p
+	}
+	return false
+}
+
+// versionTables maps an object kind to the catalog table whose Id and
+// Updated columns record the version the destination holds.
+var versionTables = map[string]string{catalog.KindWiki: "WikiPages", catalog.KindPullRequest: "PullRequests"}
+
+// orderPlans returns plans in the order they run: statement order, except
+// that a table recording object versions (WikiPages, PullRequests) runs
+// after the tables whose reads it narrows, so that a run failing between
+// them re-reads the objects next time instead of trusting a version whose
+// child rows were never written.
+func orderPlans(plans []*plan) []*plan {
+	var early, late []*plan
+	for _, p := range plans {
+		switch p.src.Name {
+		case "WikiPages", "PullRequests":
+			late = append(late, p)
+		default:
+			early = append(early, p)
+		}
+	}
+	return append(early, late...)
+}
+
+// planIndex is the statement position of a destination table, for
+// reporting tables in statement order.
+func planIndex(plans []*plan, dest string) int {
+	for i, p := range plans {
+		if p.dest == dest {
+			return i
+		}
+	}
+	return len(plans)
+}
+
+// loadVersions reads, before any table of the run outside the Issues family
+// is written, the versions of the wiki pages and pull requests the
+// destination holds, so their unchanged detail calls are skipped. It is
+// done only for kinds whose version table is replicated by this run.
+func (r *run) loadVersions(ctx context.Context, plans []*plan) (*plan, error) {
+	r.versions = map[string]map[string]time.Time{}
+	for kind, table := range versionTables {
+		var vp *plan
+		narrowed := false
+		for _, p := range plans {
+			if p.src.Name == table && !p.stmt.Settings.DropTable && !p.stmt.Settings.TruncateTable {
+				vp = p
+			}
+			if k, _ := catalog.KeptColumn(p.src.Name); k == kind {
+				narrowed = true
+			}
+		}
+		if vp == nil || !narrowed {
+			continue
+		}
+		m := map[string]time.Time{}
+		err := r.e.Dest.Query(ctx, vp.dest, backlogsync.Query{Columns: []string{"Id", "Updated"},
+			Filter: backlogsync.Cmp{Column: "Account", Op: backlogsync.OpEq, Value: r.e.account()}},
+			func(row backlogsync.Row) error {
+				id, _ := row[0].(int64)
+				if t, ok := row[1].(time.Time); ok {
+					m[strconv.FormatInt(id, 10)] = t.UTC()
+				}
+				return nil
+			})
+		if backlogsync.ErrorCode(err) == backlogsync.ENOTFOUND {
+			continue // first load
+		}
+		if err != nil {
+			return vp, fmt.Errorf("reading stored %s versions: %w", table, err)
+		}
+		r.versions[kind] = m
+	}
+	r.session.Unchanged = func(kind, id string, updated time.Time) bool {
+		v, ok := r.versions[kind][id]
+		return ok && v.Equal(updated)
+	}
+	return nil, nil
+}
+
+// prepare applies DropTable and TruncateTable and migrates the table.
+func (r *run) prepare(ctx context.Context, p *plan) error {
+	e, set := r.e, p.stmt.Settings
+	if set.DropTable {
+		if err := e.Dest.Drop(ctx, p.dest); err != nil && backlogsync.ErrorCode(err) != backlogsync.ENOTFOUND {
+			return err
+		}
+		if err := e.Dest.ResetCheckpoints(ctx, p.scope); err != nil {
+			return err
+		}
+	}
+	if err := e.Dest.Migrate(ctx, p.table); err != nil {
+		return err
+	}
+	if set.TruncateTable {
+		if err := e.Dest.Truncate(ctx, p.dest); err != nil {
+			return err
+		}
+		if err := e.Dest.ResetCheckpoints(ctx, p.scope); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// table replicates one table outside the Issues family: every row is read
+// (through the run's shared session) and upserted, and this account's
+// stored rows that were not read are deleted, except the rows of objects
+// the session kept because their version did not move. first reports a
+// first load (no rows of this account stored before).
+func (r *run) table(ctx context.Context, p *plan) (rt backlogsync.RunTable, first bool, err error) {
+	rt.Table = p.dest
+	e := r.e
+	t0 := time.Now()
+	r.progress(p, PhaseStart, &rt, -1, t0)
+	defer func() {
+		ph := PhaseDone
+		if err != nil {
+			ph = PhaseFailed
+		}
+		r.progress(p, ph, &rt, -1, t0)
+	}()
+	if err := r.prepare(ctx, p); err != nil {
+		return rt, false, err
+	}
+	kind, col := catalog.KeptColumn(p.src.Name)
+	stored, objs, err := e.storedKeysWith(ctx, p, col)
+	if err != nil {
+		return rt, false, err
+	}
+	first = len(stored) == 0
+	q := catalog.Query{Account: e.account()}
+	appendOnly := p.src.Change.Kind == catalog.ChangeAppend && p.src.Change.Cursor != ""
+	if appendOnly && !first {
+		// An append-only feed: read above the newest id stored.
+		top, err := r.maxStored(ctx, p, p.src.Change.Cursor)
+		if err != nil {
+			return rt, first, err
+		}
+		q.Where = []catalog.Predicate{catalog.Cmp(p.src.Change.Cursor, catalog.OpGT, top)}
+	}
+	w := &writer{e: e, p: p, rt: &rt, after: func() { r.progress(p, PhaseLoad, &rt, -1, t0) }}
+	key := keyIndexes(p.table)
+	seen := make(map[string]bool, len(stored))
+	fetched := 0
+	err = catalog.FetchWith(ctx, e.Client, p.src.Name, q, r.session, func(row backlogsync.Row) error {
+		fetched++
+		seen[keyString(pick(row, key))] = true
+		return w.upsert(ctx, row)
+	})
+	if err != nil {
+		return rt, first, err
+	}
+	stale := 0
+	if !p.stmt.Settings.SkipDeleted && !appendOnly {
+		var kept map[string]bool
+		if kind != "" {
+			kept = r.session.Kept(kind)
+		}
+		for k, v := range stored {
+			if seen[k] {
+				continue
+			}
+			if id, ok := objs[k]; ok && kept[strconv.FormatInt(id, 10)] {
+				continue // the object did not change: its rows stay
+			}
+			stale++
+			if err := w.delete(ctx, v); err != nil {
+				return rt, first, err
+			}
+		}
+	}
+	if fetched == 0 && stale > 0 {
+		r.log.Warn("!!! fetched no rows: deleting every stored row of this account", "table", p.dest, "deleted", stale)
+	}
+	r.log.Info("table replicated (full refresh)", "table", p.dest, "fetched", fetched, "inserted", rt.Inserted,
+		"updated", rt.Updated, "deleted", rt.Deleted)
+	return rt, first, w.flush(ctx, nil)
+}
+
+// maxStored returns the largest BIGINT value of col among this account's
+// rows of p's table (0 when none).
+func (r *run) maxStored(ctx context.Context, p *plan, col string) (int64, error) {
+	var top int64
+	err := r.e.Dest.Query(ctx, p.dest, backlogsync.Query{Columns: []string{col}, Limit: 1,
+		OrderBy: []backlogsync.Order{{Column: col, Desc: true}},
+		Filter:  backlogsync.Cmp{Column: "Account", Op: backlogsync.OpEq, Value: r.e.account()}},
+		func(row backlogsync.Row) error {
+			top, _ = row[0].(int64)
+			return nil
+		})
+	return top, err
+}
+
+func indexIn(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// progress sends a report to Engine.Progress.
+func (r *run) progress(p *plan, ph Phase, rt *backlogsync.RunTable, expected int64, t0 time.Time) {
+	if r.e.Progress == nil {
+		return
+	}
+	st := r.e.Client.Stats().Total()
+	r.e.Progress(Progress{Table: p.dest, Phase: ph, Rows: rt.Inserted + rt.Updated + rt.Deleted, Expected: expected,
+		Requests: st.Requests - r.start.Total().Requests, Rate: r.e.Client.LastRate(backlog.RateRead), Elapsed: time.Since(t0)})
+}

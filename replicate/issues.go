@@ -1,0 +1,815 @@
+package replicate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/backlog"
+	"github.com/backlogsync/backlogsync/catalog"
+)
+
+// The Issues family (Issues and every table below it: custom-field values,
+// categories, comments and their change logs…) is read in one pass: the
+// engine reads the issue list itself, a page of 100 at a time, and fills
+// every family table of the run from that page (catalog.Session), so each
+// issue and each comment list is read once however many family tables are
+// replicated.
+//
+// First load: issues are read in windows of creation dates (sort=created,
+// asc), each window's size counted with /issues/count when it is planned
+// and checked again when it has been read; a window whose count does not
+// match (issues created or deleted while it was paged) is read again.
+// After every page the rows of every family table are written together
+// with the family's state (window, offset), so a killed load resumes at the
+// page where it stopped. An issue never updated has no comment: no comment
+// call is made for it.
+//
+// Incremental: the activity feed above the stored activity id gives the
+// issues changed and deleted since the last run; GET /issues with
+// updatedSince (the API takes a date: one day before the cursor, sorted by
+// updated descending) finds the changed issues and stops at the first
+// issue older than the cursor; issues the feed named but the list did not
+// show (the list shifts while it is paged) are read by id. For each changed
+// issue the embedded child tables are replaced and only comments above the
+// last stored comment id are read. Deleted issues are removed from every
+// family table.
+
+// issuesState is the checkpoint of the Issues family, stored with the rows
+// of each family table (key "cursor" in the table's scope).
+type issuesState struct {
+	// Phase is "load" while a first load (or reload) is under way, then
+	// "incremental".
+	Phase string `json:"phase"`
+	// Updated is the latest Updated of an issue stored: the incremental
+	// cursor (during a load, the cursor the load will hand over).
+	Updated time.Time `json:"updated"`
+	// ActivityID is the newest activity already applied (during a load: the
+	// newest activity when the load began).
+	ActivityID int64 `json:"activityId"`
+	// Reload marks a load over a table that already held rows: stale rows
+	// are deleted when it ends, and a killed reload starts over.
+	Reload bool `json:"reload,omitempty"`
+	// Windows are the load's creation-date windows, Window the one being
+	// read and Offset the number of its issues already stored.
+	Windows []loadWindow `json:"windows,omitempty"`
+	Window  int          `json:"window,omitempty"`
+	Offset  int          `json:"offset,omitempty"`
+}
+
+// loadWindow is an inclusive range of creation dates ("" = open) and the
+// number of issues the API counted in it.
+type loadWindow struct {
+	Since string `json:"since,omitempty"`
+	Until string `json:"until,omitempty"`
+	Count int    `json:"count"`
+}
+
+const (
+	phaseLoad        = "load"
+	phaseIncremental = "incremental"
+	// windowTarget is the largest number of issues a load window is planned
+	// to hold: large enough that the count calls cost ~1% of the pages,
+	// small enough that re-reading a window is cheap.
+	windowTarget = 20000
+	pageSize     = 100
+)
+
+// less reports whether a is less advanced than b.
+func (a issuesState) less(b issuesState) bool {
+	if a.Phase != b.Phase {
+		return a.Phase == phaseLoad
+	}
+	if a.Phase == phaseLoad {
+		if a.Window != b.Window {
+			return a.Window < b.Window
+		}
+		return a.Offset < b.Offset
+	}
+	if !a.Updated.Equal(b.Updated) {
+		return a.Updated.Before(b.Updated)
+	}
+	return a.ActivityID < b.ActivityID
+}
+
+// family is one run of the Issues family.
+type family struct {
+	r        *run
+	plans    []*plan // Issues last
+	issues   *plan   // the Issues plan, or nil
+	tables   map[*plan]*backlogsync.RunTable
+	state    issuesState
+	pristine bool // nothing of this account was stored: no stale rows to find
+	projects []int64
+	seen     map[int64]bool // issue ids read by a reload
+	expected int64
+	t0       time.Time
+}
+
+// issuesFamily replicates the family tables of the run. It returns their
+// run rows, the number of first loads, and on error the plan to blame.
+func (r *run) issuesFamily(ctx context.Context, plans []*plan) ([]backlogsync.RunTable, int, *plan, error) {
+	f := &family{r: r, tables: map[*plan]*backlogsync.RunTable{}, expected: -1, t0: time.Now()}
+	for _, p := range plans {
+		if p.src.Name == "Issues" {
+			f.issues = p
+		} else {
+			f.plans = append(f.plans, p)
+		}
+	}
+	if f.issues != nil {
+		f.plans = append(f.plans, f.issues)
+	}
+	out := func() []backlogsync.RunTable {
+		var rts []backlogsync.RunTable
+		for _, p := range f.plans {
+			rts = append(rts, *f.tables[p])
+		}
+		return rts
+	}
+	for _, p := range f.plans {
+		f.tables[p] = &backlogsync.RunTable{Table: p.dest}
+		f.progress(p, PhaseStart)
+	}
+	first, blame, err := f.run(ctx)
+	for _, p := range f.plans {
+		if err != nil {
+			f.progress(p, PhaseFailed)
+		} else {
+			f.progress(p, PhaseDone)
+		}
+	}
+	if blame == nil {
+		blame = f.plans[0]
+	}
+	return out(), first, blame, err
+}
+
+func (f *family) progress(p *plan, ph Phase) {
+	f.r.progress(p, ph, f.tables[p], f.expected, f.t0)
+}
+
+func (f *family) run(ctx context.Context) (int, *plan, error) {
+	r, e := f.r, f.r.e
+	log := r.log
+	// Tables, checkpoints, stored rows.
+	var states []*issuesState
+	firstLoads := 0
+	anyRows := false
+	for _, p := range f.plans {
+		if err := r.prepare(ctx, p); err != nil {
+			return 0, p, err
+		}
+		v, ok, err := e.Dest.Checkpoint(ctx, p.scope, checkpointKey)
+		if err != nil {
+			return 0, p, err
+		}
+		f.tables[p].CursorBefore = v
+		hasRows, err := f.hasRows(ctx, p)
+		if err != nil {
+			return 0, p, err
+		}
+		anyRows = anyRows || hasRows
+		var st *issuesState
+		if ok {
+			var s issuesState
+			switch {
+			case json.Unmarshal([]byte(v), &s) != nil:
+				log.Warn("unreadable checkpoint: reloading the Issues tables", "table", p.dest, "checkpoint", v)
+			case s.Updated.After(e.now().Add(24 * time.Hour)):
+				log.Warn("checkpoint is in the future (poisoned cursor): reloading the Issues tables", "table", p.dest, "checkpoint", v)
+			case s.Phase == "" && !s.Updated.IsZero():
+				s.Phase = phaseIncremental // written by version 1
+				st = &s
+			case s.Phase == phaseIncremental && !hasRows && !s.Updated.IsZero() && p.src.Name == "Issues":
+				log.Warn("checkpoint but no rows stored: reloading the Issues tables", "table", p.dest)
+			case s.Phase == phaseLoad || s.Phase == phaseIncremental:
+				st = &s
+			default:
+				log.Warn("unknown checkpoint phase: reloading the Issues tables", "table", p.dest, "checkpoint", v)
+			}
+		}
+		if st == nil && !hasRows {
+			firstLoads++
+		}
+		states = append(states, st)
+	}
+	var cur *issuesState
+	for _, s := range states {
+		if s == nil {
+			cur = nil
+			break
+		}
+		if cur == nil || s.less(*cur) {
+			cur = s
+		}
+	}
+	f.pristine = !anyRows
+	projects, err := f.projectIDs(ctx)
+	if err != nil {
+		return firstLoads, nil, err
+	}
+	f.projects = projects
+	switch {
+	case cur != nil && cur.Phase == phaseIncremental:
+		f.state = *cur
+		return firstLoads, nil, f.incremental(ctx)
+	case cur != nil && cur.Phase == phaseLoad && !cur.Reload:
+		f.state = *cur
+		f.pristine = true // rows stored by the load itself are not stale
+		log.Info("resuming the Issues load", "window", cur.Window+1, "windows", len(cur.Windows), "offset", cur.Offset)
+	default:
+		if anyRows {
+			log.Info("reloading the Issues tables (rows stored without a usable checkpoint)")
+		}
+		act, err := f.latestActivity(ctx)
+		if err != nil {
+			return firstLoads, nil, fmt.Errorf("reading the activity cursor: %w", err)
+		}
+		windows, err := f.planWindows(ctx)
+		if err != nil {
+			return firstLoads, nil, fmt.Errorf("planning the load windows: %w", err)
+		}
+		f.state = issuesState{Phase: phaseLoad, ActivityID: act, Reload: anyRows, Windows: windows}
+	}
+	return firstLoads, nil, f.load(ctx)
+}
+
+// hasRows reports whether this account has rows in p's table.
+func (f *family) hasRows(ctx context.Context, p *plan) (bool, error) {
+	found := false
+	err := f.r.e.Dest.Query(ctx, p.dest, backlogsync.Query{Columns: p.table.PrimaryKey[:1], Limit: 1,
+		Filter: backlogsync.Cmp{Column: "Account", Op: backlogsync.OpEq, Value: f.r.e.account()}},
+		func(backlogsync.Row) error { found = true; return nil })
+	return found, err
+}
+
+// projectIDs lists every visible project (GET /issues without projectId[]
+// covers only the projects the user joined).
+func (f *family) projectIDs(ctx context.Context) ([]int64, error) {
+	list, _, err := f.r.e.Client.Projects.List(ctx, &backlog.ProjectListOptions{All: true})
+	if err != nil {
+		return nil, fmt.Errorf("listing projects: %w", err)
+	}
+	ids := make([]int64, len(list))
+	for i, p := range list {
+		ids[i] = p.ID
+	}
+	return ids, nil
+}
+
+// latestActivity returns the id of the newest space activity (0 when none).
+func (f *family) latestActivity(ctx context.Context) (int64, error) {
+	acts, _, err := f.r.e.Client.Activities.ListSpace(ctx, &backlog.ActivityListOptions{CursorOptions: backlog.CursorOptions{Count: 1, Order: backlog.OrderDesc}})
+	if err != nil || len(acts) == 0 {
+		return 0, err
+	}
+	return acts[0].ID, nil
+}
+
+// count is /issues/count over every project for a creation-date window.
+func (f *family) count(ctx context.Context, w loadWindow) (int, error) {
+	o := &backlog.IssueListOptions{ProjectIDs: f.projects}
+	f.window(o, w)
+	n, _, err := f.r.e.Client.Issues.Count(ctx, o)
+	return n, err
+}
+
+// window sets o's creation-date parameters.
+func (f *family) window(o *backlog.IssueListOptions, w loadWindow) {
+	if w.Since != "" {
+		o.CreatedSince, _ = backlog.ParseDate(w.Since)
+	}
+	if w.Until != "" {
+		o.CreatedUntil, _ = backlog.ParseDate(w.Until)
+	}
+}
+
+// planWindows splits the issues into windows of creation dates holding at
+// most windowTarget issues each (a single day may hold more), bisecting
+// the date range with /issues/count. The last window is open-ended.
+func (f *family) planWindows(ctx context.Context) ([]loadWindow, error) {
+	if len(f.projects) == 0 {
+		return []loadWindow{{}}, nil
+	}
+	total, err := f.count(ctx, loadWindow{})
+	if err != nil {
+		return nil, err
+	}
+	f.expected = int64(total)
+	if total <= windowTarget {
+		return []loadWindow{{Count: total}}, nil
+	}
+	first, _, err := f.r.e.Client.Issues.List(ctx, &backlog.IssueListOptions{ProjectIDs: f.projects,
+		Sort: backlog.SortCreated, Order: backlog.OrderAsc, ListOptions: backlog.ListOptions{Count: 1}})
+	if err != nil {
+		return nil, err
+	}
+	if len(first) == 0 {
+		return []loadWindow{{Count: total}}, nil
+	}
+	lo := first[0].Created.UTC().Truncate(24 * time.Hour)
+	hi := f.r.e.now().UTC().Truncate(24 * time.Hour)
+	if hi.Before(lo) {
+		hi = lo
+	}
+	var out []loadWindow
+	var split func(lo, hi time.Time, n int) error
+	split = func(lo, hi time.Time, n int) error {
+		days := int(hi.Sub(lo).Hours()/24 + 0.5)
+		if n <= windowTarget || days == 0 {
+			out = append(out, loadWindow{Since: lo.Format(time.DateOnly), Until: hi.Format(time.DateOnly), Count: n})
+			return nil
+		}
+		mid := lo.AddDate(0, 0, days/2)
+		if days/2 == 0 {
+			mid = lo
+		}
+		left, err := f.count(ctx, loadWindow{Since: lo.Format(time.DateOnly), Until: mid.Format(time.DateOnly)})
+		if err != nil {
+			return err
+		}
+		if err := split(lo, mid, left); err != nil {
+			return err
+		}
+		return split(mid.AddDate(0, 0, 1), hi, n-left)
+	}
+	if err := split(lo, hi, total); err != nil {
+		return nil, err
+	}
+	out[0].Since = ""          // nothing older exists; keep it open anyway
+	out[len(out)-1].Until = "" // issues created during the load
+	return out, nil
+}
+
+// load reads the windows from the state's position, writing each page
+// with the state, then hands over to the incremental phase.
+func (f *family) load(ctx context.Context) error {
+	r := f.r
+	if f.state.Reload {
+		f.seen = map[int64]bool{}
+	}
+	for f.state.Window < len(f.state.Windows) {
+		w := f.state.Windows[f.state.Window]
+		rereads := 0
+		for {
+			done, err := f.loadPage(ctx, w)
+			if err != nil {
+				return err
+			}
+			if !done {
+				continue
+			}
+			// The window is read: check its size.
+			n, err := f.count(ctx, w)
+			if err != nil {
+				return fmt.Errorf("counting window %d: %w", f.state.Window+1, err)
+			}
+			if n == f.state.Offset {
+				break
+			}
+			if w.Until == "" && n > f.state.Offset && rereads < 3 {
+				// Issues created meanwhile come last in the open window:
+				// read on from where the window ended.
+				rereads++
+				w.Count = n
+				f.state.Windows[f.state.Window] = w
+				continue
+			}
+			if rereads >= 2 {
+				r.log.Warn("issue window still changing after two re-reads: continuing (the next incremental run catches up through the activity feed)",
+					"since", w.Since, "until", w.Until, "counted", n, "read", f.state.Offset)
+				break
+			}
+			rereads++
+			r.log.Info("issue window changed while it was read: reading it again", "since", w.Since, "until", w.Until,
+				"counted", n, "read", f.state.Offset)
+			w.Count = n
+			f.state.Windows[f.state.Window] = w
+			f.state.Offset = 0
+		}
+		f.state.Window++
+		f.state.Offset = 0
+		if err := f.checkpointAll(ctx); err != nil {
+			return err
+		}
+	}
+	if f.state.Reload {
+		if err := f.deleteUnseen(ctx); err != nil {
+			return err
+		}
+	}
+	f.state = issuesState{Phase: phaseIncremental, Updated: f.state.Updated, ActivityID: f.state.ActivityID}
+	r.log.Info("Issues load finished", "cursor", f.state.Updated, "activityId", f.state.ActivityID)
+	return f.checkpointAll(ctx)
+}
+
+// loadPage reads and stores the next page of window w. done reports the
+// end of the window (a short page).
+func (f *family) loadPage(ctx context.Context, w loadWindow) (done bool, err error) {
+	o := &backlog.IssueListOptions{ProjectIDs: f.projects, Sort: backlog.SortCreated, Order: backlog.OrderAsc,
+		ListOptions: backlog.ListOptions{Offset: f.state.Offset, Count: pageSize}}
+	f.window(o, w)
+	if len(f.projects) == 0 {
+		return true, nil
+	}
+	page, _, err := f.r.e.Client.Issues.List(ctx, o)
+	if err != nil {
+		return false, err
+	}
+	for _, is := range page {
+		if t := is.Updated.UTC().Truncate(time.Second); t.After(f.state.Updated) {
+			f.state.Updated = t
+		}
+		if f.seen != nil {
+			f.seen[is.ID] = true
+		}
+	}
+	f.state.Offset += len(page)
+	if err := f.store(ctx, page, PhaseLoad); err != nil {
+		return false, err
+	}
+	// A window is done at a short page, or when it holds as many issues as
+	// were counted (the count is checked again, which saves reading an
+	// empty page).
+	return len(page) < pageSize || w.Count > 0 && f.state.Offset >= w.Count, nil
+}
+
+// checkpointAll stores the state for every family table (no rows).
+func (f *family) checkpointAll(ctx context.Context) error {
+	v, _ := json.Marshal(f.state)
+	for _, p := range f.plans {
+		cp := &backlogsync.Checkpoint{Scope: p.scope, Key: checkpointKey, Value: string(v)}
+		if _, err := f.r.e.Dest.Write(ctx, backlogsync.Batch{Checkpoint: cp}); err != nil {
+			return err
+		}
+		f.tables[p].CursorAfter = string(v)
+	}
+	return nil
+}
+
+// store writes the family rows of a page of issues, each table's batch
+// carrying the state. Issues is written last: a stored issue row means its
+// child rows are stored.
+func (f *family) store(ctx context.Context, page []*backlog.Issue, ph Phase) error {
+	r, e := f.r, f.r.e
+	ids := make([]any, len(page))
+	for i, is := range page {
+		ids[i] = is.ID
+	}
+	s := &catalog.Session{Issues: page}
+	if ph == PhaseLoad {
+		// An issue never updated has no comment (a comment moves Updated).
+		// Times have a one-second resolution, so an issue commented in the
+		// second it was created looks never updated: incremental runs,
+		// where that is likely, read the comments of every changed issue.
+		s.NoComments = func(is *backlog.Issue) bool { return is.Updated.Equal(is.Created) }
+	}
+	if !f.pristine {
+		above, err := f.lastComments(ctx, ids)
+		if err != nil {
+			return err
+		}
+		s.CommentsAbove = above
+	}
+	v, _ := json.Marshal(f.state)
+	for _, p := range f.plans {
+		rt := f.tables[p]
+		w := &writer{e: e, p: p, rt: rt}
+		key := keyIndexes(p.table)
+		emitted := map[string]bool{}
+		err := catalog.FetchWith(ctx, e.Client, p.src.Name, catalog.Query{Account: e.account()}, s, func(row backlogsync.Row) error {
+			if !f.pristine {
+				emitted[keyString(pick(row, key))] = true
+			}
+			return w.upsert(ctx, row)
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.dest, err)
+		}
+		if !f.pristine && len(page) > 0 && p.src.Name != "Issues" && !commentTable(p.src) && !p.stmt.Settings.SkipDeleted {
+			// Child rows the issues no longer have.
+			err := f.keysWhere(ctx, p, backlogsync.In{Column: "IssueId", Values: ids}, func(k []any) error {
+				if emitted[keyString(k)] {
+					return nil
+				}
+				return w.delete(ctx, k)
+			})
+			if err != nil {
+				return err
+			}
+		}
+		if err := w.flush(ctx, &backlogsync.Checkpoint{Scope: p.scope, Key: checkpointKey, Value: string(v)}); err != nil {
+			return err
+		}
+		rt.CursorAfter = string(v)
+		r.progress(p, ph, rt, f.expected, f.t0)
+	}
+	return nil
+}
+
+// commentTable reports whether t holds comments or their parts: those are
+// read above the last stored comment, so unread rows are not stale.
+func commentTable(t *catalog.Table) bool {
+	return t.Name == "IssueComments" || t.Parent == "IssueComments"
+}
+
+// keysWhere calls fn with the key of each of this account's rows of p's
+// table that filter selects.
+func (f *family) keysWhere(ctx context.Context, p *plan, filter backlogsync.Expr, fn func([]any) error) error {
+	var keys [][]any
+	err := f.r.e.Dest.Query(ctx, p.dest, backlogsync.Query{Columns: p.table.PrimaryKey,
+		Filter: backlogsync.And{backlogsync.Cmp{Column: "Account", Op: backlogsync.OpEq, Value: f.r.e.account()}, filter}},
+		func(row backlogsync.Row) error {
+			keys = append(keys, append([]any(nil), row...))
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := fn(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lastComments returns the largest stored comment id of each issue (from
+// IssueComments when the run replicates it; otherwise every comment is
+// read again).
+func (f *family) lastComments(ctx context.Context, ids []any) (map[int64]int64, error) {
+	var cp *plan
+	for _, p := range f.plans {
+		if p.src.Name == "IssueComments" {
+			cp = p
+		}
+	}
+	if cp == nil {
+		return nil, nil
+	}
+	out := map[int64]int64{}
+	err := f.r.e.Dest.Query(ctx, cp.dest, backlogsync.Query{Columns: []string{"IssueId", "Id"},
+		Filter: backlogsync.And{backlogsync.Cmp{Column: "Account", Op: backlogsync.OpEq, Value: f.r.e.account()},
+			backlogsync.In{Column: "IssueId", Values: ids}}},
+		func(row backlogsync.Row) error {
+			is, _ := row[0].(int64)
+			id, _ := row[1].(int64)
+			out[is] = max(out[is], id)
+			return nil
+		})
+	return out, err
+}
+
+// deleteIssues removes the issues ids from every family table.
+func (f *family) deleteIssues(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	for chunk := range slices.Chunk(ids, 500) {
+		vals := make([]any, len(chunk))
+		for i, id := range chunk {
+			vals[i] = id
+		}
+		for _, p := range f.plans {
+			if p.stmt.Settings.SkipDeleted {
+				continue
+			}
+			col := "IssueId"
+			if p.src.Name == "Issues" {
+				col = "Id"
+			}
+			w := &writer{e: f.r.e, p: p, rt: f.tables[p]}
+			if err := f.keysWhere(ctx, p, backlogsync.In{Column: col, Values: vals}, func(k []any) error { return w.delete(ctx, k) }); err != nil {
+				return err
+			}
+			if err := w.flush(ctx, nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// deleteUnseen ends a reload: issues stored but not read are gone.
+func (f *family) deleteUnseen(ctx context.Context) error {
+	stored := map[int64]bool{}
+	for _, p := range f.plans {
+		col := "IssueId"
+		if p.src.Name == "Issues" {
+			col = "Id"
+		}
+		err := f.r.e.Dest.Query(ctx, p.dest, backlogsync.Query{Columns: []string{col},
+			Filter: backlogsync.Cmp{Column: "Account", Op: backlogsync.OpEq, Value: f.r.e.account()}},
+			func(row backlogsync.Row) error {
+				if id, ok := row[0].(int64); ok && !f.seen[id] {
+					stored[id] = true
+				}
+				return nil
+			})
+		if err != nil {
+			return err
+		}
+	}
+	gone := make([]int64, 0, len(stored))
+	for id := range stored {
+		gone = append(gone, id)
+	}
+	slices.Sort(gone)
+	if len(gone) > 0 {
+		f.r.log.Info("reload: deleting issues no longer in the space", "issues", len(gone))
+	}
+	return f.deleteIssues(ctx, gone)
+}
+
+// activityIssue extracts the issue ids an activity's content names.
+func activityIssues(a *backlog.Activity) []int64 {
+	var c struct {
+		ID   int64 `json:"id"`
+		Link []struct {
+			ID int64 `json:"id"`
+		} `json:"link"`
+	}
+	if json.Unmarshal(a.Content, &c) != nil {
+		return nil
+	}
+	var out []int64
+	if c.ID > 0 {
+		out = append(out, c.ID)
+	}
+	for _, l := range c.Link {
+		if l.ID > 0 {
+			out = append(out, l.ID)
+		}
+	}
+	return out
+}
+
+// incremental applies the changes since the state's cursors.
+func (f *family) incremental(ctx context.Context) error {
+	r, e := f.r, f.r.e
+	cur := f.state
+	// 1. The activity feed: changed and deleted issues.
+	changed := map[int64]bool{}
+	deleted := map[int64]bool{}
+	next := cur.ActivityID
+	issueTypes := map[backlog.ActivityType]bool{}
+	for _, t := range catalogIssueSignals() {
+		issueTypes[t] = true
+	}
+	for a, err := range e.Client.Activities.SpaceIter(ctx, &backlog.ActivityListOptions{
+		CursorOptions: backlog.CursorOptions{MinID: cur.ActivityID, Count: 100, Order: backlog.OrderAsc}}) {
+		if err != nil {
+			return fmt.Errorf("reading the activity feed: %w", err)
+		}
+		if a.ID <= cur.ActivityID {
+			continue // inclusive minId servers
+		}
+		next = max(next, a.ID)
+		switch {
+		case a.Type == backlog.ActivityIssueDeleted:
+			for _, id := range activityIssues(a) {
+				deleted[id] = true
+			}
+		case issueTypes[a.Type]:
+			for _, id := range activityIssues(a) {
+				changed[id] = true
+			}
+		}
+	}
+	// 2. The issues updated since the cursor, newest first.
+	got := map[int64]*backlog.Issue{}
+	var order []int64
+	add := func(is *backlog.Issue) {
+		if deleted[is.ID] {
+			return
+		}
+		if _, ok := got[is.ID]; !ok {
+			order = append(order, is.ID)
+		}
+		got[is.ID] = is
+	}
+	if len(f.projects) > 0 {
+		o := &backlog.IssueListOptions{ProjectIDs: f.projects, Sort: backlog.SortUpdated, Order: backlog.OrderDesc,
+			ListOptions: backlog.ListOptions{Count: pageSize}}
+		if !cur.Updated.IsZero() {
+			o.UpdatedSince = backlog.DateOf(cur.Updated.UTC().AddDate(0, 0, -1))
+		}
+		for {
+			page, _, err := e.Client.Issues.List(ctx, o)
+			if err != nil {
+				return fmt.Errorf("reading the updated issues: %w", err)
+			}
+			older := false
+			for _, is := range page {
+				if is.Updated.UTC().Truncate(time.Second).Before(cur.Updated) {
+					older = true
+					continue
+				}
+				add(is)
+			}
+			if older || len(page) < pageSize {
+				break
+			}
+			o.Offset += len(page)
+		}
+		// 3. Issues the feed names that the list did not show.
+		var missing []int64
+		for id := range changed {
+			if _, ok := got[id]; !ok && !deleted[id] {
+				missing = append(missing, id)
+			}
+		}
+		slices.Sort(missing)
+		for chunk := range slices.Chunk(missing, pageSize) {
+			page, _, err := e.Client.Issues.List(ctx, &backlog.IssueListOptions{ProjectIDs: f.projects, IDs: chunk,
+				ListOptions: backlog.ListOptions{Count: pageSize}})
+			if err != nil {
+				return fmt.Errorf("reading changed issues by id: %w", err)
+			}
+			for _, is := range page {
+				add(is)
+			}
+		}
+	}
+	// Skip issues stored at the same version (the boundary second).
+	list := make([]*backlog.Issue, 0, len(order))
+	stored, err := f.storedVersions(ctx, order)
+	if err != nil {
+		return err
+	}
+	newCur := issuesState{Phase: phaseIncremental, Updated: cur.Updated, ActivityID: next}
+	for _, id := range order {
+		is := got[id]
+		u := is.Updated.UTC().Truncate(time.Second)
+		if u.After(newCur.Updated) {
+			newCur.Updated = u
+		}
+		if t, ok := stored[id]; ok && t.Equal(u) && !changed[id] {
+			// Updated has a one-second resolution: an issue the feed names
+			// is read even at the stored version.
+			continue
+		}
+		list = append(list, is)
+	}
+	f.expected = int64(len(list))
+	// 4. Store the changed issues, a page at a time. The state written
+	// with them is the old one: a run killed here starts over.
+	for chunk := range slices.Chunk(list, pageSize) {
+		if err := f.store(ctx, chunk, PhaseIncremental); err != nil {
+			return err
+		}
+	}
+	// 5. Deletions.
+	var gone []int64
+	for id := range deleted {
+		gone = append(gone, id)
+	}
+	slices.Sort(gone)
+	if err := f.deleteIssues(ctx, gone); err != nil {
+		return err
+	}
+	f.state = newCur
+	r.log.Info("Issues tables replicated (incremental)", "changed", len(list), "deleted", len(gone),
+		"activities", next-cur.ActivityID, "cursor", newCur.Updated)
+	return f.checkpointAll(ctx)
+}
+
+// storedVersions returns the stored Updated of the given issues (none
+// when the run does not replicate Issues).
+func (f *family) storedVersions(ctx context.Context, ids []int64) (map[int64]time.Time, error) {
+	out := map[int64]time.Time{}
+	if f.issues == nil || len(ids) == 0 {
+		return out, nil
+	}
+	for chunk := range slices.Chunk(ids, 500) {
+		vals := make([]any, len(chunk))
+		for i, id := range chunk {
+			vals[i] = id
+		}
+		err := f.r.e.Dest.Query(ctx, f.issues.dest, backlogsync.Query{Columns: []string{"Id", "Updated"},
+			Filter: backlogsync.And{backlogsync.Cmp{Column: "Account", Op: backlogsync.OpEq, Value: f.r.e.account()},
+				backlogsync.In{Column: "Id", Values: vals}}},
+			func(row backlogsync.Row) error {
+				id, _ := row[0].(int64)
+				if t, ok := row[1].(time.Time); ok {
+					out[id] = t.UTC()
+				}
+				return nil
+			})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// catalogIssueSignals are the activity types that announce a change of an
+// issue (catalog's Issues.Change.Signals).
+func catalogIssueSignals() []backlog.ActivityType {
+	t, _ := catalog.Lookup("Issues")
+	return t.Change.Signals
+}
