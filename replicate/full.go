@@ -214,9 +214,12 @@ func (r *run) table(ctx context.Context, p *plan) (rt backlogsync.RunTable, firs
 	if fetched == 0 && stale > 0 {
 		r.log.Warn("!!! fetched no rows: deleting every stored row of this account", "table", p.dest, "deleted", stale)
 	}
-	r.log.Info("table replicated (full refresh)", "table", p.dest, "fetched", fetched, "inserted", rt.Inserted,
+	if err := w.flush(ctx, nil); err != nil {
+		return rt, first, err
+	}
+	r.log.Info("table replicated", "table", p.dest, "fetched", fetched, "inserted", rt.Inserted,
 		"updated", rt.Updated, "deleted", rt.Deleted)
-	return rt, first, w.flush(ctx, nil)
+	return rt, first, nil
 }
 
 // maxStored returns the largest BIGINT value of col among this account's
