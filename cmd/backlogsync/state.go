@@ -578,11 +578,11 @@ func resetState(ctx context.Context, st *state, f stateFlags, stdin io.Reader, s
 	if !f.yes {
 		if !readerIsTerminal(stdin) {
 			fmt.Fprint(stderr, plan.String())
-			fmt.Fprintf(stderr, "backlogsync state reset: would reset %d checkpoint scopes; stdin is not a terminal, so nothing was asked and nothing was reset.\nConfirm with --yes: backlogsync state reset %s--yes\n", n, resetArgs(f))
+			fmt.Fprintf(stderr, "backlogsync state reset: would reset %s; stdin is not a terminal, so nothing was asked and nothing was reset.\nConfirm with --yes: backlogsync state reset %s--yes\n", scopes(n), resetArgs(f))
 			return exitUsage
 		}
 		fmt.Fprint(stdout, plan.String())
-		fmt.Fprintf(stdout, "Reset these %d checkpoint scopes? The next run reloads those tables from scratch. [y/N] ", n)
+		fmt.Fprintf(stdout, "Reset these %s? The next run reloads those tables from scratch. [y/N] ", scopes(n))
 		line, _ := bufio.NewReader(stdin).ReadString('\n')
 		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
 			fmt.Fprintln(stdout, "Nothing was reset.")
@@ -599,8 +599,16 @@ func resetState(ctx context.Context, st *state, f stateFlags, stdin io.Reader, s
 			}
 		}
 	}
-	fmt.Fprintf(stdout, "Reset %d checkpoint scopes: the next run reloads those tables from scratch.\n", n)
+	fmt.Fprintf(stdout, "Reset %s: the next run reloads those tables from scratch.\n", scopes(n))
 	return exitOK
+}
+
+// scopes renders "1 checkpoint scope" or "n checkpoint scopes".
+func scopes(n int) string {
+	if n == 1 {
+		return "1 checkpoint scope"
+	}
+	return fmt.Sprintf("%d checkpoint scopes", n)
 }
 
 // readerIsTerminal reports whether r is a terminal (a nil or non-file
