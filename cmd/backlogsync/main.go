@@ -45,6 +45,7 @@ func commands() []command {
 		{"emulator", "serve a Backlog API emulator with a generated space", runEmulator},
 		{"query", "run SQL over the live API (predicates pushed into API parameters; --explain shows the calls)", runQuery},
 		{"replicate", "run the jobs of a configuration: REPLICATE statements into a database (also: -g config.xml -f jobs.sql)", runReplicate},
+		{"state", "show or reset the replication checkpoints and show the last runs of a configuration's jobs", runState},
 		{"tables", "list the Backlog tables, or describe one (columns, key, pushdown, changes)", runTables},
 		{"version", "print the version", runVersion},
 	}

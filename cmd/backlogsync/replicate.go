@@ -10,9 +10,12 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"text/tabwriter"
+	"time"
 
 	"github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/backlog"
 	"github.com/backlogsync/backlogsync/catalog"
 	"github.com/backlogsync/backlogsync/config"
 	"github.com/backlogsync/backlogsync/jobsql"
@@ -25,6 +28,7 @@ type replicateFlags struct {
 	acct      accountFlags
 	file      string // -f: statements file
 	logFormat string
+	progress  string // --progress: auto, always or never
 	quiet     bool
 }
 
@@ -50,6 +54,7 @@ func runReplicate(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	f.acct.register(fs)
 	fs.StringVar(&f.file, "f", "", "statements `file` (REPLICATE …;), CData Sync's -f; replaces the statements of the jobs run")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log `format`: text or json (logs go to stderr)")
+	fs.StringVar(&f.progress, "progress", progressAuto, "`when` to draw per-table progress on stderr: auto (when stderr is a terminal), always or never")
 	fs.BoolVar(&f.quiet, "q", false, "log only warnings and errors")
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
@@ -58,8 +63,10 @@ func runReplicate(ctx context.Context, args []string, stdin io.Reader, stdout, s
 			fmt.Fprintln(stdout, "       backlogsync -g config.xml -f jobs.sql      (CData Sync's command line)")
 			fmt.Fprintln(stdout)
 			fmt.Fprintln(stdout, "Runs the configuration's jobs (all of them, or the ones named): each REPLICATE statement")
-			fmt.Fprintln(stdout, "keeps a destination table in step with a Backlog table. Exit codes: 0 ok, 1 error,")
-			fmt.Fprintln(stdout, "2 usage or configuration error, 3 partial run, 4 authentication error.")
+			fmt.Fprintln(stdout, "keeps a destination table in step with a Backlog table. The accounts of a job run")
+			fmt.Fprintln(stdout, "concurrently, each as its own run; one failing does not stop the others. Exit codes:")
+			fmt.Fprintln(stdout, "0 ok, 1 error, 2 usage or configuration error, 3 partial run, 4 authentication error;")
+			fmt.Fprintln(stdout, "with several accounts or jobs, the worst (4, then 2, 1, 3).")
 			fmt.Fprintln(stdout)
 			fmt.Fprintln(stdout, "Flags:")
 			printFlags(stdout, fs)
@@ -73,23 +80,64 @@ func runReplicate(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	if f.logFormat != "text" && f.logFormat != "json" {
 		return reportUsage("replicate", usagef("--log-format %q: use text or json", f.logFormat), stderr)
 	}
+	draw, err := progressOn(f.progress, stderr)
+	if err != nil {
+		return reportUsage("replicate", err, stderr)
+	}
+	out := &replicateOutput{stdout: stdout, stderr: stderr}
+	if draw {
+		out.view = newProgressView(stderr, time.Now)
+		out.stderr = out.view // logs and messages appear above the progress lines
+	}
 	level := slog.LevelInfo
 	if f.quiet {
 		level = slog.LevelWarn
 	}
-	var h slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
+	var h slog.Handler = slog.NewTextHandler(out.stderr, &slog.HandlerOptions{Level: level})
 	if f.logFormat == "json" {
-		h = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
+		h = slog.NewJSONHandler(out.stderr, &slog.HandlerOptions{Level: level})
+		out.json = true
 	}
-	return replicateConfig(ctx, f, fs.Args(), slog.New(h), stdout, stderr)
+	out.log = slog.New(h)
+	return replicateConfig(ctx, f, fs.Args(), out)
 }
 
-// replicateConfig runs the jobs of the configuration file.
-func replicateConfig(ctx context.Context, f replicateFlags, jobNames []string, log *slog.Logger, stdout, stderr io.Writer) int {
-	fail := func(code int, format string, args ...any) int {
-		fmt.Fprintf(stderr, "backlogsync replicate: "+format+"\n", args...)
+// replicateOutput is where a replicate command reports: results on
+// stdout; logs, progress and error messages on stderr (as JSON log
+// records with --log-format json, so that stderr is all JSON lines).
+type replicateOutput struct {
+	stdout io.Writer
+	stderr io.Writer // the progress view when one is drawn
+	log    *slog.Logger
+	json   bool
+	view   *progressView // nil when no progress is drawn
+}
+
+// fail reports an error message and returns code.
+func (o *replicateOutput) fail(code int, format string, args ...any) int {
+	msg := fmt.Sprintf(format, args...)
+	if o.json {
+		o.log.Error(msg, "exit", code)
 		return code
 	}
+	fmt.Fprintf(o.stderr, "backlogsync replicate: %s\n", msg)
+	return code
+}
+
+// worst returns the exit code to report for two outcomes: authentication
+// errors first, then usage errors, errors and partial runs.
+func worst(a, b int) int {
+	rank := map[int]int{exitOK: 0, exitPartial: 1, exitError: 2, exitUsage: 3, exitAuth: 4}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+// replicateConfig runs the jobs of the configuration file, one after the
+// other.
+func replicateConfig(ctx context.Context, f replicateFlags, jobNames []string, out *replicateOutput) int {
+	fail := out.fail
 	cfg, err := config.Load(f.acct.config, config.Options{})
 	if err != nil {
 		return fail(exitUsage, "%v", err)
@@ -98,11 +146,7 @@ func replicateConfig(ctx context.Context, f replicateFlags, jobNames []string, l
 	for _, n := range jobNames {
 		j, ok := cfg.Job(n)
 		if !ok {
-			names := make([]string, len(cfg.Jobs))
-			for i, j := range cfg.Jobs {
-				names[i] = j.Name
-			}
-			return fail(exitUsage, "no job %q in %s; it defines: %s", n, f.acct.config, strings.Join(names, ", "))
+			return fail(exitUsage, "no job %q in %s%s; it defines: %s", n, f.acct.config, didYouMean(n, jobNamesOf(cfg)), strings.Join(jobNamesOf(cfg), ", "))
 		}
 		jobs = append(jobs, *j)
 	}
@@ -121,13 +165,6 @@ func replicateConfig(ctx context.Context, f replicateFlags, jobNames []string, l
 		fileText = string(b)
 	}
 	code := exitOK
-	worse := func(c int) {
-		// auth > usage > partial > error in precedence of reporting.
-		rank := map[int]int{exitOK: 0, exitPartial: 1, exitError: 2, exitUsage: 3, exitAuth: 4}
-		if rank[c] > rank[code] {
-			code = c
-		}
-	}
 	for _, job := range jobs {
 		name, text := job.Statements.File, job.Statements.Text
 		if name == "" {
@@ -136,37 +173,137 @@ func replicateConfig(ctx context.Context, f replicateFlags, jobNames []string, l
 		if f.file != "" {
 			name, text = f.file, fileText
 		}
-		if strings.TrimSpace(text) == "" && !job.ReplicateAll {
-			worse(fail(exitUsage, "job %s has no statements: give them with -f jobs.sql (REPLICATE Issues;) or set ReplicateAll", job.Name))
-			continue
-		}
-		d, ok := cfg.Destination(job.Destination)
-		if !ok {
-			worse(fail(exitUsage, "job %s: no destination %q", job.Name, job.Destination))
-			continue
-		}
-		if _, err := d.DriverDSN(); err != nil {
-			worse(fail(exitUsage, "job %s: destination %s: %v", job.Name, d.Name, err))
-			continue
-		}
-		// Check every account's statements before opening anything.
-		if _, err := jobStatements(name, text, job.ReplicateAll, config.JobAccount{}); err != nil {
-			worse(fail(exitUsage, "job %s: %v", job.Name, err))
-			continue
-		}
-		dest, err := openDestination(ctx, d)
-		if err != nil {
-			worse(fail(exitError, "job %s: opening destination %s: %v", job.Name, d.Name, err))
-			continue
-		}
-		for _, ja := range job.Accounts {
-			worse(replicateAccount(ctx, f, job, ja, name, text, dest, log, stdout, stderr))
-		}
-		if err := dest.Close(); err != nil {
-			worse(fail(exitError, "job %s: closing destination: %v", job.Name, err))
-		}
+		code = worst(code, replicateJob(ctx, f, cfg, job, name, text, out))
 	}
 	return code
+}
+
+// accountRun is one account of a job, ready to run.
+type accountRun struct {
+	ja     config.JobAccount
+	client *backlog.Client
+	stmts  []jobsql.Statement
+	res    replicate.Result
+	err    error
+	code   int    // set before the run when preparing failed
+	msg    string // the message for code
+}
+
+// replicateJob runs one job: it checks the statements and resolves every
+// account's credentials first (a usage error stops the job before anything
+// is written), then runs the accounts concurrently into the shared
+// destination. Each account's run is independent: its own client and rate
+// budget, checkpoints scoped job/account/table and a row in the runs table;
+// one account failing neither stops nor rolls back the others. The result
+// is the worst of the accounts' exit codes.
+func replicateJob(ctx context.Context, f replicateFlags, cfg *config.Config, job config.Job, file, text string, out *replicateOutput) int {
+	fail := out.fail
+	if strings.TrimSpace(text) == "" && !job.ReplicateAll {
+		return fail(exitUsage, "job %s has no statements: give them with -f jobs.sql (REPLICATE Issues;) or set ReplicateAll", job.Name)
+	}
+	d, ok := cfg.Destination(job.Destination)
+	if !ok {
+		return fail(exitUsage, "job %s: no destination %q", job.Name, job.Destination)
+	}
+	if _, err := d.DriverDSN(); err != nil {
+		return fail(exitUsage, "job %s: destination %s: %v", job.Name, d.Name, err)
+	}
+	// Check the statements before opening anything.
+	if _, err := jobStatements(file, text, job.ReplicateAll, config.JobAccount{}); err != nil {
+		return fail(exitUsage, "job %s: %v", job.Name, err)
+	}
+	runs := make([]*accountRun, len(job.Accounts))
+	for i, ja := range job.Accounts {
+		runs[i] = prepareAccount(ctx, f, job, ja, file, text)
+		if runs[i].code == exitUsage {
+			return fail(exitUsage, "job %s, account %s: %s", job.Name, ja.Account, runs[i].msg)
+		}
+	}
+	dest, err := openDestination(ctx, d)
+	if err != nil {
+		return fail(exitError, "job %s: opening destination %s: %v", job.Name, d.Name, err)
+	}
+	var wg sync.WaitGroup
+	for _, r := range runs {
+		if r.code != exitOK {
+			continue
+		}
+		eng := &replicate.Engine{Client: r.client, Dest: dest, Account: r.ja.Account, Job: job.Name, Logger: out.log}
+		if out.view != nil {
+			out.view.expect(r.ja.Account, len(r.stmts))
+			eng.Progress = out.view.reporter(r.ja.Account)
+		}
+		wg.Go(func() { r.res, r.err = eng.Run(ctx, r.stmts) })
+	}
+	wg.Wait()
+	if out.view != nil {
+		out.view.finish()
+	}
+	code := exitOK
+	for _, r := range runs {
+		printResult(out.stdout, job.Name, r.ja.Account, r.res)
+		code = worst(code, accountOutcome(f, job, r, out))
+	}
+	if err := dest.Close(); err != nil {
+		code = worst(code, fail(exitError, "job %s: closing destination: %v", job.Name, err))
+	}
+	return code
+}
+
+// prepareAccount resolves an account's credentials, builds its client and
+// its statements (with its prefix and schema).
+func prepareAccount(ctx context.Context, f replicateFlags, job config.Job, ja config.JobAccount, file, text string) *accountRun {
+	r := &accountRun{ja: ja}
+	af := f.acct
+	af.account = ja.Account
+	a, err := resolveAccount(af)
+	if err != nil {
+		var ue *usageError
+		r.code, r.msg = exitAuth, err.Error()
+		if errors.As(err, &ue) {
+			r.code = exitUsage
+		}
+		return r
+	}
+	r.client, _, err = a.client(ctx, &http.Client{})
+	if err != nil {
+		r.code, r.msg = exitError, err.Error()
+		return r
+	}
+	r.stmts, err = jobStatements(file, text, job.ReplicateAll, ja)
+	if err != nil {
+		r.code, r.msg = exitUsage, err.Error()
+	}
+	return r
+}
+
+// accountOutcome reports how an account's run ended and returns its exit
+// code.
+func accountOutcome(f replicateFlags, job config.Job, r *accountRun, out *replicateOutput) int {
+	prefix := fmt.Sprintf("job %s, account %s: ", job.Name, r.ja.Account)
+	err, res := r.err, r.res
+	switch {
+	case r.code != exitOK:
+		return out.fail(r.code, "%s%s", prefix, r.msg)
+	case err == nil:
+		return exitOK
+	case replicate.IsAuth(err):
+		return out.fail(exitAuth, "%s%v\nCheck the account's API key or OAuth token (backlogsync check -c %s --account %s).", prefix, err, f.acct.config, r.ja.Account)
+	case res.RunID == 0 && backlogsync.ErrorCode(err) == backlogsync.EINVALID:
+		return out.fail(exitUsage, "%s%v", prefix, err)
+	case res.Status == backlogsync.RunPartial:
+		return out.fail(exitPartial, "%spartial run: %v", prefix, err)
+	}
+	return out.fail(exitError, "%s%v", prefix, err)
+}
+
+// jobNamesOf lists a configuration's job names.
+func jobNamesOf(cfg *config.Config) []string {
+	names := make([]string, len(cfg.Jobs))
+	for i, j := range cfg.Jobs {
+		names[i] = j.Name
+	}
+	return names
 }
 
 // jobStatements parses a job's statements for one account, adding one
@@ -210,52 +347,6 @@ func jobStatements(file, text string, all bool, ja config.JobAccount) ([]jobsql.
 		return nil, err
 	}
 	return stmts, nil
-}
-
-// replicateAccount runs one account of a job and prints what it did.
-func replicateAccount(ctx context.Context, f replicateFlags, job config.Job, ja config.JobAccount, file, text string,
-	dest backlogsync.Destination, log *slog.Logger, stdout, stderr io.Writer) int {
-	prefix := fmt.Sprintf("backlogsync replicate: job %s, account %s: ", job.Name, ja.Account)
-	af := f.acct
-	af.account = ja.Account
-	a, err := resolveAccount(af)
-	if err != nil {
-		var ue *usageError
-		if errors.As(err, &ue) {
-			fmt.Fprintf(stderr, "%s%v\n", prefix, err)
-			return exitUsage
-		}
-		fmt.Fprintf(stderr, "%s%v\n", prefix, err)
-		return exitAuth
-	}
-	client, _, err := a.client(ctx, &http.Client{})
-	if err != nil {
-		fmt.Fprintf(stderr, "%s%v\n", prefix, err)
-		return exitError
-	}
-	stmts, err := jobStatements(file, text, job.ReplicateAll, ja)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s%v\n", prefix, err)
-		return exitUsage
-	}
-	eng := &replicate.Engine{Client: client, Dest: dest, Account: ja.Account, Job: job.Name, Logger: log}
-	res, err := eng.Run(ctx, stmts)
-	printResult(stdout, job.Name, ja.Account, res)
-	switch {
-	case err == nil:
-		return exitOK
-	case replicate.IsAuth(err):
-		fmt.Fprintf(stderr, "%s%v\nCheck the account's API key or OAuth token (backlogsync check -c %s --account %s).\n", prefix, err, f.acct.config, ja.Account)
-		return exitAuth
-	case res.RunID == 0 && backlogsync.ErrorCode(err) == backlogsync.EINVALID:
-		fmt.Fprintf(stderr, "%s%v\n", prefix, err)
-		return exitUsage
-	case res.Status == backlogsync.RunPartial:
-		fmt.Fprintf(stderr, "%spartial run: %v\n", prefix, err)
-		return exitPartial
-	}
-	fmt.Fprintf(stderr, "%s%v\n", prefix, err)
-	return exitError
 }
 
 // printResult prints a run's per-table counts.

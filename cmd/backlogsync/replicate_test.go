@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/dest/sqlite"
@@ -162,5 +166,256 @@ jobs:
 	}
 	if code, _, errOut := runCLI(t, "replicate", "-c", path, "topg"); code != exitError || !strings.Contains(errOut, "only SQLite") {
 		t.Errorf("postgres: exit %d %s", code, errOut)
+	}
+}
+
+// barrier holds the first request of each of n servers until all n have
+// one in flight (or until a timeout), to prove that they are served at the
+// same time.
+type barrier struct {
+	mu      sync.Mutex
+	arrived map[int]bool
+	all     chan struct{}
+	n       int
+	met     bool // every server got a request
+	late    bool // a first request gave up waiting for the others
+}
+
+func newBarrier(n int) *barrier {
+	return &barrier{arrived: map[int]bool{}, all: make(chan struct{}), n: n}
+}
+
+// wrap returns h for server i, holding its first request at the barrier.
+func (b *barrier) wrap(i int, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b.mu.Lock()
+		first := !b.arrived[i]
+		b.arrived[i] = true
+		if first && len(b.arrived) == b.n {
+			b.met = true
+			close(b.all)
+		}
+		b.mu.Unlock()
+		if first {
+			select {
+			case <-b.all:
+			case <-time.After(3 * time.Second):
+				b.mu.Lock()
+				b.late = true
+				b.mu.Unlock()
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// twoSpaces starts two generated spaces behind one barrier.
+func twoSpaces(t *testing.T) (srvs [2]*emulator.Server, bases [2]string, b *barrier) {
+	t.Helper()
+	b = newBarrier(2)
+	for i, seed := range []int64{5, 9} {
+		srv, err := emulator.New(emulator.Options{Seed: seed, RateLimits: emulator.PaidLimits,
+			Size: emulator.Size{Projects: 2, Users: 4 + i, Teams: 1, Issues: 30 + 7*i, Comments: 20}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs := httptest.NewServer(b.wrap(i, srv))
+		t.Cleanup(hs.Close)
+		srvs[i], bases[i] = srv, hs.URL
+	}
+	return srvs, bases, b
+}
+
+// accountsOfTable returns the distinct Account values of a table.
+func accountsOfTable(t *testing.T, dbPath, table string) map[string]int {
+	t.Helper()
+	d, err := sqlite.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	got := map[string]int{}
+	err = d.Query(context.Background(), table, backlogsync.Query{Columns: []string{"Account"}}, func(r backlogsync.Row) error {
+		got[r[0].(string)]++
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Query %s: %v", table, err)
+	}
+	return got
+}
+
+func runsOf(t *testing.T, dbPath, job string) map[string]backlogsync.Run {
+	t.Helper()
+	d, err := sqlite.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	runs, err := d.Runs(context.Background(), job, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := map[string]backlogsync.Run{}
+	for _, r := range runs { // newest first
+		if _, ok := last[r.Account]; !ok {
+			last[r.Account] = r
+		}
+	}
+	return last
+}
+
+// TestReplicateAccountsConcurrently runs a job of two accounts (two spaces,
+// two keys, a prefix each; SQLite has no schemas) into one SQLite file: both run at the same time,
+// both land separately, each run is recorded.
+func TestReplicateAccountsConcurrently(t *testing.T) {
+	isolateAccountEnv(t)
+	srvs, bases, bar := twoSpaces(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "out.db")
+	cfg := `accounts:
+  - {name: east, url: "` + bases[0] + `", auth: {api_key: ` + srvs[0].AdminAPIKey() + `}}
+  - {name: west, url: "` + bases[1] + `", auth: {api_key: ` + srvs[1].AdminAPIKey() + `}}
+destinations:
+  - {name: db, type: sqlite, dsn: "` + db + `"}
+jobs:
+  - name: sync
+    destination: db
+    accounts:
+      - {account: east, prefix: e_}
+      - {account: west, prefix: w_}
+    statements: |
+      REPLICATE Issues;
+      REPLICATE Users;
+`
+	path := filepath.Join(dir, "backlogsync.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "replicate", "-c", path)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if !bar.met || bar.late {
+		t.Errorf("the two accounts were not served at the same time")
+	}
+	for i, acct := range []string{"east", "west"} {
+		schema := acct[:1] + "_"
+		if got, want := accountsOfTable(t, db, schema+"Issues"), srvs[i].Summary().Issues; len(got) != 1 || got[acct] != want {
+			t.Errorf("%sIssues holds %v; want only %d rows of %s", schema, got, want, acct)
+		}
+		if got, want := accountsOfTable(t, db, schema+"Users"), srvs[i].Summary().Users; len(got) != 1 || got[acct] != want {
+			t.Errorf("%sUsers holds %v; want only %d rows of %s", schema, got, want, acct)
+		}
+	}
+	runs := runsOf(t, db, "sync")
+	for _, acct := range []string{"east", "west"} {
+		if r, ok := runs[acct]; !ok || r.Status != backlogsync.RunOK || len(r.Tables) != 2 {
+			t.Errorf("run of %s: %+v", acct, r)
+		}
+	}
+	// The results are printed in the order of the job's accounts.
+	if i, j := strings.Index(out, "account east"), strings.Index(out, "account west"); i < 0 || j < i {
+		t.Errorf("results not in account order:\n%s", out)
+	}
+}
+
+// TestReplicateAccountsOneBadKey: a bad key on one account exits 4 while
+// the other account's data lands and both runs are recorded (the good one
+// ok, the bad one failed). The accounts are independent runs: one failing
+// neither stops nor rolls back the other.
+func TestReplicateAccountsOneBadKey(t *testing.T) {
+	isolateAccountEnv(t)
+	srvs, bases, _ := twoSpaces(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "out.db")
+	cfg := `accounts:
+  - {name: east, url: "` + bases[0] + `", auth: {api_key: ` + srvs[0].AdminAPIKey() + `}}
+  - {name: west, url: "` + bases[1] + `", auth: {api_key: wrongkey}}
+destinations:
+  - {name: db, type: sqlite, dsn: "` + db + `"}
+jobs:
+  - name: sync
+    destination: db
+    accounts:
+      - {account: east, prefix: E_}
+      - {account: west, prefix: W_}
+    statements: REPLICATE Issues;
+`
+	path := filepath.Join(dir, "backlogsync.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "replicate", "-c", path)
+	if code != exitAuth {
+		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitAuth, out, errOut)
+	}
+	if !strings.Contains(errOut, "account west") || !strings.Contains(errOut, "--account west") || strings.Contains(errOut, "account east:") {
+		t.Errorf("stderr should name the failing account and how to check it:\n%s", errOut)
+	}
+	if got, want := accountsOfTable(t, db, "E_Issues"), srvs[0].Summary().Issues; got["east"] != want {
+		t.Errorf("E_Issues holds %v; want %d rows of east", got, want)
+	}
+	runs := runsOf(t, db, "sync")
+	if r := runs["east"]; r.Status != backlogsync.RunOK {
+		t.Errorf("east's run: %+v", r)
+	}
+	if r := runs["west"]; r.Status != backlogsync.RunFailed || !strings.Contains(r.Error, "401") {
+		t.Errorf("west's run: %+v", r)
+	}
+}
+
+// TestReplicateConfigFileErrors covers CData's -g and -f: missing files
+// and parse errors name the file and the line:column.
+func TestReplicateConfigFileErrors(t *testing.T) {
+	isolateAccountEnv(t)
+	srv, base := startAuthEmulator(t, nil)
+	xmlPath, sqlPath, dbPath := cdataFiles(t, base, srv.AdminAPIKey(), "REPLICATE Issues;\n")
+	dir := filepath.Dir(xmlPath)
+	cases := []struct {
+		name  string
+		setup func() []string
+		want  []string
+	}{
+		{"missing -g", func() []string { return []string{"-g", filepath.Join(dir, "nope.xml"), "-f", sqlPath} },
+			[]string{"nope.xml", "no such file"}},
+		{"missing -f", func() []string { return []string{"-g", xmlPath, "-f", filepath.Join(dir, "nope.sql")} },
+			[]string{"-f ", "nope.sql", "no such file"}},
+		{"malformed XML", func() []string {
+			p := filepath.Join(dir, "bad.xml")
+			os.WriteFile(p, []byte("<CDataSync>\n  <DatabaseType>SQLite</DatabaseType>\n  <ConnectionString>x\n</CDataSync>\n"), 0o600)
+			return []string{"-g", p, "-f", sqlPath}
+		}, []string{"bad.xml:"}},
+		{"statement syntax", func() []string {
+			p := filepath.Join(dir, "bad.sql")
+			os.WriteFile(p, []byte("-- jobs\nREPLICATE Issues;\nREPLICATE Users WITH DropTable=;\n"), 0o600)
+			return []string{"-g", xmlPath, "-f", p}
+		}, []string{"bad.sql:3:"}},
+		{"unknown table", func() []string {
+			p := filepath.Join(dir, "typo.sql")
+			os.WriteFile(p, []byte("REPLICATE Issues;\n  REPLICATE Isues;\n"), 0o600)
+			return []string{"-g", xmlPath, "-f", p}
+		}, []string{"typo.sql:2:13", `did you mean "Issues"`}},
+		{"-f without -g", func() []string { return []string{"replicate", "-f", sqlPath} },
+			[]string{"-c config.yaml", "-g config.xml"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, c.setup()...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, exitUsage, out, errOut)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errOut)
+				}
+			}
+			if strings.Contains(errOut, srv.AdminAPIKey()) {
+				t.Errorf("stderr shows the API key")
+			}
+		})
+	}
+	if _, err := os.Stat(dbPath); err == nil {
+		t.Errorf("the database was created although every run failed before starting")
 	}
 }

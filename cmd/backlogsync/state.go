@@ -1,0 +1,685 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/catalog"
+	"github.com/backlogsync/backlogsync/config"
+)
+
+// stateFlags are the flags of "backlogsync state show|reset".
+type stateFlags struct {
+	config  string
+	job     string
+	account string
+	table   string
+	format  string // show: table or json
+	runs    int    // show: runs per job and account
+	yes     bool   // reset: do not ask
+}
+
+// runState implements "backlogsync state show|reset".
+func runState(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		stateUsage(stdout)
+		if len(args) == 0 {
+			fmt.Fprintln(stderr, "backlogsync state: give a subcommand: show or reset")
+			return exitUsage
+		}
+		return exitOK
+	}
+	sub := args[0]
+	if sub != "show" && sub != "reset" {
+		return reportUsage("state", usagef("unknown subcommand %q%s: use show or reset", sub, didYouMean(sub, []string{"show", "reset"})), stderr)
+	}
+	var f stateFlags
+	fs := flag.NewFlagSet("state "+sub, flag.ContinueOnError)
+	fs.StringVar(&f.config, "c", "", "configuration `file` (YAML, or CData Sync XML)")
+	fs.StringVar(&f.config, "config", "", "same as -c")
+	fs.StringVar(&f.config, "g", "", "same as -c (CData Sync's flag for its XML configuration)")
+	fs.StringVar(&f.job, "job", "", "only the job `name`d")
+	fs.StringVar(&f.account, "account", "", "only the account `name`d")
+	fs.StringVar(&f.table, "table", "", "only the `table` named (the Backlog table, e.g. Issues, or the destination table, e.g. A_Issues)")
+	if sub == "show" {
+		fs.StringVar(&f.format, "format", "table", "output `format`: table or json")
+		fs.IntVar(&f.runs, "runs", 5, "show the last `n` runs of each job and account (0: none)")
+	} else {
+		fs.BoolVar(&f.yes, "yes", false, "reset without asking (needed when stdin is not a terminal, as in CI)")
+	}
+	if err := parseFlagSet(fs, args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			stateUsage(stdout)
+			fmt.Fprintln(stdout)
+			fmt.Fprintf(stdout, "Flags of state %s:\n", sub)
+			printFlags(stdout, fs)
+		}
+		return reportUsage("state "+sub, err, stderr)
+	}
+	if f.config == "" {
+		return reportUsage("state "+sub, usagef("give the configuration file with -c config.yaml (or CData's -g config.xml)"), stderr)
+	}
+	if f.format != "" && f.format != "table" && f.format != "json" {
+		return reportUsage("state "+sub, usagef("--format %q: use table or json", f.format), stderr)
+	}
+	if f.runs < 0 {
+		return reportUsage("state "+sub, usagef("--runs %d: give 0 or more", f.runs), stderr)
+	}
+	st, err := loadState(ctx, f)
+	if err != nil {
+		var ue *usageError
+		if errors.As(err, &ue) {
+			return reportUsage("state "+sub, err, stderr)
+		}
+		fmt.Fprintf(stderr, "backlogsync state %s: %v\n", sub, err)
+		return exitError
+	}
+	if sub == "show" {
+		return showState(st, f, stdout, stderr)
+	}
+	return resetState(ctx, st, f, stdin, stdout, stderr)
+}
+
+func stateUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: backlogsync state show  -c config.yaml [--job J] [--account A] [--table T] [--format table|json]")
+	fmt.Fprintln(w, "       backlogsync state reset -c config.yaml [--job J] [--account A] [--table T] [--yes]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "show lists the replication checkpoints (scope job/account/table, key, cursor) stored in the")
+	fmt.Fprintln(w, "destinations of the configuration's jobs, and their last runs (start, end, status, rows per")
+	fmt.Fprintln(w, "table, requests per rate-limit class, 429 waits, error).")
+	fmt.Fprintln(w, "reset deletes the matching checkpoints: the next run reloads those tables from scratch.")
+	fmt.Fprintln(w, "-g config.xml (CData Sync's XML configuration) works like -c.")
+}
+
+// stateScope is one checkpoint scope taken apart.
+type stateScope struct {
+	Job, Account, Table string
+}
+
+// parseScope splits "job/account/table"; ok is false for scopes that are
+// not the engine's.
+func parseScope(s string) (stateScope, bool) {
+	p := strings.SplitN(s, "/", 3)
+	if len(p) != 3 || p[0] == "" || p[1] == "" || p[2] == "" {
+		return stateScope{}, false
+	}
+	return stateScope{p[0], p[1], p[2]}, true
+}
+
+// destState is what one destination holds for the selected jobs.
+type destState struct {
+	dest        *config.Destination
+	db          backlogsync.Destination // nil when the database does not exist yet
+	missing     string                  // why db is nil
+	checkpoints []backlogsync.Checkpoint
+	runs        []backlogsync.Run
+}
+
+// state is the selection of "state show|reset" and what the destinations
+// hold for it.
+type state struct {
+	cfg   *config.Config
+	jobs  []config.Job
+	dests []*destState
+	seen  []string // the tables of every checkpoint, before filtering
+}
+
+// close closes the destinations.
+func (s *state) close() {
+	for _, d := range s.dests {
+		if d.db != nil {
+			d.db.Close()
+		}
+	}
+}
+
+// loadState loads the configuration, checks the filters against it and
+// reads the checkpoints and runs of the selected jobs from their
+// destinations. Unknown names are usage errors with the nearest name.
+func loadState(ctx context.Context, f stateFlags) (*state, error) {
+	cfg, err := config.Load(f.config, config.Options{})
+	if err != nil {
+		return nil, &usageError{err.Error()}
+	}
+	st := &state{cfg: cfg}
+	for _, j := range cfg.Jobs {
+		if f.job == "" || j.Name == f.job {
+			st.jobs = append(st.jobs, j)
+		}
+	}
+	if len(st.jobs) == 0 {
+		if f.job == "" {
+			return nil, usagef("%s defines no job", f.config)
+		}
+		names := jobNamesOf(cfg)
+		return nil, usagef("--job %s: no such job in %s%s; it defines: %s", f.job, f.config, didYouMean(f.job, names), strings.Join(names, ", "))
+	}
+	if f.account != "" {
+		var names []string
+		found := false
+		for _, j := range st.jobs {
+			for _, ja := range j.Accounts {
+				names = appendNew(names, ja.Account)
+				found = found || ja.Account == f.account
+			}
+		}
+		if !found {
+			where := "the jobs of " + f.config
+			if f.job != "" {
+				where = "job " + f.job
+			}
+			return nil, usagef("--account %s: no such account in %s%s; there are: %s", f.account, where, didYouMean(f.account, names), strings.Join(names, ", "))
+		}
+	}
+	opened := map[string]*destState{}
+	for _, j := range st.jobs {
+		if opened[j.Destination] != nil {
+			continue
+		}
+		d, ok := cfg.Destination(j.Destination)
+		if !ok {
+			return nil, usagef("job %s: no destination %q", j.Name, j.Destination)
+		}
+		ds := &destState{dest: d}
+		opened[j.Destination] = ds
+		st.dests = append(st.dests, ds)
+		if d.Type == config.SQLite {
+			if p, err := d.ParseDSN(); err == nil && p.Path != "" && p.Path != ":memory:" {
+				if _, err := os.Stat(p.Path); errors.Is(err, os.ErrNotExist) {
+					ds.missing = fmt.Sprintf("%s does not exist yet: nothing has been replicated into it", p.Path)
+					continue
+				}
+			}
+		}
+		if _, err := d.DriverDSN(); err != nil {
+			st.close()
+			return nil, usagef("destination %s: %v", d.Name, err)
+		}
+		db, err := openDestination(ctx, d)
+		if err != nil {
+			st.close()
+			return nil, fmt.Errorf("opening destination %s: %w", d.Name, err)
+		}
+		ds.db = db
+	}
+	for _, ds := range st.dests {
+		if ds.db == nil {
+			continue
+		}
+		cps, err := ds.db.Checkpoints(ctx, "")
+		if err != nil {
+			st.close()
+			return nil, fmt.Errorf("destination %s: reading checkpoints: %w", ds.dest.Name, err)
+		}
+		for _, cp := range cps {
+			sc, ok := parseScope(cp.Scope)
+			if !ok {
+				continue
+			}
+			st.seen = appendNew(st.seen, sc.Table)
+			if st.selects(f, sc) {
+				ds.checkpoints = append(ds.checkpoints, cp)
+			}
+		}
+		for _, j := range st.jobs {
+			if j.Destination != ds.dest.Name {
+				continue
+			}
+			runs, err := ds.db.Runs(ctx, j.Name, 0)
+			if err != nil {
+				st.close()
+				return nil, fmt.Errorf("destination %s: reading runs: %w", ds.dest.Name, err)
+			}
+			for _, r := range runs {
+				if f.account == "" || r.Account == f.account {
+					ds.runs = append(ds.runs, r)
+				}
+			}
+		}
+	}
+	if f.table != "" && !st.knowsTable(f) {
+		st.close()
+		return nil, usagef("--table %s: no such table%s; %s", f.table, didYouMean(f.table, st.tableNames()), "run 'backlogsync tables' for the Backlog tables")
+	}
+	return st, nil
+}
+
+// selects reports whether a checkpoint scope matches the filters.
+func (s *state) selects(f stateFlags, sc stateScope) bool {
+	var job *config.Job
+	for i := range s.jobs {
+		if s.jobs[i].Name == sc.Job {
+			job = &s.jobs[i]
+		}
+	}
+	if job == nil || f.account != "" && sc.Account != f.account {
+		return false
+	}
+	return f.table == "" || s.tableMatches(f.table, sc.Table, job, sc.Account)
+}
+
+// tableMatches reports whether the --table value t names the destination
+// table dest of an account of job: the destination name itself, or the
+// Backlog table it replicates once the account's schema and prefix are
+// taken off (so "Issues" finds "A_Issues" and "prod.Issues").
+func (s *state) tableMatches(t, dest string, job *config.Job, account string) bool {
+	if strings.EqualFold(t, dest) {
+		return true
+	}
+	want := t
+	if ct, ok := catalog.Lookup(t); ok {
+		want = ct.Name
+	}
+	name := backlogsync.ParseTableName(dest).Name
+	if job != nil {
+		for _, ja := range job.Accounts {
+			if ja.Account == account && ja.Prefix != "" && len(name) > len(ja.Prefix) && strings.EqualFold(name[:len(ja.Prefix)], ja.Prefix) {
+				name = name[len(ja.Prefix):]
+				break
+			}
+		}
+	}
+	return strings.EqualFold(name, want)
+}
+
+// knowsTable reports whether --table names a Backlog table or a table of
+// the destinations' checkpoints or runs.
+func (s *state) knowsTable(f stateFlags) bool {
+	if _, ok := catalog.Lookup(f.table); ok {
+		return true
+	}
+	for _, n := range s.tableNames() {
+		if strings.EqualFold(n, f.table) {
+			return true
+		}
+	}
+	return false
+}
+
+// tableNames lists the Backlog tables and the destination tables seen.
+func (s *state) tableNames() []string {
+	names := catalog.Names()
+	for _, d := range s.dests {
+		for _, r := range d.runs {
+			for _, t := range r.Tables {
+				names = appendNew(names, t.Table)
+			}
+		}
+	}
+	for _, t := range s.seen {
+		names = appendNew(names, t)
+	}
+	return names
+}
+
+// runTables returns the rows of r that match --table.
+func (s *state) runTables(f stateFlags, r backlogsync.Run) []backlogsync.RunTable {
+	if f.table == "" {
+		return r.Tables
+	}
+	job, _ := s.cfg.Job(r.Job)
+	var out []backlogsync.RunTable
+	for _, t := range r.Tables {
+		if s.tableMatches(f.table, t.Table, job, r.Account) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// lastRuns keeps the newest n runs of each job and account (runs come
+// newest first), and with --table only runs that touched the table.
+func (s *state) lastRuns(f stateFlags, runs []backlogsync.Run) []backlogsync.Run {
+	kept := map[string]int{}
+	var out []backlogsync.Run
+	for _, r := range runs {
+		if f.table != "" && len(s.runTables(f, r)) == 0 {
+			continue
+		}
+		k := r.Job + "/" + r.Account
+		if kept[k] >= f.runs {
+			continue
+		}
+		kept[k]++
+		r.Tables = s.runTables(f, r)
+		out = append(out, r)
+	}
+	return out
+}
+
+// ---- show --------------------------------------------------------------------
+
+// jsonState is the JSON form of "state show".
+type jsonState struct {
+	Destinations []jsonDest `json:"destinations"`
+}
+
+type jsonDest struct {
+	Name        string           `json:"name"`
+	Type        config.DestType  `json:"type"`
+	Missing     string           `json:"missing,omitempty"`
+	Checkpoints []jsonCheckpoint `json:"checkpoints"`
+	Runs        []jsonRun        `json:"runs"`
+}
+
+type jsonCheckpoint struct {
+	Scope   string          `json:"scope"`
+	Job     string          `json:"job"`
+	Account string          `json:"account"`
+	Table   string          `json:"table"`
+	Key     string          `json:"key"`
+	Value   json.RawMessage `json:"value"` // the cursor as JSON (a string when it is not JSON)
+}
+
+type jsonRun struct {
+	ID       int64                  `json:"id"`
+	Job      string                 `json:"job"`
+	Account  string                 `json:"account"`
+	Started  time.Time              `json:"started"`
+	Finished *time.Time             `json:"finished,omitempty"`
+	Status   backlogsync.RunStatus  `json:"status"`
+	Error    string                 `json:"error,omitempty"`
+	Requests backlogsync.Requests   `json:"requests"`
+	Waits429 int64                  `json:"waits429"`
+	WaitTime string                 `json:"waitTime"`
+	Tables   []backlogsync.RunTable `json:"tables"`
+}
+
+// showState prints the checkpoints and last runs.
+func showState(st *state, f stateFlags, stdout, stderr io.Writer) int {
+	defer st.close()
+	if f.format == "json" {
+		var js jsonState
+		for _, d := range st.dests {
+			jd := jsonDest{Name: d.dest.Name, Type: d.dest.Type, Missing: d.missing,
+				Checkpoints: []jsonCheckpoint{}, Runs: []jsonRun{}}
+			for _, cp := range d.checkpoints {
+				sc, _ := parseScope(cp.Scope)
+				v := json.RawMessage(cp.Value)
+				if !json.Valid(v) {
+					v, _ = json.Marshal(cp.Value)
+				}
+				jd.Checkpoints = append(jd.Checkpoints, jsonCheckpoint{cp.Scope, sc.Job, sc.Account, sc.Table, cp.Key, v})
+			}
+			for _, r := range st.lastRuns(f, d.runs) {
+				jr := jsonRun{ID: r.ID, Job: r.Job, Account: r.Account, Started: r.Started, Status: r.Status, Error: r.Error,
+					Requests: r.Requests, Waits429: r.Waits429, WaitTime: r.WaitTime.String(), Tables: r.Tables}
+				if !r.Finished.IsZero() {
+					fin := r.Finished
+					jr.Finished = &fin
+				}
+				if jr.Tables == nil {
+					jr.Tables = []backlogsync.RunTable{}
+				}
+				jd.Runs = append(jd.Runs, jr)
+			}
+			js.Destinations = append(js.Destinations, jd)
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(js); err != nil {
+			fmt.Fprintf(stderr, "backlogsync state show: %v\n", err)
+			return exitError
+		}
+		return exitOK
+	}
+	var b bytes.Buffer
+	for i, d := range st.dests {
+		if i > 0 {
+			fmt.Fprintln(&b)
+		}
+		fmt.Fprintf(&b, "Destination %s (%s)\n", d.dest.Name, d.dest.Type)
+		if d.missing != "" {
+			fmt.Fprintf(&b, "  %s\n", d.missing)
+			continue
+		}
+		if len(d.checkpoints) == 0 {
+			fmt.Fprintln(&b, "  No checkpoints: the next run loads every table from scratch.")
+		} else {
+			fmt.Fprintln(&b, "  Checkpoints:")
+			tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "    SCOPE (JOB/ACCOUNT/TABLE)\tKEY\tCURSOR")
+			for _, cp := range d.checkpoints {
+				fmt.Fprintf(tw, "    %s\t%s\t%s\n", cp.Scope, cp.Key, readableCursor(cp.Value))
+			}
+			tw.Flush()
+		}
+		runs := st.lastRuns(f, d.runs)
+		if f.runs == 0 {
+			continue
+		}
+		if len(runs) == 0 {
+			fmt.Fprintln(&b, "  No runs recorded.")
+			continue
+		}
+		fmt.Fprintf(&b, "  Last runs (newest first, at most %d per job and account):\n", f.runs)
+		for _, r := range runs {
+			writeRun(&b, r)
+		}
+	}
+	_, _ = stdout.Write(b.Bytes())
+	return exitOK
+}
+
+// writeRun prints one run and its tables.
+func writeRun(w io.Writer, r backlogsync.Run) {
+	end := "still running (or killed)"
+	if !r.Finished.IsZero() {
+		end = r.Finished.Format(time.DateTime) + " (" + r.Finished.Sub(r.Started).String() + ")"
+	}
+	fmt.Fprintf(w, "    run %d  job %s  account %s  %s\n", r.ID, r.Job, r.Account, strings.ToUpper(string(r.Status)))
+	fmt.Fprintf(w, "      started %s UTC, finished %s\n", r.Started.Format(time.DateTime), end)
+	q := r.Requests
+	fmt.Fprintf(w, "      requests: read %d, search %d, update %d, icon %d; 429 waits: %d (%s)\n",
+		q.Read, q.Search, q.Update, q.Icon, r.Waits429, r.WaitTime)
+	if r.Error != "" {
+		fmt.Fprintf(w, "      error: %s\n", r.Error)
+	}
+	if len(r.Tables) == 0 {
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "      TABLE\tINSERTED\tUPDATED\tDELETED\t")
+	for _, t := range r.Tables {
+		fmt.Fprintf(tw, "      %s\t%d\t%d\t%d\t\n", t.Table, t.Inserted, t.Updated, t.Deleted)
+	}
+	tw.Flush()
+}
+
+// readableCursor renders a JSON cursor as "key=value …" (keys sorted;
+// nested values as compact JSON); other values as they are.
+func readableCursor(v string) string {
+	var m map[string]any
+	d := json.NewDecoder(strings.NewReader(v))
+	d.UseNumber()
+	if err := d.Decode(&m); err != nil || m == nil {
+		var c bytes.Buffer
+		if json.Compact(&c, []byte(v)) == nil {
+			return c.String()
+		}
+		return v
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		var s string
+		switch x := m[k].(type) {
+		case string:
+			s = x
+			if strings.ContainsAny(s, " \t") || s == "" {
+				s = fmt.Sprintf("%q", s)
+			}
+		case json.Number:
+			s = x.String()
+		default:
+			b, _ := json.Marshal(x)
+			s = string(b)
+		}
+		parts[i] = k + "=" + s
+	}
+	return strings.Join(parts, " ")
+}
+
+// ---- reset -------------------------------------------------------------------
+
+// resetState deletes the selected checkpoints after confirmation.
+func resetState(ctx context.Context, st *state, f stateFlags, stdin io.Reader, stdout, stderr io.Writer) int {
+	defer st.close()
+	type target struct {
+		d      *destState
+		scopes []string
+	}
+	var targets []target
+	n := 0
+	for _, d := range st.dests {
+		var scopes []string
+		for _, cp := range d.checkpoints {
+			scopes = appendNew(scopes, cp.Scope)
+		}
+		if len(scopes) > 0 {
+			targets = append(targets, target{d, scopes})
+			n += len(scopes)
+		}
+	}
+	if n == 0 {
+		fmt.Fprintln(stdout, "No matching checkpoints: nothing to reset (the next run of those tables loads them from scratch anyway).")
+		return exitOK
+	}
+	var plan strings.Builder
+	for _, t := range targets {
+		fmt.Fprintf(&plan, "Destination %s:\n", t.d.dest.Name)
+		for _, s := range t.scopes {
+			fmt.Fprintf(&plan, "  %s\n", s)
+		}
+		for _, r := range t.d.runs {
+			if r.Status == backlogsync.RunRunning {
+				fmt.Fprintf(&plan, "  warning: run %d (job %s, account %s, started %s UTC) is recorded as running; if it still runs it will store its checkpoints again\n",
+					r.ID, r.Job, r.Account, r.Started.Format(time.DateTime))
+			}
+		}
+	}
+	if !f.yes {
+		if !readerIsTerminal(stdin) {
+			fmt.Fprint(stderr, plan.String())
+			fmt.Fprintf(stderr, "backlogsync state reset: would reset %s; stdin is not a terminal, so nothing was asked and nothing was reset.\nConfirm with --yes: backlogsync state reset %s--yes\n", scopes(n), resetArgs(f))
+			return exitUsage
+		}
+		fmt.Fprint(stdout, plan.String())
+		fmt.Fprintf(stdout, "Reset these %s? The next run reloads those tables from scratch. [y/N] ", scopes(n))
+		line, _ := bufio.NewReader(stdin).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+			fmt.Fprintln(stdout, "Nothing was reset.")
+			return exitOK
+		}
+	} else {
+		fmt.Fprint(stdout, plan.String())
+	}
+	for _, t := range targets {
+		for _, s := range t.scopes {
+			if err := t.d.db.ResetCheckpoints(ctx, s); err != nil {
+				fmt.Fprintf(stderr, "backlogsync state reset: destination %s: resetting %s: %v\n", t.d.dest.Name, s, err)
+				return exitError
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "Reset %s: the next run reloads those tables from scratch.\n", scopes(n))
+	return exitOK
+}
+
+// scopes renders "1 checkpoint scope" or "n checkpoint scopes".
+func scopes(n int) string {
+	if n == 1 {
+		return "1 checkpoint scope"
+	}
+	return fmt.Sprintf("%d checkpoint scopes", n)
+}
+
+// readerIsTerminal reports whether r is a terminal (a nil or non-file
+// reader, as in CI, is not).
+func readerIsTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok || f == nil {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// resetArgs repeats the flags of a reset for the --yes hint.
+func resetArgs(f stateFlags) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "-c %s ", shellQuote(f.config))
+	for _, kv := range [][2]string{{"job", f.job}, {"account", f.account}, {"table", f.table}} {
+		if kv[1] != "" {
+			fmt.Fprintf(&b, "--%s %s ", kv[0], shellQuote(kv[1]))
+		}
+	}
+	return b.String()
+}
+
+// ---- names -------------------------------------------------------------------
+
+// appendNew appends s to list unless it is there.
+func appendNew(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// didYouMean returns ` (did you mean "x"?)` for the name of names nearest
+// to s, or "" when none is near.
+func didYouMean(s string, names []string) string {
+	best, bestD := "", len(s)/2+2
+	ls := strings.ToLower(s)
+	for _, n := range names {
+		if d := editDistance(ls, strings.ToLower(n)); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the Levenshtein distance of a and b in runes.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			c := prev[j-1]
+			if ra[i-1] != rb[j-1] {
+				c++
+			}
+			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
