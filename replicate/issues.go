@@ -71,12 +71,13 @@ type loadWindow struct {
 const (
 	phaseLoad        = "load"
 	phaseIncremental = "incremental"
-	// windowTarget is the largest number of issues a load window is planned
-	// to hold: large enough that the count calls cost ~1% of the pages,
-	// small enough that re-reading a window is cheap.
-	windowTarget = 20000
-	pageSize     = 100
+	pageSize = 100
 )
+
+// windowTarget is the largest number of issues a load window is planned to
+// hold: large enough that the count calls cost ~1% of the pages, small
+// enough that re-reading a window is cheap. (A variable for tests.)
+var windowTarget = 20000
 
 // less reports whether a is less advanced than b.
 func (a issuesState) less(b issuesState) bool {
@@ -105,6 +106,9 @@ type family struct {
 	pristine bool // nothing of this account was stored: no stale rows to find
 	projects []int64
 	seen     map[int64]bool // issue ids read by a reload
+	winSeen  map[int64]bool // issue ids read in the current load window
+	deleted  map[int64]bool // issues deleted since the load began (activity feed)
+	delAct   int64          // the newest deletion activity read
 	expected int64
 	t0       time.Time
 }
@@ -355,6 +359,9 @@ func (f *family) load(ctx context.Context) error {
 	for f.state.Window < len(f.state.Windows) {
 		w := f.state.Windows[f.state.Window]
 		rereads := 0
+		// The ids read in this window; partial when the window resumes.
+		f.winSeen = map[int64]bool{}
+		partial := f.state.Offset > 0
 		for {
 			done, err := f.loadPage(ctx, w)
 			if err != nil {
@@ -363,7 +370,22 @@ func (f *family) load(ctx context.Context) error {
 			if !done {
 				continue
 			}
-			// The window is read: check its size.
+			// The window is read. An issue deleted after it was read
+			// shifted the rest of the list up: the page boundary after it
+			// skipped one issue, and the count cannot tell (one gone, one
+			// missed). The activity feed names deleted issues.
+			hit, err := f.deletedWhileRead(ctx, partial)
+			if err != nil {
+				return fmt.Errorf("reading deletions: %w", err)
+			}
+			if hit && rereads < 3 {
+				rereads++
+				r.log.Info("an issue of the window was deleted while it was read: reading the window again", "since", w.Since, "until", w.Until)
+				f.state.Offset, partial = 0, false
+				f.winSeen = map[int64]bool{}
+				continue
+			}
+			// Check its size: issues created meanwhile.
 			n, err := f.count(ctx, w)
 			if err != nil {
 				return fmt.Errorf("counting window %d: %w", f.state.Window+1, err)
@@ -389,7 +411,8 @@ func (f *family) load(ctx context.Context) error {
 				"counted", n, "read", f.state.Offset)
 			w.Count = n
 			f.state.Windows[f.state.Window] = w
-			f.state.Offset = 0
+			f.state.Offset, partial = 0, false
+			f.winSeen = map[int64]bool{}
 		}
 		f.state.Window++
 		f.state.Offset = 0
@@ -427,6 +450,7 @@ func (f *family) loadPage(ctx context.Context, w loadWindow) (done bool, err err
 		if f.seen != nil {
 			f.seen[is.ID] = true
 		}
+		f.winSeen[is.ID] = true
 	}
 	f.state.Offset += len(page)
 	if err := f.store(ctx, page, PhaseLoad); err != nil {
@@ -436,6 +460,41 @@ func (f *family) loadPage(ctx context.Context, w loadWindow) (done bool, err err
 	// were counted (the count is checked again, which saves reading an
 	// empty page).
 	return len(page) < pageSize || w.Count > 0 && f.state.Offset >= w.Count, nil
+}
+
+// deletedWhileRead reads the issue deletions announced since the load
+// began and reports whether one of them was read in the current window (or
+// any, when the window was resumed and its earlier ids are unknown).
+func (f *family) deletedWhileRead(ctx context.Context, partial bool) (bool, error) {
+	if f.deleted == nil {
+		f.deleted = map[int64]bool{}
+		f.delAct = f.state.ActivityID
+	}
+	fresh := false
+	for a, err := range f.r.e.Client.Activities.SpaceIter(ctx, &backlog.ActivityListOptions{
+		TypeIDs:       []backlog.ActivityType{backlog.ActivityIssueDeleted},
+		CursorOptions: backlog.CursorOptions{MinID: f.delAct, Count: 100, Order: backlog.OrderAsc}}) {
+		if err != nil {
+			return false, err
+		}
+		if a.ID <= f.delAct || a.Type != backlog.ActivityIssueDeleted {
+			continue
+		}
+		f.delAct = a.ID
+		for _, id := range activityIssues(a) {
+			f.deleted[id] = true
+			fresh = true
+		}
+	}
+	if partial && fresh {
+		return true, nil
+	}
+	for id := range f.deleted {
+		if f.winSeen[id] {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // checkpointAll stores the state for every family table (no rows).

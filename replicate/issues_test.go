@@ -1,0 +1,285 @@
+package replicate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/emulator"
+)
+
+// hookDest calls before(n) ahead of the n-th Write (from 1); an error
+// returned fails that Write without applying it, as a crash would.
+type hookDest struct {
+	backlogsync.Destination
+	mu     sync.Mutex
+	n      int
+	before func(n int) error
+}
+
+func (d *hookDest) Write(ctx context.Context, b backlogsync.Batch) (backlogsync.WriteResult, error) {
+	d.mu.Lock()
+	d.n++
+	n := d.n
+	d.mu.Unlock()
+	if d.before != nil {
+		if err := d.before(n); err != nil {
+			return backlogsync.WriteResult{}, err
+		}
+	}
+	return d.Destination.Write(ctx, b)
+}
+
+// familyStatements replicate Issues and the tables read with it.
+const familyStatements = `REPLICATE Issues; REPLICATE IssueComments; REPLICATE IssueCommentChangeLog;
+REPLICATE IssueCategories; REPLICATE IssueCustomFieldValues; REPLICATE IssueParticipants;`
+
+// countPaths counts the emulator requests made during f by path suffix.
+func countPaths(e *env, f func()) map[string]int {
+	n0 := len(e.srv.Requests())
+	f()
+	out := map[string]int{}
+	for _, r := range e.srv.Requests()[n0:] {
+		p := strings.TrimPrefix(r.Path, "/api/v2/")
+		switch {
+		case p == "issues" || p == "issues/count" || p == "projects" || p == "space/activities":
+			out[p]++
+		case strings.HasSuffix(p, "/comments"):
+			out["comments"]++
+		default:
+			out["other"]++
+		}
+	}
+	return out
+}
+
+func withWindowTarget(t *testing.T, n int) {
+	old := windowTarget
+	windowTarget = n
+	t.Cleanup(func() { windowTarget = old })
+}
+
+func familyCheckpoint(t *testing.T, e *env) issuesState {
+	t.Helper()
+	v, ok, err := e.dest.Checkpoint(context.Background(), "test/demo/Issues", checkpointKey)
+	if err != nil || !ok {
+		t.Fatalf("no Issues checkpoint: %v", err)
+	}
+	var s issuesState
+	if err := json.Unmarshal([]byte(v), &s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestIssuesLoadInWindows(t *testing.T) {
+	withWindowTarget(t, 400)
+	ctx := context.Background()
+	size := testSize
+	size.Issues, size.Comments = 2000, 3000
+	e := newEnv(t, size, 21)
+	var err error
+	got := countPaths(e, func() { _, err = e.eng.Run(ctx, parse(t, familyStatements)) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Windows of at most 400 issues: at least 5, each paged to its count
+	// and counted twice at most (planned, checked), and no empty page.
+	if got["issues/count"] < 6 || got["issues/count"] > 2*12 {
+		t.Errorf("count calls %d", got["issues/count"])
+	}
+	// ceil(2000/100) pages plus one partial page per window, plus the
+	// one-issue read for the first creation date.
+	if got["issues"] < 20 || got["issues"] > 20+12+1 {
+		t.Errorf("issue list calls %d, want 20 pages plus at most one partial page per window", got["issues"])
+	}
+	if s := familyCheckpoint(t, e); s.Phase != phaseIncremental || s.Updated.IsZero() || s.ActivityID == 0 || len(s.Windows) != 0 {
+		t.Errorf("state after the load: %+v", s)
+	}
+	e.checkEqualTables(t, "Issues", "IssueComments", "IssueCommentChangeLog", "IssueCategories", "IssueCustomFieldValues", "IssueParticipants")
+	t.Logf("first load: %v", got)
+}
+
+func TestIssuesLoadResumesAtPage(t *testing.T) {
+	withWindowTarget(t, 300)
+	ctx := context.Background()
+	size := testSize
+	size.Issues, size.Comments = 1200, 1500
+	for seed := range 4 {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			e := newEnv(t, size, 31)
+			hd := &hookDest{Destination: e.dest}
+			e.eng.Dest = hd
+			rng := rand.New(rand.NewPCG(uint64(seed), 7))
+			crashes := 0
+			total := map[string]int{}
+			for attempt := 0; ; attempt++ {
+				at := hd.n + 1 + rng.IntN(40)
+				hd.before = func(n int) error {
+					if n == at && attempt < 3 {
+						return errors.New("crash")
+					}
+					return nil
+				}
+				var err error
+				for k, v := range countPaths(e, func() { _, err = e.eng.Run(ctx, parse(t, familyStatements)) }) {
+					total[k] += v
+				}
+				if err == nil {
+					break
+				}
+				if !strings.Contains(err.Error(), "crash") {
+					t.Fatal(err)
+				}
+				crashes++
+				s := familyCheckpoint(t, e)
+				if s.Phase != phaseLoad && s.Phase != phaseIncremental {
+					t.Fatalf("state after crash %d: %+v", crashes, s)
+				}
+			}
+			// Each crash costs at most the page it interrupted plus the
+			// run's setup (projects, activity cursor).
+			if pages := total["issues"]; pages > 12+4+1+crashes*2 {
+				t.Errorf("%d crashes: %d issue pages in total, want at most %d", crashes, pages, 12+4+1+crashes*2)
+			}
+			e.checkEqualTables(t, "Issues", "IssueComments", "IssueCommentChangeLog", "IssueCategories", "IssueCustomFieldValues", "IssueParticipants")
+			runs, _ := e.dest.Runs(ctx, "test", 0)
+			if len(runs) != crashes+1 || runs[0].Status != backlogsync.RunOK {
+				t.Errorf("runs: %d recorded, newest %s; want %d", len(runs), runs[0].Status, crashes+1)
+			}
+			t.Logf("%d crashes, requests %v", crashes, total)
+		})
+	}
+}
+
+// deleteIssue deletes an issue through the emulator's HTTP API.
+func (e *env) deleteIssue(t *testing.T, id int64) {
+	t.Helper()
+	req, _ := http.NewRequest("DELETE", fmt.Sprintf("http://127.0.0.1/api/v2/issues/%d?apiKey=%s", id, e.srv.AdminAPIKey()), nil)
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("DELETE issue %d: %d", id, resp.StatusCode)
+	}
+}
+
+func TestIssuesWindowChangedWhileReadIsReadAgain(t *testing.T) {
+	withWindowTarget(t, 500)
+	ctx := context.Background()
+	size := testSize
+	size.Issues, size.Comments = 1000, 0
+	e := newEnv(t, size, 41)
+	// The first stored issue, deleted once three pages are stored: the
+	// rest of its window shifts up by one and a page boundary would skip
+	// an issue without the count check.
+	var firstID int64
+	hd := &hookDest{Destination: e.dest}
+	hd.before = func(n int) error {
+		if n == 3 {
+			e.deleteIssue(t, firstID)
+		}
+		return nil
+	}
+	e.eng.Dest = hd
+	e.eng.Progress = func(p Progress) {}
+	got := countPaths(e, func() {
+		q, _ := http.NewRequest("GET", "http://127.0.0.1/api/v2/issues?sort=created&order=asc&count=1&apiKey="+e.srv.AdminAPIKey(), nil)
+		resp, err := e.srv.Client().Do(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var list []struct{ ID int64 }
+		json.NewDecoder(resp.Body).Decode(&list)
+		resp.Body.Close()
+		firstID = list[0].ID
+		if _, err := e.eng.Run(ctx, parse(t, "REPLICATE Issues;")); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if got["issues"] < 10+5 {
+		t.Errorf("issue pages %d: the changed window was not read again", got["issues"])
+	}
+	// Every issue that exists is stored; the deleted one goes with the
+	// next run (its deletion is in the activity feed).
+	if _, err := e.eng.Run(ctx, parse(t, "REPLICATE Issues;")); err != nil {
+		t.Fatal(err)
+	}
+	e.checkEqualTables(t, "Issues")
+}
+
+func TestIssuesIncrementalFamily(t *testing.T) {
+	ctx := context.Background()
+	size := testSize
+	size.Issues, size.Comments = 1500, 3000
+	e := newEnv(t, size, 51)
+	stmts := parse(t, familyStatements)
+	first := countPaths(e, func() {
+		if _, err := e.eng.Run(ctx, stmts); err != nil {
+			t.Fatal(err)
+		}
+	})
+	rep := e.srv.Churn(60, 9)
+	touched := map[int64]bool{}
+	for _, id := range append(append(rep.IssuesCreated, rep.IssuesUpdated...), rep.IssuesDeleted...) {
+		touched[id] = true
+	}
+	second := countPaths(e, func() {
+		if _, err := e.eng.Run(ctx, stmts); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("first %v; after churn of %d issues: %v", first, len(touched), second)
+	// One page of changed issues, comments and participants per changed
+	// issue, the feed, the project list.
+	if second["issues"] > 2 || second["comments"] > len(touched) || second["other"] > len(touched) {
+		t.Errorf("incremental requests %v for %d touched issues", second, len(touched))
+	}
+	e.checkEqualTables(t, "Issues", "IssueComments", "IssueCommentChangeLog", "IssueCategories", "IssueCustomFieldValues", "IssueParticipants")
+	// A third run with no change reads the feed and one page, nothing per issue.
+	third := countPaths(e, func() {
+		if _, err := e.eng.Run(ctx, stmts); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if third["comments"] != 0 || third["other"] != 0 || third["issues"] > 1 {
+		t.Errorf("run without changes: %v", third)
+	}
+}
+
+func TestIssuesFamilyPoisonedCursorReloads(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, emulator.Size{Projects: 1, Users: 3, Issues: 50, Comments: 60}, 3)
+	stmts := parse(t, "REPLICATE Issues; REPLICATE IssueComments;")
+	if _, err := e.eng.Run(ctx, stmts); err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range []string{"Issues", "IssueComments"} {
+		if _, err := e.dest.Write(ctx, backlogsync.Batch{Checkpoint: &backlogsync.Checkpoint{Scope: "test/demo/" + tb, Key: checkpointKey,
+			Value: `{"phase":"incremental","updated":"2999-01-01T00:00:00Z","activityId":1}`}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.srv.Churn(20, 4)
+	var logs strings.Builder
+	e.eng.Logger = newLogger(&logs)
+	if _, err := e.eng.Run(ctx, stmts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "poisoned cursor") {
+		t.Errorf("no warning:\n%s", logs.String())
+	}
+	e.checkEqualTables(t, "Issues", "IssueComments")
+	if s := familyCheckpoint(t, e); s.Phase != phaseIncremental || s.Updated.Year() > 2900 {
+		t.Errorf("state %+v", s)
+	}
+}
