@@ -71,13 +71,13 @@ type loadWindow struct {
 const (
 	phaseLoad        = "load"
 	phaseIncremental = "incremental"
-	pageSize = 100
+	pageSize         = 100
 )
 
 // windowTarget is the largest number of issues a load window is planned to
 // hold: large enough that the count calls cost ~1% of the pages, small
 // enough that re-reading a window is cheap. (A variable for tests.)
-var windowTarget = 20000
+var windowTarget = 40000
 
 // less reports whether a is less advanced than b.
 func (a issuesState) less(b issuesState) bool {
@@ -106,7 +106,7 @@ type family struct {
 	pristine bool // nothing of this account was stored: no stale rows to find
 	projects []int64
 	seen     map[int64]bool // issue ids read by a reload
-	winSeen  map[int64]bool // issue ids read in the current load window
+	winSeen  map[int64]int  // issue ids read in the current load window → their offset
 	deleted  map[int64]bool // issues deleted since the load began (activity feed)
 	delAct   int64          // the newest deletion activity read
 	expected int64
@@ -360,7 +360,7 @@ func (f *family) load(ctx context.Context) error {
 		w := f.state.Windows[f.state.Window]
 		rereads := 0
 		// The ids read in this window; partial when the window resumes.
-		f.winSeen = map[int64]bool{}
+		f.winSeen = map[int64]int{}
 		partial := f.state.Offset > 0
 		for {
 			done, err := f.loadPage(ctx, w)
@@ -374,15 +374,17 @@ func (f *family) load(ctx context.Context) error {
 			// shifted the rest of the list up: the page boundary after it
 			// skipped one issue, and the count cannot tell (one gone, one
 			// missed). The activity feed names deleted issues.
-			hit, err := f.deletedWhileRead(ctx, partial)
+			from, hit, err := f.deletedWhileRead(ctx, partial)
 			if err != nil {
 				return fmt.Errorf("reading deletions: %w", err)
 			}
 			if hit && rereads < 3 {
+				// Read again from the page that held the deleted issue:
+				// the issues after it moved up by one.
 				rereads++
-				r.log.Info("an issue of the window was deleted while it was read: reading the window again", "since", w.Since, "until", w.Until)
-				f.state.Offset, partial = 0, false
-				f.winSeen = map[int64]bool{}
+				r.log.Info("an issue of the window was deleted while it was read: reading the rest of the window again",
+					"since", w.Since, "until", w.Until, "from", from)
+				f.state.Offset, partial = from, from > 0
 				continue
 			}
 			// Check its size: issues created meanwhile.
@@ -412,7 +414,7 @@ func (f *family) load(ctx context.Context) error {
 			w.Count = n
 			f.state.Windows[f.state.Window] = w
 			f.state.Offset, partial = 0, false
-			f.winSeen = map[int64]bool{}
+			f.winSeen = map[int64]int{}
 		}
 		f.state.Window++
 		f.state.Offset = 0
@@ -443,14 +445,14 @@ func (f *family) loadPage(ctx context.Context, w loadWindow) (done bool, err err
 	if err != nil {
 		return false, err
 	}
-	for _, is := range page {
+	for i, is := range page {
 		if t := is.Updated.UTC().Truncate(time.Second); t.After(f.state.Updated) {
 			f.state.Updated = t
 		}
 		if f.seen != nil {
 			f.seen[is.ID] = true
 		}
-		f.winSeen[is.ID] = true
+		f.winSeen[is.ID] = f.state.Offset + i
 	}
 	f.state.Offset += len(page)
 	if err := f.store(ctx, page, PhaseLoad); err != nil {
@@ -463,19 +465,22 @@ func (f *family) loadPage(ctx context.Context, w loadWindow) (done bool, err err
 }
 
 // deletedWhileRead reads the issue deletions announced since the load
-// began and reports whether one of them was read in the current window (or
-// any, when the window was resumed and its earlier ids are unknown).
-func (f *family) deletedWhileRead(ctx context.Context, partial bool) (bool, error) {
+// began and reports whether one of them was read in the current window,
+// with the offset to read the window again from (the start of the page
+// the earliest such issue was read in). A resumed window (partial) whose
+// earlier ids are unknown is read again from its start when any issue was
+// deleted.
+func (f *family) deletedWhileRead(ctx context.Context, partial bool) (from int, hit bool, err error) {
 	if f.deleted == nil {
 		f.deleted = map[int64]bool{}
 		f.delAct = f.state.ActivityID
 	}
-	fresh := false
+	var fresh []int64
 	for a, err := range f.r.e.Client.Activities.SpaceIter(ctx, &backlog.ActivityListOptions{
 		TypeIDs:       []backlog.ActivityType{backlog.ActivityIssueDeleted},
 		CursorOptions: backlog.CursorOptions{MinID: f.delAct, Count: 100, Order: backlog.OrderAsc}}) {
 		if err != nil {
-			return false, err
+			return 0, false, err
 		}
 		if a.ID <= f.delAct || a.Type != backlog.ActivityIssueDeleted {
 			continue
@@ -483,18 +488,25 @@ func (f *family) deletedWhileRead(ctx context.Context, partial bool) (bool, erro
 		f.delAct = a.ID
 		for _, id := range activityIssues(a) {
 			f.deleted[id] = true
-			fresh = true
+			fresh = append(fresh, id)
 		}
 	}
-	if partial && fresh {
-		return true, nil
+	if partial && len(fresh) > 0 {
+		return 0, true, nil
+	}
+	from = -1
+	for _, id := range fresh {
+		if pos, ok := f.winSeen[id]; ok && (from < 0 || pos < from) {
+			from = pos
+		}
+	}
+	if from < 0 {
+		return 0, false, nil
 	}
 	for id := range f.deleted {
-		if f.winSeen[id] {
-			return true, nil
-		}
+		delete(f.winSeen, id)
 	}
-	return false, nil
+	return from - from%pageSize, true, nil
 }
 
 // checkpointAll stores the state for every family table (no rows).

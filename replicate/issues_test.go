@@ -80,25 +80,25 @@ func familyCheckpoint(t *testing.T, e *env) issuesState {
 }
 
 func TestIssuesLoadInWindows(t *testing.T) {
-	withWindowTarget(t, 400)
+	withWindowTarget(t, 200)
 	ctx := context.Background()
 	size := testSize
-	size.Issues, size.Comments = 2000, 3000
+	size.Issues, size.Comments = 1000, 1500
 	e := newEnv(t, size, 21)
 	var err error
 	got := countPaths(e, func() { _, err = e.eng.Run(ctx, parse(t, familyStatements)) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Windows of at most 400 issues: at least 5, each paged to its count
+	// Windows of at most 200 issues: at least 5, each paged to its count
 	// and counted twice at most (planned, checked), and no empty page.
 	if got["issues/count"] < 6 || got["issues/count"] > 2*12 {
 		t.Errorf("count calls %d", got["issues/count"])
 	}
-	// ceil(2000/100) pages plus one partial page per window, plus the
+	// ceil(1000/100) pages plus one partial page per window, plus the
 	// one-issue read for the first creation date.
-	if got["issues"] < 20 || got["issues"] > 20+12+1 {
-		t.Errorf("issue list calls %d, want 20 pages plus at most one partial page per window", got["issues"])
+	if got["issues"] < 10 || got["issues"] > 10+12+1 {
+		t.Errorf("issue list calls %d, want 10 pages plus at most one partial page per window", got["issues"])
 	}
 	if s := familyCheckpoint(t, e); s.Phase != phaseIncremental || s.Updated.IsZero() || s.ActivityID == 0 || len(s.Windows) != 0 {
 		t.Errorf("state after the load: %+v", s)
@@ -108,11 +108,11 @@ func TestIssuesLoadInWindows(t *testing.T) {
 }
 
 func TestIssuesLoadResumesAtPage(t *testing.T) {
-	withWindowTarget(t, 300)
+	withWindowTarget(t, 150)
 	ctx := context.Background()
 	size := testSize
-	size.Issues, size.Comments = 1200, 1500
-	for seed := range 4 {
+	size.Issues, size.Comments = 600, 600
+	for seed := range 3 {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			e := newEnv(t, size, 31)
 			hd := &hookDest{Destination: e.dest}
@@ -121,7 +121,7 @@ func TestIssuesLoadResumesAtPage(t *testing.T) {
 			crashes := 0
 			total := map[string]int{}
 			for attempt := 0; ; attempt++ {
-				at := hd.n + 1 + rng.IntN(40)
+				at := hd.n + 1 + rng.IntN(25)
 				hd.before = func(n int) error {
 					if n == at && attempt < 3 {
 						return errors.New("crash")
@@ -146,8 +146,8 @@ func TestIssuesLoadResumesAtPage(t *testing.T) {
 			}
 			// Each crash costs at most the page it interrupted plus the
 			// run's setup (projects, activity cursor).
-			if pages := total["issues"]; pages > 12+4+1+crashes*2 {
-				t.Errorf("%d crashes: %d issue pages in total, want at most %d", crashes, pages, 12+4+1+crashes*2)
+			if pages := total["issues"]; pages > 6+4+1+crashes*2 {
+				t.Errorf("%d crashes: %d issue pages in total, want at most %d", crashes, pages, 6+4+1+crashes*2)
 			}
 			e.checkEqualTables(t, "Issues", "IssueComments", "IssueCommentChangeLog", "IssueCategories", "IssueCustomFieldValues", "IssueParticipants")
 			runs, _ := e.dest.Runs(ctx, "test", 0)
@@ -174,10 +174,10 @@ func (e *env) deleteIssue(t *testing.T, id int64) {
 }
 
 func TestIssuesWindowChangedWhileReadIsReadAgain(t *testing.T) {
-	withWindowTarget(t, 500)
+	withWindowTarget(t, 300)
 	ctx := context.Background()
 	size := testSize
-	size.Issues, size.Comments = 1000, 0
+	size.Issues, size.Comments = 600, 0
 	e := newEnv(t, size, 41)
 	// The first stored issue, deleted once three pages are stored: the
 	// rest of its window shifts up by one and a page boundary would skip
@@ -206,7 +206,7 @@ func TestIssuesWindowChangedWhileReadIsReadAgain(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	if got["issues"] < 10+5 {
+	if got["issues"] < 6+3 {
 		t.Errorf("issue pages %d: the changed window was not read again", got["issues"])
 	}
 	// Every issue that exists is stored; the deleted one goes with the
@@ -220,7 +220,7 @@ func TestIssuesWindowChangedWhileReadIsReadAgain(t *testing.T) {
 func TestIssuesIncrementalFamily(t *testing.T) {
 	ctx := context.Background()
 	size := testSize
-	size.Issues, size.Comments = 1500, 3000
+	size.Issues, size.Comments = 600, 1200
 	e := newEnv(t, size, 51)
 	stmts := parse(t, familyStatements)
 	first := countPaths(e, func() {
