@@ -109,6 +109,7 @@ type family struct {
 	winSeen  map[int64]int  // issue ids read in the current load window → their offset
 	deleted  map[int64]bool // issues deleted since the load began (activity feed)
 	delAct   int64          // the newest deletion activity read
+	pre      *prefetch      // the next page, read ahead
 	expected int64
 	t0       time.Time
 }
@@ -352,6 +353,7 @@ func (f *family) planWindows(ctx context.Context) ([]loadWindow, error) {
 // load reads the windows from the state's position, writing each page
 // with the state, then hands over to the incremental phase.
 func (f *family) load(ctx context.Context) error {
+	defer f.dropPrefetch()
 	r := f.r
 	if f.state.Reload {
 		f.seen = map[int64]bool{}
@@ -435,15 +437,30 @@ func (f *family) load(ctx context.Context) error {
 // loadPage reads and stores the next page of window w. done reports the
 // end of the window (a short page).
 func (f *family) loadPage(ctx context.Context, w loadWindow) (done bool, err error) {
-	o := &backlog.IssueListOptions{ProjectIDs: f.projects, Sort: backlog.SortCreated, Order: backlog.OrderAsc,
-		ListOptions: backlog.ListOptions{Offset: f.state.Offset, Count: pageSize}}
-	f.window(o, w)
 	if len(f.projects) == 0 {
 		return true, nil
 	}
-	page, _, err := f.r.e.Client.Issues.List(ctx, o)
+	var page []*backlog.Issue
+	if pre := f.pre; pre != nil && pre.window == f.state.Window && pre.offset == f.state.Offset {
+		res := <-pre.ch
+		page, err = res.page, res.err
+	} else {
+		f.dropPrefetch()
+		page, err = f.fetchPage(ctx, w, f.state.Offset)
+	}
+	f.pre = nil
 	if err != nil {
 		return false, err
+	}
+	// Read the next page while this one is written, when it is known to
+	// exist (so no request is wasted).
+	if next := f.state.Offset + len(page); len(page) == pageSize && next < w.Count {
+		pre := &prefetch{window: f.state.Window, offset: next, ch: make(chan pageResult, 1)}
+		f.pre = pre
+		go func() {
+			p, err := f.fetchPage(ctx, w, next)
+			pre.ch <- pageResult{p, err}
+		}()
 	}
 	for i, is := range page {
 		if t := is.Updated.UTC().Truncate(time.Second); t.After(f.state.Updated) {
@@ -462,6 +479,34 @@ func (f *family) loadPage(ctx context.Context, w loadWindow) (done bool, err err
 	// were counted (the count is checked again, which saves reading an
 	// empty page).
 	return len(page) < pageSize || w.Count > 0 && f.state.Offset >= w.Count, nil
+}
+
+// prefetch is a page of issues being read ahead.
+type prefetch struct {
+	window, offset int
+	ch             chan pageResult
+}
+
+type pageResult struct {
+	page []*backlog.Issue
+	err  error
+}
+
+// dropPrefetch waits for a page read ahead that will not be used.
+func (f *family) dropPrefetch() {
+	if f.pre != nil {
+		<-f.pre.ch
+		f.pre = nil
+	}
+}
+
+// fetchPage reads the page of window w at offset.
+func (f *family) fetchPage(ctx context.Context, w loadWindow, offset int) ([]*backlog.Issue, error) {
+	o := &backlog.IssueListOptions{ProjectIDs: f.projects, Sort: backlog.SortCreated, Order: backlog.OrderAsc,
+		ListOptions: backlog.ListOptions{Offset: offset, Count: pageSize}}
+	f.window(o, w)
+	page, _, err := f.r.e.Client.Issues.List(ctx, o)
+	return page, err
 }
 
 // deletedWhileRead reads the issue deletions announced since the load
