@@ -137,7 +137,7 @@ func spaceDefs() []def {
 			calls:  []Call{get("/space/diskUsage", "once")},
 			change: fullSmall,
 			fetch: func(f *fetcher, q *Query, emit func(*row) error) error {
-				d, _, err := f.c.Space.GetDiskUsage(f.ctx)
+				d, err := f.diskUsage()
 				if err != nil {
 					return err
 				}
@@ -159,7 +159,7 @@ func spaceDefs() []def {
 			calls:  []Call{get("/space/diskUsage", "once")},
 			change: fullSmall,
 			fetch: func(f *fetcher, q *Query, emit func(*row) error) error {
-				d, _, err := f.c.Space.GetDiskUsage(f.ctx)
+				d, err := f.diskUsage()
 				if err != nil {
 					return err
 				}
@@ -249,4 +249,12 @@ func dateOf(t *time.Time) any {
 	}
 	u := t.UTC().Add(12 * time.Hour)
 	return time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// diskUsage returns GET /space/diskUsage (once per Session).
+func (f *fetcher) diskUsage() (*backlog.SpaceDiskUsage, error) {
+	return memo(f, "diskUsage", func() (*backlog.SpaceDiskUsage, error) {
+		d, _, err := f.c.Space.GetDiskUsage(f.ctx)
+		return d, err
+	})
 }
