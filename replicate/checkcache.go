@@ -29,12 +29,13 @@ package replicate
 //   - WITH REPAIR upserts the Missing and Different rows and deletes the
 //     Extra ones, in batches of DefaultBatchSize through Destination.Write.
 //
-// Memory: the destination side is read first (in key order) into an index
-// of key → 64-bit hash of the compared values, plus the key values for
-// deleting extras: about 100–150 bytes per row (10–15 MB for 100,000 rows),
-// whatever the width of the rows. Source rows are then streamed from the
-// API and never held: each is hashed, compared and, when repairing, written
-// at once.
+// Memory: the destination side is read first into an index of compact key
+// → 64-bit hash of the compared values (about 60–80 bytes per row, whatever
+// the width of the rows). Source rows are then streamed from the API and
+// never held: each is hashed, compared and, when repairing, written at
+// once. Extra rows are found by a second, local read of the destination.
+// Missing keys are remembered (the API may repeat a row while paging), so
+// a destination that is empty costs the same per source row.
 
 import (
 	"context"
@@ -303,8 +304,7 @@ func planCheck(c *jobsql.CheckCache, dest *backlogsync.Table, account string, no
 // cacheEntry is one destination row in the index.
 type cacheEntry struct {
 	hash uint64
-	key  []any // destination key values, for deleting an extra row
-	seen bool  // the source has the key
+	seen bool // the source has the key
 }
 
 // run compares and repairs.
@@ -316,6 +316,7 @@ func (p *checkPlan) run(ctx context.Context, e *Engine, rep *CacheReport) error 
 	var buf [9]byte
 	keyBuf := make([]any, len(p.key))
 	norm := make([]any, len(p.pairs))
+	var kb []byte
 
 	// hashRow normalises row values (of the source projection when src,
 	// else of the destination row) into norm and returns their hash and
@@ -344,24 +345,23 @@ func (p *checkPlan) run(ctx context.Context, e *Engine, rep *CacheReport) error 
 		for k, n := range p.key {
 			keyBuf[k] = norm[n]
 		}
-		return h.Sum64(), keyString(keyBuf)
+		kb = appendKey(kb[:0], keyBuf)
+		return h.Sum64(), string(kb)
 	}
 
-	// 1. The destination: this account's rows in scope, in key order.
-	index := map[string]int{}
-	var entries []cacheEntry
-	err := e.Dest.Query(ctx, p.dest.Name, backlogsync.Query{Filter: p.destFilter}, func(r backlogsync.Row) error {
-		if p.destMatch != nil && !p.destMatch(r) {
-			return nil
-		}
+	// 1. The destination: this account's rows in scope.
+	index := map[string]cacheEntry{}
+	readDest := func(fn func(r backlogsync.Row) error) error {
+		return e.Dest.Query(ctx, p.dest.Name, backlogsync.Query{Filter: p.destFilter}, func(r backlogsync.Row) error {
+			if p.destMatch != nil && !p.destMatch(r) {
+				return nil
+			}
+			return fn(r)
+		})
+	}
+	err := readDest(func(r backlogsync.Row) error {
 		sum, ks := hashRow(r, false)
-		key := make([]any, len(p.dest.PrimaryKey))
-		for k, name := range p.dest.PrimaryKey {
-			_, j := p.dest.Column(name)
-			key[k] = r[j]
-		}
-		index[ks] = len(entries)
-		entries = append(entries, cacheEntry{hash: sum, key: key})
+		index[ks] = cacheEntry{hash: sum}
 		return nil
 	})
 	if err != nil {
@@ -387,9 +387,9 @@ func (p *checkPlan) run(ctx context.Context, e *Engine, rep *CacheReport) error 
 			r = p.src.Project(r)
 		}
 		sum, ks := hashRow(r, true)
-		i, ok := index[ks]
+		ent, ok := index[ks]
 		switch {
-		case !ok && srcOnly[ks], ok && entries[i].seen:
+		case !ok && srcOnly[ks], ok && ent.seen:
 			return nil
 		case !ok:
 			srcOnly[ks] = true
@@ -400,9 +400,9 @@ func (p *checkPlan) run(ctx context.Context, e *Engine, rep *CacheReport) error 
 			rep.Missing++
 			sample(&rep.MissingKeys, keyBuf)
 		default:
-			entries[i].seen = true
+			index[ks] = cacheEntry{hash: ent.hash, seen: true}
 			rep.Checked++
-			if !checkMod || entries[i].hash == sum {
+			if !checkMod || ent.hash == sum {
 				return nil
 			}
 			rep.Different++
@@ -420,21 +420,38 @@ func (p *checkPlan) run(ctx context.Context, e *Engine, rep *CacheReport) error 
 		return fmt.Errorf("%s: CHECKCACHE %s: %w", c.Pos, p.dest.Name, err)
 	}
 
-	// 3. Destination rows the source does not have.
-	for i := range entries {
-		if entries[i].seen {
-			continue
+	// 3. Destination rows the source does not have: a second read of the
+	// destination (local, in key order) finds their keys.
+	extras := 0
+	for _, ent := range index {
+		if !ent.seen {
+			extras++
 		}
-		rep.Checked++
-		if !checkDel {
-			continue
+	}
+	rep.Checked += int64(extras)
+	if extras > 0 && checkDel {
+		keyCols := make([]int, len(p.dest.PrimaryKey))
+		for k, name := range p.dest.PrimaryKey {
+			_, keyCols[k] = p.dest.Column(name)
 		}
-		rep.Extra++
-		sample(&rep.ExtraKeys, entries[i].key)
-		if c.Repair {
-			if err := w.delete(ctx, entries[i].key); err != nil {
-				return err
+		err := readDest(func(r backlogsync.Row) error {
+			_, ks := hashRow(r, false)
+			if ent, ok := index[ks]; !ok || ent.seen {
+				return nil
 			}
+			key := make([]any, len(keyCols))
+			for k, j := range keyCols {
+				key[k] = r[j]
+			}
+			rep.Extra++
+			sample(&rep.ExtraKeys, key)
+			if c.Repair {
+				return w.delete(ctx, key)
+			}
+			return nil
+		})
+		if err != nil {
+			return posWrap(c.Pos, "CHECKCACHE "+p.dest.Name+": reading the destination", err)
 		}
 	}
 	if err := w.flush(ctx); err != nil {
@@ -479,6 +496,42 @@ func writeValue(h *maphash.Hash, buf []byte, v any) {
 		h.WriteByte(6)
 		h.WriteString(fmt.Sprintf("%T:%v", v, v))
 	}
+}
+
+// appendKey appends a compact, unambiguous encoding of key values.
+func appendKey(b []byte, key []any) []byte {
+	for _, v := range key {
+		switch x := v.(type) {
+		case nil:
+			b = append(b, 0)
+		case int64:
+			b = append(b, 1)
+			b = binary.AppendVarint(b, x)
+		case string:
+			b = append(b, 2)
+			b = binary.AppendUvarint(b, uint64(len(x)))
+			b = append(b, x...)
+		case time.Time:
+			b = append(b, 3)
+			b = binary.AppendVarint(b, x.Unix())
+		case float64:
+			b = append(b, 4)
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(x))
+		case bool:
+			b = append(b, 5)
+			if x {
+				b = append(b, 1)
+			} else {
+				b = append(b, 0)
+			}
+		default:
+			b = append(b, 6)
+			s := fmt.Sprintf("%T:%v", v, v)
+			b = binary.AppendUvarint(b, uint64(len(s)))
+			b = append(b, s...)
+		}
+	}
+	return b
 }
 
 // formatKey renders a key as "Account=demo, Id=12".

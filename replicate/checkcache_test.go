@@ -2,7 +2,12 @@ package replicate
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,7 +15,11 @@ import (
 	"time"
 
 	"github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/backlog"
 	"github.com/backlogsync/backlogsync/catalog"
+	"github.com/backlogsync/backlogsync/dest/mysql"
+	"github.com/backlogsync/backlogsync/dest/postgres"
+	"github.com/backlogsync/backlogsync/dest/sqlite"
 	"github.com/backlogsync/backlogsync/emulator"
 	"github.com/backlogsync/backlogsync/jobsql"
 )
@@ -358,3 +367,193 @@ func TestCheckCacheErrors(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// load replicates one statement with compile and prepare (without the
+// engine's runs and checkpoints).
+func load(t *testing.T, e *env, d backlogsync.Destination, src string) {
+	t.Helper()
+	ctx := context.Background()
+	c := mustCompile(t, src)
+	if _, err := prepare(ctx, d, c, c.Settings); err != nil {
+		t.Fatal(err)
+	}
+	var rows []backlogsync.Row
+	err := catalog.Fetch(ctx, e.client, c.Source.Name, catalog.Query{Account: "demo", Where: c.Pushdown}, func(r backlogsync.Row) error {
+		if c.Match == nil || c.Match(r) {
+			if c.Project != nil {
+				r = c.Project(r)
+			}
+			rows = append(rows, r)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Write(ctx, backlogsync.Batch{Table: c.Table, Upserts: rows}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCheckCacheServers runs CHECKCACHE against PostgreSQL and MariaDB,
+// whose types come back differently (TIMESTAMPTZ, JSON, DATE).
+func TestCheckCacheServers(t *testing.T) {
+	for _, srv := range []struct{ name, env string }{{"postgres", "BACKLOGSYNC_TEST_POSTGRES_DSN"}, {"mysql", "BACKLOGSYNC_TEST_MYSQL_DSN"}} {
+		t.Run(srv.name, func(t *testing.T) {
+			dsn := os.Getenv(srv.env)
+			if dsn == "" {
+				if os.Getenv("CI") == "true" {
+					t.Fatalf("%s is not set; under CI=true this test must run (start the servers with scripts/dbserver)", srv.env)
+				}
+				t.Skipf("%s is not set (eval \"$(scripts/dbserver)\" starts the servers)", srv.env)
+			}
+			ctx := context.Background()
+			var d backlogsync.Destination
+			var err error
+			if srv.name == "postgres" {
+				d, err = postgres.Open(ctx, dsn)
+			} else {
+				d, err = mysql.Open(ctx, dsn)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			e := newEnv(t, emulator.Size{Projects: 2, Users: 4, Issues: 60}, 9)
+			e.eng.Dest = d
+			schema := fmt.Sprintf("ckc%d_%d", os.Getpid(), time.Now().UnixNano()%1e6)
+			tables := []string{schema + ".Issues", schema + ".SpaceUpdates", schema + ".Mine"}
+			defer func() {
+				for _, n := range tables {
+					d.Drop(ctx, n)
+				}
+			}()
+			load(t, e, d, "REPLICATE "+tables[0]+" SELECT * FROM Issues")
+			load(t, e, d, "REPLICATE "+tables[1]+" SELECT * FROM SpaceUpdates")
+			load(t, e, d, "REPLICATE "+tables[2]+" (Id DOUBLE, DueDate TEXT) SELECT Id, DueDate, Created FROM Issues")
+			for _, n := range tables {
+				against := strings.TrimPrefix(n, schema+".")
+				if n == tables[2] {
+					against = "(SELECT Id, DueDate, Created FROM Issues)"
+				}
+				rep := e.check(t, "CHECKCACHE "+n+" AGAINST "+against)
+				if !rep.Clean() || rep.Checked == 0 {
+					t.Errorf("%s: %+v", n, rep)
+				}
+			}
+			// One changed value is found and repaired.
+			issues, _ := catalog.Lookup("Issues")
+			var r backlogsync.Row
+			d.Query(ctx, tables[0], backlogsync.Query{Limit: 1}, func(x backlogsync.Row) error { r = slices.Clone(x); return nil })
+			_, i := issues.Column("Summary")
+			r[i] = "changed"
+			tt := issues.Table.Renamed(backlogsync.ParseTableName(tables[0]))
+			if _, err := d.Write(ctx, backlogsync.Batch{Table: tt, Upserts: []backlogsync.Row{r}}); err != nil {
+				t.Fatal(err)
+			}
+			rep := e.check(t, "CHECKCACHE "+tables[0]+" AGAINST Issues WITH REPAIR")
+			if rep.Different != 1 || rep.Repaired != 1 || rep.Missing+rep.Extra != 0 {
+				t.Errorf("repair: %+v", rep)
+			}
+			if rep := e.check(t, "CHECKCACHE "+tables[0]+" AGAINST Issues"); !rep.Clean() {
+				t.Errorf("after repair: %+v", rep)
+			}
+		})
+	}
+}
+
+// BenchmarkCheckCache100k measures CHECKCACHE on a 100,000-issue table in
+// SQLite: the peak heap growth while it runs (sampled every millisecond,
+// with GOGC=5), in total and per row.
+//
+//	go test -run '^$' -bench CheckCache100k -benchtime 1x ./replicate/
+func BenchmarkCheckCache100k(b *testing.B) {
+	ctx := context.Background()
+	e := newEnvB(b, emulator.Size{Projects: 4, Users: 20, Issues: 100_000}, 1)
+	c, err := compile(checkStmtB(b, "REPLICATE Issues").(*jobsql.Replicate))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := prepare(ctx, e.dest, c, c.Settings); err != nil {
+		b.Fatal(err)
+	}
+	var batch []backlogsync.Row
+	err = catalog.Fetch(ctx, e.client, "Issues", catalog.Query{Account: "demo"}, func(r backlogsync.Row) error {
+		batch = append(batch, r)
+		if len(batch) == 5000 {
+			_, err := e.dest.Write(ctx, backlogsync.Batch{Table: c.Table, Upserts: batch})
+			batch = nil
+			return err
+		}
+		return nil
+	})
+	if err == nil && len(batch) > 0 {
+		_, err = e.dest.Write(ctx, backlogsync.Batch{Table: c.Table, Upserts: batch})
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	batch = nil
+	stmt := checkStmtB(b, "CHECKCACHE Issues").(*jobsql.CheckCache)
+	// A low GOGC keeps the heap close to the live data, so the peak
+	// measures what CHECKCACHE holds (its index, a page of rows) rather
+	// than the garbage the in-process emulator leaves between collections.
+	defer debug.SetGCPercent(debug.SetGCPercent(5))
+	b.ResetTimer()
+	for b.Loop() {
+		runtime.GC()
+		var base runtime.MemStats
+		runtime.ReadMemStats(&base)
+		peak := base.HeapInuse
+		done := make(chan struct{})
+		sampled := make(chan uint64)
+		go func() {
+			var m runtime.MemStats
+			p := peak
+			for {
+				select {
+				case <-done:
+					sampled <- p
+					return
+				case <-time.After(time.Millisecond):
+					runtime.ReadMemStats(&m)
+					p = max(p, m.HeapInuse)
+				}
+			}
+		}()
+		rep, err := e.eng.checkCache(ctx, stmt)
+		close(done)
+		peak = <-sampled
+		if err != nil || !rep.Clean() || rep.Checked != 100_000 {
+			b.Fatalf("%+v %v", rep, err)
+		}
+		b.ReportMetric(float64(peak-base.HeapInuse)/(1<<20), "peak-heap-MiB")
+		b.ReportMetric(float64(peak-base.HeapInuse)/float64(rep.Checked), "heap-B/row")
+	}
+}
+
+func checkStmtB(b *testing.B, src string) jobsql.Statement {
+	st, err := jobsql.Parse("jobs.sql", src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return st[0]
+}
+
+// newEnvB is newEnv for benchmarks.
+func newEnvB(b *testing.B, size emulator.Size, seed int64) *env {
+	srv, err := emulator.New(emulator.Options{Seed: seed, Size: size})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := backlog.NewClient("http://127.0.0.1", backlog.WithAPIKey(srv.AdminAPIKey()), backlog.WithHTTPClient(srv.Client()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "t.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { d.Close() })
+	return &env{srv: srv, client: c, dest: d, eng: &Engine{Client: c, Dest: d, Account: "demo", Job: "bench"}}
+}

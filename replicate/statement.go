@@ -1389,9 +1389,21 @@ func posWrap(pos jobsql.Pos, what string, err error) error {
 	return fmt.Errorf("%s: %s: %w", pos, what, err)
 }
 
+// tableDescriber is implemented by destinations that can describe one
+// table without listing them all (Tables describes every table, which is
+// slow on a server with many).
+type tableDescriber interface {
+	// Table returns the named table as Tables would (names matched as
+	// the destination's lookups match them), or nil when it does not exist.
+	Table(ctx context.Context, name string) (*backlogsync.Table, error)
+}
+
 // findTable returns the destination's table of that name (exact, else
 // case-insensitive), or nil.
 func findTable(ctx context.Context, d backlogsync.Destination, name string) (*backlogsync.Table, error) {
+	if td, ok := d.(tableDescriber); ok {
+		return td.Table(ctx, name)
+	}
 	tabs, err := d.Tables(ctx)
 	if err != nil {
 		return nil, err
