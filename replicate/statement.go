@@ -780,8 +780,8 @@ func typed(o operand, def backlogsync.Column) (any, error) {
 	return bad("a value of its type")
 }
 
-// family groups types that compare with each other.
-func family(t backlogsync.Type) int {
+// typeFamily groups types that compare with each other.
+func typeFamily(t backlogsync.Type) int {
 	switch t {
 	case backlogsync.TypeInt, backlogsync.TypeFloat:
 		return 1
@@ -896,7 +896,7 @@ func (ec *exprCompiler) comparison(pos jobsql.Pos, op jobsql.Op, le, re jobsql.E
 	}
 	switch {
 	case l.col >= 0 && r.col >= 0:
-		if family(l.def.Type) != family(r.def.Type) {
+		if typeFamily(l.def.Type) != typeFamily(r.def.Type) {
 			return nil, posErr(pos, "cannot compare %s (%s) with %s (%s)", l.def.Name, l.def.Type, r.def.Name, r.def.Type)
 		}
 		li, ri := l.col, r.col
@@ -1048,7 +1048,7 @@ func (ec *exprCompiler) cond(e jobsql.Expr) (pred, error) {
 		if err != nil {
 			return nil, err
 		}
-		if o.col < 0 || family(o.def.Type) != 2 {
+		if o.col < 0 || typeFamily(o.def.Type) != 2 {
 			return nil, posErr(x.X.Position(), "LIKE needs a TEXT column on its left, found %s", x.X)
 		}
 		pat, ok := x.Pattern.(*jobsql.StringLit)
