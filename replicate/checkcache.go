@@ -143,9 +143,9 @@ func (e *Engine) checkCache(ctx context.Context, c *jobsql.CheckCache) (CacheRep
 	return rep, p.run(ctx, e, &rep)
 }
 
-// planCheck compiles c against the destination table dest (as the
-// destination reports it). It does no I/O.
-func planCheck(c *jobsql.CheckCache, dest *backlogsync.Table, account string, now time.Time) (*checkPlan, error) {
+// sourceOf compiles c's source (AGAINST's table or query, by default the
+// catalog table named like c's table) as a REPLICATE into c's table.
+func sourceOf(c *jobsql.CheckCache) (*compiled, error) {
 	if c.AgainstSelect == nil && c.Against.Schema == "" && strings.EqualFold(c.Against.Name, c.Table.Name) {
 		if _, ok := catalog.Lookup(c.Against.Name); !ok {
 			msg, example := fmt.Sprintf("%s is not a catalog table", c.Against.Name), "Issues"
@@ -156,8 +156,26 @@ func planCheck(c *jobsql.CheckCache, dest *backlogsync.Table, account string, no
 			return nil, posErr(c.Table.Pos, "%s: name the source with AGAINST, e.g. CHECKCACHE %s AGAINST %s", msg, c.Table, example)
 		}
 	}
-	r := &jobsql.Replicate{Pos: c.Pos, Dest: c.Table, Settings: jobsql.DefaultSettings(), Select: c.AgainstSelect, Source: c.Against}
-	cc, err := compile(r)
+	return compile(&jobsql.Replicate{Pos: c.Pos, Dest: c.Table, Settings: jobsql.DefaultSettings(), Select: c.AgainstSelect, Source: c.Against})
+}
+
+// checkCacheStatic validates c without I/O, as if its table were the one a
+// REPLICATE of its source creates: the source, AGAINST's SELECT, WHERE and
+// START/END. For Engine.Check and resolve; checkCache also checks against
+// the destination's actual table.
+func checkCacheStatic(c *jobsql.CheckCache, now time.Time) error {
+	cc, err := sourceOf(c)
+	if err != nil {
+		return err
+	}
+	_, err = planCheck(c, cc.Table, "", now)
+	return err
+}
+
+// planCheck compiles c against the destination table dest (as the
+// destination reports it). It does no I/O.
+func planCheck(c *jobsql.CheckCache, dest *backlogsync.Table, account string, now time.Time) (*checkPlan, error) {
+	cc, err := sourceOf(c)
 	if err != nil {
 		return nil, err
 	}

@@ -356,6 +356,10 @@ func TestCheckCacheErrors(t *testing.T) {
 		{"CHECKCACHE Issues AGAINST (SELECT Summary FROM Issues)", "jobs.sql:1:28: the SELECT list leaves out the key column Id of Issues"},
 	} {
 		_, err := e.eng.checkCache(ctx, checkStmt(t, tc.src))
+		if static := checkCacheStatic(checkStmt(t, tc.src), time.Now()); (static == nil) != (strings.Contains(tc.src, "Nope AGAINST") || strings.Contains(tc.src, "Bare AGAINST")) ||
+			static != nil && !strings.Contains(static.Error(), tc.want) {
+			t.Errorf("%s: static check: %v", tc.src, static)
+		}
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s:\n got %v\nwant %s", tc.src, err, tc.want)
 			continue
