@@ -59,6 +59,8 @@ type Result struct {
 	Requests backlogsync.Requests
 	// Errors are the failures of statements run with ContinueOnError.
 	Errors []error
+	// Checks are the reports of the run's CHECKCACHE statements, in order.
+	Checks []CacheReport
 }
 
 // Moved is the total number of rows inserted, updated and deleted.
@@ -73,6 +75,7 @@ func (r Result) Moved() int64 {
 // plan is one resolved REPLICATE statement.
 type plan struct {
 	stmt   *jobsql.Replicate
+	c      *compiled
 	src    *catalog.Table
 	dest   string // destination table name (prefix and schema applied)
 	table  *backlogsync.Table
@@ -81,52 +84,59 @@ type plan struct {
 	issues bool // a table of the Issues family (Issues and its descendants)
 }
 
+// col returns the destination name of a catalog column of p's source
+// ("" when the statement's SELECT list left it out).
+func (p *plan) col(catalogCol string) string { return p.c.destNameIn(p.table, catalogCol) }
+
+// row turns a catalog row into p's destination row and key; ok is false
+// when the statement's filter rejects it.
+func (p *plan) row(r backlogsync.Row) (out backlogsync.Row, key []any, ok bool) {
+	key = p.c.KeyOf(r)
+	if p.c.Match != nil && !p.c.Match(r) {
+		return nil, key, false
+	}
+	if p.c.Project != nil {
+		return p.c.Project(r), key, true
+	}
+	return r, key, true
+}
+
 // resolve checks stmts without touching the destination or the API: every
-// statement must be a REPLICATE of a catalog table with options this
-// version supports. Errors carry the statement's line:col.
-func (e *Engine) resolve(stmts []jobsql.Statement) ([]*plan, error) {
+// statement must be a REPLICATE of a catalog table or a CHECKCACHE of one,
+// with valid options. Errors carry the statement's line:col.
+func (e *Engine) resolve(stmts []jobsql.Statement) ([]*plan, []*jobsql.CheckCache, error) {
 	var plans []*plan
+	var checks []*jobsql.CheckCache
 	seen := map[string]jobsql.Pos{}
 	for _, st := range stmts {
+		if cc, ok := st.(*jobsql.CheckCache); ok {
+			if err := checkCacheStatic(cc, e.now()); err != nil {
+				return nil, nil, err
+			}
+			checks = append(checks, cc)
+			continue
+		}
 		r, ok := st.(*jobsql.Replicate)
 		if !ok {
-			return nil, posErr(st.Position(), "%s: not built yet (only REPLICATE statements run in this version)", firstWord(st.String()))
+			return nil, nil, posErr(st.Position(), "%s: not supported: only REPLICATE and CHECKCACHE statements run", firstWord(st.String()))
 		}
-		src, ok := catalog.Lookup(r.Source.Name)
-		if !ok || r.Source.Schema != "" {
-			msg := fmt.Sprintf("unknown table %q", r.Source.Name)
-			if s := catalog.Suggest(r.Source.Name); s != "" {
-				msg += fmt.Sprintf(": did you mean %q?", s)
-			}
-			return nil, posErr(r.Source.Pos, "%s (run 'backlogsync tables' for the list)", msg)
+		c, err := compile(r)
+		if err != nil {
+			return nil, nil, err
 		}
-		if len(r.Columns) > 0 || len(r.PrimaryKey) > 0 {
-			return nil, posErr(r.Pos, "a column list or PRIMARY KEY in REPLICATE is not built yet: drop it to use the catalog's columns and key")
-		}
-		if s := r.Select; s != nil && (!s.Star() || s.Where != nil) {
-			return nil, posErr(r.Pos, "SELECT with a column list or WHERE is not built yet: use SELECT * FROM %s or REPLICATE %s", src.Name, src.Name)
-		}
-		set := r.Settings
-		name := backlogsync.TableName{Schema: r.Dest.Schema, Name: set.TableNamePrefix + r.Dest.Name}
-		if name.Schema == "" {
-			name.Schema = set.CacheSchema
-		}
-		t := src.Table.Renamed(name)
-		if err := backlogsync.ValidateTable(t); err != nil {
-			return nil, posErr(r.Dest.Pos, "%v", err)
-		}
+		t := c.Table
 		if p, dup := seen[strings.ToLower(t.Name)]; dup {
-			return nil, posErr(r.Pos, "table %s is already replicated by the statement at %s", t.Name, p)
+			return nil, nil, posErr(r.Pos, "table %s is already replicated by the statement at %s", t.Name, p)
 		}
 		seen[strings.ToLower(t.Name)] = r.Pos
-		b := set.BatchSize
+		b := c.Batch
 		if b <= 0 {
 			b = DefaultBatchSize
 		}
-		plans = append(plans, &plan{stmt: r, src: src, dest: t.Name, table: t, batch: b,
-			scope: e.job() + "/" + e.account() + "/" + t.Name, issues: inIssuesFamily(src)})
+		plans = append(plans, &plan{stmt: r, c: c, src: c.Source, dest: t.Name, table: t, batch: b,
+			scope: e.job() + "/" + e.account() + "/" + t.Name, issues: inIssuesFamily(c.Source)})
 	}
-	return plans, nil
+	return plans, checks, nil
 }
 
 func firstWord(s string) string {
@@ -168,12 +178,14 @@ func (e *Engine) log() *slog.Logger {
 }
 
 // Run resolves stmts (nothing is written when one is invalid), records a
-// run in the destination's runs table and replicates each statement's
-// table in order. A failing statement stops the run unless it has
-// ContinueOnError, which makes the run partial. The returned error is the
-// first failure (the run's status says whether the others ran).
+// run in the destination's runs table and replicates the statements'
+// tables: the Issues family first (read in one pass), then the others in
+// statement order; then it runs the CHECKCACHE statements in order. A
+// failing statement stops the run unless it has ContinueOnError, which
+// makes the run partial. The returned error is the first failure (the
+// run's status says whether the others ran).
 func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (Result, error) {
-	plans, err := e.resolve(stmts)
+	plans, checks, err := e.resolve(stmts)
 	if err != nil {
 		return Result{}, err
 	}
@@ -208,7 +220,12 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (Result, err
 		res.Errors = append(res.Errors, err)
 		return false
 	}
-	r := &run{e: e, log: log, session: &catalog.Session{}, start: e.Client.Stats()}
+	r := &run{e: e, log: log, session: &catalog.Session{}, start: e.Client.Stats(), dest: &tableCache{Destination: e.Dest}}
+	for _, p := range plans {
+		for _, w := range p.c.Warnings {
+			log.Warn(w, "table", p.dest)
+		}
+	}
 	var family []*plan
 	for _, p := range plans {
 		if p.issues {
@@ -246,6 +263,27 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (Result, err
 		}
 	}
 	slices.SortStableFunc(res.Tables, func(a, b backlogsync.RunTable) int { return planIndex(plans, a.Table) - planIndex(plans, b.Table) })
+	for _, cc := range checks {
+		if stopped {
+			break
+		}
+		rep, err := e.checkCache(ctx, cc)
+		res.Tables = append(res.Tables, rep.RunTable())
+		res.Checks = append(res.Checks, rep)
+		if err != nil {
+			err = fmt.Errorf("%s: CHECKCACHE %s: %w", cc.Pos, cc.Table, err)
+			log.Error("check failed", "table", cc.Table.String(), "err", err)
+			if firstErr == nil {
+				firstErr = err
+			}
+			res.Status = backlogsync.RunFailed
+			if ctx.Err() != nil {
+				res.Status = backlogsync.RunCancelled
+			}
+			break
+		}
+		log.Info("CHECKCACHE "+rep.String(), "table", cc.Table.String())
+	}
 	res.Requests = requests(before, e.Client.Stats())
 	if firstErr == nil && firstLoads > 0 && res.Moved() == 0 {
 		log.Warn("!!! RUN MOVED NO ROWS: this was a first load of tables that should hold rows, yet nothing was written; check the account's permissions (a non-admin sees only joined projects) and the statements' filters",
@@ -407,6 +445,6 @@ func IsAuth(err error) bool {
 // REPLICATE statements of catalog tables, with options this version
 // supports. Its errors start with the statement's line:col.
 func (e *Engine) Check(stmts []jobsql.Statement) error {
-	_, err := e.resolve(stmts)
+	_, _, err := e.resolve(stmts)
 	return err
 }

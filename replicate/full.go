@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/backlogsync/backlogsync"
@@ -24,6 +27,70 @@ type run struct {
 	// destination held when the run started (see catalog.Session.Unchanged).
 	versions map[string]map[string]time.Time
 	start    backlog.Stats
+	// dest is the destination with its table list read once per run.
+	dest *tableCache
+}
+
+// tableCache answers findTable from one Tables call per run, kept up to
+// date by the run's own Migrate and Drop calls (listing a MySQL
+// destination's tables costs a query per table).
+type tableCache struct {
+	backlogsync.Destination
+	mu   sync.Mutex
+	tabs map[string]*backlogsync.Table
+}
+
+// Table implements tableDescriber.
+func (d *tableCache) Table(ctx context.Context, name string) (*backlogsync.Table, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.tabs == nil {
+		list, err := d.Destination.Tables(ctx)
+		if err != nil {
+			return nil, err
+		}
+		d.tabs = map[string]*backlogsync.Table{}
+		for _, t := range list {
+			d.tabs[t.Name] = t
+		}
+	}
+	if t, ok := d.tabs[name]; ok {
+		return t, nil
+	}
+	for n, t := range d.tabs {
+		if strings.EqualFold(n, name) {
+			return t, nil
+		}
+	}
+	return nil, nil
+}
+
+// Migrate implements backlogsync.Destination.
+func (d *tableCache) Migrate(ctx context.Context, t *backlogsync.Table) error {
+	err := d.Destination.Migrate(ctx, t)
+	d.mu.Lock()
+	if d.tabs != nil {
+		if err != nil {
+			d.tabs = nil // unknown state: read again
+		} else if _, ok := d.tabs[t.Name]; !ok {
+			d.tabs[t.Name] = t // created as t
+		} else {
+			d.tabs = nil // altered: read again when asked
+		}
+	}
+	d.mu.Unlock()
+	return err
+}
+
+// Drop implements backlogsync.Destination.
+func (d *tableCache) Drop(ctx context.Context, name string) error {
+	err := d.Destination.Drop(ctx, name)
+	d.mu.Lock()
+	if d.tabs != nil {
+		delete(d.tabs, name)
+	}
+	d.mu.Unlock()
+	return err
 }
 
 // inIssuesFamily reports whether t is Issues or one of its descendants.
@@ -83,15 +150,20 @@ func (r *run) loadVersions(ctx context.Context, plans []*plan) (*plan, error) {
 	for kind, table := range versionTables {
 		var vp *plan
 		narrowed := false
+		usable := true
 		for _, p := range plans {
-			if p.src.Name == table && !p.stmt.Settings.DropTable && !p.stmt.Settings.TruncateTable {
+			if p.src.Name == table && !p.stmt.Settings.DropTable && !p.stmt.Settings.TruncateTable &&
+				p.col("Id") == "Id" && p.col("Updated") == "Updated" && p.c.Match == nil {
 				vp = p
 			}
-			if k, _ := catalog.KeptColumn(p.src.Name); k == kind {
+			if k, col := catalog.KeptColumn(p.src.Name); k == kind {
 				narrowed = true
+				// The object's rows must be recognisable in every table
+				// narrowed, or unread rows would look stale.
+				usable = usable && p.col(col) != "" && p.c.Match == nil
 			}
 		}
-		if vp == nil || !narrowed {
+		if vp == nil || !narrowed || !usable {
 			continue
 		}
 		m := map[string]time.Time{}
@@ -119,27 +191,15 @@ func (r *run) loadVersions(ctx context.Context, plans []*plan) (*plan, error) {
 	return nil, nil
 }
 
-// prepare applies DropTable and TruncateTable and migrates the table.
+// prepare creates or checks the table (DropTable, TruncateTable,
+// AlterSchema) and resets its checkpoints when its rows are gone.
 func (r *run) prepare(ctx context.Context, p *plan) error {
-	e, set := r.e, p.stmt.Settings
-	if set.DropTable {
-		if err := e.Dest.Drop(ctx, p.dest); err != nil && backlogsync.ErrorCode(err) != backlogsync.ENOTFOUND {
-			return err
-		}
-		if err := e.Dest.ResetCheckpoints(ctx, p.scope); err != nil {
-			return err
-		}
-	}
-	if err := e.Dest.Migrate(ctx, p.table); err != nil {
+	reset, err := prepare(ctx, r.dest, p.c, p.c.Settings)
+	if err != nil {
 		return err
 	}
-	if set.TruncateTable {
-		if err := e.Dest.Truncate(ctx, p.dest); err != nil {
-			return err
-		}
-		if err := e.Dest.ResetCheckpoints(ctx, p.scope); err != nil {
-			return err
-		}
+	if reset {
+		return r.e.Dest.ResetCheckpoints(ctx, p.scope)
 	}
 	return nil
 }
@@ -165,29 +225,36 @@ func (r *run) table(ctx context.Context, p *plan) (rt backlogsync.RunTable, firs
 		return rt, false, err
 	}
 	kind, col := catalog.KeptColumn(p.src.Name)
+	if kind != "" {
+		col = p.col(col)
+	}
 	stored, objs, err := e.storedKeysWith(ctx, p, col)
 	if err != nil {
 		return rt, false, err
 	}
 	first = len(stored) == 0
-	q := catalog.Query{Account: e.account()}
-	appendOnly := p.src.Change.Kind == catalog.ChangeAppend && p.src.Change.Cursor != ""
+	q := catalog.Query{Account: e.account(), Where: slices.Clone(p.c.Pushdown)}
+	cursor := p.col(p.src.Change.Cursor)
+	appendOnly := p.src.Change.Kind == catalog.ChangeAppend && p.src.Change.Cursor != "" && cursor != ""
 	if appendOnly && !first {
 		// An append-only feed: read above the newest id stored.
-		top, err := r.maxStored(ctx, p, p.src.Change.Cursor)
+		top, err := r.maxStored(ctx, p, cursor)
 		if err != nil {
 			return rt, first, err
 		}
-		q.Where = []catalog.Predicate{catalog.Cmp(p.src.Change.Cursor, catalog.OpGT, top)}
+		q.Where = append(q.Where, catalog.Cmp(p.src.Change.Cursor, catalog.OpGT, top))
 	}
 	w := &writer{e: e, p: p, rt: &rt, after: func() { r.progress(p, PhaseLoad, &rt, -1, t0) }}
-	key := keyIndexes(p.table)
 	seen := make(map[string]bool, len(stored))
 	fetched := 0
 	err = catalog.FetchWith(ctx, e.Client, p.src.Name, q, r.session, func(row backlogsync.Row) error {
+		out, key, ok := p.row(row)
+		if !ok {
+			return nil
+		}
 		fetched++
-		seen[keyString(pick(row, key))] = true
-		return w.upsert(ctx, row)
+		seen[keyString(key)] = true
+		return w.upsert(ctx, out)
 	})
 	if err != nil {
 		return rt, first, err

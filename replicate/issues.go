@@ -247,7 +247,7 @@ func (f *family) run(ctx context.Context) (int, *plan, error) {
 func (f *family) hasRows(ctx context.Context, p *plan) (bool, error) {
 	found := false
 	err := f.r.e.Dest.Query(ctx, p.dest, backlogsync.Query{Columns: p.table.PrimaryKey[:1], Limit: 1,
-		Filter: backlogsync.Cmp{Column: "Account", Op: backlogsync.OpEq, Value: f.r.e.account()}},
+		Filter: f.acct(p)},
 		func(backlogsync.Row) error { found = true; return nil })
 	return found, err
 }
@@ -293,6 +293,17 @@ func (f *family) window(o *backlog.IssueListOptions, w loadWindow) {
 	}
 }
 
+// step is the ReplicateInterval of the family's statements (the first
+// that sets one), or nil.
+func (f *family) step() func(time.Time) time.Time {
+	for _, p := range f.plans {
+		if p.c.Step != nil {
+			return p.c.Step
+		}
+	}
+	return nil
+}
+
 // planWindows splits the issues into windows of creation dates holding at
 // most windowTarget issues each (a single day may hold more), bisecting
 // the date range with /issues/count. The last window is open-ended.
@@ -305,7 +316,7 @@ func (f *family) planWindows(ctx context.Context) ([]loadWindow, error) {
 		return nil, err
 	}
 	f.expected = int64(total)
-	if total <= windowTarget {
+	if total <= windowTarget && f.step() == nil {
 		return []loadWindow{{Count: total}}, nil
 	}
 	first, _, err := f.r.e.Client.Issues.List(ctx, &backlog.IssueListOptions{ProjectIDs: f.projects,
@@ -320,6 +331,31 @@ func (f *family) planWindows(ctx context.Context) ([]loadWindow, error) {
 	hi := f.r.e.now().UTC().Truncate(24 * time.Hour)
 	if hi.Before(lo) {
 		hi = lo
+	}
+	if step := f.step(); step != nil {
+		// ReplicateInterval: windows of that length, each counted.
+		var out []loadWindow
+		for from := lo; !from.After(hi); {
+			to := step(from).AddDate(0, 0, -1) // inclusive days
+			if to.Before(from) {
+				to = from
+			}
+			w := loadWindow{Since: from.Format(time.DateOnly), Until: to.Format(time.DateOnly)}
+			if !to.Before(hi) {
+				w.Until = ""
+			}
+			n, err := f.count(ctx, w)
+			if err != nil {
+				return nil, err
+			}
+			w.Count = n
+			if n > 0 || w.Until == "" {
+				out = append(out, w)
+			}
+			from = to.AddDate(0, 0, 1)
+		}
+		out[0].Since = ""
+		return out, nil
 	}
 	var out []loadWindow
 	var split func(lo, hi time.Time, n int) error
@@ -595,20 +631,28 @@ func (f *family) store(ctx context.Context, page []*backlog.Issue, ph Phase) err
 	for _, p := range f.plans {
 		rt := f.tables[p]
 		w := &writer{e: e, p: p, rt: rt}
-		key := keyIndexes(p.table)
 		emitted := map[string]bool{}
 		err := catalog.FetchWith(ctx, e.Client, p.src.Name, catalog.Query{Account: e.account()}, s, func(row backlogsync.Row) error {
-			if !f.pristine {
-				emitted[keyString(pick(row, key))] = true
+			out, key, ok := p.row(row)
+			if !ok {
+				// The statement's filter rejects the row (now): a stored
+				// copy leaves the destination.
+				if f.pristine || p.stmt.Settings.SkipDeleted {
+					return nil
+				}
+				return w.delete(ctx, key)
 			}
-			return w.upsert(ctx, row)
+			if !f.pristine {
+				emitted[keyString(key)] = true
+			}
+			return w.upsert(ctx, out)
 		})
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.dest, err)
 		}
-		if !f.pristine && len(page) > 0 && p.src.Name != "Issues" && !commentTable(p.src) && !p.stmt.Settings.SkipDeleted {
+		if col := p.col("IssueId"); !f.pristine && len(page) > 0 && p.src.Name != "Issues" && !commentTable(p.src) && !p.stmt.Settings.SkipDeleted && col != "" {
 			// Child rows the issues no longer have.
-			err := f.keysWhere(ctx, p, backlogsync.In{Column: "IssueId", Values: ids}, func(k []any) error {
+			err := f.keysWhere(ctx, p, backlogsync.In{Column: col, Values: ids}, func(k []any) error {
 				if emitted[keyString(k)] {
 					return nil
 				}
@@ -627,6 +671,20 @@ func (f *family) store(ctx context.Context, page []*backlog.Issue, ph Phase) err
 	return nil
 }
 
+// issueCol is the destination column of p holding the issue id ("" when
+// the statement's SELECT list left it out).
+func issueCol(p *plan) string {
+	if p.src.Name == "Issues" {
+		return p.col("Id")
+	}
+	return p.col("IssueId")
+}
+
+// acct selects this account's rows of p's table.
+func (f *family) acct(p *plan) backlogsync.Expr {
+	return backlogsync.Cmp{Column: p.table.Columns[0].Name, Op: backlogsync.OpEq, Value: f.r.e.account()}
+}
+
 // commentTable reports whether t holds comments or their parts: those are
 // read above the last stored comment, so unread rows are not stale.
 func commentTable(t *catalog.Table) bool {
@@ -638,7 +696,7 @@ func commentTable(t *catalog.Table) bool {
 func (f *family) keysWhere(ctx context.Context, p *plan, filter backlogsync.Expr, fn func([]any) error) error {
 	var keys [][]any
 	err := f.r.e.Dest.Query(ctx, p.dest, backlogsync.Query{Columns: p.table.PrimaryKey,
-		Filter: backlogsync.And{backlogsync.Cmp{Column: "Account", Op: backlogsync.OpEq, Value: f.r.e.account()}, filter}},
+		Filter: backlogsync.And{f.acct(p), filter}},
 		func(row backlogsync.Row) error {
 			keys = append(keys, append([]any(nil), row...))
 			return nil
@@ -668,9 +726,12 @@ func (f *family) lastComments(ctx context.Context, ids []any) (map[int64]int64, 
 		return nil, nil
 	}
 	out := map[int64]int64{}
-	err := f.r.e.Dest.Query(ctx, cp.dest, backlogsync.Query{Columns: []string{"IssueId", "Id"},
-		Filter: backlogsync.And{backlogsync.Cmp{Column: "Account", Op: backlogsync.OpEq, Value: f.r.e.account()},
-			backlogsync.In{Column: "IssueId", Values: ids}}},
+	if cp.col("IssueId") == "" || cp.col("Id") == "" {
+		return nil, nil
+	}
+	err := f.r.e.Dest.Query(ctx, cp.dest, backlogsync.Query{Columns: []string{cp.col("IssueId"), cp.col("Id")},
+		Filter: backlogsync.And{f.acct(cp),
+			backlogsync.In{Column: cp.col("IssueId"), Values: ids}}},
 		func(row backlogsync.Row) error {
 			is, _ := row[0].(int64)
 			id, _ := row[1].(int64)
@@ -694,9 +755,10 @@ func (f *family) deleteIssues(ctx context.Context, ids []int64) error {
 			if p.stmt.Settings.SkipDeleted {
 				continue
 			}
-			col := "IssueId"
-			if p.src.Name == "Issues" {
-				col = "Id"
+			col := issueCol(p)
+			if col == "" {
+				f.r.log.Warn("cannot delete the rows of deleted issues: the statement's SELECT list has no issue id column", "table", p.dest)
+				continue
 			}
 			w := &writer{e: f.r.e, p: p, rt: f.tables[p]}
 			if err := f.keysWhere(ctx, p, backlogsync.In{Column: col, Values: vals}, func(k []any) error { return w.delete(ctx, k) }); err != nil {
@@ -714,12 +776,12 @@ func (f *family) deleteIssues(ctx context.Context, ids []int64) error {
 func (f *family) deleteUnseen(ctx context.Context) error {
 	stored := map[int64]bool{}
 	for _, p := range f.plans {
-		col := "IssueId"
-		if p.src.Name == "Issues" {
-			col = "Id"
+		col := issueCol(p)
+		if col == "" {
+			continue
 		}
 		err := f.r.e.Dest.Query(ctx, p.dest, backlogsync.Query{Columns: []string{col},
-			Filter: backlogsync.Cmp{Column: "Account", Op: backlogsync.OpEq, Value: f.r.e.account()}},
+			Filter: f.acct(p)},
 			func(row backlogsync.Row) error {
 				if id, ok := row[0].(int64); ok && !f.seen[id] {
 					stored[id] = true
@@ -898,7 +960,7 @@ func (f *family) incremental(ctx context.Context) error {
 // when the run does not replicate Issues).
 func (f *family) storedVersions(ctx context.Context, ids []int64) (map[int64]time.Time, error) {
 	out := map[int64]time.Time{}
-	if f.issues == nil || len(ids) == 0 {
+	if f.issues == nil || len(ids) == 0 || f.issues.col("Id") == "" || f.issues.col("Updated") == "" {
 		return out, nil
 	}
 	for chunk := range slices.Chunk(ids, 500) {
@@ -906,9 +968,10 @@ func (f *family) storedVersions(ctx context.Context, ids []int64) (map[int64]tim
 		for i, id := range chunk {
 			vals[i] = id
 		}
-		err := f.r.e.Dest.Query(ctx, f.issues.dest, backlogsync.Query{Columns: []string{"Id", "Updated"},
-			Filter: backlogsync.And{backlogsync.Cmp{Column: "Account", Op: backlogsync.OpEq, Value: f.r.e.account()},
-				backlogsync.In{Column: "Id", Values: vals}}},
+		ip := f.issues
+		err := f.r.e.Dest.Query(ctx, ip.dest, backlogsync.Query{Columns: []string{ip.col("Id"), ip.col("Updated")},
+			Filter: backlogsync.And{f.acct(ip),
+				backlogsync.In{Column: ip.col("Id"), Values: vals}}},
 			func(row backlogsync.Row) error {
 				id, _ := row[0].(int64)
 				if t, ok := row[1].(time.Time); ok {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/catalog"
 	"github.com/backlogsync/backlogsync/emulator"
 )
 
@@ -282,4 +283,75 @@ func TestIssuesFamilyPoisonedCursorReloads(t *testing.T) {
 	if s := familyCheckpoint(t, e); s.Phase != phaseIncremental || s.Updated.Year() > 2900 {
 		t.Errorf("state %+v", s)
 	}
+}
+
+func TestIssuesWhereRowsLeaveTheFilter(t *testing.T) {
+	ctx := context.Background()
+	size := testSize
+	size.Issues, size.Comments = 400, 400
+	e := newEnv(t, size, 61)
+	stmts := parse(t, "REPLICATE OpenIssues SELECT Id, Summary, StatusId, Updated FROM Issues WHERE StatusId <> 4 AND ProjectId > 0;\n"+
+		"REPLICATE ByMonth WITH ReplicateInterval=2, ReplicateIntervalUnit='months' SELECT * FROM IssueCategories;")
+	check := func() {
+		t.Helper()
+		want := map[int64]bool{}
+		if err := fetchIssues(ctx, e, func(id, status int64) {
+			if status != 4 {
+				want[id] = true
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		got := map[int64]bool{}
+		e.dest.Query(ctx, "OpenIssues", backlogsync.Query{Columns: []string{"Id", "StatusId"}}, func(r backlogsync.Row) error {
+			if r[1].(int64) == 4 {
+				t.Errorf("closed issue %d stored", r[0])
+			}
+			got[r[0].(int64)] = true
+			return nil
+		})
+		if len(got) != len(want) {
+			t.Errorf("OpenIssues holds %d issues, want %d", len(got), len(want))
+		}
+		for id := range want {
+			if !got[id] {
+				t.Errorf("open issue %d missing", id)
+				break
+			}
+		}
+	}
+	if _, err := e.eng.Run(ctx, stmts); err != nil {
+		t.Fatal(err)
+	}
+	check()
+	rep := e.srv.Churn(80, 12)
+	if rep.Counts[emulator.ChurnCloseIssue] == 0 {
+		t.Fatalf("churn closed no issue: %v", rep.Counts)
+	}
+	if _, err := e.eng.Run(ctx, stmts); err != nil {
+		t.Fatal(err)
+	}
+	check()
+	n := 0
+	e.dest.Query(ctx, "ByMonth", backlogsync.Query{}, func(backlogsync.Row) error { n++; return nil })
+	if n == 0 {
+		t.Error("ByMonth is empty")
+	}
+}
+
+// fetchIssues calls fn with each issue's id and status from the API.
+func fetchIssues(ctx context.Context, e *env, fn func(id, status int64)) error {
+	return catalogFetch(ctx, e, "Issues", func(r backlogsync.Row) {
+		t, _ := catalog.Lookup("Issues")
+		_, id := t.Column("Id")
+		_, st := t.Column("StatusId")
+		fn(r[id].(int64), r[st].(int64))
+	})
+}
+
+func catalogFetch(ctx context.Context, e *env, table string, fn func(backlogsync.Row)) error {
+	return catalog.Fetch(ctx, e.client, table, catalog.Query{Account: "demo"}, func(r backlogsync.Row) error {
+		fn(r)
+		return nil
+	})
 }
