@@ -217,7 +217,7 @@ func (f *family) run(ctx context.Context) (int, *plan, error) {
 	if err != nil {
 		return firstLoads, nil, err
 	}
-	f.projects = projects
+	f.projects = f.narrow(projects)
 	switch {
 	case cur != nil && cur.Phase == phaseIncremental:
 		f.state = *cur
@@ -241,6 +241,37 @@ func (f *family) run(ctx context.Context) (int, *plan, error) {
 		f.state = issuesState{Phase: phaseLoad, ActivityID: act, Reload: anyRows, Windows: windows}
 	}
 	return firstLoads, nil, f.load(ctx)
+}
+
+// narrow keeps the projects every family statement's WHERE allows, when
+// each of them restricts ProjectId (WHERE ProjectId = 3 reads one
+// project's issues, not the space's).
+func (f *family) narrow(projects []int64) []int64 {
+	allowed := map[int64]bool{}
+	for _, p := range f.plans {
+		restricted := false
+		for _, pr := range p.c.Pushdown {
+			if pr.Column != "ProjectId" || pr.Op != catalog.OpEq && pr.Op != catalog.OpIn {
+				continue
+			}
+			restricted = true
+			for _, v := range pr.Values {
+				if id, ok := v.(int64); ok {
+					allowed[id] = true
+				}
+			}
+		}
+		if !restricted {
+			return projects
+		}
+	}
+	var out []int64
+	for _, id := range projects {
+		if allowed[id] {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // hasRows reports whether this account has rows in p's table.

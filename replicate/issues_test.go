@@ -355,3 +355,37 @@ func catalogFetch(ctx context.Context, e *env, table string, fn func(backlogsync
 		return nil
 	})
 }
+
+func TestIssuesWhereProjectReadsOneProject(t *testing.T) {
+	ctx := context.Background()
+	size := testSize
+	size.Projects, size.Issues, size.Comments = 3, 600, 0
+	e := newEnv(t, size, 71)
+	var pid int64
+	catalogFetch(ctx, e, "Projects", func(r backlogsync.Row) {
+		if pid == 0 {
+			pid = r[1].(int64)
+		}
+	})
+	var n int
+	got := countPaths(e, func() {
+		res, err := e.eng.Run(ctx, parse(t, fmt.Sprintf("REPLICATE PROD_Issues SELECT * FROM Issues WHERE ProjectId = %d;", pid)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n = int(res.Tables[0].Inserted)
+	})
+	want := 0
+	fetchIssuesOf(ctx, e, pid, func() { want++ })
+	if n != want || want == 0 {
+		t.Fatalf("inserted %d issues of project %d, want %d", n, pid, want)
+	}
+	if limit := (want+99)/100 + 1; got["issues"] > limit {
+		t.Errorf("%d issue pages for %d issues of one project: the other projects were read", got["issues"], want)
+	}
+}
+
+func fetchIssuesOf(ctx context.Context, e *env, pid int64, fn func()) {
+	catalog.Fetch(ctx, e.client, "Issues", catalog.Query{Account: "demo", Where: []catalog.Predicate{catalog.Eq("ProjectId", pid)}},
+		func(backlogsync.Row) error { fn(); return nil })
+}
