@@ -4,14 +4,26 @@
 //
 // Types are native: BIGINT, DOUBLE PRECISION, BOOLEAN, TEXT (COLLATE "C", so
 // that text sorts and compares by byte as Destination requires), DATE,
-// TIMESTAMPTZ (UTC) and JSON. JSON rather than JSONB: JSONB rewrites the
-// text (whitespace, key order, duplicate keys, 1.0), and the destination
-// contract returns JSON exactly as written; a JSON value casts to JSONB in a
-// query (col::jsonb) when its structure is needed. A table in a schema
-// (PROD.Issues) lives in that PostgreSQL schema, created on first use.
+// TIMESTAMPTZ (UTC) and JSONB. A table in a schema (PROD.Issues) lives in
+// that PostgreSQL schema, created on first use.
 //
-// Bulk loads use multi-row INSERT … ON CONFLICT DO UPDATE statements (up to
-// 500 rows, prepared once), not COPY into a staging table.
+// JSON columns are JSONB, so that BI queries can use PostgreSQL's JSON
+// operators (->, ->>, @>, ?, jsonb_path_query) with GIN indexes, sort and
+// compare them, without re-parsing the text on every access. JSONB keeps
+// every value but not the text as written: whitespace is normalised, object
+// keys are ordered (shorter first), the last of duplicate keys wins and
+// numbers are respelled (1e3 reads back as 1000, 1.0 stays 1.0); a string
+// holding the escape \u0000 is refused. The conformance suite compares JSON
+// columns by meaning for this reason. A column created as JSON by an
+// earlier version keeps that type — Migrate does not rewrite a large table
+// to change it — and is written and read as before; convert it, when
+// wanted, with ALTER TABLE … ALTER COLUMN … TYPE jsonb USING col::jsonb.
+//
+// Batches of at least CopyThreshold upserts are loaded with COPY (binary)
+// into a temporary staging table and merged with one INSERT … SELECT … ON
+// CONFLICT DO UPDATE, in the transaction that also applies the batch's
+// deletes and checkpoint; smaller ones use multi-row INSERT … ON CONFLICT
+// statements (up to 500 rows, prepared once).
 package postgres
 
 import (
@@ -37,6 +49,11 @@ import (
 // returns it as a Destination, creating its internal tables when missing.
 // Each connection runs with TimeZone UTC.
 func Open(ctx context.Context, dsn string) (*sqldb.DB, error) {
+	return OpenWith(ctx, dsn, Dialect{})
+}
+
+// OpenWith is Open with a tuned Dialect (e.g. another CopyThreshold).
+func OpenWith(ctx context.Context, dsn string, dialect Dialect) (*sqldb.DB, error) {
 	if dsn == "" {
 		return nil, bs.Errorf(bs.EINVALID, "postgres: empty connection string")
 	}
@@ -49,7 +66,7 @@ func Open(ctx context.Context, dsn string) (*sqldb.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	d, err := sqldb.New(ctx, db, Dialect{})
+	d, err := sqldb.New(ctx, db, dialect)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -58,7 +75,11 @@ func Open(ctx context.Context, dsn string) (*sqldb.DB, error) {
 }
 
 // Dialect is PostgreSQL's sqldb.Dialect.
-type Dialect struct{}
+type Dialect struct {
+	// CopyThreshold, when positive, replaces the package's CopyThreshold
+	// (for tests and measurements).
+	CopyThreshold int
+}
 
 var _ sqldb.Dialect = Dialect{}
 
@@ -96,7 +117,7 @@ func (Dialect) ColumnType(t bs.Type, key bool) string {
 	case bs.TypeTimestamp:
 		return "TIMESTAMPTZ"
 	case bs.TypeJSON:
-		return "JSON"
+		return "JSONB"
 	}
 	return `TEXT COLLATE "C"`
 }
