@@ -33,8 +33,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	bs "github.com/backlogsync/backlogsync"
@@ -57,14 +60,30 @@ func OpenWith(ctx context.Context, dsn string, dialect Dialect) (*sqldb.DB, erro
 	if dsn == "" {
 		return nil, bs.Errorf(bs.EINVALID, "postgres: empty connection string")
 	}
+	cfg, err := pgconn.ParseConfig(dsn)
+	if err != nil {
+		// pgconn's message shows the connection string with the password
+		// masked; the cause alone says what is wrong.
+		var pe *pgconn.ParseConfigError
+		if errors.As(err, &pe) && pe.Unwrap() != nil {
+			err = pe.Unwrap()
+		}
+		var ue *url.Error // quotes the whole URL
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, bs.Errorf(bs.EINVALID, "postgres: malformed connection string: %v", err)
+	}
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	db.SetMaxIdleConns(8)
-	if err := db.PingContext(ctx); err != nil {
+	pctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("postgres: connect: %w", err)
+		return nil, connectError(cfg, err)
 	}
 	d, err := sqldb.New(ctx, db, dialect)
 	if err != nil {
@@ -72,6 +91,41 @@ func OpenWith(ctx context.Context, dsn string, dialect Dialect) (*sqldb.DB, erro
 		return nil, err
 	}
 	return d, nil
+}
+
+// connectTimeout bounds Open's first connection, so that a server that
+// does not answer (a firewall dropping packets) fails Open instead of
+// hanging it.
+const connectTimeout = 30 * time.Second
+
+// connectError explains a failed first connection to the server cfg
+// describes: what went wrong and what to fix in the connection string. It
+// names the host, port, database and user, never the password.
+func connectError(cfg *pgconn.Config, err error) error {
+	where := fmt.Sprintf("PostgreSQL at %s (database %q, user %q)", net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), cfg.Database, cfg.User)
+	var pe *pgconn.PgError
+	var ne net.Error
+	var hint string
+	switch {
+	case errors.As(err, &pe) && (pe.Code == "28P01" || pe.Code == "28000"):
+		hint = "authentication failed: check User and Password in the connection string (and the server's pg_hba.conf)"
+	case errors.As(err, &pe) && pe.Code == "3D000":
+		hint = fmt.Sprintf("database %q does not exist: create it (CREATE DATABASE %s) or fix Database in the connection string", cfg.Database, Dialect{}.QuoteIdent(cfg.Database))
+	case errors.As(err, &pe) && pe.Code == "42501":
+		hint = "the user may not connect to this database: GRANT CONNECT, or use another User"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		hint = "nothing accepts connections there: check Server and Port in the connection string, and that PostgreSQL is running and listening on TCP"
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		hint = fmt.Sprintf("no answer within %v: check Server and Port in the connection string, and that no firewall drops the connection", connectTimeout)
+	default:
+		var dns *net.DNSError
+		if errors.As(err, &dns) {
+			hint = fmt.Sprintf("unknown host %q: check Server in the connection string", dns.Name)
+		} else {
+			hint = "cannot connect"
+		}
+	}
+	return fmt.Errorf("postgres: %s: %s: %w", where, hint, err)
 }
 
 // Dialect is PostgreSQL's sqldb.Dialect.
