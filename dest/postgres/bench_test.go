@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -13,14 +14,23 @@ import (
 )
 
 // openBench opens the test database and migrates t in it; the table is
-// dropped when b ends.
+// dropped when b ends. $BENCH_PG_COPY_THRESHOLD replaces CopyThreshold,
+// e.g. BENCH_PG_COPY_THRESHOLD=1000000 to time the multi-row INSERT path.
 func openBench(b *testing.B, t *bs.Table) bs.Destination {
 	dsn := os.Getenv(dsnVar)
 	if dsn == "" {
 		b.Skipf("%s is not set", dsnVar)
 	}
 	ctx := context.Background()
-	d, err := postgres.Open(ctx, dsn)
+	var dialect postgres.Dialect
+	if s := os.Getenv("BENCH_PG_COPY_THRESHOLD"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			b.Fatalf("BENCH_PG_COPY_THRESHOLD=%q: want a positive number of rows", s)
+		}
+		dialect.CopyThreshold = n
+	}
+	d, err := postgres.OpenWith(ctx, dsn, dialect)
 	if err != nil {
 		b.Fatal(err)
 	}
