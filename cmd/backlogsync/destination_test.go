@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/config"
+	"github.com/backlogsync/backlogsync/emulator"
 	driver "github.com/go-sql-driver/mysql"
 )
 
@@ -259,5 +261,93 @@ func TestScrub(t *testing.T) {
 	}
 	if got := scrub("no secret here", ""); got != "no secret here" {
 		t.Errorf("scrub without a password changed the text: %q", got)
+	}
+}
+
+// TestReplicateIntoServers runs `backlogsync replicate` from a YAML config
+// into PostgreSQL and MariaDB, into a schema of its own, twice (a full then
+// an incremental run), with a space whose Issues load takes PostgreSQL's
+// COPY path, and checks the row counts against the emulator's.
+func TestReplicateIntoServers(t *testing.T) {
+	isolateAccountEnv(t)
+	srv, err := emulator.New(emulator.Options{Seed: 11, Size: emulator.Size{Projects: 2, Users: 5, Issues: 260, Comments: 60}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := srv.Start()
+	t.Cleanup(srv.Close)
+	for _, c := range []struct {
+		typ, env string
+		parse    func(string) (server, error)
+	}{
+		{"postgres", "BACKLOGSYNC_TEST_POSTGRES_DSN", parsePostgresURL},
+		{"mysql", "BACKLOGSYNC_TEST_MYSQL_DSN", parseMySQLDSN},
+	} {
+		t.Run(c.typ, func(t *testing.T) {
+			s := testServer(t, c.env, c.parse)
+			schema := fmt.Sprintf("e2e_%d", time.Now().UnixNano())
+			cfgText := `accounts:
+  - {name: acme, url: "` + base + `", auth: {api_key: ` + srv.AdminAPIKey() + `}}
+destinations:
+  - {name: db, type: ` + c.typ + `, dsn: "` + s.cdataConn() + `"}
+jobs:
+  - name: e2e
+    destination: db
+    accounts:
+      - {account: acme, schema: ` + schema + `}
+    statements: |
+      REPLICATE Issues;
+      REPLICATE Users;
+      REPLICATE SpaceUpdates;
+`
+			path := filepath.Join(t.TempDir(), "backlogsync.yaml")
+			if err := os.WriteFile(path, []byte(cfgText), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := config.Load(path, config.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dest, err := openDestination(context.Background(), &cfg.Destinations[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { dropSchema(t, c.typ, os.Getenv(c.env), schema) })
+			t.Cleanup(func() { dest.Close() })
+			for run := 1; run <= 2; run++ {
+				if code, out, errOut := runCLI(t, "replicate", "-q", "-c", path); code != exitOK {
+					t.Fatalf("run %d: exit %d\n%s\n%s", run, code, out, errOut)
+				}
+				sum := srv.Summary()
+				for table, want := range map[string]int{"Issues": sum.Issues, "Users": sum.Users, "SpaceUpdates": sum.Activities} {
+					n := 0
+					if err := dest.Query(context.Background(), schema+"."+table, backlogsync.Query{Columns: []string{"Account"}},
+						func(backlogsync.Row) error { n++; return nil }); err != nil {
+						t.Fatalf("run %d: %s: %v", run, table, err)
+					}
+					if n != want {
+						t.Errorf("run %d: %s.%s has %d rows; the space has %d", run, schema, table, n, want)
+					}
+					t.Logf("run %d: %s: %d rows (space: %d)", run, table, n, want)
+				}
+			}
+		})
+	}
+}
+
+// dropSchema drops schema (a MySQL database) and its tables.
+func dropSchema(t *testing.T, typ, dsn, schema string) {
+	driverName, q := "pgx", `DROP SCHEMA "`+schema+`" CASCADE`
+	if typ == "mysql" {
+		driverName, q = "mysql", "DROP DATABASE `"+schema+"`"
+	}
+	db, err := sql.Open(driverName, dsn)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer db.Close()
+	if _, err := db.Exec(q); err != nil {
+		t.Errorf("%s: %v", q, err)
 	}
 }
