@@ -2,24 +2,80 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/config"
+	"github.com/backlogsync/backlogsync/dest/mysql"
+	"github.com/backlogsync/backlogsync/dest/postgres"
 	"github.com/backlogsync/backlogsync/dest/sqlite"
 )
 
-// openDestination opens the database a configuration's destination names.
-// Its errors name the destination and never contain the password of the
-// connection string.
+// openDestination opens the database a configuration's destination names:
+// a SQLite file, a PostgreSQL database (through pgx) or a MySQL/MariaDB
+// database (through go-sql-driver/mysql), from the connection string in
+// any form config.DriverDSN reads. Its errors name the destination, say
+// what to fix, and never contain the password of the connection string.
 func openDestination(ctx context.Context, d *config.Destination) (backlogsync.Destination, error) {
-	dsn, err := d.DriverDSN()
+	p, err := d.ParseDSN()
 	if err != nil {
 		return nil, fmt.Errorf("destination %s: %w", d.Name, err)
 	}
+	dsn, err := p.DriverDSN()
+	if err != nil {
+		return nil, fmt.Errorf("destination %s: %w", d.Name, err)
+	}
+	var dest backlogsync.Destination
 	switch d.Type {
 	case config.SQLite:
-		return sqlite.Open(ctx, dsn)
+		dest, err = sqlite.Open(ctx, dsn)
+	case config.Postgres:
+		dest, err = postgres.Open(ctx, dsn)
+	case config.MySQL:
+		dest, err = mysql.Open(ctx, dsn)
+	default:
+		return nil, fmt.Errorf("destination %s: unknown type %q; use sqlite, postgres or mysql", d.Name, d.Type)
 	}
-	return nil, fmt.Errorf("destination %s is %s: only SQLite destinations are built yet", d.Name, d.Type)
+	if err != nil {
+		msg := strings.TrimPrefix(err.Error(), string(d.Type)+": ") // the drivers' own prefix
+		return nil, &destError{name: d.Name, typ: d.Type, msg: scrub(msg, p.Password.Reveal()), err: err}
+	}
+	return dest, nil
+}
+
+// destError is a failure to open a destination. Its message has the
+// password removed; errors.Is sees the driver's error chain (for context
+// cancellation and the like), but the error does not unwrap to it, so
+// that its text cannot reach a log unscrubbed.
+type destError struct {
+	name string
+	typ  config.DestType
+	msg  string
+	err  error
+}
+
+func (e *destError) Error() string {
+	return fmt.Sprintf("destination %s (%s): %s", e.name, e.typ, e.msg)
+}
+
+// Is reports whether target is in the driver error's chain.
+func (e *destError) Is(target error) bool { return errors.Is(e.err, target) }
+
+// scrub replaces every spelling of password in s (as written, and as a URL
+// or query escapes it) with "****". The drivers do not put passwords in
+// their errors; this keeps it so if one ever does.
+func scrub(s, password string) string {
+	if password == "" {
+		return s
+	}
+	userinfo := strings.TrimPrefix(url.UserPassword("u", password).String(), "u:")
+	for _, p := range []string{password, url.QueryEscape(password), url.PathEscape(password), userinfo} {
+		if p != "" {
+			s = strings.ReplaceAll(s, p, "****")
+		}
+	}
+	return s
 }

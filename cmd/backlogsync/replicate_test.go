@@ -164,7 +164,7 @@ jobs:
 	if code, _, errOut := runCLI(t, "replicate", "-c", path, "nosuch"); code != exitUsage || !strings.Contains(errOut, "sync, topg") {
 		t.Errorf("unknown job: exit %d %s", code, errOut)
 	}
-	if code, _, errOut := runCLI(t, "replicate", "-c", path, "topg"); code != exitError || !strings.Contains(errOut, "only SQLite") {
+	if code, _, errOut := runCLI(t, "replicate", "-c", path, "topg"); code != exitError || !strings.Contains(errOut, "destination pg (postgres)") {
 		t.Errorf("postgres: exit %d %s", code, errOut)
 	}
 }

@@ -8,81 +8,145 @@ import (
 	"time"
 
 	bs "github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/catalog"
 )
 
 // Write benchmarks shared by every destination: each destination's
 // bench_test.go supplies how to open a fresh destination with a migrated
 // table, so the numbers of SQLite, PostgreSQL and MySQL are comparable.
+//
+//	go test -run '^$' -bench . -benchtime 1x ./dest/sqlite/ ./dest/postgres/ ./dest/mysql/
 
-// BenchTable returns a table shaped like the catalog's Issues table (40
-// columns), named name.
+// BenchTable returns the catalog's Issues table (its columns, key and
+// cursor column) named name.
 func BenchTable(name string) *bs.Table {
-	t := &bs.Table{Name: name, PrimaryKey: []string{"Id"}, CursorColumn: "Updated"}
-	add := func(name string, ty bs.Type) {
-		t.Columns = append(t.Columns, bs.Column{Name: name, Type: ty, Nullable: name != "Id"})
+	ct, ok := catalog.Lookup("Issues")
+	if !ok {
+		panic("desttest: the catalog has no Issues table")
 	}
-	add("Id", bs.TypeInt)
-	add("ProjectId", bs.TypeInt)
-	add("IssueKey", bs.TypeText)
-	add("KeyId", bs.TypeInt)
-	add("IssueTypeId", bs.TypeInt)
-	add("IssueTypeName", bs.TypeText)
-	add("IssueTypeColor", bs.TypeText)
-	add("Summary", bs.TypeText)
-	add("Description", bs.TypeText)
-	add("ResolutionId", bs.TypeInt)
-	add("ResolutionName", bs.TypeText)
-	add("PriorityId", bs.TypeInt)
-	add("PriorityName", bs.TypeText)
-	add("StatusId", bs.TypeInt)
-	add("StatusName", bs.TypeText)
-	add("StatusColor", bs.TypeText)
-	add("AssigneeId", bs.TypeInt)
-	add("AssigneeName", bs.TypeText)
-	add("AssigneeUserId", bs.TypeText)
-	add("CategoryIds", bs.TypeJSON)
-	add("CategoryNames", bs.TypeText)
-	add("VersionNames", bs.TypeText)
-	add("MilestoneNames", bs.TypeText)
-	add("StartDate", bs.TypeDate)
-	add("DueDate", bs.TypeDate)
-	add("EstimatedHours", bs.TypeFloat)
-	add("ActualHours", bs.TypeFloat)
-	add("ParentIssueId", bs.TypeInt)
-	add("CreatedUserId", bs.TypeInt)
-	add("CreatedUserName", bs.TypeText)
-	add("Created", bs.TypeTimestamp)
-	add("UpdatedUserId", bs.TypeInt)
-	add("UpdatedUserName", bs.TypeText)
-	add("Updated", bs.TypeTimestamp)
-	add("AttachmentCount", bs.TypeInt)
-	add("SharedFileCount", bs.TypeInt)
-	add("StarCount", bs.TypeInt)
-	add("IsParent", bs.TypeBool)
-	add("CustomFields", bs.TypeJSON)
-	add("Account", bs.TypeText)
-	return t
+	t := ct.Table
+	t.Columns = append([]bs.Column(nil), ct.Columns...)
+	t.PrimaryKey = append([]string(nil), ct.PrimaryKey...)
+	return t.Renamed(bs.TableName{Name: name})
 }
 
-var description = strings.Repeat("再現手順: ログイン後に課題一覧を開く。Steps to reproduce the problem. ", 4)
+// benchIDBase offsets the benchmark's issue ids, as Backlog's are (nine
+// digits and up).
+const benchIDBase = 1_000_000_000
 
-// BenchRow returns row id of a BenchTable at the given version (the
-// version changes the summary and the Updated time).
-func BenchRow(id int64, version int) bs.Row {
-	created := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(id) * time.Minute)
+var description = strings.Repeat("再現手順: ログイン後に課題一覧を開くと 500 が返る。Steps to reproduce: open the issue list after logging in. ", 5)
+
+// BenchRow returns the row of issue n (1-based) of a BenchTable at the
+// given version (the version changes the summary, the status and the
+// Updated time), with values as Backlog sends them: Japanese text, a
+// description of about 700 bytes, some NULL dates and users, fractional
+// hours. Columns are filled by name, so a catalog change adds NULLs or
+// type defaults rather than breaking the benchmark.
+func BenchRow(t *bs.Table, n int64, version int) bs.Row {
+	id := benchIDBase + n
+	project := n%20 + 1
+	created := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Minute)
 	updated := created.Add(time.Duration(version) * time.Hour)
-	var parent any
-	if id%10 == 0 {
-		parent = id - 1
+	statuses := []string{"未対応", "処理中", "処理済み", "完了"}
+	status := (n + int64(version)) % 4
+	r := make(bs.Row, len(t.Columns))
+	for i, c := range t.Columns {
+		var v any
+		switch c.Name {
+		case "Account":
+			v = "acme"
+		case "Id":
+			v = id
+		case "ProjectId":
+			v = project
+		case "IssueKey":
+			v = fmt.Sprintf("PROJ%d-%d", project, n)
+		case "KeyId":
+			v = n
+		case "IssueTypeId":
+			v = n%4 + 1
+		case "IssueTypeName":
+			v = "バグ"
+		case "Summary":
+			v = fmt.Sprintf("課題 %d の件名 v%d 🎉", n, version)
+		case "Description":
+			v = description
+		case "ResolutionId", "ResolutionName", "DueDate", "ParentIssueId":
+			if n%10 == 0 {
+				switch c.Type {
+				case bs.TypeInt:
+					v = id - 1
+				case bs.TypeText:
+					v = "対応済み"
+				case bs.TypeDate:
+					v = time.Date(2024, 3, int(n%28)+1, 0, 0, 0, 0, time.UTC)
+				}
+			}
+		case "PriorityId":
+			v = int64(3)
+		case "PriorityName":
+			v = "中"
+		case "StatusId":
+			v = status + 1
+		case "StatusName":
+			v = statuses[status]
+		case "AssigneeId", "AssigneeName":
+			if n%7 != 0 {
+				if c.Type == bs.TypeInt {
+					v = n%50 + 1
+				} else {
+					v = "山田 太郎"
+				}
+			}
+		case "StartDate":
+			v = time.Date(2024, 1, int(n%28)+1, 0, 0, 0, 0, time.UTC)
+		case "EstimatedHours":
+			v = float64(n%16) / 4
+		case "ActualHours":
+			v = float64(n%9) * 0.25
+		case "CreatedUserId", "UpdatedUserId":
+			v = n%30 + 1
+		case "CreatedUserName", "UpdatedUserName":
+			v = "佐藤 花子"
+		case "Created":
+			v = created
+		case "Updated":
+			v = updated
+		default:
+			if !c.Nullable {
+				v = zeroValue(c.Type)
+			}
+		}
+		r[i] = v
 	}
-	return bs.Row{
-		id, id%20 + 1, fmt.Sprintf("PROJ%d-%d", id%20+1, id), id, int64(id%4 + 1), "バグ", "#990000",
-		fmt.Sprintf("課題 %d の件名 v%d", id, version), description, nil, nil, int64(3), "中", int64(id%4 + 1), "処理中", "#ea2c00",
-		id%50 + 1, "山田 太郎", "yamada", `[1,2]`, "UI, API", "v1.0", "Sprint 3",
-		time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), nil, 1.5, 2.25, parent, int64(7), "佐藤 花子", created,
-		int64(8), "鈴木 一郎", updated, int64(id % 3), int64(0), int64(id % 5), id%10 == 9,
-		`[{"id":1,"name":"Severity","value":"High"}]`, "acme",
+	return r
+}
+
+func zeroValue(t bs.Type) any {
+	switch t {
+	case bs.TypeInt:
+		return int64(0)
+	case bs.TypeFloat:
+		return 0.0
+	case bs.TypeBool:
+		return false
+	case bs.TypeDate, bs.TypeTimestamp:
+		return time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	case bs.TypeJSON:
+		return `{}`
 	}
+	return ""
+}
+
+// benchKey returns the primary key of issue n of a BenchTable.
+func benchKey(t *bs.Table, n int64) []any {
+	r := BenchRow(t, n, 0)
+	key := make([]any, len(t.PrimaryKey))
+	for i, k := range t.PrimaryKey {
+		_, j := t.Column(k)
+		key[i] = r[j]
+	}
+	return key
 }
 
 // BenchOpen opens a destination for a benchmark, with t already migrated,
@@ -91,12 +155,30 @@ type BenchOpen func(b *testing.B, t *bs.Table) bs.Destination
 
 const benchRows, benchBatch = 100_000, 1_000
 
-// BenchWriteFull loads 100,000 issue rows (40 columns) in batches of 1,000,
-// each with a checkpoint, into a fresh table; it reports rows/s and the
-// process's peak RSS.
-func BenchWriteFull(b *testing.B, open BenchOpen) {
+// load writes issues 1…benchRows into t in batches of benchBatch, each with
+// a checkpoint.
+func load(b *testing.B, d bs.Destination, t *bs.Table) {
 	ctx := context.Background()
 	rows := make([]bs.Row, benchBatch)
+	for first := int64(1); first <= benchRows; first += benchBatch {
+		for i := range rows {
+			rows[i] = BenchRow(t, first+int64(i), 0)
+		}
+		cp := &bs.Checkpoint{Scope: "bench", Key: t.Name, Value: fmt.Sprint(first)}
+		res, err := d.Write(ctx, bs.Batch{Table: t, Upserts: rows, Checkpoint: cp})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Inserted != benchBatch {
+			b.Fatalf("batch at %d inserted %d rows; want %d", first, res.Inserted, benchBatch)
+		}
+	}
+}
+
+// BenchWriteFull loads 100,000 rows of the catalog's Issues table in
+// batches of 1,000, each with a checkpoint, into a fresh table; it reports
+// rows/s and the process's peak RSS.
+func BenchWriteFull(b *testing.B, open BenchOpen) {
 	var elapsed time.Duration
 	for b.Loop() {
 		b.StopTimer()
@@ -104,15 +186,7 @@ func BenchWriteFull(b *testing.B, open BenchOpen) {
 		d := open(b, tb)
 		b.StartTimer()
 		start := time.Now()
-		for first := int64(1); first <= benchRows; first += benchBatch {
-			for i := range rows {
-				rows[i] = BenchRow(first+int64(i), 0)
-			}
-			cp := &bs.Checkpoint{Scope: "bench", Key: tb.Name, Value: fmt.Sprint(first)}
-			if _, err := d.Write(ctx, bs.Batch{Table: tb, Upserts: rows, Checkpoint: cp}); err != nil {
-				b.Fatal(err)
-			}
-		}
+		load(b, d, tb)
 		elapsed += time.Since(start)
 	}
 	b.ReportMetric(float64(benchRows*b.N)/elapsed.Seconds(), "rows/s")
@@ -121,40 +195,58 @@ func BenchWriteFull(b *testing.B, open BenchOpen) {
 	}
 }
 
-// BenchWriteIncremental upserts one batch of 1,000 rows (spread over the key
-// range, all existing) into a 100,000-row table; it reports rows/s and the
-// process's peak RSS.
+// Incremental batches: each is 1% of the 100,000-row table — 980 updates
+// of issues scattered over the key range, 10 re-inserts of the issues the
+// previous batch deleted and 10 scattered deletes — with a checkpoint.
+const incUpdates, incDeletes = 980, 10
+
+// incUpdated returns the k-th (0 ≤ k < 99,000) issue that incremental
+// batches update: every issue but the multiples of 100, which are the ones
+// they delete and re-insert.
+func incUpdated(k int64) int64 { return k/99*100 + k%99 + 1 }
+
+// BenchWriteIncremental loads 100,000 rows of the catalog's Issues table,
+// then times incremental batches (see incUpdates); it reports rows/s
+// (upserts and deletes) and the process's peak RSS.
 func BenchWriteIncremental(b *testing.B, open BenchOpen) {
 	ctx := context.Background()
 	tb := BenchTable(fmt.Sprintf("Bench_Issues_%d", time.Now().UnixNano()))
 	d := open(b, tb)
-	rows := make([]bs.Row, benchBatch)
-	for first := int64(1); first <= benchRows; first += benchBatch {
-		for i := range rows {
-			rows[i] = BenchRow(first+int64(i), 0)
-		}
-		if _, err := d.Write(ctx, bs.Batch{Table: tb, Upserts: rows}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	version := 0
+	load(b, d, tb)
+	var deleted []int64
+	version, total := 0, 0
 	var elapsed time.Duration
 	for b.Loop() {
 		version++
-		for i := range rows {
-			rows[i] = BenchRow(int64((i*97+version*13)%benchRows+1), version)
+		v := int64(version)
+		rows := make([]bs.Row, 0, incUpdates+incDeletes)
+		for i := range int64(incUpdates) {
+			rows = append(rows, BenchRow(tb, incUpdated((i*9973+v*7919)%99_000), version))
 		}
+		for _, n := range deleted {
+			rows = append(rows, BenchRow(tb, n, version))
+		}
+		reinserted := int64(len(deleted))
+		deleted = deleted[:0]
+		var keys [][]any
+		for j := range int64(incDeletes) {
+			n := ((v*incDeletes+j)*37%1000 + 1) * 100 // a multiple of 100, scattered
+			deleted = append(deleted, n)
+			keys = append(keys, benchKey(tb, n))
+		}
+		total += len(rows) + len(keys)
 		start := time.Now()
-		res, err := d.Write(ctx, bs.Batch{Table: tb, Upserts: rows, Checkpoint: &bs.Checkpoint{Scope: "bench", Key: tb.Name, Value: fmt.Sprint(version)}})
+		res, err := d.Write(ctx, bs.Batch{Table: tb, Upserts: rows, Deletes: keys,
+			Checkpoint: &bs.Checkpoint{Scope: "bench", Key: tb.Name, Value: fmt.Sprint(version)}})
 		elapsed += time.Since(start)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if res.Updated != benchBatch {
-			b.Fatalf("updated %d; want %d", res.Updated, benchBatch)
+		if want := (bs.WriteResult{Inserted: reinserted, Updated: incUpdates, Deleted: incDeletes}); res != want {
+			b.Fatalf("batch %d: %+v; want %+v", version, res, want)
 		}
 	}
-	b.ReportMetric(float64(benchBatch*b.N)/elapsed.Seconds(), "rows/s")
+	b.ReportMetric(float64(total)/elapsed.Seconds(), "rows/s")
 	if rss := maxRSSMiB(); rss > 0 {
 		b.ReportMetric(rss, "peak-RSS-MiB")
 	}

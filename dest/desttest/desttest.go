@@ -43,6 +43,22 @@ type Opt struct {
 	// reason the destination cannot pass it. A skipped parent skips its
 	// children.
 	Skip map[string]string
+	// BulkRows is the number of upserts from which the destination writes
+	// a batch another way (PostgreSQL's COPY into a staging table); the
+	// suite writes batches on both sides of it. 0: the suite uses 1,000.
+	BulkRows int
+	// Rejected, when set, is a row value that passes the Destination's
+	// own checks but that its database refuses while writing, so that the
+	// suite can fail a large batch inside the database and check that
+	// nothing of it is applied.
+	Rejected *Rejected
+}
+
+// Rejected is a value of a column type that a destination's database
+// refuses (for PostgreSQL, text with a NUL byte).
+type Rejected struct {
+	Type  bs.Type
+	Value any
 }
 
 // Run runs the suite. open is called once per leaf subtest; Run closes what
@@ -175,6 +191,18 @@ func equalRow(a, b bs.Row) bool {
 }
 
 func equalValue(a, b any) bool {
+	if ja, ok := a.(jsonText); ok {
+		a = string(ja)
+		if sb, ok := b.(string); ok {
+			return jsonEqual(string(ja), sb)
+		}
+	}
+	if jb, ok := b.(jsonText); ok {
+		b = string(jb)
+		if sa, ok := a.(string); ok {
+			return jsonEqual(sa, string(jb))
+		}
+	}
 	ta, ok1 := a.(time.Time)
 	tb, ok2 := b.(time.Time)
 	if ok1 || ok2 {

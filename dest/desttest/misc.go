@@ -1,6 +1,7 @@
 package desttest
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -70,60 +71,133 @@ func everyType(name string) *bs.Table {
 
 func (s *suite) typeTests(t *testing.T) {
 	s.test(t, "RoundTrip", func(t *testing.T, d bs.Destination) {
-		tb := everyType(s.name("Types"))
-		migrate(t, d, tb)
-		jst := time.FixedZone("JST", 9*3600)
-		pst := time.FixedZone("PST", -8*3600)
-		big := strings.Repeat("課題🎉x", 1<<20/11+1)[:1<<20] // 1 MiB, cut at a byte boundary below
-		big = strings.ToValidUTF8(big, "")
-		in := []bs.Row{
-			{int64(1), nil, nil, nil, nil, nil, nil, nil},
-			{int64(2), int64(0), 0.0, false, "", date(1970, 1, 1), utc(1970, 1, 1, 0, 0, 0), `{}`},
-			{int64(1<<53 + 1), int64(math.MaxInt64), 1.25, true, "課題の件名 — 日本語", date(2024, 2, 29), time.Date(2024, 3, 1, 9, 30, 15, 999_999_999, jst), `{"a":[1,2,{"b":null}]}`},
-			{int64(-1 << 53), int64(math.MinInt64), -0.5, true, "emoji 🎉👍🏽 and ZWJ 👨‍👩‍👧", time.Date(2024, 3, 1, 23, 0, 0, 0, pst), time.Date(2023, 12, 31, 20, 0, 0, 0, pst), `1.0`},
-			{int64(-7), int64(-1), 1e300, false, "quotes ' \" \\ back\nslash\ttab %_", date(1, 1, 1), utc(9999, 12, 31, 23, 59, 59), `"007"`},
-			{int64(1 << 62), int64(9007199254740993), 5e-324, nil, big, date(9999, 12, 31), nil, `[]`},
-			{int64(3), int64(123), 7.75, false, "0123", nil, utc(2000, 2, 29, 12, 0, 0), `123`},
+		s.roundTrip(t, d, 0)
+	})
+	// The same values in a batch large enough for the destination's bulk
+	// path (PostgreSQL's COPY), padded with plain rows.
+	s.test(t, "RoundTripBulk", func(t *testing.T, d bs.Destination) {
+		s.roundTrip(t, d, s.bulkRows())
+	})
+	s.test(t, "JSON", func(t *testing.T, d bs.Destination) {
+		docs := []string{
+			`{"b":1,"a":2}`,
+			` { "spaced" : [ 1 , 2 ] } `,
+			`{"dup":1,"dup":2}`,
+			`{"n":[1e3,-0.5,12345678901234567890,1.0]}`,
+			`{"text":"課題 🎉 \"quoted\" \\ \n","esc":"\u00e9\ud83c\udf89"}`,
+			`{"nested":{"a":{"b":{"c":[true,false,null]}}}}`,
+			`null`,
 		}
-		want := make([]bs.Row, len(in))
-		for i, r := range in {
-			want[i] = slices.Clone(r)
+		for _, n := range []int{len(docs), s.bulkRows()} {
+			tb := everyType(s.name("JSON"))
+			migrate(t, d, tb)
+			var rows []bs.Row
+			for i := range n {
+				rows = append(rows, bs.Row{int64(i + 1), nil, nil, nil, nil, nil, nil, docs[i%len(docs)]})
+			}
+			write(t, d, bs.Batch{Table: tb, Upserts: rows})
+			got := query(t, d, tb.Name, bs.Query{Columns: []string{"Id", "Custom"}, Limit: len(docs)})
+			for i, r := range got {
+				// Duplicate keys: the last one wins, as in every JSON
+				// reader that keeps one (ECMAScript's JSON.parse, Go's
+				// encoding/json, PostgreSQL's JSONB).
+				want := docs[i]
+				if s, ok := r[1].(string); !ok || !jsonEqual(s, want) {
+					t.Errorf("%d rows: JSON %s read back as %v", n, want, r[1])
+				}
+			}
+			if len(got) != len(docs) {
+				t.Errorf("%d rows: read %d back; want %d", n, len(got), len(docs))
+			}
 		}
-		// Normalised: timestamps in UTC at second precision, dates keep
-		// their calendar date.
-		want[2][6] = utc(2024, 3, 1, 0, 30, 15)
-		want[3][5] = date(2024, 3, 1)
-		want[3][6] = utc(2024, 1, 1, 4, 0, 0)
-		res := write(t, d, bs.Batch{Table: tb, Upserts: in})
-		if res.Inserted != int64(len(in)) {
-			t.Errorf("inserted %d; want %d", res.Inserted, len(in))
+	})
+}
+
+// bulkRows returns a batch size at or above the destination's bulk
+// threshold (Opt.BulkRows), or 1,000 when it has none.
+func (s *suite) bulkRows() int {
+	if s.opt.BulkRows > 0 {
+		return s.opt.BulkRows
+	}
+	return 1000
+}
+
+// roundTrip writes a row of every kind of value (NULLs, 64-bit ids, emoji,
+// 1 MiB text, time zones, dates, JSON) into a table of every type, in one
+// batch of at least pad rows, and reads it back.
+func (s *suite) roundTrip(t *testing.T, d bs.Destination, pad int) {
+	tb := everyType(s.name("Types"))
+	migrate(t, d, tb)
+	jst := time.FixedZone("JST", 9*3600)
+	pst := time.FixedZone("PST", -8*3600)
+	big := strings.Repeat("課題🎉x", 1<<20/11+1)[:1<<20] // 1 MiB, cut at a byte boundary below
+	big = strings.ToValidUTF8(big, "")
+	in := []bs.Row{
+		{int64(1), nil, nil, nil, nil, nil, nil, nil},
+		{int64(2), int64(0), 0.0, false, "", date(1970, 1, 1), utc(1970, 1, 1, 0, 0, 0), `{}`},
+		{int64(1<<53 + 1), int64(math.MaxInt64), 1.25, true, "課題の件名 — 日本語", date(2024, 2, 29), time.Date(2024, 3, 1, 9, 30, 15, 999_999_999, jst), `{"a":[1,2,{"b":null}]}`},
+		{int64(-1 << 53), int64(math.MinInt64), -0.5, true, "emoji 🎉👍🏽 and ZWJ 👨‍👩‍👧", time.Date(2024, 3, 1, 23, 0, 0, 0, pst), time.Date(2023, 12, 31, 20, 0, 0, 0, pst), `1.0`},
+		{int64(-7), int64(-1), 1e300, false, "quotes ' \" \\ back\nslash\ttab %_", date(1, 1, 1), utc(9999, 12, 31, 23, 59, 59), `"007"`},
+		{int64(1 << 62), int64(9007199254740993), 5e-324, nil, big, date(9999, 12, 31), nil, `[]`},
+		{int64(3), int64(123), 7.75, false, "0123", nil, utc(2000, 2, 29, 12, 0, 0), `123`},
+		// Text that COPY's text format would have to escape, and infinities.
+		{int64(4), int64(-9), math.Inf(1), true, "\\N", date(2000, 1, 1), utc(2000, 1, 1, 0, 0, 0), `"\\N"`},
+		{int64(5), nil, math.Inf(-1), nil, "\\.\r\n\\x00", nil, nil, `{"\\.":"\\N"}`},
+	}
+	for i := range pad {
+		in = append(in, bs.Row{int64(1000 + i), int64(i), float64(i) / 4, i%2 == 0, fmt.Sprintf("row %d 🎉", i),
+			date(2024, 1, 1+i%28), utc(2024, 1, 1, 0, 0, i%60).In(jst), fmt.Sprintf(`{"i":%d}`, i)})
+	}
+	want := wantJSON(tb, in)
+	// Normalised: timestamps in UTC at second precision, dates keep
+	// their calendar date.
+	want[2][6] = utc(2024, 3, 1, 0, 30, 15)
+	want[3][5] = date(2024, 3, 1)
+	want[3][6] = utc(2024, 1, 1, 4, 0, 0)
+	for _, r := range want {
+		if tm, ok := r[6].(time.Time); ok {
+			r[6] = tm.UTC()
 		}
-		got := query(t, d, tb.Name, bs.Query{})
-		slices.SortFunc(want, func(a, b bs.Row) int { return int(sign(a[0].(int64) - b[0].(int64))) })
-		if !equalRows(got, want) {
-			for i := range max(len(got), len(want)) {
-				if i >= len(got) || i >= len(want) || !equalRow(got[i], want[i]) {
-					var g, w bs.Row
-					if i < len(got) {
-						g = got[i]
-					}
-					if i < len(want) {
-						w = want[i]
-					}
-					t.Errorf("row %d:\n got %s\nwant %s", i, fmtRows([]bs.Row{g}), fmtRows([]bs.Row{w}))
+	}
+	res := write(t, d, bs.Batch{Table: tb, Upserts: in})
+	if res != (bs.WriteResult{Inserted: int64(len(in))}) {
+		t.Errorf("counts %+v; want %d inserted", res, len(in))
+	}
+	got := query(t, d, tb.Name, bs.Query{})
+	slices.SortFunc(want, func(a, b bs.Row) int { return int(sign(a[0].(int64) - b[0].(int64))) })
+	if !equalRows(got, want) {
+		bad := 0
+		for i := range max(len(got), len(want)) {
+			if i >= len(got) || i >= len(want) || !equalRow(got[i], want[i]) {
+				var g, w bs.Row
+				if i < len(got) {
+					g = got[i]
+				}
+				if i < len(want) {
+					w = want[i]
+				}
+				t.Errorf("row %d:\n got %s\nwant %s", i, fmtRows([]bs.Row{g}), fmtRows([]bs.Row{w}))
+				if bad++; bad == 10 {
+					break
 				}
 			}
 		}
-		// Values come back as the documented Go types.
-		for _, r := range got {
-			if err := tb.CheckRow(r); err != nil {
-				t.Error(err)
-			}
+	}
+	// Values come back as the documented Go types.
+	for _, r := range got {
+		if err := tb.CheckRow(r); err != nil {
+			t.Error(err)
 		}
-		// The key above 2^53 is found exactly, not through a float.
-		checkRows(t, "lookup of 2^53+1", query(t, d, tb.Name, bs.Query{Columns: []string{"Id"},
-			Filter: bs.Cmp{Column: "Id", Op: bs.OpEq, Value: int64(1<<53 + 1)}}), []bs.Row{{int64(1<<53 + 1)}})
-	})
+	}
+	// The key above 2^53 is found exactly, not through a float.
+	checkRows(t, "lookup of 2^53+1", query(t, d, tb.Name, bs.Query{Columns: []string{"Id"},
+		Filter: bs.Cmp{Column: "Id", Op: bs.OpEq, Value: int64(1<<53 + 1)}}), []bs.Row{{int64(1<<53 + 1)}})
+	// Writing the same rows again updates every one.
+	res = write(t, d, bs.Batch{Table: tb, Upserts: in})
+	if res != (bs.WriteResult{Updated: int64(len(in))}) {
+		t.Errorf("second write counts %+v; want %d updated", res, len(in))
+	}
+	checkRows(t, "after rewriting", query(t, d, tb.Name, bs.Query{}), want)
 }
 
 func sign(n int64) int64 {

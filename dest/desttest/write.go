@@ -167,6 +167,90 @@ func (s *suite) writeTests(t *testing.T) {
 		}
 	})
 
+	// A batch large enough for the destination's bulk path, with keys
+	// repeated within it (the last wins), existing and new keys, deletes
+	// of keys it upserts and a checkpoint.
+	s.test(t, "BulkUpsert", func(t *testing.T, d bs.Destination) {
+		tb := issues(s.name("Issues"))
+		scope := s.name("scope")
+		migrate(t, d, tb)
+		n := int64(s.bulkRows())
+		var first []bs.Row
+		for i := range n / 2 {
+			first = append(first, issueRow(i+1, "v1"))
+		}
+		write(t, d, bs.Batch{Table: tb, Upserts: first})
+		var rows []bs.Row
+		for i := range n {
+			rows = append(rows, issueRow(i+1, "early"))
+		}
+		for i := range n {
+			rows = append(rows, issueRow(i+1, "v2"))
+		}
+		res := write(t, d, bs.Batch{Table: tb, Upserts: rows, Deletes: [][]any{{int64(1)}, {n}, {n + 1}},
+			Checkpoint: &bs.Checkpoint{Scope: scope, Key: "Issues", Value: "bulk"}})
+		if want := (bs.WriteResult{Inserted: n - n/2, Updated: n / 2, Deleted: 2}); res != want {
+			t.Errorf("counts %+v; want %+v", res, want)
+		}
+		var want []bs.Row
+		for i := int64(2); i < n; i++ {
+			want = append(want, issueRow(i, "v2"))
+		}
+		checkRows(t, "after bulk upsert", query(t, d, tb.Name, bs.Query{}), want)
+		if v, _, _ := d.Checkpoint(ctx, scope, "Issues"); v != "bulk" {
+			t.Errorf("checkpoint %q; want bulk", v)
+		}
+	})
+
+	// A bulk batch failing at its last row, in the destination's own checks
+	// and, with Opt.Rejected, inside the database, leaves nothing behind.
+	s.test(t, "BulkAtomic", func(t *testing.T, d bs.Destination) {
+		tb := everyType(s.name("Types"))
+		scope := s.name("scope")
+		migrate(t, d, tb)
+		row := func(id int64, v string) bs.Row {
+			return bs.Row{id, id, 0.5, true, v, date(2024, 1, 2), utc(2024, 1, 2, 3, 4, 5), `{"v":"` + v + `"}`}
+		}
+		var initial []bs.Row
+		for i := range int64(10) {
+			initial = append(initial, row(i+1, "before"))
+		}
+		write(t, d, bs.Batch{Table: tb, Upserts: initial, Checkpoint: &bs.Checkpoint{Scope: scope, Key: "k", Value: "c1"}})
+		n := int64(s.bulkRows()) + 100
+		bad := func(col int, v any) bs.Batch {
+			var rows []bs.Row
+			for i := range n {
+				rows = append(rows, row(i+1, "after"))
+			}
+			rows[n-1][col] = v
+			return bs.Batch{Table: tb, Upserts: rows, Deletes: [][]any{{int64(2)}},
+				Checkpoint: &bs.Checkpoint{Scope: scope, Key: "k", Value: "c2"}}
+		}
+		cases := map[string]bs.Batch{"wrong type in the last row": bad(4, int64(5))}
+		if r := s.opt.Rejected; r != nil {
+			for i, c := range tb.Columns {
+				if c.Type == r.Type && i > 0 {
+					cases[fmt.Sprintf("%q the database refuses in the last row", r.Value)] = bad(i, r.Value)
+					break
+				}
+			}
+		}
+		for what, b := range cases {
+			if _, err := d.Write(ctx, b); err == nil {
+				t.Errorf("%s: batch accepted", what)
+			}
+			checkRows(t, what+": rows", query(t, d, tb.Name, bs.Query{}), wantJSON(tb, initial))
+			if v, _, err := d.Checkpoint(ctx, scope, "k"); v != "c1" || err != nil {
+				t.Errorf("%s: checkpoint %q, %v; want c1", what, v, err)
+			}
+		}
+		// The destination is still usable and the same batch, fixed, applies.
+		b := bad(4, "fixed")
+		if res := write(t, d, b); res != (bs.WriteResult{Inserted: n - 10, Updated: 10, Deleted: 1}) {
+			t.Errorf("fixed batch counts %+v", res)
+		}
+	})
+
 	s.test(t, "CheckpointOnly", func(t *testing.T, d bs.Destination) {
 		scope := s.name("scope")
 		res, err := d.Write(ctx, bs.Batch{Checkpoint: &bs.Checkpoint{Scope: scope, Key: "activities", Value: "minId=42"}})

@@ -22,10 +22,13 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
+	"net"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	bs "github.com/backlogsync/backlogsync"
@@ -62,6 +65,9 @@ func Open(ctx context.Context, dsn string) (*sqldb.DB, error) {
 	if _, ok := cfg.Params["sql_mode"]; !ok {
 		cfg.Params["sql_mode"] = "'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO'"
 	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = connectTimeout // dial timeout
+	}
 	conn, err := driver.NewConnector(cfg)
 	if err != nil {
 		return nil, bs.Errorf(bs.EINVALID, "mysql: %v", err)
@@ -70,9 +76,11 @@ func Open(ctx context.Context, dsn string) (*sqldb.DB, error) {
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	var version string
-	if err := db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version); err != nil {
+	pctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	if err := db.QueryRowContext(pctx, "SELECT VERSION()").Scan(&version); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("mysql: connect: %w", err)
+		return nil, connectError(cfg, err)
 	}
 	d := &Dialect{MariaDB: strings.Contains(strings.ToLower(version), "mariadb"), db: db}
 	x, err := sqldb.New(ctx, db, d)
@@ -81,6 +89,40 @@ func Open(ctx context.Context, dsn string) (*sqldb.DB, error) {
 		return nil, err
 	}
 	return x, nil
+}
+
+// connectTimeout bounds Open's first connection, so that a server that
+// does not answer fails Open instead of hanging it.
+const connectTimeout = 30 * time.Second
+
+// connectError explains a failed first connection to the server cfg
+// describes: what went wrong and what to fix in the connection string. It
+// names the address, database and user, never the password.
+func connectError(cfg *driver.Config, err error) error {
+	where := fmt.Sprintf("MySQL/MariaDB at %s (database %q, user %q)", cfg.Addr, cfg.DBName, cfg.User)
+	var me *driver.MySQLError
+	var ne net.Error
+	var hint string
+	switch {
+	case errors.As(err, &me) && me.Number == 1045:
+		hint = "authentication failed: check User and Password in the connection string (and the user's allowed host)"
+	case errors.As(err, &me) && me.Number == 1049:
+		hint = fmt.Sprintf("database %q does not exist: create it (CREATE DATABASE %s CHARACTER SET utf8mb4) or fix Database in the connection string", cfg.DBName, (&Dialect{}).QuoteIdent(cfg.DBName))
+	case errors.As(err, &me) && me.Number == 1044:
+		hint = fmt.Sprintf("the user may not use database %q: GRANT ALL ON %s.* to it, or use another User", cfg.DBName, (&Dialect{}).QuoteIdent(cfg.DBName))
+	case errors.Is(err, syscall.ECONNREFUSED):
+		hint = "nothing accepts connections there: check Server and Port in the connection string, and that the server is running and listening on TCP"
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		hint = fmt.Sprintf("no answer within %v: check Server and Port in the connection string, and that no firewall drops the connection", connectTimeout)
+	default:
+		var dns *net.DNSError
+		if errors.As(err, &dns) {
+			hint = fmt.Sprintf("unknown host %q: check Server in the connection string", dns.Name)
+		} else {
+			hint = "cannot connect"
+		}
+	}
+	return fmt.Errorf("mysql: %s: %s: %w", where, hint, err)
 }
 
 // Dialect is the MySQL/MariaDB sqldb.Dialect.

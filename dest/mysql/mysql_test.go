@@ -34,5 +34,7 @@ func TestConformance(t *testing.T) {
 			t.Fatal(err)
 		}
 		return d
-	}, desttest.Opt{})
+	}, desttest.Opt{
+		Rejected: &desttest.Rejected{Type: bs.TypeText, Value: "invalid UTF-8 \xff"}, // refused under the strict sql_mode
+	})
 }

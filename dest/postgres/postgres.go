@@ -4,14 +4,26 @@
 //
 // Types are native: BIGINT, DOUBLE PRECISION, BOOLEAN, TEXT (COLLATE "C", so
 // that text sorts and compares by byte as Destination requires), DATE,
-// TIMESTAMPTZ (UTC) and JSON. JSON rather than JSONB: JSONB rewrites the
-// text (whitespace, key order, duplicate keys, 1.0), and the destination
-// contract returns JSON exactly as written; a JSON value casts to JSONB in a
-// query (col::jsonb) when its structure is needed. A table in a schema
-// (PROD.Issues) lives in that PostgreSQL schema, created on first use.
+// TIMESTAMPTZ (UTC) and JSONB. A table in a schema (PROD.Issues) lives in
+// that PostgreSQL schema, created on first use.
 //
-// Bulk loads use multi-row INSERT … ON CONFLICT DO UPDATE statements (up to
-// 500 rows, prepared once), not COPY into a staging table.
+// JSON columns are JSONB, so that BI queries can use PostgreSQL's JSON
+// operators (->, ->>, @>, ?, jsonb_path_query) with GIN indexes, sort and
+// compare them, without re-parsing the text on every access. JSONB keeps
+// every value but not the text as written: whitespace is normalised, object
+// keys are ordered (shorter first), the last of duplicate keys wins and
+// numbers are respelled (1e3 reads back as 1000, 1.0 stays 1.0); a string
+// holding the escape \u0000 is refused. The conformance suite compares JSON
+// columns by meaning for this reason. A column created as JSON by an
+// earlier version keeps that type — Migrate does not rewrite a large table
+// to change it — and is written and read as before; convert it, when
+// wanted, with ALTER TABLE … ALTER COLUMN … TYPE jsonb USING col::jsonb.
+//
+// Batches of at least CopyThreshold upserts are loaded with COPY (binary)
+// into a temporary staging table and merged with one INSERT … SELECT … ON
+// CONFLICT DO UPDATE, in the transaction that also applies the batch's
+// deletes and checkpoint; smaller ones use multi-row INSERT … ON CONFLICT
+// statements (up to 500 rows, prepared once).
 package postgres
 
 import (
@@ -21,8 +33,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	bs "github.com/backlogsync/backlogsync"
@@ -37,19 +52,40 @@ import (
 // returns it as a Destination, creating its internal tables when missing.
 // Each connection runs with TimeZone UTC.
 func Open(ctx context.Context, dsn string) (*sqldb.DB, error) {
+	return OpenWith(ctx, dsn, Dialect{})
+}
+
+// OpenWith is Open with a tuned Dialect (e.g. another CopyThreshold).
+func OpenWith(ctx context.Context, dsn string, dialect Dialect) (*sqldb.DB, error) {
 	if dsn == "" {
 		return nil, bs.Errorf(bs.EINVALID, "postgres: empty connection string")
+	}
+	cfg, err := pgconn.ParseConfig(dsn)
+	if err != nil {
+		// pgconn's message shows the connection string with the password
+		// masked; the cause alone says what is wrong.
+		var pe *pgconn.ParseConfigError
+		if errors.As(err, &pe) && pe.Unwrap() != nil {
+			err = pe.Unwrap()
+		}
+		var ue *url.Error // quotes the whole URL
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, bs.Errorf(bs.EINVALID, "postgres: malformed connection string: %v", err)
 	}
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	db.SetMaxIdleConns(8)
-	if err := db.PingContext(ctx); err != nil {
+	pctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("postgres: connect: %w", err)
+		return nil, connectError(cfg, err)
 	}
-	d, err := sqldb.New(ctx, db, Dialect{})
+	d, err := sqldb.New(ctx, db, dialect)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -57,8 +93,47 @@ func Open(ctx context.Context, dsn string) (*sqldb.DB, error) {
 	return d, nil
 }
 
+// connectTimeout bounds Open's first connection, so that a server that
+// does not answer (a firewall dropping packets) fails Open instead of
+// hanging it.
+const connectTimeout = 30 * time.Second
+
+// connectError explains a failed first connection to the server cfg
+// describes: what went wrong and what to fix in the connection string. It
+// names the host, port, database and user, never the password.
+func connectError(cfg *pgconn.Config, err error) error {
+	where := fmt.Sprintf("PostgreSQL at %s (database %q, user %q)", net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), cfg.Database, cfg.User)
+	var pe *pgconn.PgError
+	var ne net.Error
+	var hint string
+	switch {
+	case errors.As(err, &pe) && (pe.Code == "28P01" || pe.Code == "28000"):
+		hint = "authentication failed: check User and Password in the connection string (and the server's pg_hba.conf)"
+	case errors.As(err, &pe) && pe.Code == "3D000":
+		hint = fmt.Sprintf("database %q does not exist: create it (CREATE DATABASE %s) or fix Database in the connection string", cfg.Database, Dialect{}.QuoteIdent(cfg.Database))
+	case errors.As(err, &pe) && pe.Code == "42501":
+		hint = "the user may not connect to this database: GRANT CONNECT, or use another User"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		hint = "nothing accepts connections there: check Server and Port in the connection string, and that PostgreSQL is running and listening on TCP"
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		hint = fmt.Sprintf("no answer within %v: check Server and Port in the connection string, and that no firewall drops the connection", connectTimeout)
+	default:
+		var dns *net.DNSError
+		if errors.As(err, &dns) {
+			hint = fmt.Sprintf("unknown host %q: check Server in the connection string", dns.Name)
+		} else {
+			hint = "cannot connect"
+		}
+	}
+	return fmt.Errorf("postgres: %s: %s: %w", where, hint, err)
+}
+
 // Dialect is PostgreSQL's sqldb.Dialect.
-type Dialect struct{}
+type Dialect struct {
+	// CopyThreshold, when positive, replaces the package's CopyThreshold
+	// (for tests and measurements).
+	CopyThreshold int
+}
 
 var _ sqldb.Dialect = Dialect{}
 
@@ -96,7 +171,7 @@ func (Dialect) ColumnType(t bs.Type, key bool) string {
 	case bs.TypeTimestamp:
 		return "TIMESTAMPTZ"
 	case bs.TypeJSON:
-		return "JSON"
+		return "JSONB"
 	}
 	return `TEXT COLLATE "C"`
 }

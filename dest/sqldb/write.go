@@ -47,12 +47,32 @@ func (x *DB) Write(ctx context.Context, b bs.Batch) (bs.WriteResult, error) {
 	if err != nil {
 		return res, err
 	}
-	tx, err := x.db.BeginTx(ctx, nil)
+	bw, bulk := x.d.(BulkWriter)
+	bulk = bulk && len(b.Upserts) >= bw.BulkMinRows()
+	var conn *sql.Conn
+	if bulk {
+		// The bulk path needs the driver connection under the transaction.
+		if conn, err = x.db.Conn(ctx); err != nil {
+			return res, fmt.Errorf("write %s: connect: %w", def.Name, err)
+		}
+		defer conn.Close()
+	}
+	var tx *sql.Tx
+	if conn != nil {
+		tx, err = conn.BeginTx(ctx, nil)
+	} else {
+		tx, err = x.db.BeginTx(ctx, nil)
+	}
 	if err != nil {
 		return res, fmt.Errorf("write %s: begin: %w", def.Name, err)
 	}
 	defer tx.Rollback()
-	if res, err = w.upsert(ctx, tx, b.Upserts); err != nil {
+	if bulk {
+		res, err = w.bulkUpsert(ctx, bw, conn, tx, b.Upserts)
+	} else {
+		res, err = w.upsert(ctx, tx, b.Upserts)
+	}
+	if err != nil {
 		return bs.WriteResult{}, err
 	}
 	if res.Deleted, err = w.delete(ctx, tx, b.Deletes); err != nil {
@@ -111,6 +131,14 @@ func (x *DB) newWriter(def, src *bs.Table) (*writer, error) {
 // encode checks and converts one batch row to driver arguments, returning
 // its key string too.
 func (w *writer) encode(r bs.Row, args []any) ([]any, string, error) {
+	return w.convert(r, args, true)
+}
+
+// convert checks one batch row and appends its values, converted to the
+// stored column types, to args: as driver arguments (Dialect.Encode) when
+// driver is true, as normalised Go values (see backlogsync.Row) otherwise.
+// It returns the row's key string too.
+func (w *writer) convert(r bs.Row, args []any, driver bool) ([]any, string, error) {
 	if len(r) != len(w.cols) {
 		return nil, "", bs.Errorf(bs.EINVALID, "table %s: row has %d values for %d columns", w.def.Name, len(r), len(w.cols))
 	}
@@ -120,7 +148,10 @@ func (w *writer) encode(r bs.Row, args []any) ([]any, string, error) {
 			return nil, "", err
 		}
 		if v != nil {
-			v = w.x.d.Encode(w.cols[i].Type, destutil.Widen(v, w.src.Columns[i].Type, w.cols[i].Type))
+			v = destutil.Widen(v, w.src.Columns[i].Type, w.cols[i].Type)
+			if driver {
+				v = w.x.d.Encode(w.cols[i].Type, v)
+			}
 		}
 		args = append(args, v)
 	}
@@ -190,6 +221,51 @@ func (w *writer) upsert(ctx context.Context, tx *sql.Tx, rows []bs.Row) (bs.Writ
 			return res, fmt.Errorf("write %s: upsert: %w", w.def.Name, err)
 		}
 	}
+	return res, nil
+}
+
+// BulkWriter is an optional Dialect method set for loading large batches
+// faster than multi-row INSERTs can (PostgreSQL's COPY into a staging
+// table). Write uses it for batches of at least BulkMinRows upserts, inside
+// the transaction that also applies the batch's deletes and checkpoint.
+type BulkWriter interface {
+	// BulkMinRows is the number of upserts from which a batch takes the
+	// bulk path.
+	BulkMinRows() int
+	// BulkUpsert inserts rows into the table named n or, for rows whose key
+	// exists, updates the non-key columns, inside tx, which runs on conn.
+	// cols are the stored columns the rows hold, in row order; key names
+	// the primary-key columns. Each row holds normalised Go values of its
+	// column's stored type (see backlogsync.Row) or nil, and no two rows
+	// have the same key. It returns how many rows were inserted (their key
+	// was absent); the others were updated.
+	BulkUpsert(ctx context.Context, conn *sql.Conn, tx *sql.Tx, n bs.TableName, cols []bs.Column, key []string, rows [][]any) (inserted int64, err error)
+}
+
+// bulkUpsert checks and converts every row, keeps the last row of each
+// key, and hands them to the dialect's BulkUpsert.
+func (w *writer) bulkUpsert(ctx context.Context, bw BulkWriter, conn *sql.Conn, tx *sql.Tx, rows []bs.Row) (bs.WriteResult, error) {
+	var res bs.WriteResult
+	out := make([][]any, 0, len(rows))
+	pos := make(map[string]int, len(rows))
+	for _, r := range rows {
+		vals, key, err := w.convert(r, make([]any, 0, len(w.cols)), false)
+		if err != nil {
+			return res, err
+		}
+		if p, dup := pos[key]; dup {
+			out[p] = vals
+			continue
+		}
+		pos[key] = len(out)
+		out = append(out, vals)
+	}
+	inserted, err := bw.BulkUpsert(ctx, conn, tx, bs.ParseTableName(w.def.Name), w.cols, w.def.PrimaryKey, out)
+	if err != nil {
+		return res, fmt.Errorf("write %s: bulk upsert: %w", w.def.Name, err)
+	}
+	res.Inserted = inserted
+	res.Updated = int64(len(out)) - inserted
 	return res, nil
 }
 
