@@ -42,6 +42,9 @@ type tableCache struct {
 
 // Table implements tableDescriber.
 func (d *tableCache) Table(ctx context.Context, name string) (*backlogsync.Table, error) {
+	if td, ok := d.Destination.(tableDescriber); ok {
+		return td.Table(ctx, name)
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.tabs == nil {

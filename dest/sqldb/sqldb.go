@@ -378,3 +378,20 @@ func (x *DB) Tables(ctx context.Context) ([]*bs.Table, error) {
 func sortTables(ts []*bs.Table) {
 	slices.SortFunc(ts, func(a, b *bs.Table) int { return strings.Compare(a.Name, b.Name) })
 }
+
+// Table returns the stored definition of the named table, or nil when it
+// does not exist: one table's description, cheaper than Tables on
+// databases that describe a table per query.
+func (x *DB) Table(ctx context.Context, name string) (*bs.Table, error) {
+	t, err := x.describe(ctx, name)
+	if bs.ErrorCode(err) == bs.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c := *t
+	c.Columns = slices.Clone(t.Columns)
+	c.PrimaryKey = slices.Clone(t.PrimaryKey)
+	return &c, nil
+}
