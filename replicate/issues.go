@@ -110,6 +110,7 @@ type family struct {
 	deleted  map[int64]bool // issues deleted since the load began (activity feed)
 	delAct   int64          // the newest deletion activity read
 	pre      *prefetch      // the next page, read ahead
+	touched  map[int64]bool // issues with activities other than their creation (incremental)
 	expected int64
 	t0       time.Time
 }
@@ -644,12 +645,12 @@ func (f *family) store(ctx context.Context, page []*backlog.Issue, ph Phase) err
 		ids[i] = is.ID
 	}
 	s := &catalog.Session{Issues: page}
-	if ph == PhaseLoad {
-		// An issue never updated has no comment (a comment moves Updated).
-		// Times have a one-second resolution, so an issue commented in the
-		// second it was created looks never updated: incremental runs,
-		// where that is likely, read the comments of every changed issue.
-		s.NoComments = func(is *backlog.Issue) bool { return is.Updated.Equal(is.Created) }
+	// An issue never updated has no comment (a comment moves Updated).
+	// Times have a one-second resolution, so an issue commented in the
+	// second it was created looks never updated: incremental runs trust
+	// it only when the activity feed shows nothing but its creation.
+	s.NoComments = func(is *backlog.Issue) bool {
+		return is.Updated.Equal(is.Created) && (ph == PhaseLoad || !f.touched[is.ID])
 	}
 	if !f.pristine {
 		above, err := f.lastComments(ctx, ids)
@@ -861,6 +862,7 @@ func activityIssues(a *backlog.Activity) []int64 {
 func (f *family) incremental(ctx context.Context) error {
 	r, e := f.r, f.r.e
 	cur := f.state
+	f.touched = map[int64]bool{}
 	// 1. The activity feed: changed and deleted issues.
 	changed := map[int64]bool{}
 	deleted := map[int64]bool{}
@@ -886,6 +888,13 @@ func (f *family) incremental(ctx context.Context) error {
 		case issueTypes[a.Type]:
 			for _, id := range activityIssues(a) {
 				changed[id] = true
+				if a.Type != backlog.ActivityIssueCreated {
+					f.touched[id] = true
+				}
+			}
+		default:
+			for _, id := range activityIssues(a) {
+				f.touched[id] = true // a comment notification, a star…
 			}
 		}
 	}
