@@ -217,12 +217,24 @@ const maxDiffs = 5
 // number of truth rows per table.
 func checkTruth(t *testing.T, srv *emulator.Server, d bs.Destination, account string, tables []string) map[string]int {
 	t.Helper()
+	counts, problems := truthDiff(t, srv, d, account, tables)
+	for _, p := range problems {
+		t.Error(p)
+	}
+	return counts
+}
+
+// truthDiff is checkTruth's comparison: it returns the truth's row counts
+// and one problem report per differing table.
+func truthDiff(t *testing.T, srv *emulator.Server, d bs.Destination, account string, tables []string) (map[string]int, []string) {
+	t.Helper()
 	if f := srv.Faults(); len(f) > 0 {
 		t.Fatalf("checkTruth with %d fault rules active: clear them first", len(f))
 	}
 	ctx := context.Background()
 	c := truthClient(t, srv)
 	counts := map[string]int{}
+	var problems []string
 	for _, name := range tables {
 		ct, ok := catalog.Lookup(name)
 		if !ok {
@@ -263,7 +275,7 @@ func checkTruth(t *testing.T, srv *emulator.Server, d bs.Destination, account st
 			got[k] = n
 			return nil
 		}); err != nil {
-			t.Errorf("%s: Query: %v", ct.Name, err)
+			problems = append(problems, fmt.Sprintf("%s: Query: %v", ct.Name, err))
 			continue
 		}
 		var missing, extra, differ []string
@@ -301,9 +313,9 @@ func checkTruth(t *testing.T, srv *emulator.Server, d bs.Destination, account st
 		list("extra", extra)
 		list("differs", differ)
 		list("duplicate", dups)
-		t.Error(b.String())
+		problems = append(problems, b.String())
 	}
-	return counts
+	return counts, problems
 }
 
 // rowKey joins the canonical key values.

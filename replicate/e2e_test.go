@@ -183,6 +183,7 @@ func (p *pendingChecks) done() {
 // TestE2EChurn: first load → equal; no-change run → equal; churn → run →
 // equal, with the incremental run's requests bounded by the changes.
 func TestE2EChurn(t *testing.T) {
+	t.Parallel()
 	forEachDest(t, func(t *testing.T, open func(*testing.T) bs.Destination) {
 		s := newScenario(t, e2eSize, 101, open, false)
 		stmts := statements(t, e2eTables)
@@ -271,6 +272,7 @@ func logFaults(t *testing.T, what string, rules []firedRule) {
 // bodies over a real loopback connection: the runs succeed (the client
 // retries) and the database equals the truth.
 func TestE2EFaults(t *testing.T) {
+	t.Parallel()
 	forEachDest(t, func(t *testing.T, open func(*testing.T) bs.Destination) {
 		s := newScenario(t, e2eSize, 202, open, true)
 		stmts := statements(t, e2eTables)
@@ -381,6 +383,7 @@ func crashPlan(r *rand.Rand, writes, requests int64) []crashRun {
 // for an incremental run after churn — and the runs table shows every
 // failed, cancelled, killed and successful run.
 func TestE2ECrashResume(t *testing.T) {
+	t.Parallel()
 	forEachDest(t, func(t *testing.T, open func(*testing.T) bs.Destination) {
 		const seed = 303
 		s := newScenario(t, e2eSize, seed, open, false)
@@ -457,6 +460,7 @@ func TestE2ECrashResume(t *testing.T) {
 // trusted: the next run reloads, ends equal to the truth (churned
 // deletions included) and warns.
 func TestE2EPoisonedCursor(t *testing.T) {
+	t.Parallel()
 	forEachDest(t, func(t *testing.T, open func(*testing.T) bs.Destination) {
 		s := newScenario(t, e2eSize, 404, open, false)
 		stmts := statements(t, e2eTables)
@@ -498,6 +502,7 @@ func TestE2EPoisonedCursor(t *testing.T) {
 // SQLite, then churn and a second run under faults: every table equals the
 // truth both times.
 func TestE2EReplicateAllSQLite(t *testing.T) {
+	t.Parallel()
 	size := emulator.Size{Projects: 2, Users: 8, Teams: 2, Issues: 120, Comments: 300, Wikis: 8,
 		Documents: 5, Repositories: 2, PullRequests: 8, SharedFiles: 8}
 	if raceEnabled {
@@ -518,4 +523,41 @@ func TestE2EReplicateAllSQLite(t *testing.T) {
 		t.Fatalf("run after churn under faults: status %s, err %v (%d requests)", res.Status, err, n)
 	}
 	checkTruth(t, s.srv, s.dest, s.account, all)
+}
+
+// TestTruthDiffCatchesDifferences checks the checker: a changed value, a
+// deleted row and a foreign row are each reported, naming the column.
+func TestTruthDiffCatchesDifferences(t *testing.T) {
+	s := newScenario(t, emulator.Size{Projects: 1, Users: 4, Issues: 8}, 1, func(*testing.T) bs.Destination { return memory.New() }, false)
+	tables := []string{"Issues", "Users"}
+	s.mustRun(statements(t, tables), "run")
+	if _, problems := truthDiff(t, s.srv, s.dest, s.account, tables); len(problems) > 0 {
+		t.Fatalf("a clean run differs: %v", problems)
+	}
+	ctx := context.Background()
+	users, _ := catalog.Lookup("Users")
+	issues, _ := catalog.Lookup("Issues")
+	var u, is []bs.Row
+	s.dest.Query(ctx, "Users", bs.Query{}, func(r bs.Row) error { u = append(u, slices.Clone(r)); return nil })
+	s.dest.Query(ctx, "Issues", bs.Query{}, func(r bs.Row) error { is = append(is, slices.Clone(r)); return nil })
+	_, name := users.Column("Name")
+	u[0][name] = "Someone Else"
+	extra := slices.Clone(is[0])
+	_, id := issues.Column("Id")
+	extra[id] = int64(999999999)
+	if _, err := s.dest.Write(ctx, bs.Batch{Table: &users.Table, Upserts: []bs.Row{u[0]}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.dest.Write(ctx, bs.Batch{Table: &issues.Table, Upserts: []bs.Row{extra},
+		Deletes: [][]any{{is[1][0], is[1][id]}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, problems := truthDiff(t, s.srv, s.dest, s.account, tables)
+	all := strings.Join(problems, "\n")
+	for _, want := range []string{"Users differs", "1 differing", "Name got text:Someone Else",
+		"Issues differs", "1 missing", "1 extra", "int:999999999"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the report does not mention %q:\n%s", want, all)
+		}
+	}
 }
