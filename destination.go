@@ -222,6 +222,11 @@ func ValidateTable(t *Table) error {
 		}
 		inKey[strings.ToLower(k)] = true
 	}
+	for _, c := range t.Indexes {
+		if _, i := t.Column(c); i < 0 {
+			return Errorf(EINVALID, "table %s: indexed column %s does not exist", t.Name, c)
+		}
+	}
 	if t.CursorColumn != "" {
 		if _, i := t.Column(t.CursorColumn); i < 0 {
 			return Errorf(EINVALID, "table %s: cursor column %s does not exist", t.Name, t.CursorColumn)

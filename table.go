@@ -88,6 +88,9 @@ type Table struct {
 	// CursorColumn is the column incremental replication advances on (e.g.
 	// "Updated"), or "" when the table is refreshed by a full diff.
 	CursorColumn string
+	// Indexes are columns replication looks rows up by (a parent's id such
+	// as IssueId): destinations index each of them, like CursorColumn.
+	Indexes []string
 }
 
 // Column returns the named column (case-insensitive) and its index, or -1.

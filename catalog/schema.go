@@ -3,6 +3,7 @@ package catalog
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/backlogsync/backlogsync"
@@ -139,6 +140,18 @@ func (d def) build() *Table {
 	case ChangeCursor, ChangeAppend:
 		t.CursorColumn = d.change.Cursor
 	}
+	// The columns that point at a parent row (and at other issues) are
+	// looked up by the engine: destinations index them.
+	for col := range d.parentKeys {
+		t.Indexes = append(t.Indexes, col)
+	}
+	for _, c := range d.columns {
+		if c.Name == "ParentIssueId" || c.Name == "RelatedIssueId" {
+			t.Indexes = append(t.Indexes, c.Name)
+		}
+	}
+	slices.Sort(t.Indexes)
+	t.Indexes = slices.Compact(t.Indexes)
 	t.index = make(map[string]int, len(t.Columns))
 	for i, c := range t.Columns {
 		t.index[c.Name] = i

@@ -595,6 +595,29 @@ func (c *crashDest) Tables(ctx context.Context) ([]*bs.Table, error) {
 	return c.Destination.Tables(ctx)
 }
 
+// Table forwards the destination's one-table description (as a real
+// destination has it), so the engine does not list every table.
+func (c *crashDest) Table(ctx context.Context, name string) (*bs.Table, error) {
+	if err := c.gone(); err != nil {
+		return nil, err
+	}
+	if td, ok := c.Destination.(interface {
+		Table(context.Context, string) (*bs.Table, error)
+	}); ok {
+		return td.Table(ctx, name)
+	}
+	tabs, err := c.Destination.Tables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tabs {
+		if t.Name == name {
+			return t, nil
+		}
+	}
+	return nil, nil
+}
+
 // Query implements bs.Destination.
 func (c *crashDest) Query(ctx context.Context, table string, q bs.Query, fn func(bs.Row) error) error {
 	if err := c.gone(); err != nil {

@@ -153,9 +153,7 @@ type pendingChecks struct {
 }
 
 // pendingFeatures are the engine features not built yet, by name.
-var pendingFeatures = map[string]bool{
-	"incremental issue family (comments only for issues whose Updated moved)": true,
-}
+var pendingFeatures = map[string]bool{}
 
 // check asserts ok for feature: a failure when the feature is built, a
 // recorded pending failure otherwise.

@@ -75,10 +75,10 @@ func (d *tableCache) Migrate(ctx context.Context, t *backlogsync.Table) error {
 	if d.tabs != nil {
 		if err != nil {
 			d.tabs = nil // unknown state: read again
-		} else if _, ok := d.tabs[t.Name]; !ok {
-			d.tabs[t.Name] = t // created as t
 		} else {
-			d.tabs = nil // altered: read again when asked
+			// Created as t, or altered to hold t's columns: a table is
+			// prepared once per run, so this entry is not checked again.
+			d.tabs[t.Name] = t
 		}
 	}
 	d.mu.Unlock()

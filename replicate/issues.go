@@ -898,6 +898,12 @@ func (f *family) incremental(ctx context.Context) error {
 			}
 		}
 	}
+	// Deleting an issue changes others without moving their Updated: its
+	// sub-issues lose their parent, related issues lose the link. Read
+	// those again.
+	if err := f.affectedByDeletes(ctx, deleted, changed); err != nil {
+		return err
+	}
 	// 2. The issues updated since the cursor, newest first.
 	got := map[int64]*backlog.Issue{}
 	var order []int64
@@ -994,6 +1000,46 @@ func (f *family) incremental(ctx context.Context) error {
 	r.log.Info("Issues tables replicated (incremental)", "changed", len(list), "deleted", len(gone),
 		"activities", next-cur.ActivityID, "cursor", newCur.Updated)
 	return f.checkpointAll(ctx)
+}
+
+// affectedByDeletes adds to changed the stored issues whose parent is a
+// deleted issue and those related to one.
+func (f *family) affectedByDeletes(ctx context.Context, deleted, changed map[int64]bool) error {
+	if len(deleted) == 0 {
+		return nil
+	}
+	vals := make([]any, 0, len(deleted))
+	for id := range deleted {
+		vals = append(vals, id)
+	}
+	look := func(p *plan, idCol, refCol string) error {
+		id, ref := p.col(idCol), p.col(refCol)
+		if id == "" || ref == "" {
+			return nil
+		}
+		return f.r.e.Dest.Query(ctx, p.dest, backlogsync.Query{Columns: []string{id},
+			Filter: backlogsync.And{f.acct(p), backlogsync.In{Column: ref, Values: vals}}},
+			func(row backlogsync.Row) error {
+				if v, ok := row[0].(int64); ok && !deleted[v] {
+					changed[v] = true
+					f.touched[v] = true
+				}
+				return nil
+			})
+	}
+	for _, p := range f.plans {
+		var err error
+		switch p.src.Name {
+		case "Issues":
+			err = look(p, "Id", "ParentIssueId")
+		case "IssueRelatedIssues":
+			err = look(p, "IssueId", "RelatedIssueId")
+		}
+		if err != nil {
+			return fmt.Errorf("finding issues that referred to deleted ones: %w", err)
+		}
+	}
+	return nil
 }
 
 // storedVersions returns the stored Updated of the given issues (none

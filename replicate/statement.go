@@ -143,6 +143,11 @@ func compile(r *jobsql.Replicate) (*compiled, error) {
 	if src.CursorColumn != "" {
 		t.CursorColumn = c.destNameIn(t, src.CursorColumn)
 	}
+	for _, ix := range src.Indexes {
+		if n := c.destNameIn(t, ix); n != "" {
+			t.Indexes = append(t.Indexes, n)
+		}
+	}
 	if err := backlogsync.ValidateTable(t); err != nil {
 		return nil, posErr(r.Dest.Pos, "%s", backlogsync.ErrorMessage(err))
 	}

@@ -228,16 +228,27 @@ func (x *DB) create(ctx context.Context, c Conn, n bs.TableName, t *bs.Table) er
 	return x.cursorIndex(ctx, c, n, t)
 }
 
+// cursorIndex creates, if missing, an index on the table's cursor column
+// and on each of its Indexes (a column that is alone the primary key has
+// the key's index already).
 func (x *DB) cursorIndex(ctx context.Context, c Conn, n bs.TableName, t *bs.Table) error {
-	if t.CursorColumn == "" {
-		return nil
+	cols := t.Indexes
+	if t.CursorColumn != "" {
+		cols = append([]string{t.CursorColumn}, cols...)
 	}
-	col, _ := t.Column(t.CursorColumn)
-	if len(t.PrimaryKey) == 1 && strings.EqualFold(t.PrimaryKey[0], col.Name) {
-		return nil // the key's index serves
-	}
-	if _, err := c.ExecContext(ctx, x.d.CreateIndexSQL(n, col.Name)); err != nil {
-		return fmt.Errorf("index %s(%s): %w", t.Name, col.Name, err)
+	done := map[string]bool{}
+	for _, name := range cols {
+		col, i := t.Column(name)
+		if i < 0 || done[strings.ToLower(col.Name)] {
+			continue
+		}
+		done[strings.ToLower(col.Name)] = true
+		if len(t.PrimaryKey) == 1 && strings.EqualFold(t.PrimaryKey[0], col.Name) {
+			continue // the key's index serves
+		}
+		if _, err := c.ExecContext(ctx, x.d.CreateIndexSQL(n, col.Name)); err != nil {
+			return fmt.Errorf("index %s(%s): %w", t.Name, col.Name, err)
+		}
 	}
 	return nil
 }
