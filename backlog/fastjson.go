@@ -50,8 +50,14 @@ type fastDec struct {
 	arena []byte
 }
 
-func newFastDec(data []byte) *fastDec {
-	return &fastDec{data: data, strs: make(map[string]string, 64)}
+// newFastDec returns a decoder of data; intern turns string interning on
+// (worth it for whole pages, not for one embedded object).
+func newFastDec(data []byte, intern bool) *fastDec {
+	d := &fastDec{data: data}
+	if intern {
+		d.strs = make(map[string]string, 64)
+	}
+	return d
 }
 
 func (d *fastDec) fail() { d.bad = true }
@@ -265,7 +271,7 @@ func (d *fastDec) str() string {
 	if !plain {
 		return unquoteJSON(content)
 	}
-	if len(content) <= maxIntern {
+	if d.strs != nil && len(content) <= maxIntern {
 		if s, ok := d.strs[string(content)]; ok {
 			return s
 		}
@@ -1314,7 +1320,7 @@ func fastInto[T any](data []byte, p *T, dec func(*fastDec, *T)) bool {
 	if fastOff.Load() || !reflect.ValueOf(p).Elem().IsZero() {
 		return false
 	}
-	v, ok := fastWhole(data, dec)
+	v, ok := fastWhole(data, false, dec)
 	if ok {
 		*p = v
 	}
@@ -1323,8 +1329,8 @@ func fastInto[T any](data []byte, p *T, dec func(*fastDec, *T)) bool {
 
 // fastWhole decodes data, which must hold one value and nothing else, with
 // dec; ok is false when the fast path gave up.
-func fastWhole[T any](data []byte, dec func(*fastDec, *T)) (v T, ok bool) {
-	d := newFastDec(data)
+func fastWhole[T any](data []byte, intern bool, dec func(*fastDec, *T)) (v T, ok bool) {
+	d := newFastDec(data, intern)
 	dec(d, &v)
 	if d.bad || !d.end() {
 		var zero T
@@ -1353,7 +1359,7 @@ func fastDecode(data []byte, v any) (handled bool) {
 		if len(*v) != 0 {
 			return false
 		}
-		s, ok := fastWhole(data, func(d *fastDec, s *[]*Issue) { *s = ptrList(d, fastIssue) })
+		s, ok := fastWhole(data, true, func(d *fastDec, s *[]*Issue) { *s = ptrList(d, fastIssue) })
 		if ok {
 			*v = s
 		}
@@ -1362,7 +1368,7 @@ func fastDecode(data []byte, v any) (handled bool) {
 		if len(*v) != 0 {
 			return false
 		}
-		s, ok := fastWhole(data, func(d *fastDec, s *[]*Comment) { *s = ptrList(d, fastComment) })
+		s, ok := fastWhole(data, true, func(d *fastDec, s *[]*Comment) { *s = ptrList(d, fastComment) })
 		if ok {
 			*v = s
 		}
@@ -1371,7 +1377,7 @@ func fastDecode(data []byte, v any) (handled bool) {
 		if *v != nil {
 			return false
 		}
-		p, ok := fastWhole(data, func(d *fastDec, p **Issue) { *p = ptrObj(d, fastIssue) })
+		p, ok := fastWhole(data, true, func(d *fastDec, p **Issue) { *p = ptrObj(d, fastIssue) })
 		if ok {
 			*v = p
 		}
@@ -1380,7 +1386,7 @@ func fastDecode(data []byte, v any) (handled bool) {
 		if *v != nil {
 			return false
 		}
-		p, ok := fastWhole(data, func(d *fastDec, p **Comment) { *p = ptrObj(d, fastComment) })
+		p, ok := fastWhole(data, true, func(d *fastDec, p **Comment) { *p = ptrObj(d, fastComment) })
 		if ok {
 			*v = p
 		}

@@ -226,7 +226,7 @@ func compareString(t *testing.T, data []byte) {
 	t.Helper()
 	var want string
 	refErr := json.Unmarshal(data, &want)
-	d := newFastDec(data)
+	d := newFastDec(data, true)
 	got := d.str()
 	ok := !d.bad && d.end()
 	if (refErr == nil) != ok {
