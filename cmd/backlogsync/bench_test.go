@@ -64,7 +64,7 @@ func TestBenchAllScenarios(t *testing.T) {
 		t.Errorf("ratelimit run: %+v", rl)
 	}
 	for _, r := range rep.RSS {
-		if r.MaxRSSMiB <= 0 || r.IssuesPerS <= 0 {
+		if r.MaxRSSMiB <= 0 || r.FirstLoadMiB <= 0 || r.FirstLoadMiB > r.MaxRSSMiB || r.IssuesPerS <= 0 {
 			t.Errorf("rss: %+v", r)
 		}
 	}
