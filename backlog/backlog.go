@@ -327,7 +327,7 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 			var data []byte
 			data, err = io.ReadAll(resp.Body)
 			if err == nil && len(bytes.TrimSpace(data)) > 0 {
-				err = json.Unmarshal(data, v)
+				err = decodeJSON(data, v)
 				var syn *json.SyntaxError
 				if err != nil && !(errors.As(err, &syn) && syn.Error() == "unexpected end of JSON input") {
 					// A complete body that does not decode: retrying

@@ -23,10 +23,35 @@ func issuePage(b *testing.B, n int) []byte {
 }
 
 // BenchmarkDecodeIssuePage decodes a 100-issue page (what one GET /issues
-// returns) into typed Issues, with a generic decode as the baseline.
+// returns) into typed Issues: "typed" as the client does (Client.Do),
+// "unmarshal" through json.Unmarshal and the types' UnmarshalJSON methods,
+// "encoding-json" with the fast path off (the decoding before it existed),
+// and a generic decode as the baseline.
 func BenchmarkDecodeIssuePage(b *testing.B) {
 	data := issuePage(b, 100)
 	b.Run("typed", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var page []*Issue
+			if err := decodeJSON(data, &page); err != nil || len(page) != 100 {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("unmarshal", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var page []*Issue
+			if err := json.Unmarshal(data, &page); err != nil || len(page) != 100 {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		fastOff.Store(true)
+		defer fastOff.Store(false)
 		b.SetBytes(int64(len(data)))
 		b.ReportAllocs()
 		for b.Loop() {

@@ -50,6 +50,9 @@ var issueFields = func() fieldSet {
 
 // UnmarshalJSON decodes an issue and keeps unknown members in Extra.
 func (is *Issue) UnmarshalJSON(data []byte) error {
+	if fastInto(data, is, fastIssue) {
+		return nil
+	}
 	type plain Issue
 	return decodeWithExtra(data, (*plain)(is), issueFields, &is.Extra)
 }
@@ -81,6 +84,9 @@ var commentFields = fieldsOf[Comment]()
 
 // UnmarshalJSON decodes a comment and keeps unknown members in Extra.
 func (c *Comment) UnmarshalJSON(data []byte) error {
+	if fastInto(data, c, fastComment) {
+		return nil
+	}
 	type plain Comment
 	return decodeWithExtra(data, (*plain)(c), commentFields, &c.Extra)
 }

@@ -38,6 +38,9 @@ var userFields = fieldsOf[User]()
 
 // UnmarshalJSON decodes a user and keeps unknown members in Extra.
 func (u *User) UnmarshalJSON(data []byte) error {
+	if fastInto(data, u, fastUser) {
+		return nil
+	}
 	type plain User
 	return decodeWithExtra(data, (*plain)(u), userFields, &u.Extra)
 }

@@ -75,6 +75,7 @@ func (s *Server) routesAdmin() {
 	admin("PUT /_emulator/ratelimit", s.adminPutRate)
 	admin("GET /_emulator/requests", s.adminRequests)
 	admin("DELETE /_emulator/requests", s.adminClearRequests)
+	admin("POST /_emulator/churn", s.adminChurn)
 	admin("POST /_emulator/oauth/autoapprove", s.adminAutoApprove)
 	admin("DELETE /_emulator/oauth/autoapprove", s.adminAutoApproveOff)
 	admin("/_emulator/", func(w http.ResponseWriter, r *http.Request) error {
@@ -469,6 +470,54 @@ func (s *Server) adminRequests(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) adminClearRequests(w http.ResponseWriter, r *http.Request) error {
 	s.ClearRequests()
 	return writeJSON(w, http.StatusOK, map[string]any{"total": 0, "requests": []LoggedRequest{}})
+}
+
+// maxChurnEvents bounds one POST /_emulator/churn.
+const maxChurnEvents = 1_000_000
+
+// churnJSON is the answer of POST /_emulator/churn: what ChurnWith did.
+type churnJSON struct {
+	Events              int               `json:"events"`
+	Counts              map[ChurnKind]int `json:"counts"`
+	Failed              int               `json:"failed"`
+	Error               string            `json:"error,omitempty"`
+	IssuesCreated       []int64           `json:"issuesCreated"`
+	IssuesUpdated       []int64           `json:"issuesUpdated"`
+	IssuesDeleted       []int64           `json:"issuesDeleted"`
+	Comments            []int64           `json:"comments"`
+	WikisCreated        []int64           `json:"wikisCreated"`
+	WikisUpdated        []int64           `json:"wikisUpdated"`
+	WikisDeleted        []int64           `json:"wikisDeleted"`
+	PullRequests        []int64           `json:"pullRequests"`
+	PullRequestComments []int64           `json:"pullRequestComments"`
+	SharedFiles         []int64           `json:"sharedFiles"`
+}
+
+// adminChurn serves POST /_emulator/churn {"events": n, "seed": s}: it
+// applies n churn events of DefaultChurnMix at once (ChurnWith) and answers
+// what they did, so that a process outside the emulator can compute what a
+// replica should contain.
+func (s *Server) adminChurn(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		Events int   `json:"events"`
+		Seed   int64 `json:"seed"`
+	}
+	if err := readJSON(r, &body); err != nil {
+		return err
+	}
+	if body.Events <= 0 || body.Events > maxChurnEvents {
+		return badRequest(`events %d: give a number of events from 1 to %d, e.g. {"events": 200, "seed": 1}`, body.Events, maxChurnEvents)
+	}
+	rep := s.ChurnWith(body.Events, ChurnOptions{Seed: body.Seed})
+	out := churnJSON{Events: rep.Events, Counts: rep.Counts, Failed: rep.Failed,
+		IssuesCreated: rep.IssuesCreated, IssuesUpdated: rep.IssuesUpdated, IssuesDeleted: rep.IssuesDeleted,
+		Comments: rep.Comments, WikisCreated: rep.WikisCreated, WikisUpdated: rep.WikisUpdated,
+		WikisDeleted: rep.WikisDeleted, PullRequests: rep.PullRequests,
+		PullRequestComments: rep.PullRequestComments, SharedFiles: rep.SharedFiles}
+	if rep.Err != nil {
+		out.Error = rep.Err.Error()
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 // adminAutoApprove serves POST /_emulator/oauth/autoapprove {"userId": …}:

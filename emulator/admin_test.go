@@ -41,6 +41,7 @@ func TestAdminAuth(t *testing.T) {
 		{"PUT", "/_emulator/ratelimit", `{"profile":"off"}`},
 		{"GET", "/_emulator/requests", ""},
 		{"DELETE", "/_emulator/requests", ""},
+		{"POST", "/_emulator/churn", `{"events":1}`},
 		{"POST", "/_emulator/oauth/autoapprove", `{"userId":null}`},
 		{"DELETE", "/_emulator/oauth/autoapprove", ""},
 		{"GET", "/_emulator/nosuch", ""},
@@ -264,4 +265,32 @@ func TestReseedConcurrent(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+func TestAdminChurn(t *testing.T) {
+	s := newTestServer(t, Options{Seed: 3, AdminAPIKey: "k", Size: Size{Projects: 1, Users: 3, Issues: 20, Comments: 30}})
+	before := s.Summary()
+	st, _, body := send(t, s, "POST", "/_emulator/churn", adminHeader, `{"events": 50, "seed": 9}`)
+	if st != 200 {
+		t.Fatalf("churn: %d %s", st, body)
+	}
+	var rep churnJSON
+	if err := json.Unmarshal(body, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Events != 50 || len(rep.IssuesUpdated) == 0 {
+		t.Errorf("report = %+v", rep)
+	}
+	after := s.Summary()
+	if got, want := after.Issues, before.Issues+len(rep.IssuesCreated)-len(rep.IssuesDeleted); got != want {
+		t.Errorf("issues after churn = %d, want %d", got, want)
+	}
+	if len(rep.Comments) == 0 || rep.Counts[ChurnComment] == 0 {
+		t.Errorf("no comments in the report: %+v", rep.Counts)
+	}
+	for _, bad := range []string{`{"events": 0}`, `{"events": -1}`, `{"events": 2000000}`, `{"events": "x"}`, `{"nope": 1}`} {
+		if st, _, body := send(t, s, "POST", "/_emulator/churn", adminHeader, bad); st != 400 || !strings.Contains(string(body), "events") && !strings.Contains(string(body), "nope") {
+			t.Errorf("%s: %d %s", bad, st, body)
+		}
+	}
 }

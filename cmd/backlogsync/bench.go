@@ -1,0 +1,815 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/backlogsync/backlogsync/backlog"
+	"github.com/backlogsync/backlogsync/dest/sqlite"
+	"github.com/backlogsync/backlogsync/emulator"
+	"github.com/backlogsync/backlogsync/jobsql"
+	"github.com/backlogsync/backlogsync/replicate"
+)
+
+// "backlogsync bench" measures the replication against the issue's
+// targets: (a) requests used / the theoretical minimum for a full and an
+// incremental run, (b) wall time / the rate-limit bound at paid limits,
+// (c) issues per second with limits off, (d) peak RSS for growing spaces.
+// The emulator runs as a child process (the same binary, "backlogsync
+// emulator"), so its memory is not counted; the engine runs in this process
+// through its public API only, so the numbers follow whatever it does.
+
+// benchConfig is what the flags of "backlogsync bench" configure.
+type benchConfig struct {
+	issues          int
+	scenario        string
+	dest            string
+	json            bool
+	seed            int64
+	window          time.Duration
+	churn           int
+	rateIssues      int
+	rssSizes        []int
+	generateTimeout time.Duration
+	cpuProfile      string
+}
+
+// Bench scenarios.
+var benchScenarios = []string{"full", "incremental", "ratelimit", "rss", "all"}
+
+// The statements of the measured runs.
+const (
+	benchIssues   = "REPLICATE Issues;"
+	benchComments = "REPLICATE Issues;\nREPLICATE IssueComments;"
+)
+
+// benchPageSize is the largest page of the list calls (count=100).
+const benchPageSize = 100
+
+func parseBenchArgs(args []string, stdout io.Writer) (*benchConfig, error) {
+	cfg := &benchConfig{}
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.IntVar(&cfg.issues, "issues", 10000, "`number` of issues of the generated space (comments: 3 per issue, as the default space)")
+	fs.StringVar(&cfg.scenario, "scenario", "all", "`scenario`: full, incremental, ratelimit, rss or all")
+	fs.StringVar(&cfg.dest, "dest", "", "SQLite `file` to replicate into; it is replaced (default: a temporary file, removed afterwards)")
+	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object instead of lines")
+	fs.Int64Var(&cfg.seed, "seed", 1, "`seed` of the generated space and of the churn")
+	fs.DurationVar(&cfg.window, "window", 5*time.Second, "rate-limit `window` of the ratelimit scenario (paid limits per window)")
+	fs.IntVar(&cfg.churn, "churn", 0, "churn `events` applied before the incremental run (default: 1% of --issues, at least 50)")
+	fs.IntVar(&cfg.rateIssues, "ratelimit-issues", 1000, "`number` of issues of the ratelimit scenario's space (it takes issues/50 windows)")
+	sizes := fs.String("rss-sizes", "10000,100000", "comma-separated issue `counts` of the rss scenario, each measured in a fresh process")
+	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (the replication, not the emulator) to `file`")
+	fs.DurationVar(&cfg.generateTimeout, "generate-timeout", 10*time.Minute, "how long to wait for the emulator to generate the space")
+	if err := parseFlagSet(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stdout, "Usage: backlogsync bench [flags]")
+			fmt.Fprintln(stdout)
+			fmt.Fprintln(stdout, "Measures replication into SQLite against a generated space served by the emulator")
+			fmt.Fprintln(stdout, "(a child process): requests / theoretical minimum (full, incremental), wall time /")
+			fmt.Fprintln(stdout, "rate-limit bound at paid limits (ratelimit), issues/s with limits off (full) and")
+			fmt.Fprintln(stdout, "peak RSS of the replicating process for growing spaces (rss).")
+			fmt.Fprintln(stdout)
+			fmt.Fprintln(stdout, "Flags:")
+			printFlags(stdout, fs)
+		}
+		return nil, err
+	}
+	if cfg.issues < 1 || cfg.issues > 10_000_000 {
+		return nil, usagef("--issues %d: give a number of issues from 1 to 10000000, e.g. 10000", cfg.issues)
+	}
+	if cfg.rateIssues < 1 || cfg.rateIssues > 10_000_000 {
+		return nil, usagef("--ratelimit-issues %d: give a number of issues from 1 to 10000000, e.g. 1000", cfg.rateIssues)
+	}
+	ok := false
+	for _, s := range benchScenarios {
+		ok = ok || cfg.scenario == s
+	}
+	if !ok {
+		return nil, usagef("--scenario %q: use %s", cfg.scenario, strings.Join(benchScenarios, ", "))
+	}
+	if cfg.window <= 0 {
+		return nil, usagef("--window %v: give a positive duration such as 5s", cfg.window)
+	}
+	if cfg.churn < 0 || cfg.churn > 1_000_000 {
+		return nil, usagef("--churn %d: give a number of events from 0 (1%% of --issues) to 1000000", cfg.churn)
+	}
+	if cfg.churn == 0 {
+		cfg.churn = max(50, cfg.issues/100)
+	}
+	for _, f := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, usagef("--rss-sizes %q: give issue counts separated by commas, e.g. 10000,100000", *sizes)
+		}
+		cfg.rssSizes = append(cfg.rssSizes, n)
+	}
+	if cfg.generateTimeout <= 0 {
+		return nil, usagef("--generate-timeout %v: give a positive duration such as 10m", cfg.generateTimeout)
+	}
+	return cfg, nil
+}
+
+// benchReport is the result of "backlogsync bench" (the --json output).
+type benchReport struct {
+	Issues      int               `json:"issues"`
+	Seed        int64             `json:"seed"`
+	Full        *fullResult       `json:"full,omitempty"`
+	Incremental *incrResult       `json:"incremental,omitempty"`
+	RateLimit   *rateResult       `json:"ratelimit,omitempty"`
+	RSS         []rssResult       `json:"rss,omitempty"`
+	MaxRSSMiB   float64           `json:"maxRssMiB"` // peak RSS of this process
+	Formulas    map[string]string `json:"formulas"`
+}
+
+// runMetrics is what one engine run did.
+type runMetrics struct {
+	Statements  string  `json:"statements"`
+	Seconds     float64 `json:"seconds"`
+	Requests    int64   `json:"requests"`
+	Minimum     int64   `json:"minimum"`
+	Ratio       float64 `json:"ratio"` // requests / minimum
+	Issues      int64   `json:"issues"`
+	Comments    int64   `json:"comments"`
+	IssuesPerS  float64 `json:"issuesPerSecond"`
+	RowsPerS    float64 `json:"rowsPerSecond"`
+	RateLimited int64   `json:"rateLimited"` // 429 answers
+	// CPUSeconds is the CPU time (user+system) of this process during the
+	// run; EmulatorCPUSeconds the emulator's (Linux only, else 0).
+	CPUSeconds float64 `json:"cpuSeconds"`
+	// PeakRSSMiB is this process's peak RSS so far at the end of the run.
+	PeakRSSMiB         float64 `json:"peakRssMiB"`
+	EmulatorCPUSeconds float64 `json:"emulatorCpuSeconds"`
+	Verified           bool    `json:"verified"` // the replica's row counts equal the emulator's
+	Note               string  `json:"note,omitempty"`
+
+	byClass map[backlog.RateClass]int64
+}
+
+type fullResult struct {
+	IssuesOnly   runMetrics `json:"issuesOnly"`
+	WithComments runMetrics `json:"withComments"`
+}
+
+type incrResult struct {
+	ChurnEvents int        `json:"churnEvents"`
+	Run         runMetrics `json:"run"`
+}
+
+type rateResult struct {
+	Issues       int            `json:"issues"`
+	Window       string         `json:"window"`
+	Run          runMetrics     `json:"run"`
+	BoundSeconds float64        `json:"boundSeconds"`
+	Ratio        float64        `json:"ratio"` // wall / bound
+	ByClass      map[string]int `json:"requestsByClass"`
+}
+
+type rssResult struct {
+	Issues    int     `json:"issues"`
+	MaxRSSMiB float64 `json:"maxRssMiB"`
+	// FirstLoadMiB is the peak at the end of the first load (before the
+	// incremental run).
+	FirstLoadMiB float64 `json:"firstLoadMaxRssMiB"`
+	IssuesPerS   float64 `json:"issuesPerSecond"`
+}
+
+// benchFormulas documents how the minimums and bounds are computed.
+var benchFormulas = map[string]string{
+	"minimum.full":        "ceil(issues/100) list pages for Issues; plus, for IssueComments, sum of ceil(comments_i/100) over the issues that have comments (an issue without comments needs no call)",
+	"minimum.incremental": "max(1, ceil(changed/100)) issue list pages (changed = issues created or updated by the churn and not deleted); plus ceil(churn events/100) activity pages when issues were deleted (the delete signal); plus, for IssueComments, sum of ceil(new_i/100) over the issues that received comments",
+	"bound.ratelimit":     "max over rate-limit classes of requests_c / (limit_c / window) at the paid limits (read 600, search 150 per window)",
+	"issuesPerSecond":     "issues in the space / wall time of the run (limits off; emulator in another process on the same machine)",
+	"maxRss":              "peak RSS (VmHWM; getrusage ru_maxrss elsewhere) of a fresh replicating process that runs a first load of Issues and IssueComments, churn, and an incremental run; the emulator is a child process and not counted",
+}
+
+// runBench implements "backlogsync bench".
+func runBench(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cfg, err := parseBenchArgs(args, stdout)
+	if err != nil {
+		return reportUsage("bench", err, stderr)
+	}
+	rep := &benchReport{Issues: cfg.issues, Seed: cfg.seed, Formulas: benchFormulas}
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "backlogsync bench: --cpuprofile: %v\n", err)
+			return exitUsage
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "backlogsync bench: --cpuprofile: %v\n", err)
+			return exitError
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if err := cfg.run(ctx, rep, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "backlogsync bench: %v\n", err)
+		return exitError
+	}
+	rep.MaxRSSMiB = maxRSSMiB()
+	if cfg.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			fmt.Fprintf(stderr, "backlogsync bench: %v\n", err)
+			return exitError
+		}
+		return exitOK
+	}
+	fmt.Fprintf(stdout, "peak RSS of this process: %.1f MiB\n", rep.MaxRSSMiB)
+	return exitOK
+}
+
+func (cfg *benchConfig) run(ctx context.Context, rep *benchReport, stdout, stderr io.Writer) error {
+	lines := io.Discard
+	if !cfg.json {
+		lines = stdout
+		fmt.Fprintf(lines, "backlogsync bench: %d issues, seed %d, scenario %s\n", cfg.issues, cfg.seed, cfg.scenario)
+		fmt.Fprintln(lines, "formulas:")
+		for _, k := range []string{"minimum.full", "minimum.incremental", "bound.ratelimit", "issuesPerSecond", "maxRss"} {
+			fmt.Fprintf(lines, "  %s: %s\n", k, benchFormulas[k])
+		}
+	}
+	s := cfg.scenario
+	if s == "full" || s == "incremental" || s == "all" {
+		if err := cfg.fullAndIncremental(ctx, rep, lines, stderr); err != nil {
+			return err
+		}
+	}
+	if s == "ratelimit" || s == "all" {
+		if err := cfg.rateLimit(ctx, rep, lines, stderr); err != nil {
+			return err
+		}
+	}
+	if s == "rss" || s == "all" {
+		if err := cfg.rss(ctx, rep, lines, stderr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fullAndIncremental runs (a) and (c): a full run of Issues, a full run of
+// Issues and IssueComments, then churn and an incremental run.
+func (cfg *benchConfig) fullAndIncremental(ctx context.Context, rep *benchReport, out, stderr io.Writer) error {
+	emu, err := startChildEmulator(ctx, cfg.issues, cfg.seed, "off", time.Minute, cfg.generateTimeout, stderr)
+	if err != nil {
+		return err
+	}
+	defer emu.stop()
+	sum, err := emu.summary(ctx)
+	if err != nil {
+		return err
+	}
+	dir, dbPath, cleanup, err := cfg.destPath()
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	res := &fullResult{}
+	if cfg.scenario != "incremental" {
+		// (c) Issues alone, into a fresh file.
+		m, err := benchRun(ctx, emu, filepath.Join(dir, "issues-only.db"), benchIssues)
+		if err != nil {
+			return err
+		}
+		os.Remove(filepath.Join(dir, "issues-only.db"))
+		m.Minimum = ceilDiv(int64(sum.Issues), benchPageSize)
+		m.Verified = m.Issues == int64(sum.Issues)
+		m.finish()
+		res.IssuesOnly = m
+		printRun(out, "full", m)
+	}
+	// Issues and IssueComments, into the destination file.
+	m, err := benchRun(ctx, emu, dbPath, benchComments)
+	if err != nil {
+		return err
+	}
+	perIssue, err := commentsPerIssue(ctx, dbPath, nil)
+	if err != nil {
+		return err
+	}
+	m.Minimum = ceilDiv(int64(sum.Issues), benchPageSize)
+	for _, n := range perIssue {
+		m.Minimum += ceilDiv(n, benchPageSize)
+	}
+	m.Verified = m.Issues == int64(sum.Issues) && m.Comments == int64(sum.Comments)
+	m.finish()
+	res.WithComments = m
+	printRun(out, "full", m)
+	rep.Full = res
+	if cfg.scenario == "full" {
+		return nil
+	}
+	// (a) incremental: churn, then the same statements again.
+	ch, err := emu.churn(ctx, cfg.churn, cfg.seed)
+	if err != nil {
+		return err
+	}
+	after, err := emu.summary(ctx)
+	if err != nil {
+		return err
+	}
+	im, err := benchRun(ctx, emu, dbPath, benchComments)
+	if err != nil {
+		return err
+	}
+	deleted := map[int64]bool{}
+	for _, id := range ch.IssuesDeleted {
+		deleted[id] = true
+	}
+	changed := map[int64]bool{}
+	for _, id := range append(append([]int64(nil), ch.IssuesCreated...), ch.IssuesUpdated...) {
+		if !deleted[id] {
+			changed[id] = true
+		}
+	}
+	im.Minimum = max(1, ceilDiv(int64(len(changed)), benchPageSize))
+	if len(ch.IssuesDeleted) > 0 {
+		im.Minimum += ceilDiv(int64(ch.Events), benchPageSize)
+	}
+	newPerIssue, err := commentsPerIssue(ctx, dbPath, ch.Comments)
+	if err != nil {
+		return err
+	}
+	for _, n := range newPerIssue {
+		im.Minimum += ceilDiv(n, benchPageSize)
+	}
+	total, err := tableCounts(ctx, dbPath)
+	if err != nil {
+		return err
+	}
+	im.Verified = total.issues == int64(after.Issues) && total.comments == int64(after.Comments)
+	im.Note = fmt.Sprintf("after %d churn events: %d issues changed, %d deleted, %d new comments on %d issues",
+		ch.Events, len(changed), len(ch.IssuesDeleted), len(ch.Comments), len(newPerIssue))
+	im.finish()
+	rep.Incremental = &incrResult{ChurnEvents: ch.Events, Run: im}
+	printRun(out, "incremental", im)
+	return nil
+}
+
+// rateLimit runs (b): Issues and IssueComments at paid limits with a short
+// window; the wall time is compared with the time the rate limits allow.
+func (cfg *benchConfig) rateLimit(ctx context.Context, rep *benchReport, out, stderr io.Writer) error {
+	emu, err := startChildEmulator(ctx, cfg.rateIssues, cfg.seed, "paid", cfg.window, cfg.generateTimeout, stderr)
+	if err != nil {
+		return err
+	}
+	defer emu.stop()
+	dir, err := os.MkdirTemp("", "backlogsync-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	m, err := benchRun(ctx, emu, filepath.Join(dir, "ratelimit.db"), benchComments)
+	if err != nil {
+		return err
+	}
+	sum, err := emu.summary(ctx)
+	if err != nil {
+		return err
+	}
+	m.Verified = m.Issues == int64(sum.Issues) && m.Comments == int64(sum.Comments)
+	limits := emulator.PaidLimits
+	perWindow := map[backlog.RateClass]int{backlog.RateRead: limits.Read, backlog.RateUpdate: limits.Update,
+		backlog.RateSearch: limits.Search, backlog.RateIcon: limits.Icon}
+	r := &rateResult{Issues: cfg.rateIssues, Window: cfg.window.String(), ByClass: map[string]int{}}
+	for class, n := range m.byClass {
+		r.ByClass[string(class)] = int(n)
+		if lim := perWindow[class]; lim > 0 {
+			r.BoundSeconds = math.Max(r.BoundSeconds, float64(n)*cfg.window.Seconds()/float64(lim))
+		}
+	}
+	if r.BoundSeconds > 0 {
+		r.Ratio = m.Seconds / r.BoundSeconds
+	}
+	m.finish()
+	r.Run = m
+	rep.RateLimit = r
+	fmt.Fprintf(out, "ratelimit   %-28s wall %.1fs / bound %.1fs = %.3f (target <= 1.05), 429 answers: %d (target 0); paid limits, window %v, %d issues; requests by class %v; replica complete: %v\n",
+		"Issues+IssueComments", m.Seconds, r.BoundSeconds, r.Ratio, m.RateLimited, cfg.window, cfg.rateIssues, r.ByClass, m.Verified)
+	return nil
+}
+
+// rss runs (d): the incremental scenario (first load, churn, incremental
+// run) in a fresh process per size, reading its peak RSS.
+func (cfg *benchConfig) rss(ctx context.Context, rep *benchReport, out, stderr io.Writer) error {
+	exe, err := benchExecutable()
+	if err != nil {
+		return err
+	}
+	for _, n := range cfg.rssSizes {
+		// The incremental scenario: a first load of Issues and IssueComments,
+		// churn, and an incremental run (which may hold more, e.g. the keys
+		// a full refresh compares).
+		cmd := exec.CommandContext(ctx, exe, "bench", "--scenario", "incremental", "--issues", strconv.Itoa(n),
+			"--seed", strconv.FormatInt(cfg.seed, 10), "--json", "--generate-timeout", cfg.generateTimeout.String())
+		cmd.Env = benchChildEnv()
+		cmd.Stderr = stderr
+		var buf bytes.Buffer
+		cmd.Stdout = &buf
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("rss scenario, %d issues: %w", n, err)
+		}
+		var child benchReport
+		if err := json.Unmarshal(buf.Bytes(), &child); err != nil {
+			return fmt.Errorf("rss scenario, %d issues: reading the child's report: %w", n, err)
+		}
+		r := rssResult{Issues: n, MaxRSSMiB: child.MaxRSSMiB}
+		if child.Full != nil {
+			r.IssuesPerS = child.Full.WithComments.IssuesPerS
+			r.FirstLoadMiB = child.Full.WithComments.PeakRSSMiB
+		}
+		rep.RSS = append(rep.RSS, r)
+		fmt.Fprintf(out, "rss         %-28s peak RSS %.1f MiB after the first load, %.1f MiB after the incremental run (target <= 200 MiB at 100000 issues, flat in size); first load %.0f issues/s\n",
+			fmt.Sprintf("%d issues", n), r.FirstLoadMiB, r.MaxRSSMiB, r.IssuesPerS)
+	}
+	if len(rep.RSS) > 1 {
+		first, last := rep.RSS[0], rep.RSS[len(rep.RSS)-1]
+		fmt.Fprintf(out, "rss         %-28s %.2f× the peak RSS of the first load, %.2f× overall, for %.0f× the issues\n", "growth",
+			last.FirstLoadMiB/first.FirstLoadMiB, last.MaxRSSMiB/first.MaxRSSMiB, float64(last.Issues)/float64(first.Issues))
+	}
+	return nil
+}
+
+// destPath returns the working directory and the destination file (the
+// --dest file, replaced, or a temporary one).
+func (cfg *benchConfig) destPath() (dir, db string, cleanup func(), err error) {
+	tmp, err := os.MkdirTemp("", "backlogsync-bench-")
+	if err != nil {
+		return "", "", nil, err
+	}
+	cleanup = func() { os.RemoveAll(tmp) }
+	db = filepath.Join(tmp, "bench.db")
+	if cfg.dest != "" {
+		db = cfg.dest
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			if err := os.Remove(db + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+				cleanup()
+				return "", "", nil, fmt.Errorf("--dest %s: %w; give a file the bench may replace", cfg.dest, err)
+			}
+		}
+	}
+	return tmp, db, cleanup, nil
+}
+
+func (m *runMetrics) finish() {
+	if m.Minimum > 0 {
+		m.Ratio = float64(m.Requests) / float64(m.Minimum)
+	}
+	if m.Seconds > 0 && m.Note == "" { // a first load: the space / the time
+		m.IssuesPerS = float64(m.Issues) / m.Seconds
+		m.RowsPerS = float64(m.Issues+m.Comments) / m.Seconds
+	}
+}
+
+func printRun(out io.Writer, scenario string, m runMetrics) {
+	name := strings.ReplaceAll(strings.ReplaceAll(strings.TrimSpace(m.Statements), "REPLICATE ", ""), ";\n", "+")
+	name = strings.TrimSuffix(name, ";")
+	fmt.Fprintf(out, "%-11s %-28s requests %d / minimum %d = %.3f (target <= 1.02); replica complete: %v\n",
+		scenario, name, m.Requests, m.Minimum, m.Ratio, m.Verified)
+	if m.IssuesPerS > 0 {
+		fmt.Fprintf(out, "%-11s %-28s %d issues, %d comments in %.2fs = %.0f issues/s, %.0f rows/s (target >= 20000 issues/s); CPU %.2fs here, %.2fs in the emulator\n",
+			scenario, name, m.Issues, m.Comments, m.Seconds, m.IssuesPerS, m.RowsPerS, m.CPUSeconds, m.EmulatorCPUSeconds)
+	} else {
+		fmt.Fprintf(out, "%-11s %-28s %.2fs; CPU %.2fs here, %.2fs in the emulator; the replica holds %d issues, %d comments\n",
+			scenario, name, m.Seconds, m.CPUSeconds, m.EmulatorCPUSeconds, m.Issues, m.Comments)
+	}
+	if m.Note != "" {
+		fmt.Fprintf(out, "%-11s %-28s %s\n", scenario, name, m.Note)
+	}
+}
+
+// benchRun replicates stmts from the emulator into the SQLite file dbPath
+// with the engine and measures it.
+func benchRun(ctx context.Context, emu *childEmulator, dbPath, stmts string) (runMetrics, error) {
+	m := runMetrics{Statements: stmts}
+	parsed, err := jobsql.Parse("bench.sql", stmts)
+	if err != nil {
+		return m, err
+	}
+	c, err := backlog.NewClient(emu.base, backlog.WithAPIKey(emu.key))
+	if err != nil {
+		return m, err
+	}
+	d, err := sqlite.Open(ctx, dbPath)
+	if err != nil {
+		return m, err
+	}
+	eng := replicate.Engine{Client: c, Dest: d, Account: "bench", Job: "bench",
+		Logger: slog.New(slog.DiscardHandler)}
+	cpu0, emuCPU0 := cpuSeconds(), emu.cpuSeconds()
+	start := time.Now()
+	_, runErr := eng.Run(ctx, parsed)
+	m.Seconds = time.Since(start).Seconds()
+	m.CPUSeconds, m.EmulatorCPUSeconds = cpuSeconds()-cpu0, emu.cpuSeconds()-emuCPU0
+	m.PeakRSSMiB = maxRSSMiB()
+	if err := d.Close(); err != nil && runErr == nil {
+		runErr = err
+	}
+	if runErr != nil {
+		return m, fmt.Errorf("replicating %q: %w", strings.ReplaceAll(stmts, "\n", " "), runErr)
+	}
+	st := c.Stats()
+	m.byClass = map[backlog.RateClass]int64{}
+	for class, cs := range st.Classes {
+		m.byClass[class] = cs.Requests
+	}
+	tot := st.Total()
+	m.Requests, m.RateLimited = tot.Requests, tot.RateLimited
+	counts, err := tableCounts(ctx, dbPath)
+	if err != nil {
+		return m, err
+	}
+	m.Issues = counts.issues
+	if strings.Contains(stmts, "IssueComments") {
+		m.Comments = counts.comments
+	}
+	return m, nil
+}
+
+type rowCounts struct{ issues, comments int64 }
+
+// tableCounts counts the rows of Issues and IssueComments (0 for a table
+// that does not exist).
+func tableCounts(ctx context.Context, dbPath string) (rowCounts, error) {
+	db, err := sql.Open("sqlite", dbPath)
+	if err != nil {
+		return rowCounts{}, err
+	}
+	defer db.Close()
+	var c rowCounts
+	for _, t := range []struct {
+		name string
+		n    *int64
+	}{{"Issues", &c.issues}, {"IssueComments", &c.comments}} {
+		var exists int
+		if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?", t.name).Scan(&exists); err != nil {
+			return c, fmt.Errorf("reading %s: %w", dbPath, err)
+		}
+		if exists == 0 {
+			continue
+		}
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM "`+t.name+`"`).Scan(t.n); err != nil {
+			return c, fmt.Errorf("counting %s in %s: %w", t.name, dbPath, err)
+		}
+	}
+	return c, nil
+}
+
+// commentsPerIssue counts the replicated comments per issue, all of them
+// or only those whose id is in ids.
+func commentsPerIssue(ctx context.Context, dbPath string, ids []int64) (map[int64]int64, error) {
+	db, err := sql.Open("sqlite", dbPath)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	want := map[int64]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	rows, err := db.QueryContext(ctx, `SELECT "Id", "IssueId" FROM "IssueComments"`)
+	if err != nil {
+		return nil, fmt.Errorf("reading IssueComments in %s: %w", dbPath, err)
+	}
+	defer rows.Close()
+	out := map[int64]int64{}
+	for rows.Next() {
+		var id, issue int64
+		if err := rows.Scan(&id, &issue); err != nil {
+			return nil, err
+		}
+		if ids == nil || want[id] {
+			out[issue]++
+		}
+	}
+	return out, rows.Err()
+}
+
+func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
+
+// maxRSSMiB is the peak resident set size of this process: VmHWM from
+// /proc/self/status on Linux, else getrusage's ru_maxrss. (On Linux
+// ru_maxrss is not enough: a child started with fork+exec inherits its
+// parent's peak, so the rss scenario's fresh processes would report the
+// bench's own.)
+func maxRSSMiB() float64 {
+	if data, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				f := strings.Fields(v) // "123456 kB"
+				if len(f) == 2 && f[1] == "kB" {
+					if kb, err := strconv.ParseFloat(f[0], 64); err == nil {
+						return kb / 1024
+					}
+				}
+			}
+		}
+	}
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Maxrss) / 1024 // kilobytes on Linux
+}
+
+// cpuSeconds is the user+system CPU time of this process.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// cpuSeconds is the user+system CPU time of the emulator process, read
+// from /proc (0 where there is none).
+func (e *childEmulator) cpuSeconds() float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", e.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which is in parentheses): state is
+	// field 3, utime 14 and stime 15, in clock ticks (100 per second on
+	// Linux).
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(data[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, err1 := strconv.ParseFloat(f[11], 64)
+	st, err2 := strconv.ParseFloat(f[12], 64)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return (ut + st) / 100
+}
+
+// childEmulator is "backlogsync emulator" running as a child process.
+type childEmulator struct {
+	cmd       *exec.Cmd
+	base, key string
+	done      chan error
+}
+
+// benchExecutable returns the binary to start children from; tests set
+// BACKLOGSYNC_BENCH_EXE (their own binary runs as main with
+// BACKLOGSYNC_TEST_AS_MAIN=1).
+func benchExecutable() (string, error) {
+	if exe := os.Getenv("BACKLOGSYNC_BENCH_EXE"); exe != "" {
+		return exe, nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("finding this program to start the emulator: %w", err)
+	}
+	return exe, nil
+}
+
+// benchChildEnv is the environment of child processes.
+func benchChildEnv() []string { return os.Environ() }
+
+// startChildEmulator starts "backlogsync emulator" on a free port and waits
+// for its banner.
+func startChildEmulator(ctx context.Context, issues int, seed int64, profile string, window, timeout time.Duration, stderr io.Writer) (*childEmulator, error) {
+	exe, err := benchExecutable()
+	if err != nil {
+		return nil, err
+	}
+	key := "bench" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	cmd := exec.Command(exe, "emulator", "--addr", "127.0.0.1:0", "--seed", strconv.FormatInt(seed, 10),
+		"--issues", strconv.Itoa(issues), "--rate-limit", profile, "--rate-window", window.String(), "--api-key", key)
+	cmd.Env = benchChildEnv()
+	var errBuf bytes.Buffer
+	cmd.Stderr = &errBuf
+	outPipe, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting the emulator (%s emulator): %w", exe, err)
+	}
+	e := &childEmulator{cmd: cmd, key: key, done: make(chan error, 1)}
+	baseCh := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(outPipe)
+		found := false
+		for sc.Scan() {
+			line := sc.Text()
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "Base URL:"); ok && !found {
+				found = true
+				baseCh <- strings.TrimSpace(v)
+			}
+		}
+		if !found {
+			close(baseCh)
+		}
+		_, _ = io.Copy(io.Discard, outPipe)
+		e.done <- cmd.Wait()
+	}()
+	select {
+	case base, ok := <-baseCh:
+		if !ok {
+			<-e.done
+			return nil, fmt.Errorf("the emulator exited before serving: %s", strings.TrimSpace(errBuf.String()))
+		}
+		e.base = base
+	case <-time.After(timeout):
+		e.stop()
+		return nil, fmt.Errorf("the emulator did not serve within %v (--generate-timeout); %d issues may take longer to generate", timeout, issues)
+	case <-ctx.Done():
+		e.stop()
+		return nil, ctx.Err()
+	}
+	return e, nil
+}
+
+// stop interrupts the emulator and waits for it (killing it after 10 s).
+func (e *childEmulator) stop() {
+	if e.cmd.ProcessState != nil {
+		return
+	}
+	_ = e.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-e.done:
+	case <-time.After(10 * time.Second):
+		_ = e.cmd.Process.Kill()
+		<-e.done
+	}
+}
+
+// admin calls an admin route of the emulator and decodes the answer.
+func (e *childEmulator) admin(ctx context.Context, method, path string, body, v any) error {
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, e.base+path, r)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Backlog-API-Key", e.key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("emulator %s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("emulator %s %s: %w", method, path, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("emulator %s %s: %s: %.300s", method, path, resp.Status, data)
+	}
+	return json.Unmarshal(data, v)
+}
+
+func (e *childEmulator) summary(ctx context.Context) (emulator.Summary, error) {
+	var s emulator.Summary
+	err := e.admin(ctx, http.MethodGet, "/_emulator/space", nil, &s)
+	return s, err
+}
+
+// churnReport is the answer of POST /_emulator/churn.
+type churnReport struct {
+	Events        int     `json:"events"`
+	Failed        int     `json:"failed"`
+	Error         string  `json:"error"`
+	IssuesCreated []int64 `json:"issuesCreated"`
+	IssuesUpdated []int64 `json:"issuesUpdated"`
+	IssuesDeleted []int64 `json:"issuesDeleted"`
+	Comments      []int64 `json:"comments"`
+}
+
+func (e *childEmulator) churn(ctx context.Context, events int, seed int64) (churnReport, error) {
+	var rep churnReport
+	err := e.admin(ctx, http.MethodPost, "/_emulator/churn", map[string]any{"events": events, "seed": seed}, &rep)
+	return rep, err
+}

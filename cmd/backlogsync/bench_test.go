@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestMain lets the test binary stand in for backlogsync in child
+// processes: "backlogsync bench" starts the emulator (and, for the rss
+// scenario, itself) from BACKLOGSYNC_BENCH_EXE, which the tests point at
+// this binary with BACKLOGSYNC_TEST_AS_MAIN=1.
+func TestMain(m *testing.M) {
+	if os.Getenv("BACKLOGSYNC_TEST_AS_MAIN") == "1" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
+}
+
+// benchAsChild makes child processes of bench run this test binary as main.
+func benchAsChild(t *testing.T) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("BACKLOGSYNC_BENCH_EXE", exe)
+	t.Setenv("BACKLOGSYNC_TEST_AS_MAIN", "1")
+}
+
+func TestBenchAllScenarios(t *testing.T) {
+	benchAsChild(t)
+	code, out, errOut := runCLI(t, "bench", "--issues", "300", "--scenario", "all", "--churn", "40",
+		"--ratelimit-issues", "40", "--window", "1s", "--rss-sizes", "100,300", "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	var rep benchReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, out)
+	}
+	f := rep.Full
+	if f == nil || rep.Incremental == nil || rep.RateLimit == nil || len(rep.RSS) != 2 {
+		t.Fatalf("missing scenarios: %s", out)
+	}
+	// 300 issues need 3 list pages at least.
+	if io := f.IssuesOnly; io.Issues != 300 || !io.Verified || io.Minimum != 3 || io.Requests < io.Minimum || io.IssuesPerS <= 0 {
+		t.Errorf("issues-only run: %+v", io)
+	}
+	if wc := f.WithComments; wc.Comments == 0 || !wc.Verified || wc.Minimum <= 3 || wc.Requests < wc.Minimum {
+		t.Errorf("run with comments: %+v", wc)
+	}
+	if inc := rep.Incremental; inc.ChurnEvents != 40 || !inc.Run.Verified || inc.Run.Minimum < 1 || inc.Run.Requests < inc.Run.Minimum || inc.Run.Note == "" {
+		t.Errorf("incremental run: %+v", inc)
+	}
+	if rl := rep.RateLimit; rl.BoundSeconds <= 0 || rl.Ratio <= 0 || !rl.Run.Verified || rl.ByClass["read"] == 0 || rl.Window != "1s" {
+		t.Errorf("ratelimit run: %+v", rl)
+	}
+	for _, r := range rep.RSS {
+		if r.MaxRSSMiB <= 0 || r.FirstLoadMiB <= 0 || r.FirstLoadMiB > r.MaxRSSMiB || r.IssuesPerS <= 0 {
+			t.Errorf("rss: %+v", r)
+		}
+	}
+	if rep.MaxRSSMiB <= 0 || rep.Formulas["minimum.full"] == "" {
+		t.Errorf("report: %+v", rep)
+	}
+}
+
+func TestBenchLines(t *testing.T) {
+	benchAsChild(t)
+	dest := t.TempDir() + "/bench.db"
+	code, out, errOut := runCLI(t, "bench", "--issues", "120", "--scenario", "full", "--dest", dest)
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	for _, want := range []string{"minimum.full:", "full        Issues  ", "requests ", "/ minimum 2 =", "issues/s", "Issues+IssueComments", "peak RSS"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if n := countRows(t, dest, "Issues"); n != 120 {
+		t.Errorf("--dest has %d issues, want 120", n)
+	}
+}
+
+func TestBenchUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--issues", "0"}, "--issues 0"},
+		{[]string{"--scenario", "fast"}, `--scenario "fast": use full, incremental, ratelimit, rss, all`},
+		{[]string{"--window", "0s"}, "--window"},
+		{[]string{"--churn", "-1"}, "--churn -1"},
+		{[]string{"--rss-sizes", "10,x"}, "--rss-sizes"},
+		{[]string{"--ratelimit-issues", "0"}, "--ratelimit-issues 0"},
+		{[]string{"extra"}, "unexpected argument"},
+	} {
+		code, _, errOut := runCLI(t, append([]string{"bench"}, tc.args...)...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %q", tc.args, code, errOut, tc.want)
+		}
+	}
+	if code, out, _ := runCLI(t, "bench", "-h"); code != exitOK || !strings.Contains(out, "--scenario") {
+		t.Errorf("-h: exit %d\n%s", code, out)
+	}
+}
