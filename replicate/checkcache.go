@@ -40,6 +40,7 @@ package replicate
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"hash/maphash"
 	"math"
@@ -357,6 +358,9 @@ func (p *checkPlan) run(ctx context.Context, e *Engine, rep *CacheReport) error 
 			if t, ok := v.(time.Time); ok {
 				v = t.UTC().Truncate(time.Second)
 			}
+			if str, ok := v.(string); ok && (pr.srcType == backlogsync.TypeJSON || pr.target == backlogsync.TypeJSON) {
+				v = canonicalJSON(str)
+			}
 			norm[n] = v
 			writeValue(&h, buf[:], v)
 		}
@@ -607,4 +611,20 @@ func (w *cacheWriter) flush(ctx context.Context) error {
 	w.rep.Deleted += res.Deleted
 	w.rows, w.dels = nil, nil
 	return nil
+}
+
+// canonicalJSON rewrites a JSON text with sorted keys and no spaces, the
+// last of duplicate keys kept and numbers as float64, so a value stored by
+// a destination that normalises JSON (PostgreSQL's JSONB) compares equal
+// to the source's text. Text that is not JSON is returned unchanged.
+func canonicalJSON(s string) string {
+	var v any
+	if json.Unmarshal([]byte(s), &v) != nil {
+		return s
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return s
+	}
+	return string(b)
 }

@@ -79,6 +79,10 @@ const (
 // enough that re-reading a window is cheap. (A variable for tests.)
 var windowTarget = 40000
 
+// recentIssue is how recent an issue must be for a load to read its
+// comments although it looks never updated.
+const recentIssue = 10 * time.Minute
+
 // less reports whether a is less advanced than b.
 func (a issuesState) less(b issuesState) bool {
 	if a.Phase != b.Phase {
@@ -649,8 +653,18 @@ func (f *family) store(ctx context.Context, page []*backlog.Issue, ph Phase) err
 	// Times have a one-second resolution, so an issue commented in the
 	// second it was created looks never updated: incremental runs trust
 	// it only when the activity feed shows nothing but its creation.
+	// Loads trust it for issues created more than recentIssue ago (a
+	// comment in the same second as the creation is automation at work,
+	// and it is recent).
+	recent := e.now().Add(-recentIssue)
 	s.NoComments = func(is *backlog.Issue) bool {
-		return is.Updated.Equal(is.Created) && (ph == PhaseLoad || !f.touched[is.ID])
+		if !is.Updated.Equal(is.Created) {
+			return false
+		}
+		if ph == PhaseLoad {
+			return is.Created.Before(recent)
+		}
+		return !f.touched[is.ID]
 	}
 	if !f.pristine {
 		above, err := f.lastComments(ctx, ids)
