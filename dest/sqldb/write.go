@@ -208,15 +208,13 @@ func (w *writer) upsert(ctx context.Context, tx *sql.Tx, rows []bs.Row) (bs.Writ
 		}
 		res.Updated += existing
 		res.Inserted += int64(len(newKeys)/len(w.keyPos)) - existing
-		if n == per {
-			var st *sql.Stmt
-			if st, err = w.x.stmt(ctx, tx, w.x.d.UpsertSQL(w.ref, w.qcols, w.qkey, n)); err != nil {
-				return res, fmt.Errorf("write %s: prepare: %w", w.def.Name, err)
-			}
-			_, err = st.ExecContext(ctx, args...)
-		} else {
-			_, err = tx.ExecContext(ctx, w.x.d.UpsertSQL(w.ref, w.qcols, w.qkey, n), args...)
+		// Prepared once per row count (the cache is bounded): pages of
+		// the same size reuse the parsed statement.
+		var st *sql.Stmt
+		if st, err = w.x.stmt(ctx, tx, w.x.d.UpsertSQL(w.ref, w.qcols, w.qkey, n)); err != nil {
+			return res, fmt.Errorf("write %s: prepare: %w", w.def.Name, err)
 		}
+		_, err = st.ExecContext(ctx, args...)
 		if err != nil {
 			return res, fmt.Errorf("write %s: upsert: %w", w.def.Name, err)
 		}
@@ -311,7 +309,11 @@ func (w *writer) count(ctx context.Context, tx *sql.Tx, keys []any) (int64, erro
 		part := keys[start:min(start+per*k, len(keys))]
 		var n int64
 		q := "SELECT COUNT(*) FROM " + w.ref + " WHERE " + w.keyList(len(part)/k)
-		if err := tx.QueryRowContext(ctx, q, part...).Scan(&n); err != nil {
+		st, err := w.x.stmt(ctx, tx, q)
+		if err != nil {
+			return 0, fmt.Errorf("write %s: count existing keys: prepare: %w", w.def.Name, err)
+		}
+		if err := st.QueryRowContext(ctx, part...).Scan(&n); err != nil {
 			return 0, fmt.Errorf("write %s: count existing keys: %w", w.def.Name, err)
 		}
 		total += n
