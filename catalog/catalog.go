@@ -26,6 +26,7 @@
 package catalog
 
 import (
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"slices"
 	"strings"
 
@@ -167,31 +168,10 @@ func Suggest(name string) string {
 	best, bestD := "", len(name)/2+2
 	for _, t := range tables {
 		for _, n := range append([]string{t.Name}, t.Aliases...) {
-			if d := distance(strings.ToLower(name), strings.ToLower(n)); d < bestD {
+			if d := fuzzy.Distance(strings.ToLower(name), strings.ToLower(n)); d < bestD {
 				best, bestD = t.Name, d
 			}
 		}
 	}
 	return best
-}
-
-// distance is the Levenshtein distance of a and b (bytes).
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"slices"
 	"strings"
 	"time"
@@ -86,7 +87,7 @@ func (q *Query) check(t *Table) error {
 func suggestColumn(t *Table, name string) string {
 	best, bestD := "", len(name)/2+2
 	for _, c := range t.Columns {
-		if d := distance(strings.ToLower(name), strings.ToLower(c.Name)); d < bestD {
+		if d := fuzzy.Distance(strings.ToLower(name), strings.ToLower(c.Name)); d < bestD {
 			best, bestD = c.Name, d
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"regexp"
 	"slices"
 	"strings"
@@ -352,7 +353,7 @@ func (lq *LiveQuery) unknownColumn(qual, name string) string {
 	best, bestT, bestD := "", tables[0], len(name)/2+2
 	for _, t := range tables {
 		for _, c := range t.Columns {
-			if d := distance(strings.ToLower(name), strings.ToLower(c.Name)); d < bestD {
+			if d := fuzzy.Distance(strings.ToLower(name), strings.ToLower(c.Name)); d < bestD {
 				best, bestT, bestD = c.Name, t, d
 			}
 		}

@@ -2,6 +2,7 @@ package jobsql
 
 import (
 	"fmt"
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"strconv"
 	"strings"
 	"time"
@@ -322,7 +323,7 @@ func suggest(name string, cands []string) string {
 	best, bestD := "", -1
 	for _, c := range cands {
 		lc := strings.ToLower(c)
-		d := levenshtein(lname, lc)
+		d := fuzzy.Distance(lname, lc)
 		if len(lname) >= 4 && strings.HasPrefix(lc, lname) {
 			d = min(d, 1)
 		}
@@ -334,26 +335,4 @@ func suggest(name string, cands []string) string {
 		return best
 	}
 	return ""
-}
-
-// levenshtein returns the edit distance between a and b, in runes.
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

@@ -132,21 +132,6 @@ func TestSuggest(t *testing.T) {
 	}
 }
 
-func TestLevenshtein(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0}, {"", "abc", 3}, {"abc", "", 3}, {"kitten", "sitting", 3},
-		{"flaw", "lawn", 2}, {"same", "same", 0}, {"課題", "課", 1},
-	}
-	for _, tt := range tests {
-		if got := levenshtein(tt.a, tt.b); got != tt.want {
-			t.Errorf("levenshtein(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
-		}
-	}
-}
-
 func TestIntervalUnitAdd(t *testing.T) {
 	base := time.Date(2024, 1, 31, 10, 0, 0, 0, time.UTC)
 	tests := []struct {

@@ -40,6 +40,7 @@ package replicate
 import (
 	"context"
 	"fmt"
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"strconv"
 	"strings"
 	"time"
@@ -255,7 +256,7 @@ func sourceColumn(src *catalog.Table, fromName jobsql.TableName, ref *jobsql.Col
 func suggestCol(cols []backlogsync.Column, name string) string {
 	best, bestD := "", len(name)/2+2
 	for _, c := range cols {
-		if d := editDistance(strings.ToLower(name), strings.ToLower(c.Name)); d < bestD {
+		if d := fuzzy.Distance(strings.ToLower(name), strings.ToLower(c.Name)); d < bestD {
 			best, bestD = c.Name, d
 		}
 	}
@@ -263,26 +264,6 @@ func suggestCol(cols []backlogsync.Column, name string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			d := 1
-			if a[i-1] == b[j-1] {
-				d = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+d)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // forceTypes applies REPLICATE's column list: each named column must be a

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"io"
 	"os"
 	"sort"
@@ -652,7 +653,7 @@ func didYouMean(s string, names []string) string {
 	best, bestD := "", len(s)/2+2
 	ls := strings.ToLower(s)
 	for _, n := range names {
-		if d := editDistance(ls, strings.ToLower(n)); d < bestD {
+		if d := fuzzy.Distance(ls, strings.ToLower(n)); d < bestD {
 			best, bestD = n, d
 		}
 	}
@@ -660,26 +661,4 @@ func didYouMean(s string, names []string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// editDistance is the Levenshtein distance of a and b in runes.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			c := prev[j-1]
-			if ra[i-1] != rb[j-1] {
-				c++
-			}
-			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
