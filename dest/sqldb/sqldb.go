@@ -278,8 +278,16 @@ func (x *DB) describe(ctx context.Context, name string) (*bs.Table, error) {
 
 // forget drops the cached definition of the named table.
 func (x *DB) forget(name string) {
+	ref := x.d.TableRef(bs.ParseTableName(name))
 	x.mu.Lock()
 	delete(x.tables, name)
+	// Prepared statements on the table may carry its old column types.
+	for q, st := range x.stmts {
+		if strings.Contains(q, ref) {
+			st.Close()
+			delete(x.stmts, q)
+		}
+	}
 	x.mu.Unlock()
 }
 

@@ -174,8 +174,12 @@ func (w *writer) upsert(ctx context.Context, tx *sql.Tx, rows []bs.Row) (bs.Writ
 	var res bs.WriteResult
 	per := w.rowsPerStatement(len(w.cols))
 	seen := make(map[string]bool, len(rows))
-	for start := 0; start < len(rows); start += per {
-		chunk := rows[start:min(start+per, len(rows))]
+	for start := 0; start < len(rows); {
+		// Statements of a few fixed sizes only, so a handful of prepared
+		// statements per table serve every batch size.
+		step := stmtRows(per, len(rows)-start)
+		chunk := rows[start : start+step]
+		start += step
 		// Encode, keeping the last row of each key within the chunk.
 		args := make([]any, 0, len(chunk)*len(w.cols))
 		pos := map[string]int{} // key → row index in args
@@ -208,13 +212,16 @@ func (w *writer) upsert(ctx context.Context, tx *sql.Tx, rows []bs.Row) (bs.Writ
 		}
 		res.Updated += existing
 		res.Inserted += int64(len(newKeys)/len(w.keyPos)) - existing
-		// Prepared once per row count (the cache is bounded): pages of
-		// the same size reuse the parsed statement.
-		var st *sql.Stmt
-		if st, err = w.x.stmt(ctx, tx, w.x.d.UpsertSQL(w.ref, w.qcols, w.qkey, n)); err != nil {
-			return res, fmt.Errorf("write %s: prepare: %w", w.def.Name, err)
+		if n == step {
+			var st *sql.Stmt
+			if st, err = w.x.stmt(ctx, tx, w.x.d.UpsertSQL(w.ref, w.qcols, w.qkey, n)); err != nil {
+				return res, fmt.Errorf("write %s: prepare: %w", w.def.Name, err)
+			}
+			_, err = st.ExecContext(ctx, args...)
+		} else {
+			// Duplicate keys made the chunk shorter: a one-off statement.
+			_, err = tx.ExecContext(ctx, w.x.d.UpsertSQL(w.ref, w.qcols, w.qkey, n), args...)
 		}
-		_, err = st.ExecContext(ctx, args...)
 		if err != nil {
 			return res, fmt.Errorf("write %s: upsert: %w", w.def.Name, err)
 		}
@@ -455,4 +462,18 @@ func RowList(d Dialect, qkey []string, n int) string {
 	}
 	b.WriteString(")")
 	return b.String()
+}
+
+// stmtRows is the number of rows of the next upsert statement: per when
+// that many remain, else the largest of 100, 25, 5 and 1 that fits.
+func stmtRows(per, remaining int) int {
+	if remaining >= per {
+		return per
+	}
+	for _, n := range []int{100, 25, 5} {
+		if n < per && remaining >= n {
+			return n
+		}
+	}
+	return 1
 }
