@@ -739,14 +739,12 @@ func commentTable(t *catalog.Table) bool {
 
 // keysWhere calls fn with the key of each of this account's rows of p's
 // table that filter selects.
-func (f *family) keysWhere(ctx context.Context, p *plan, filter backlogsync.Expr, fn func([]any) error) error {
+func (f *family) keysWhere(ctx context.Context, p *plan, filter backlogsync.In, fn func([]any) error) error {
 	var keys [][]any
-	err := f.r.e.Dest.Query(ctx, p.dest, backlogsync.Query{Columns: p.table.PrimaryKey,
-		Filter: backlogsync.And{f.acct(p), filter}},
-		func(row backlogsync.Row) error {
-			keys = append(keys, append([]any(nil), row...))
-			return nil
-		})
+	err := f.queryIn(ctx, p, p.table.PrimaryKey, filter, func(row backlogsync.Row) error {
+		keys = append(keys, append([]any(nil), row...))
+		return nil
+	})
 	if err != nil {
 		return err
 	}
@@ -756,6 +754,26 @@ func (f *family) keysWhere(ctx context.Context, p *plan, filter backlogsync.Expr
 		}
 	}
 	return nil
+}
+
+// queryIn calls fn with cols of this account's rows of p's table whose
+// in.Column is one of in.Values. When that column is indexed the account
+// is checked here rather than in the query: with both, SQLite's planner
+// picks the primary key (Account first) and reads every row of the
+// account.
+func (f *family) queryIn(ctx context.Context, p *plan, cols []string, in backlogsync.In, fn func(backlogsync.Row) error) error {
+	if !slices.Contains(p.table.Indexes, in.Column) {
+		return f.r.e.Dest.Query(ctx, p.dest, backlogsync.Query{Columns: cols, Filter: backlogsync.And{f.acct(p), in}}, fn)
+	}
+	acct := p.table.Columns[0].Name
+	all := append(slices.Clone(cols), acct)
+	want := f.r.e.account()
+	return f.r.e.Dest.Query(ctx, p.dest, backlogsync.Query{Columns: all, Filter: in}, func(row backlogsync.Row) error {
+		if a, _ := row[len(cols)].(string); a != want {
+			return nil
+		}
+		return fn(row[:len(cols)])
+	})
 }
 
 // lastComments returns the largest stored comment id of each issue (from
@@ -775,9 +793,7 @@ func (f *family) lastComments(ctx context.Context, ids []any) (map[int64]int64, 
 	if cp.col("IssueId") == "" || cp.col("Id") == "" {
 		return nil, nil
 	}
-	err := f.r.e.Dest.Query(ctx, cp.dest, backlogsync.Query{Columns: []string{cp.col("IssueId"), cp.col("Id")},
-		Filter: backlogsync.And{f.acct(cp),
-			backlogsync.In{Column: cp.col("IssueId"), Values: ids}}},
+	err := f.queryIn(ctx, cp, []string{cp.col("IssueId"), cp.col("Id")}, backlogsync.In{Column: cp.col("IssueId"), Values: ids},
 		func(row backlogsync.Row) error {
 			is, _ := row[0].(int64)
 			id, _ := row[1].(int64)
@@ -1031,8 +1047,7 @@ func (f *family) affectedByDeletes(ctx context.Context, deleted, changed map[int
 		if id == "" || ref == "" {
 			return nil
 		}
-		return f.r.e.Dest.Query(ctx, p.dest, backlogsync.Query{Columns: []string{id},
-			Filter: backlogsync.And{f.acct(p), backlogsync.In{Column: ref, Values: vals}}},
+		return f.queryIn(ctx, p, []string{id}, backlogsync.In{Column: ref, Values: vals},
 			func(row backlogsync.Row) error {
 				if v, ok := row[0].(int64); ok && !deleted[v] {
 					changed[v] = true
