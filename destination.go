@@ -2,6 +2,7 @@ package backlogsync
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -245,6 +246,49 @@ func checkIdent(what, full, s string) error {
 		return Errorf(EINVALID, "%s %q contains a NUL byte", what, full)
 	}
 	return nil
+}
+
+// Widen converts a value of a column of type from to type to, as CanWiden
+// documents the conversion of stored values. A nil value, equal types or a
+// value that has no conversion to to is returned unchanged.
+func Widen(v any, from, to Type) any {
+	if v == nil || from == to {
+		return v
+	}
+	switch to {
+	case TypeInt:
+		if b, ok := v.(bool); ok {
+			if b {
+				return int64(1)
+			}
+			return int64(0)
+		}
+	case TypeFloat:
+		switch x := v.(type) {
+		case bool:
+			if x {
+				return 1.0
+			}
+			return 0.0
+		case int64:
+			return float64(x)
+		}
+	case TypeText:
+		switch x := v.(type) {
+		case bool:
+			return strconv.FormatBool(x)
+		case int64:
+			return strconv.FormatInt(x, 10)
+		case float64:
+			return strconv.FormatFloat(x, 'g', -1, 64)
+		case time.Time:
+			if from == TypeDate {
+				return x.UTC().Format(time.DateOnly)
+			}
+			return x.UTC().Format("2006-01-02T15:04:05Z")
+		}
+	}
+	return v // a DATE widened to TIMESTAMP is already midnight UTC
 }
 
 // CanWiden reports whether a column of type from may be changed to type to

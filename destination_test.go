@@ -3,6 +3,7 @@ package backlogsync
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseTableName(t *testing.T) {
@@ -98,5 +99,26 @@ func TestOpString(t *testing.T) {
 	}
 	if Op(0).String() != "Op(?)" {
 		t.Error("Op(0)")
+	}
+}
+
+func TestWiden(t *testing.T) {
+	d := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	ts := time.Date(2024, 3, 1, 4, 5, 6, 0, time.UTC)
+	cases := []struct {
+		v        any
+		from, to Type
+		want     any
+	}{
+		{true, TypeBool, TypeInt, int64(1)}, {false, TypeBool, TypeFloat, 0.0}, {int64(3), TypeInt, TypeFloat, 3.0},
+		{true, TypeBool, TypeText, "true"}, {int64(-9007199254740993), TypeInt, TypeText, "-9007199254740993"},
+		{0.1, TypeFloat, TypeText, "0.1"}, {d, TypeDate, TypeText, "2024-03-01"}, {ts, TypeTimestamp, TypeText, "2024-03-01T04:05:06Z"},
+		{ts.In(time.FixedZone("JST", 9*3600)), TypeTimestamp, TypeText, "2024-03-01T04:05:06Z"}, {"x", TypeText, TypeInt, "x"},
+		{d, TypeDate, TypeTimestamp, d}, {`{"a":1}`, TypeJSON, TypeText, `{"a":1}`}, {nil, TypeInt, TypeText, nil},
+	}
+	for _, c := range cases {
+		if got := Widen(c.v, c.from, c.to); got != c.want {
+			t.Errorf("Widen(%#v, %v, %v) = %#v; want %#v", c.v, c.from, c.to, got, c.want)
+		}
 	}
 }

@@ -347,12 +347,12 @@ func (p *checkPlan) run(ctx context.Context, e *Engine, rep *CacheReport) error 
 			if src {
 				v = r[pr.src]
 				if pr.srcConv {
-					v = widen(v, pr.srcType, pr.target)
+					v = backlogsync.Widen(v, pr.srcType, pr.target)
 				}
 			} else {
 				v = r[pr.dest]
 				if pr.destConv {
-					v = widen(v, pr.destType, pr.target)
+					v = backlogsync.Widen(v, pr.destType, pr.target)
 				}
 			}
 			if t, ok := v.(time.Time); ok {

@@ -315,12 +315,6 @@ func requests(before, after backlog.Stats) backlogsync.Requests {
 
 const checkpointKey = "cursor"
 
-// storedKeys returns the keys of this account's rows in the destination.
-func (e *Engine) storedKeys(ctx context.Context, p *plan) (map[string][]any, error) {
-	keys, _, err := e.storedKeysWith(ctx, p, "")
-	return keys, err
-}
-
 // storedKeysWith returns the keys of this account's rows in the
 // destination and, when col is not "", each row's BIGINT value of col
 // (absent when NULL). A table not created yet has no rows.

@@ -306,15 +306,6 @@ func (r *run) maxStored(ctx context.Context, p *plan, col string) (int64, error)
 	return top, err
 }
 
-func indexIn(list []string, s string) int {
-	for i, x := range list {
-		if x == s {
-			return i
-		}
-	}
-	return -1
-}
-
 // progress sends a report to Engine.Progress.
 func (r *run) progress(p *plan, ph Phase, rt *backlogsync.RunTable, expected int64, t0 time.Time) {
 	if r.e.Progress == nil {

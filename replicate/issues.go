@@ -819,7 +819,7 @@ func (f *family) deleteIssues(ctx context.Context, ids []int64) error {
 			}
 			col := issueCol(p)
 			if col == "" {
-				f.r.log.Warn("cannot delete the rows of deleted issues: the statement's SELECT list has no issue id column", "table", p.dest)
+				f.r.log.Warn("cannot delete the rows of deleted issues: the statement's SELECT list has no issue id column; add IssueId (Id for Issues) to it", "table", p.dest)
 				continue
 			}
 			w := &writer{e: f.r.e, p: p, rt: f.tables[p]}

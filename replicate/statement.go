@@ -390,7 +390,7 @@ func (c *compiled) buildProject() {
 			out := make(backlogsync.Row, len(from))
 			for j, f := range from {
 				if convert[j] {
-					out[j] = widen(r[f], src.Columns[f].Type, t.Columns[j].Type)
+					out[j] = backlogsync.Widen(r[f], src.Columns[f].Type, t.Columns[j].Type)
 				} else {
 					out[j] = r[f]
 				}
@@ -409,57 +409,11 @@ func (c *compiled) buildProject() {
 			f := c.from[j]
 			out[k] = r[f]
 			if convert[j] {
-				out[k] = widen(r[f], src.Columns[f].Type, t.Columns[j].Type)
+				out[k] = backlogsync.Widen(r[f], src.Columns[f].Type, t.Columns[j].Type)
 			}
 		}
 		return out
 	}
-}
-
-// widen converts v of type from to type to as backlogsync.CanWiden
-// documents (the same conversion destinations apply to stored values).
-func widen(v any, from, to backlogsync.Type) any {
-	if v == nil || from == to {
-		return v
-	}
-	switch to {
-	case backlogsync.TypeInt:
-		if b, ok := v.(bool); ok {
-			if b {
-				return int64(1)
-			}
-			return int64(0)
-		}
-	case backlogsync.TypeFloat:
-		switch x := v.(type) {
-		case bool:
-			if x {
-				return 1.0
-			}
-			return 0.0
-		case int64:
-			return float64(x)
-		}
-	case backlogsync.TypeTimestamp:
-		return v
-	case backlogsync.TypeText:
-		switch x := v.(type) {
-		case bool:
-			return strconv.FormatBool(x)
-		case int64:
-			return strconv.FormatInt(x, 10)
-		case float64:
-			return formatFloat(x)
-		case time.Time:
-			if from == backlogsync.TypeDate {
-				return x.UTC().Format(time.DateOnly)
-			}
-			return x.UTC().Format("2006-01-02T15:04:05Z")
-		case string:
-			return x
-		}
-	}
-	return v
 }
 
 // filter compiles WHERE, ReplicateStartDate and ReplicateStartID into

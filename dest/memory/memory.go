@@ -92,7 +92,7 @@ func (db *DB) Migrate(ctx context.Context, want *bs.Table) error {
 	for k, r := range t.rows {
 		nr := make(bs.Row, len(def.Columns))
 		for i, v := range r {
-			nr[i] = destutil.Widen(v, t.def.Columns[i].Type, def.Columns[i].Type)
+			nr[i] = bs.Widen(v, t.def.Columns[i].Type, def.Columns[i].Type)
 		}
 		rows[k] = nr
 	}
@@ -200,7 +200,7 @@ func (db *DB) Write(ctx context.Context, b bs.Batch) (bs.WriteResult, error) {
 			if err != nil {
 				return bs.WriteResult{}, err
 			}
-			nr[cols[i]] = destutil.Widen(v, b.Table.Columns[i].Type, t.def.Columns[cols[i]].Type)
+			nr[cols[i]] = bs.Widen(v, b.Table.Columns[i].Type, t.def.Columns[cols[i]].Type)
 		}
 		kv := make([]any, len(t.key))
 		for i, k := range t.key {

@@ -25,10 +25,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	bs "github.com/backlogsync/backlogsync"
@@ -101,7 +99,6 @@ const connectTimeout = 30 * time.Second
 func connectError(cfg *driver.Config, err error) error {
 	where := fmt.Sprintf("MySQL/MariaDB at %s (database %q, user %q)", cfg.Addr, cfg.DBName, cfg.User)
 	var me *driver.MySQLError
-	var ne net.Error
 	var hint string
 	switch {
 	case errors.As(err, &me) && me.Number == 1045:
@@ -110,17 +107,8 @@ func connectError(cfg *driver.Config, err error) error {
 		hint = fmt.Sprintf("database %q does not exist: create it (CREATE DATABASE %s CHARACTER SET utf8mb4) or fix Database in the connection string", cfg.DBName, (&Dialect{}).QuoteIdent(cfg.DBName))
 	case errors.As(err, &me) && me.Number == 1044:
 		hint = fmt.Sprintf("the user may not use database %q: GRANT ALL ON %s.* to it, or use another User", cfg.DBName, (&Dialect{}).QuoteIdent(cfg.DBName))
-	case errors.Is(err, syscall.ECONNREFUSED):
-		hint = "nothing accepts connections there: check Server and Port in the connection string, and that the server is running and listening on TCP"
-	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
-		hint = fmt.Sprintf("no answer within %v: check Server and Port in the connection string, and that no firewall drops the connection", connectTimeout)
 	default:
-		var dns *net.DNSError
-		if errors.As(err, &dns) {
-			hint = fmt.Sprintf("unknown host %q: check Server in the connection string", dns.Name)
-		} else {
-			hint = "cannot connect"
-		}
+		hint = destutil.ConnectHint(err, "MySQL", connectTimeout)
 	}
 	return fmt.Errorf("mysql: %s: %s: %w", where, hint, err)
 }

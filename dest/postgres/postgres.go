@@ -37,7 +37,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	bs "github.com/backlogsync/backlogsync"
@@ -104,7 +103,6 @@ const connectTimeout = 30 * time.Second
 func connectError(cfg *pgconn.Config, err error) error {
 	where := fmt.Sprintf("PostgreSQL at %s (database %q, user %q)", net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), cfg.Database, cfg.User)
 	var pe *pgconn.PgError
-	var ne net.Error
 	var hint string
 	switch {
 	case errors.As(err, &pe) && (pe.Code == "28P01" || pe.Code == "28000"):
@@ -113,17 +111,8 @@ func connectError(cfg *pgconn.Config, err error) error {
 		hint = fmt.Sprintf("database %q does not exist: create it (CREATE DATABASE %s) or fix Database in the connection string", cfg.Database, Dialect{}.QuoteIdent(cfg.Database))
 	case errors.As(err, &pe) && pe.Code == "42501":
 		hint = "the user may not connect to this database: GRANT CONNECT, or use another User"
-	case errors.Is(err, syscall.ECONNREFUSED):
-		hint = "nothing accepts connections there: check Server and Port in the connection string, and that PostgreSQL is running and listening on TCP"
-	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
-		hint = fmt.Sprintf("no answer within %v: check Server and Port in the connection string, and that no firewall drops the connection", connectTimeout)
 	default:
-		var dns *net.DNSError
-		if errors.As(err, &dns) {
-			hint = fmt.Sprintf("unknown host %q: check Server in the connection string", dns.Name)
-		} else {
-			hint = "cannot connect"
-		}
+		hint = destutil.ConnectHint(err, "PostgreSQL", connectTimeout)
 	}
 	return fmt.Errorf("postgres: %s: %s: %w", where, hint, err)
 }

@@ -148,7 +148,7 @@ func (w *writer) convert(r bs.Row, args []any, driver bool) ([]any, string, erro
 			return nil, "", err
 		}
 		if v != nil {
-			v = destutil.Widen(v, w.src.Columns[i].Type, w.cols[i].Type)
+			v = bs.Widen(v, w.src.Columns[i].Type, w.cols[i].Type)
 			if driver {
 				v = w.x.d.Encode(w.cols[i].Type, v)
 			}

@@ -5,10 +5,13 @@
 package destutil
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
-	"strconv"
+	"net"
 	"strings"
+	"syscall"
 	"time"
 
 	bs "github.com/backlogsync/backlogsync"
@@ -292,52 +295,6 @@ func CompareNullsFirst(a, b any) int {
 	return Compare(a, b)
 }
 
-// Widen converts a stored value of type from to type to, as CanWiden
-// documents.
-func Widen(v any, from, to bs.Type) any {
-	if v == nil || from == to {
-		return v
-	}
-	switch to {
-	case bs.TypeInt:
-		if b, ok := v.(bool); ok {
-			if b {
-				return int64(1)
-			}
-			return int64(0)
-		}
-	case bs.TypeFloat:
-		switch x := v.(type) {
-		case bool:
-			if x {
-				return 1.0
-			}
-			return 0.0
-		case int64:
-			return float64(x)
-		}
-	case bs.TypeTimestamp:
-		return v // a DATE is already midnight UTC
-	case bs.TypeText:
-		switch x := v.(type) {
-		case bool:
-			return strconv.FormatBool(x)
-		case int64:
-			return strconv.FormatInt(x, 10)
-		case float64:
-			return strconv.FormatFloat(x, 'g', -1, 64)
-		case time.Time:
-			if from == bs.TypeDate {
-				return x.Format(DateLayout)
-			}
-			return x.Format(TimestampLayout)
-		case string:
-			return x
-		}
-	}
-	panic(fmt.Sprintf("destutil.Widen %T from %v to %v", v, from, to))
-}
-
 // Layouts of DATE and TIMESTAMP values stored as text.
 const (
 	DateLayout      = "2006-01-02"
@@ -381,4 +338,22 @@ func sameNames(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// ConnectHint says what to fix for a connection failure that is not the
+// server's own answer: a refused port, a timeout, an unknown host. server
+// names the product ("PostgreSQL") in the advice. It returns "cannot
+// connect" for anything else.
+func ConnectHint(err error, server string, timeout time.Duration) string {
+	var ne net.Error
+	var dns *net.DNSError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "nothing accepts connections there: check Server and Port in the connection string, and that " + server + " is running and listening on TCP"
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		return fmt.Sprintf("no answer within %v: check Server and Port in the connection string, and that no firewall drops the connection", timeout)
+	case errors.As(err, &dns):
+		return fmt.Sprintf("unknown host %q: check Server in the connection string", dns.Name)
+	}
+	return "cannot connect"
 }

@@ -44,26 +44,6 @@ func TestLiteral(t *testing.T) {
 	}
 }
 
-func TestWiden(t *testing.T) {
-	d := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
-	ts := time.Date(2024, 3, 1, 4, 5, 6, 0, time.UTC)
-	cases := []struct {
-		v        any
-		from, to bs.Type
-		want     any
-	}{
-		{true, bs.TypeBool, bs.TypeInt, int64(1)}, {false, bs.TypeBool, bs.TypeFloat, 0.0}, {int64(3), bs.TypeInt, bs.TypeFloat, 3.0},
-		{true, bs.TypeBool, bs.TypeText, "true"}, {int64(-9007199254740993), bs.TypeInt, bs.TypeText, "-9007199254740993"},
-		{0.1, bs.TypeFloat, bs.TypeText, "0.1"}, {d, bs.TypeDate, bs.TypeText, "2024-03-01"}, {ts, bs.TypeTimestamp, bs.TypeText, "2024-03-01T04:05:06Z"},
-		{d, bs.TypeDate, bs.TypeTimestamp, d}, {`{"a":1}`, bs.TypeJSON, bs.TypeText, `{"a":1}`}, {nil, bs.TypeInt, bs.TypeText, nil},
-	}
-	for _, c := range cases {
-		if got := Widen(c.v, c.from, c.to); got != c.want {
-			t.Errorf("Widen(%#v, %v, %v) = %#v; want %#v", c.v, c.from, c.to, got, c.want)
-		}
-	}
-}
-
 func TestPlanMigration(t *testing.T) {
 	have := &bs.Table{Name: "T", PrimaryKey: []string{"Id"}, Columns: []bs.Column{{Name: "Id", Type: bs.TypeInt}, {Name: "A", Type: bs.TypeInt}, {Name: "Old", Type: bs.TypeText}}}
 	want := &bs.Table{Name: "T", PrimaryKey: []string{"id"}, Columns: []bs.Column{{Name: "Id", Type: bs.TypeInt}, {Name: "a", Type: bs.TypeFloat}, {Name: "New", Type: bs.TypeDate}}}
