@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -388,4 +389,52 @@ func TestIssuesWhereProjectReadsOneProject(t *testing.T) {
 func fetchIssuesOf(ctx context.Context, e *env, pid int64, fn func()) {
 	catalog.Fetch(ctx, e.client, "Issues", catalog.Query{Account: "demo", Where: []catalog.Predicate{catalog.Eq("ProjectId", pid)}},
 		func(backlogsync.Row) error { fn(); return nil })
+}
+
+func TestProgressReportsEveryTable(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, emulator.Size{Projects: 1, Users: 3, Issues: 250, Comments: 100}, 5)
+	var mu sync.Mutex
+	phases := map[string][]Phase{}
+	last := map[string]Progress{}
+	e.eng.Progress = func(p Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		phases[p.Table] = append(phases[p.Table], p.Phase)
+		last[p.Table] = p
+	}
+	res, err := e.eng.Run(ctx, parse(t, "REPLICATE Issues; REPLICATE IssueComments; REPLICATE Users;"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rt := range res.Tables {
+		ph := phases[rt.Table]
+		if len(ph) < 2 || ph[0] != PhaseStart || ph[len(ph)-1] != PhaseDone {
+			t.Errorf("%s: phases %v, want start … done", rt.Table, ph)
+		}
+		if got, want := last[rt.Table].Rows, rt.Inserted+rt.Updated+rt.Deleted; got != want || got == 0 {
+			t.Errorf("%s: last report %d rows, run row %d", rt.Table, got, want)
+		}
+		if last[rt.Table].Requests == 0 {
+			t.Errorf("%s: no requests reported", rt.Table)
+		}
+	}
+	if slices.Index(phases["Issues"], PhaseLoad) < 0 || last["Issues"].Expected != 250 {
+		t.Errorf("Issues: phases %v, expected %d; want load reports and 250 expected", phases["Issues"], last["Issues"].Expected)
+	}
+}
+
+func TestLoadReadsCommentsOfRecentIssuesThatLookNeverUpdated(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, emulator.Size{Projects: 1, Users: 3, Issues: 40, Comments: 0}, 6)
+	// Churn at the server's clock: new issues commented in the second they
+	// were created have Updated == Created.
+	rep := e.srv.ChurnWith(60, emulator.ChurnOptions{Seed: 2, Mix: emulator.ChurnMix{emulator.ChurnCreateIssue: 1, emulator.ChurnComment: 3}})
+	if rep.Counts[emulator.ChurnComment] == 0 {
+		t.Fatalf("churn: %v", rep.Counts)
+	}
+	if _, err := e.eng.Run(ctx, parse(t, "REPLICATE Issues; REPLICATE IssueComments;")); err != nil {
+		t.Fatal(err)
+	}
+	e.checkEqualTables(t, "Issues", "IssueComments")
 }
