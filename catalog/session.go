@@ -141,3 +141,15 @@ func collect[T any](seq func(func(T, error) bool)) ([]T, error) {
 
 // key builds a memo key from a call name and its parameters.
 func key(name string, args ...any) string { return fmt.Sprint(append([]any{name}, args...)...) }
+
+// ProjectIDs returns the ids of every project the client sees (GET
+// /projects?all=true), read once per Session (s may be nil).
+func ProjectIDs(ctx context.Context, client *backlog.Client, s *Session) ([]int64, error) {
+	f := &fetcher{ctx: ctx, c: client, s: s}
+	var ids []int64
+	err := f.projects(Query{}, func(p *backlog.Project) error {
+		ids = append(ids, p.ID)
+		return nil
+	})
+	return ids, err
+}

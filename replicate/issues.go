@@ -289,15 +289,12 @@ func (f *family) hasRows(ctx context.Context, p *plan) (bool, error) {
 }
 
 // projectIDs lists every visible project (GET /issues without projectId[]
-// covers only the projects the user joined).
+// covers only the projects the user joined), through the run's session so
+// the other tables of the run do not list them again.
 func (f *family) projectIDs(ctx context.Context) ([]int64, error) {
-	list, _, err := f.r.e.Client.Projects.List(ctx, &backlog.ProjectListOptions{All: true})
+	ids, err := catalog.ProjectIDs(ctx, f.r.e.Client, f.r.session)
 	if err != nil {
 		return nil, fmt.Errorf("listing projects: %w", err)
-	}
-	ids := make([]int64, len(list))
-	for i, p := range list {
-		ids[i] = p.ID
 	}
 	return ids, nil
 }
