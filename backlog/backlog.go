@@ -324,8 +324,10 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 				err = &partialWriteError{err: err, n: cw.n}
 			}
 		default:
-			var data []byte
-			data, err = io.ReadAll(resp.Body)
+			buf := readBody(resp.Response)
+			defer putBody(buf)
+			_, err = buf.ReadFrom(resp.Body)
+			data := buf.Bytes()
 			if err == nil && len(bytes.TrimSpace(data)) > 0 {
 				err = decodeJSON(data, v)
 				var syn *json.SyntaxError
@@ -352,6 +354,35 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		return resp, err
 	}
 	return resp, nil
+}
+
+// bodyBufs holds the buffers response bodies are read into before they are
+// decoded. Decoding copies what it keeps (strings, raw JSON), so a buffer is
+// reused once the body is decoded: a list page is read without growing a
+// fresh buffer from 512 bytes each time.
+var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody bounds the buffers kept in bodyBufs.
+const maxPooledBody = 8 << 20
+
+// readBody returns an empty pooled buffer with room for resp's body when
+// the server sent its length.
+func readBody(resp *http.Response) *bytes.Buffer {
+	b := bodyBufs.Get().(*bytes.Buffer)
+	b.Reset()
+	if n := resp.ContentLength; n > 0 && n <= maxPooledBody {
+		// ReadFrom wants MinRead bytes free before each read, including
+		// the last one that sees EOF.
+		b.Grow(int(n) + bytes.MinRead)
+	}
+	return b
+}
+
+// putBody returns b to bodyBufs unless it grew too big to keep.
+func putBody(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledBody {
+		bodyBufs.Put(b)
+	}
 }
 
 // noRetryError marks a failure that a retry cannot fix.

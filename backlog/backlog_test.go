@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -473,5 +474,36 @@ func TestLogger_redacts(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), testKey) || !strings.Contains(err.Error(), "No space for key REDACTED.") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestDecodedValuesOutliveTheBodyBuffer checks that values decoded from a
+// response do not point into the pooled buffer the body was read into:
+// later responses reuse that buffer.
+func TestDecodedValuesOutliveTheBodyBuffer(t *testing.T) {
+	c, mux, _ := setup(t)
+	n := 0
+	mux.HandleFunc("GET /api/v2/issues", func(w http.ResponseWriter, r *http.Request) {
+		n++
+		letter := string(rune('a' + n))
+		desc := strings.Repeat(letter, 2000)
+		fmt.Fprintf(w, `[{"id":%d,"issueKey":"K-%s","summary":"%s","description":%q,"customFields":[{"id":1,"name":"f","value":"%s"}]}]`,
+			n, letter, letter+letter, desc, letter)
+	})
+	first, _, err := c.Issues.List(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if _, _, err := c.Issues.List(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	is := first[0]
+	if is.IssueKey != "K-b" || is.Summary != "bb" || is.Description != strings.Repeat("b", 2000) {
+		t.Fatalf("first issue changed after later reads: key %q summary %q", is.IssueKey, is.Summary)
+	}
+	if got := string(is.CustomFields[0].Value); got != `"b"` {
+		t.Fatalf("first issue's custom field value = %s after later reads, want \"b\"", got)
 	}
 }

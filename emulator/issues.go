@@ -44,7 +44,8 @@ func (s *Server) getIssues(c *call) error {
 	if q.expandChildSummaries {
 		return c.raw(http.StatusOK, st.issuesWithChildSummary(page))
 	}
-	return c.raw(http.StatusOK, st.issuesJSON(page))
+	return withPage(func(b []byte) []byte { return st.appendIssuesJSON(b, page) },
+		func(b []byte) error { return c.raw(http.StatusOK, b) })
 }
 
 // countIssues serves GET /issues/count (count-issue).

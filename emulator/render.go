@@ -1,7 +1,10 @@
 package emulator
 
 import (
+	"bytes"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -417,20 +420,50 @@ func (s *store) issueJSON(is *issue) []byte {
 	if c := is.json.Load(); c != nil && c.epoch == ep {
 		return c.data
 	}
-	w := jw{b: make([]byte, 0, 2048)}
+	// Render into a pooled scratch buffer and keep an exact-size copy: a
+	// buffer grown by append would keep up to twice the bytes in the cache
+	// and clear fresh memory on every growth.
+	bp := renderBufs.Get().(*[]byte)
+	w := jw{b: (*bp)[:0]}
 	s.appendIssue(&w, is)
-	data := w.b
+	data := bytes.Clone(w.b)
+	*bp = w.b
+	renderBufs.Put(bp)
 	is.json.Store(&renderCache{epoch: ep, data: data})
 	return data
 }
 
-// issuesJSON writes a JSON array of issues from their cached renderings.
-func (s *store) issuesJSON(list []*issue) []byte {
+// renderBufs holds scratch buffers for rendering one object.
+var renderBufs = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+
+// pageBufs holds buffers for whole list responses; see withPage.
+var pageBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256<<10); return &b }}
+
+// maxPooledPage bounds the buffers kept in pageBufs.
+const maxPooledPage = 4 << 20
+
+// withPage calls write with a pooled buffer holding render's output; the
+// buffer is reused once write returns, so write must not keep it (c.raw
+// writes it to the connection before returning).
+func withPage(render func([]byte) []byte, write func([]byte) error) error {
+	bp := pageBufs.Get().(*[]byte)
+	b := render((*bp)[:0])
+	err := write(b)
+	if cap(b) <= maxPooledPage {
+		*bp = b
+		pageBufs.Put(bp)
+	}
+	return err
+}
+
+// appendIssuesJSON appends a JSON array of issues from their cached
+// renderings to buf.
+func (s *store) appendIssuesJSON(buf []byte, list []*issue) []byte {
 	n := 2
 	for _, is := range list {
 		n += len(s.issueJSON(is)) + 1
 	}
-	buf := make([]byte, 0, n)
+	buf = slices.Grow(buf, n)
 	buf = append(buf, '[')
 	for i, is := range list {
 		if i > 0 {

@@ -50,10 +50,11 @@ type benchConfig struct {
 	rssSizes        []int
 	generateTimeout time.Duration
 	cpuProfile      string
+	emuProfile      string
 }
 
 // Bench scenarios.
-var benchScenarios = []string{"full", "incremental", "ratelimit", "rss", "all"}
+var benchScenarios = []string{"issues", "full", "incremental", "ratelimit", "rss", "all"}
 
 // The statements of the measured runs.
 const (
@@ -68,7 +69,7 @@ func parseBenchArgs(args []string, stdout io.Writer) (*benchConfig, error) {
 	cfg := &benchConfig{}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.IntVar(&cfg.issues, "issues", 10000, "`number` of issues of the generated space (comments: 3 per issue, as the default space)")
-	fs.StringVar(&cfg.scenario, "scenario", "all", "`scenario`: full, incremental, ratelimit, rss or all")
+	fs.StringVar(&cfg.scenario, "scenario", "all", "`scenario`: issues (the full run of Issues alone), full, incremental, ratelimit, rss or all")
 	fs.StringVar(&cfg.dest, "dest", "", "SQLite `file` to replicate into; it is replaced (default: a temporary file, removed afterwards)")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object instead of lines")
 	fs.Int64Var(&cfg.seed, "seed", 1, "`seed` of the generated space and of the churn")
@@ -76,6 +77,7 @@ func parseBenchArgs(args []string, stdout io.Writer) (*benchConfig, error) {
 	fs.IntVar(&cfg.churn, "churn", 0, "churn `events` applied before the incremental run (default: 1% of --issues, at least 50)")
 	fs.IntVar(&cfg.rateIssues, "ratelimit-issues", 1000, "`number` of issues of the ratelimit scenario's space (it takes issues/50 windows)")
 	sizes := fs.String("rss-sizes", "10000,100000", "comma-separated issue `counts` of the rss scenario, each measured in a fresh process")
+	fs.StringVar(&cfg.emuProfile, "emulator-cpuprofile", "", "write a CPU profile of the emulator child process (full scenario) to `file`")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (the replication, not the emulator) to `file`")
 	fs.DurationVar(&cfg.generateTimeout, "generate-timeout", 10*time.Minute, "how long to wait for the emulator to generate the space")
 	if err := parseFlagSet(fs, args); err != nil {
@@ -164,8 +166,8 @@ type runMetrics struct {
 }
 
 type fullResult struct {
-	IssuesOnly   runMetrics `json:"issuesOnly"`
-	WithComments runMetrics `json:"withComments"`
+	IssuesOnly   runMetrics  `json:"issuesOnly"`
+	WithComments *runMetrics `json:"withComments,omitempty"` // nil in scenario issues
 }
 
 type incrResult struct {
@@ -249,7 +251,7 @@ func (cfg *benchConfig) run(ctx context.Context, rep *benchReport, stdout, stder
 		}
 	}
 	s := cfg.scenario
-	if s == "full" || s == "incremental" || s == "all" {
+	if s == "issues" || s == "full" || s == "incremental" || s == "all" {
 		if err := cfg.fullAndIncremental(ctx, rep, lines, stderr); err != nil {
 			return err
 		}
@@ -270,7 +272,11 @@ func (cfg *benchConfig) run(ctx context.Context, rep *benchReport, stdout, stder
 // fullAndIncremental runs (a) and (c): a full run of Issues, a full run of
 // Issues and IssueComments, then churn and an incremental run.
 func (cfg *benchConfig) fullAndIncremental(ctx context.Context, rep *benchReport, out, stderr io.Writer) error {
-	emu, err := startChildEmulator(ctx, cfg.issues, cfg.seed, "off", time.Minute, cfg.generateTimeout, stderr)
+	var extra []string
+	if cfg.emuProfile != "" {
+		extra = []string{"--cpuprofile", cfg.emuProfile}
+	}
+	emu, err := startChildEmulator(ctx, cfg.issues, cfg.seed, "off", time.Minute, cfg.generateTimeout, stderr, extra...)
 	if err != nil {
 		return err
 	}
@@ -297,6 +303,10 @@ func (cfg *benchConfig) fullAndIncremental(ctx context.Context, rep *benchReport
 		m.finish()
 		res.IssuesOnly = m
 		printRun(out, "full", m)
+		if cfg.scenario == "issues" {
+			rep.Full = res
+			return nil
+		}
 	}
 	// Issues and IssueComments, into the destination file.
 	m, err := benchRun(ctx, emu, dbPath, benchComments)
@@ -313,7 +323,7 @@ func (cfg *benchConfig) fullAndIncremental(ctx context.Context, rep *benchReport
 	}
 	m.Verified = m.Issues == int64(sum.Issues) && m.Comments == int64(sum.Comments)
 	m.finish()
-	res.WithComments = m
+	res.WithComments = &m
 	printRun(out, "full", m)
 	rep.Full = res
 	if cfg.scenario == "full" {
@@ -434,7 +444,7 @@ func (cfg *benchConfig) rss(ctx context.Context, rep *benchReport, out, stderr i
 			return fmt.Errorf("rss scenario, %d issues: reading the child's report: %w", n, err)
 		}
 		r := rssResult{Issues: n, MaxRSSMiB: child.MaxRSSMiB}
-		if child.Full != nil {
+		if child.Full != nil && child.Full.WithComments != nil {
 			r.IssuesPerS = child.Full.WithComments.IssuesPerS
 			r.FirstLoadMiB = child.Full.WithComments.PeakRSSMiB
 		}
@@ -693,7 +703,7 @@ func benchChildEnv() []string { return os.Environ() }
 
 // startChildEmulator starts "backlogsync emulator" on a free port and waits
 // for its banner.
-func startChildEmulator(ctx context.Context, issues int, seed int64, profile string, window, timeout time.Duration, stderr io.Writer) (*childEmulator, error) {
+func startChildEmulator(ctx context.Context, issues int, seed int64, profile string, window, timeout time.Duration, stderr io.Writer, extra ...string) (*childEmulator, error) {
 	exe, err := benchExecutable()
 	if err != nil {
 		return nil, err
@@ -701,6 +711,7 @@ func startChildEmulator(ctx context.Context, issues int, seed int64, profile str
 	key := "bench" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	cmd := exec.Command(exe, "emulator", "--addr", "127.0.0.1:0", "--seed", strconv.FormatInt(seed, 10),
 		"--issues", strconv.Itoa(issues), "--rate-limit", profile, "--rate-window", window.String(), "--api-key", key)
+	cmd.Args = append(cmd.Args, extra...)
 	cmd.Env = benchChildEnv()
 	var errBuf bytes.Buffer
 	cmd.Stderr = &errBuf

@@ -54,7 +54,7 @@ func TestBenchAllScenarios(t *testing.T) {
 	if io := f.IssuesOnly; io.Issues != 300 || !io.Verified || io.Minimum != 3 || io.Requests < io.Minimum || io.IssuesPerS <= 0 {
 		t.Errorf("issues-only run: %+v", io)
 	}
-	if wc := f.WithComments; wc.Comments == 0 || !wc.Verified || wc.Minimum <= 3 || wc.Requests < wc.Minimum {
+	if wc := f.WithComments; wc == nil || wc.Comments == 0 || !wc.Verified || wc.Minimum <= 3 || wc.Requests < wc.Minimum {
 		t.Errorf("run with comments: %+v", wc)
 	}
 	if inc := rep.Incremental; inc.ChurnEvents != 40 || !inc.Run.Verified || inc.Run.Minimum < 1 || inc.Run.Requests < inc.Run.Minimum || inc.Run.Note == "" {
@@ -90,13 +90,40 @@ func TestBenchLines(t *testing.T) {
 	}
 }
 
+// TestBenchIssuesScenario runs the Issues load alone and profiles both
+// processes.
+func TestBenchIssuesScenario(t *testing.T) {
+	benchAsChild(t)
+	dir := t.TempDir()
+	code, out, errOut := runCLI(t, "bench", "--issues", "150", "--scenario", "issues", "--json",
+		"--cpuprofile", dir+"/rep.prof", "--emulator-cpuprofile", dir+"/emu.prof")
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	var rep benchReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, out)
+	}
+	if rep.Full == nil || rep.Full.WithComments != nil || rep.Incremental != nil || rep.RateLimit != nil || rep.RSS != nil {
+		t.Fatalf("scenario issues ran more or less than the Issues load: %s", out)
+	}
+	if io := rep.Full.IssuesOnly; io.Issues != 150 || !io.Verified || io.Minimum != 2 || io.IssuesPerS <= 0 {
+		t.Errorf("issues-only run: %+v", io)
+	}
+	for _, f := range []string{"rep.prof", "emu.prof"} {
+		if st, err := os.Stat(dir + "/" + f); err != nil || st.Size() == 0 {
+			t.Errorf("profile %s not written: %v", f, err)
+		}
+	}
+}
+
 func TestBenchUsage(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"--issues", "0"}, "--issues 0"},
-		{[]string{"--scenario", "fast"}, `--scenario "fast": use full, incremental, ratelimit, rss, all`},
+		{[]string{"--scenario", "fast"}, `--scenario "fast": use issues, full, incremental, ratelimit, rss, all`},
 		{[]string{"--window", "0s"}, "--window"},
 		{[]string{"--churn", "-1"}, "--churn -1"},
 		{[]string{"--rss-sizes", "10,x"}, "--rss-sizes"},

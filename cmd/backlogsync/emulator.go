@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -36,6 +37,7 @@ type emulatorConfig struct {
 	tls      bool
 	certFile string
 	churn    float64 // events per second; 0 = off
+	cpuProf  string  // file for a CPU profile of serving; "" = none
 }
 
 // usageError is a bad command line: exit 2 with the message.
@@ -139,6 +141,7 @@ func parseEmulatorArgs(args []string, stdout io.Writer) (*emulatorConfig, error)
 	fs.StringVar(&cfg.opts.SpaceKey, "space-key", "demo", "the space `key`")
 	fs.BoolVar(&cfg.opts.InclusiveIDBounds, "inclusive-id-bounds", false, "treat minId/maxId as inclusive (Backlog does not document it; default exclusive)")
 	fs.Float64Var(&cfg.churn, "churn", 0, "keep editing the space at `rate` events per second through the API's write paths (0 = off)")
+	fs.StringVar(&cfg.cpuProf, "cpuprofile", "", "write a CPU profile of serving (after the space is generated) to `file` when stopped")
 	if err := parseFlagSet(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(stdout, "Usage: backlogsync emulator [flags]")
@@ -240,6 +243,18 @@ func runEmulator(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if err != nil {
 		fmt.Fprintf(stderr, "backlogsync emulator: %v\n", err)
 		return exitError
+	}
+	if cfg.cpuProf != "" {
+		f, err := os.Create(cfg.cpuProf)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "backlogsync emulator: --cpuprofile: %v\n", err)
+			return exitError
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
 	}
 	printEmulatorBanner(stdout, run)
 	if cfg.churn > 0 {
