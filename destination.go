@@ -7,6 +7,17 @@ import (
 	"time"
 )
 
+// MultiWriter is implemented by destinations that can apply several
+// batches in one transaction. The replication engine writes all the tables
+// filled from a page of issues, with their checkpoints, through it when the
+// destination has it, and through one Write per batch otherwise.
+type MultiWriter interface {
+	// WriteAll applies batches in order, each as Write applies one, in one
+	// transaction: either all of them or, on any error, none (neither rows
+	// nor checkpoints). The results are per batch, in order.
+	WriteAll(ctx context.Context, batches []Batch) ([]WriteResult, error)
+}
+
 // Destination is a database that replication writes into and that the OData
 // server reads from. Implementations live under dest/ (dest/sqlite,
 // dest/memory, …) and all pass the conformance suite in dest/desttest.

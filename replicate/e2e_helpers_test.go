@@ -521,6 +521,24 @@ func (c *crashDest) gone() error {
 	return nil
 }
 
+// WriteAll implements bs.MultiWriter: one Write as far as failAt counts.
+func (c *crashDest) WriteAll(ctx context.Context, batches []bs.Batch) ([]bs.WriteResult, error) {
+	if err := c.gone(); err != nil {
+		return nil, err
+	}
+	n := c.writes.Add(1)
+	if c.failAt <= 0 || n != c.failAt {
+		return c.Destination.(bs.MultiWriter).WriteAll(ctx, batches)
+	}
+	if c.die {
+		c.dead.Store(true)
+		if c.commitFirst {
+			c.Destination.(bs.MultiWriter).WriteAll(ctx, batches)
+		}
+	}
+	return nil, errInjected
+}
+
 // Write implements bs.Destination.
 func (c *crashDest) Write(ctx context.Context, b bs.Batch) (bs.WriteResult, error) {
 	if err := c.gone(); err != nil {

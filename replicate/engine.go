@@ -408,6 +408,23 @@ func (w *writer) flush(ctx context.Context, cp *backlogsync.Checkpoint) error {
 	return nil
 }
 
+// writeAll writes batches in one transaction when d is a MultiWriter, and
+// one Write per batch, in order, otherwise.
+func writeAll(ctx context.Context, d backlogsync.Destination, batches []backlogsync.Batch) ([]backlogsync.WriteResult, error) {
+	if mw, ok := d.(backlogsync.MultiWriter); ok {
+		return mw.WriteAll(ctx, batches)
+	}
+	out := make([]backlogsync.WriteResult, len(batches))
+	for i, b := range batches {
+		res, err := d.Write(ctx, b)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = res
+	}
+	return out, nil
+}
+
 func keyIndexes(t *backlogsync.Table) []int {
 	out := make([]int, len(t.PrimaryKey))
 	for i, k := range t.PrimaryKey {

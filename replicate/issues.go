@@ -113,8 +113,12 @@ type family struct {
 	winSeen  map[int64]int  // issue ids read in the current load window → their offset
 	deleted  map[int64]bool // issues deleted since the load began (activity feed)
 	delAct   int64          // the newest deletion activity read
-	pre      *prefetch      // the next page, read ahead
+	pre      []*prefetch    // the next pages, read ahead, in offset order
 	touched  map[int64]bool // issues with activities other than their creation (incremental)
+	// pending holds, per table, the rows of pages stored but not yet
+	// written (see flush); grouped counts the issues of those pages.
+	pending  map[*plan]*writer
+	grouped  int
 	expected int64
 	t0       time.Time
 }
@@ -510,26 +514,33 @@ func (f *family) loadPage(ctx context.Context, w loadWindow) (done bool, err err
 		return true, nil
 	}
 	var page []*backlog.Issue
-	if pre := f.pre; pre != nil && pre.window == f.state.Window && pre.offset == f.state.Offset {
-		res := <-pre.ch
+	if len(f.pre) > 0 && f.pre[0].window == f.state.Window && f.pre[0].offset == f.state.Offset {
+		res := <-f.pre[0].ch
+		f.pre = f.pre[1:]
 		page, err = res.page, res.err
 	} else {
 		f.dropPrefetch()
 		page, err = f.fetchPage(ctx, w, f.state.Offset)
 	}
-	f.pre = nil
 	if err != nil {
 		return false, err
 	}
-	// Read the next page while this one is written, when it is known to
-	// exist (so no request is wasted).
-	if next := f.state.Offset + len(page); len(page) == pageSize && next < w.Count {
-		pre := &prefetch{window: f.state.Window, offset: next, ch: make(chan pageResult, 1)}
-		f.pre = pre
-		go func() {
-			p, err := f.fetchPage(ctx, w, next)
-			pre.ch <- pageResult{p, err}
-		}()
+	// Read the next pages while this one is written, when they are known
+	// to exist (so no request is wasted): two, so that the server works on
+	// one while the other travels and is decoded.
+	if len(page) == pageSize {
+		next := f.state.Offset + len(page)
+		if n := len(f.pre); n > 0 {
+			next = f.pre[n-1].offset + pageSize
+		}
+		for ; len(f.pre) < prefetchPages && next < w.Count; next += pageSize {
+			pre := &prefetch{window: f.state.Window, offset: next, ch: make(chan pageResult, 1)}
+			f.pre = append(f.pre, pre)
+			go func(offset int) {
+				p, err := f.fetchPage(ctx, w, offset)
+				pre.ch <- pageResult{p, err}
+			}(next)
+		}
 	}
 	for i, is := range page {
 		if t := is.Updated.UTC().Truncate(time.Second); t.After(f.state.Updated) {
@@ -561,12 +572,15 @@ type pageResult struct {
 	err  error
 }
 
-// dropPrefetch waits for a page read ahead that will not be used.
+// prefetchPages is how many pages of a load window are read ahead.
+const prefetchPages = 2
+
+// dropPrefetch waits for the pages read ahead that will not be used.
 func (f *family) dropPrefetch() {
-	if f.pre != nil {
-		<-f.pre.ch
-		f.pre = nil
+	for _, pre := range f.pre {
+		<-pre.ch
 	}
+	f.pre = nil
 }
 
 // fetchPage reads the page of window w at offset.
@@ -625,6 +639,9 @@ func (f *family) deletedWhileRead(ctx context.Context, partial bool) (from int, 
 
 // checkpointAll stores the state for every family table (no rows).
 func (f *family) checkpointAll(ctx context.Context) error {
+	if f.pending != nil {
+		return f.flush(ctx, PhaseLoad)
+	}
 	v, _ := json.Marshal(f.state)
 	for _, p := range f.plans {
 		cp := &backlogsync.Checkpoint{Scope: p.scope, Key: checkpointKey, Value: string(v)}
@@ -637,10 +654,10 @@ func (f *family) checkpointAll(ctx context.Context) error {
 }
 
 // store writes the family rows of a page of issues, each table's batch
-// carrying the state. Issues is written last: a stored issue row means its
-// child rows are stored.
+// carrying the state (see flush); the pages of a first load are written a
+// few at a time.
 func (f *family) store(ctx context.Context, page []*backlog.Issue, ph Phase) error {
-	r, e := f.r, f.r.e
+	e := f.r.e
 	ids := make([]any, len(page))
 	for i, is := range page {
 		ids[i] = is.ID
@@ -670,10 +687,8 @@ func (f *family) store(ctx context.Context, page []*backlog.Issue, ph Phase) err
 		}
 		s.CommentsAbove = above
 	}
-	v, _ := json.Marshal(f.state)
 	for _, p := range f.plans {
-		rt := f.tables[p]
-		w := &writer{e: e, p: p, rt: rt}
+		w := f.writer(p)
 		emitted := map[string]bool{}
 		err := catalog.FetchWith(ctx, e.Client, p.src.Name, catalog.Query{Account: e.account()}, s, func(row backlogsync.Row) error {
 			out, key, ok := p.row(row)
@@ -705,12 +720,67 @@ func (f *family) store(ctx context.Context, page []*backlog.Issue, ph Phase) err
 				return err
 			}
 		}
-		if err := w.flush(ctx, &backlogsync.Checkpoint{Scope: p.scope, Key: checkpointKey, Value: string(v)}); err != nil {
-			return err
-		}
-		rt.CursorAfter = string(v)
-		r.progress(p, ph, rt, f.expected, f.t0)
 	}
+	f.grouped += len(page)
+	if ph == PhaseLoad && f.pristine && f.grouped < groupIssues {
+		// A first load reads nothing back from the destination: the
+		// pages are written together, in fewer transactions.
+		return nil
+	}
+	return f.flush(ctx, ph)
+}
+
+// groupIssues is how many issues of a first load are written in one
+// transaction (with every family table and the checkpoints).
+const groupIssues = 500
+
+// writer returns the writer holding p's pending rows.
+func (f *family) writer(p *plan) *writer {
+	if f.pending == nil {
+		f.pending = map[*plan]*writer{}
+	}
+	w := f.pending[p]
+	if w == nil {
+		w = &writer{e: f.r.e, p: p, rt: f.tables[p]}
+		f.pending[p] = w
+	}
+	return w
+}
+
+// flush writes the pending rows of every family table with the state as
+// their checkpoint, in one transaction when the destination can (Issues
+// last otherwise: a stored issue row means its child rows are stored).
+// Everything that checkpoints the state or reads the destination back
+// flushes first.
+func (f *family) flush(ctx context.Context, ph Phase) error {
+	if f.pending == nil {
+		return nil
+	}
+	v, _ := json.Marshal(f.state)
+	batches := make([]backlogsync.Batch, 0, len(f.plans))
+	var ws []*writer
+	for _, p := range f.plans {
+		w := f.pending[p]
+		if w == nil {
+			continue
+		}
+		ws = append(ws, w)
+		batches = append(batches, backlogsync.Batch{Table: p.table, Upserts: w.rows, Deletes: w.dels,
+			Checkpoint: &backlogsync.Checkpoint{Scope: p.scope, Key: checkpointKey, Value: string(v)}})
+	}
+	res, err := writeAll(ctx, f.r.e.Dest, batches)
+	if err != nil {
+		return err
+	}
+	for i, w := range ws {
+		rt := w.rt
+		rt.Inserted += res[i].Inserted
+		rt.Updated += res[i].Updated
+		rt.Deleted += res[i].Deleted
+		rt.CursorAfter = string(v)
+		f.r.progress(w.p, ph, rt, f.expected, f.t0)
+	}
+	f.pending, f.grouped = nil, 0
 	return nil
 }
 

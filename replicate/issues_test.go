@@ -26,6 +26,20 @@ type hookDest struct {
 	before func(n int) error
 }
 
+// WriteAll implements backlogsync.MultiWriter; it counts as one Write.
+func (d *hookDest) WriteAll(ctx context.Context, batches []backlogsync.Batch) ([]backlogsync.WriteResult, error) {
+	d.mu.Lock()
+	d.n++
+	n := d.n
+	d.mu.Unlock()
+	if d.before != nil {
+		if err := d.before(n); err != nil {
+			return nil, err
+		}
+	}
+	return writeAll(ctx, d.Destination, batches)
+}
+
 func (d *hookDest) Write(ctx context.Context, b backlogsync.Batch) (backlogsync.WriteResult, error) {
 	d.mu.Lock()
 	d.n++

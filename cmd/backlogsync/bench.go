@@ -19,6 +19,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -623,6 +624,24 @@ func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
 // parent's peak, so the rss scenario's fresh processes would report the
 // bench's own.)
 func maxRSSMiB() float64 {
+	v := readMaxRSSMiB()
+	// Linux records the high-water mark lazily (VmHWM reads max(recorded,
+	// current)), so a reading taken while the RSS was at its peak can
+	// exceed a later one: keep the largest seen.
+	rssPeakMu.Lock()
+	defer rssPeakMu.Unlock()
+	rssPeak = max(rssPeak, v)
+	return rssPeak
+}
+
+var (
+	rssPeakMu sync.Mutex
+	rssPeak   float64
+)
+
+// readMaxRSSMiB reads the peak RSS of this process in MiB: VmHWM, or
+// getrusage's ru_maxrss where /proc is missing.
+func readMaxRSSMiB() float64 {
 	if data, err := os.ReadFile("/proc/self/status"); err == nil {
 		for _, line := range strings.Split(string(data), "\n") {
 			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {

@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) bs.Destination, opt Opt) {
 		prefix: fmt.Sprintf("T%06d", time.Now().UnixNano()/1000%1000000)}
 	s.group(t, "Migrate", s.migrateTests)
 	s.group(t, "Write", s.writeTests)
+	s.group(t, "WriteAll", s.writeAllTests)
 	s.group(t, "Checkpoint", s.checkpointTests)
 	s.group(t, "Types", s.typeTests)
 	s.group(t, "Names", s.nameTests)
@@ -111,9 +112,27 @@ func (s *suite) test(t *testing.T, name string, fn func(t *testing.T, d bs.Desti
 	t.Run(name, func(t *testing.T) {
 		s.skip(t)
 		d := s.open(t)
-		t.Cleanup(func() { d.Close() })
+		t.Cleanup(func() {
+			s.dropOwn(d)
+			d.Close()
+		})
 		fn(t, d)
 	})
+}
+
+// dropOwn drops the tables this run of the suite created, so that a shared
+// test server does not fill up with them (listing and describing tables
+// slows down with thousands of them on MariaDB).
+func (s *suite) dropOwn(d bs.Destination) {
+	list, err := d.Tables(ctx)
+	if err != nil {
+		return
+	}
+	for _, tb := range list {
+		if strings.Contains(tb.Name, s.prefix+"_") {
+			_ = d.Drop(ctx, tb.Name)
+		}
+	}
 }
 
 // name returns a table name unique to this run.

@@ -144,38 +144,66 @@ func keyString(vals []any) string {
 
 // Write implements backlogsync.Destination.
 func (db *DB) Write(ctx context.Context, b bs.Batch) (bs.WriteResult, error) {
+	res, err := db.WriteAll(ctx, []bs.Batch{b})
+	if err != nil {
+		return bs.WriteResult{}, err
+	}
+	return res[0], nil
+}
+
+// WriteAll implements backlogsync.MultiWriter: each batch is applied in
+// turn, and on an error the ones applied are undone.
+func (db *DB) WriteAll(ctx context.Context, batches []bs.Batch) ([]bs.WriteResult, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	var res bs.WriteResult
 	if err := db.check(ctx); err != nil {
-		return res, err
+		return nil, err
 	}
+	var undo []func()
+	out := make([]bs.WriteResult, len(batches))
+	for i, b := range batches {
+		res, u, err := db.write(ctx, b)
+		if err != nil {
+			for j := len(undo) - 1; j >= 0; j-- {
+				undo[j]()
+			}
+			return nil, err
+		}
+		out[i] = res
+		undo = append(undo, u)
+	}
+	return out, nil
+}
+
+// write applies b and returns a function that undoes it; on an error
+// nothing is applied.
+func (db *DB) write(ctx context.Context, b bs.Batch) (bs.WriteResult, func(), error) {
+	var res bs.WriteResult
 	if b.Table == nil {
 		if len(b.Upserts) > 0 || len(b.Deletes) > 0 {
-			return res, bs.Errorf(bs.EINVALID, "batch has rows but no table")
+			return res, nil, bs.Errorf(bs.EINVALID, "batch has rows but no table")
 		}
-		db.putCheckpoint(b.Checkpoint)
-		return res, nil
+		return res, db.putCheckpoint(b.Checkpoint), nil
 	}
 	t, err := db.table(b.Table.Name)
 	if err != nil {
-		return res, err
+		return res, nil, err
 	}
 	// Map the batch's columns onto the stored ones.
 	cols := make([]int, len(b.Table.Columns))
 	for i, c := range b.Table.Columns {
 		dc, j := t.def.Column(c.Name)
 		if j < 0 {
-			return res, bs.Errorf(bs.EINVALID, "table %s has no column %s; migrate the table first", t.def.Name, c.Name)
+			return res, nil, bs.Errorf(bs.EINVALID, "table %s has no column %s; migrate the table first", t.def.Name, c.Name)
 		}
 		if dc.Type != c.Type && !bs.CanWiden(c.Type, dc.Type) {
-			return res, bs.Errorf(bs.EINVALID, "table %s: column %s is %s; a batch cannot write %s into it", t.def.Name, c.Name, dc.Type, c.Type)
+			return res, nil, bs.Errorf(bs.EINVALID, "table %s: column %s is %s; a batch cannot write %s into it", t.def.Name, c.Name, dc.Type, c.Type)
 		}
 		cols[i] = j
 	}
 	for _, k := range t.key {
 		if !slices.Contains(cols, k) {
-			return res, bs.Errorf(bs.EINVALID, "batch for table %s lacks key column %s", t.def.Name, t.def.Columns[k].Name)
+			return res, nil, bs.Errorf(bs.EINVALID, "batch for table %s lacks key column %s", t.def.Name, t.def.Columns[k].Name)
 		}
 	}
 	staged := map[string]bs.Row{} // nil value: deleted
@@ -189,23 +217,23 @@ func (db *DB) Write(ctx context.Context, b bs.Batch) (bs.WriteResult, error) {
 	seen := map[string]bool{}
 	for _, r := range b.Upserts {
 		if err := ctx.Err(); err != nil {
-			return bs.WriteResult{}, err
+			return bs.WriteResult{}, nil, err
 		}
 		if len(r) != len(cols) {
-			return bs.WriteResult{}, bs.Errorf(bs.EINVALID, "table %s: row has %d values for %d columns", t.def.Name, len(r), len(cols))
+			return bs.WriteResult{}, nil, bs.Errorf(bs.EINVALID, "table %s: row has %d values for %d columns", t.def.Name, len(r), len(cols))
 		}
 		nr := make(bs.Row, len(t.def.Columns))
 		for i, v := range r {
 			v, err := destutil.Value(t.def.Name, b.Table.Columns[i], v)
 			if err != nil {
-				return bs.WriteResult{}, err
+				return bs.WriteResult{}, nil, err
 			}
 			nr[cols[i]] = bs.Widen(v, b.Table.Columns[i].Type, t.def.Columns[cols[i]].Type)
 		}
 		kv := make([]any, len(t.key))
 		for i, k := range t.key {
 			if nr[k] == nil {
-				return bs.WriteResult{}, bs.Errorf(bs.EINVALID, "table %s: key column %s is NULL", t.def.Name, t.def.Columns[k].Name)
+				return bs.WriteResult{}, nil, bs.Errorf(bs.EINVALID, "table %s: key column %s is NULL", t.def.Name, t.def.Columns[k].Name)
 			}
 			kv[i] = nr[k]
 		}
@@ -236,17 +264,17 @@ func (db *DB) Write(ctx context.Context, b bs.Batch) (bs.WriteResult, error) {
 	}
 	for _, d := range b.Deletes {
 		if len(d) != len(t.key) {
-			return bs.WriteResult{}, bs.Errorf(bs.EINVALID, "table %s: delete key has %d values for a %d-column key", t.def.Name, len(d), len(t.key))
+			return bs.WriteResult{}, nil, bs.Errorf(bs.EINVALID, "table %s: delete key has %d values for a %d-column key", t.def.Name, len(d), len(t.key))
 		}
 		kv := make([]any, len(d))
 		for i, v := range d {
 			c := t.def.Columns[t.key[i]]
 			if v == nil {
-				return bs.WriteResult{}, bs.Errorf(bs.EINVALID, "table %s: delete key column %s is NULL", t.def.Name, c.Name)
+				return bs.WriteResult{}, nil, bs.Errorf(bs.EINVALID, "table %s: delete key column %s is NULL", t.def.Name, c.Name)
 			}
 			v, err := destutil.Literal(c, v)
 			if err != nil {
-				return bs.WriteResult{}, err
+				return bs.WriteResult{}, nil, err
 			}
 			kv[i] = v
 		}
@@ -256,20 +284,43 @@ func (db *DB) Write(ctx context.Context, b bs.Batch) (bs.WriteResult, error) {
 		}
 		staged[ks] = nil
 	}
+	old := make(map[string]bs.Row, len(staged)) // nil: absent
 	for k, r := range staged {
+		old[k] = t.rows[k]
 		if r == nil {
 			delete(t.rows, k)
 		} else {
 			t.rows[k] = r
 		}
 	}
-	db.putCheckpoint(b.Checkpoint)
-	return res, nil
+	undoCP := db.putCheckpoint(b.Checkpoint)
+	return res, func() {
+		undoCP()
+		for k, r := range old {
+			if r == nil {
+				delete(t.rows, k)
+			} else {
+				t.rows[k] = r
+			}
+		}
+	}, nil
 }
 
-func (db *DB) putCheckpoint(c *bs.Checkpoint) {
-	if c != nil {
-		db.checkpoints[[2]string{c.Scope, c.Key}] = c.Value
+// putCheckpoint stores c, if any, and returns a function that restores
+// the previous value.
+func (db *DB) putCheckpoint(c *bs.Checkpoint) (undo func()) {
+	if c == nil {
+		return func() {}
+	}
+	k := [2]string{c.Scope, c.Key}
+	old, had := db.checkpoints[k]
+	db.checkpoints[k] = c.Value
+	return func() {
+		if had {
+			db.checkpoints[k] = old
+		} else {
+			delete(db.checkpoints, k)
+		}
 	}
 }
 

@@ -22,8 +22,9 @@ import (
 const CopyThreshold = 100
 
 // stageName is the staging table of a bulk upsert: a temporary table that
-// exists only inside the batch's transaction (ON COMMIT DROP), so it needs
-// no unique name and vanishes on rollback.
+// exists only inside the batch's transaction (ON COMMIT DROP, and dropped
+// after the merge so that the next batch of a WriteAll can create its own),
+// so it needs no unique name and vanishes on rollback.
 const stageName = "_backlogsync_stage"
 
 var _ sqldb.BulkWriter = Dialect{}
@@ -104,6 +105,9 @@ func (d Dialect) BulkUpsert(ctx context.Context, conn *sql.Conn, tx *sql.Tx, n b
 	var inserted int64
 	if err := tx.QueryRowContext(ctx, b.String()).Scan(&inserted); err != nil {
 		return 0, fmt.Errorf("merge staging table: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "DROP TABLE "+stage); err != nil {
+		return 0, fmt.Errorf("drop staging table: %w", err)
 	}
 	return inserted, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,70 +22,93 @@ const maxRowsPerStatement = 500
 // encoded one statement at a time, so a bad row late in a large batch fails
 // after earlier statements ran and the transaction is rolled back.
 func (x *DB) Write(ctx context.Context, b bs.Batch) (bs.WriteResult, error) {
-	var res bs.WriteResult
-	if b.Table == nil {
-		if len(b.Upserts) > 0 || len(b.Deletes) > 0 {
-			return res, bs.Errorf(bs.EINVALID, "batch has rows but no table")
+	res, err := x.WriteAll(ctx, []bs.Batch{b})
+	if err != nil {
+		return bs.WriteResult{}, err
+	}
+	return res[0], nil
+}
+
+// WriteAll implements backlogsync.MultiWriter: the batches are applied in
+// order in one transaction, each as Write applies it.
+func (x *DB) WriteAll(ctx context.Context, batches []bs.Batch) ([]bs.WriteResult, error) {
+	out := make([]bs.WriteResult, len(batches))
+	if len(batches) == 0 {
+		return out, nil
+	}
+	// Check every batch and look its table up before the transaction.
+	writers := make([]*writer, len(batches))
+	bulk := false
+	what := "write checkpoint"
+	for i, b := range batches {
+		if b.Table == nil {
+			if len(b.Upserts) > 0 || len(b.Deletes) > 0 {
+				return nil, bs.Errorf(bs.EINVALID, "batch has rows but no table")
+			}
+			continue
 		}
-		if b.Checkpoint == nil {
-			return res, nil
-		}
-		tx, err := x.db.BeginTx(ctx, nil)
+		def, err := x.describe(ctx, b.Table.Name)
 		if err != nil {
-			return res, fmt.Errorf("write checkpoint: begin: %w", err)
+			return nil, err
 		}
-		defer tx.Rollback()
-		if err := x.putCheckpoint(ctx, tx, b.Checkpoint); err != nil {
-			return res, err
+		if writers[i], err = x.newWriter(def, b.Table); err != nil {
+			return nil, err
 		}
-		return res, commit(tx, "write checkpoint")
+		if what == "write checkpoint" {
+			what = "write " + def.Name
+		}
+		if bw, ok := x.d.(BulkWriter); ok && len(b.Upserts) >= bw.BulkMinRows() {
+			bulk = true
+		}
 	}
-	def, err := x.describe(ctx, b.Table.Name)
-	if err != nil {
-		return res, err
+	if what == "write checkpoint" && !slices.ContainsFunc(batches, func(b bs.Batch) bool { return b.Checkpoint != nil }) {
+		return out, nil // nothing to write
 	}
-	w, err := x.newWriter(def, b.Table)
-	if err != nil {
-		return res, err
+	if len(batches) > 1 {
+		what += fmt.Sprintf(" (and %d more batches)", len(batches)-1)
 	}
-	bw, bulk := x.d.(BulkWriter)
-	bulk = bulk && len(b.Upserts) >= bw.BulkMinRows()
 	var conn *sql.Conn
+	var tx *sql.Tx
+	var err error
 	if bulk {
 		// The bulk path needs the driver connection under the transaction.
 		if conn, err = x.db.Conn(ctx); err != nil {
-			return res, fmt.Errorf("write %s: connect: %w", def.Name, err)
+			return nil, fmt.Errorf("%s: connect: %w", what, err)
 		}
 		defer conn.Close()
-	}
-	var tx *sql.Tx
-	if conn != nil {
 		tx, err = conn.BeginTx(ctx, nil)
 	} else {
 		tx, err = x.db.BeginTx(ctx, nil)
 	}
 	if err != nil {
-		return res, fmt.Errorf("write %s: begin: %w", def.Name, err)
+		return nil, fmt.Errorf("%s: begin: %w", what, err)
 	}
 	defer tx.Rollback()
-	if bulk {
-		res, err = w.bulkUpsert(ctx, bw, conn, tx, b.Upserts)
-	} else {
-		res, err = w.upsert(ctx, tx, b.Upserts)
+	for i, b := range batches {
+		if w := writers[i]; w != nil {
+			var res bs.WriteResult
+			bw, ok := x.d.(BulkWriter)
+			if ok && conn != nil && len(b.Upserts) >= bw.BulkMinRows() {
+				res, err = w.bulkUpsert(ctx, bw, conn, tx, b.Upserts)
+			} else {
+				res, err = w.upsert(ctx, tx, b.Upserts)
+			}
+			if err != nil {
+				return nil, err
+			}
+			if res.Deleted, err = w.delete(ctx, tx, b.Deletes); err != nil {
+				return nil, err
+			}
+			out[i] = res
+		}
+		if err := x.putCheckpoint(ctx, tx, b.Checkpoint); err != nil {
+			return nil, err
+		}
 	}
-	if err != nil {
-		return bs.WriteResult{}, err
+	if err := commit(tx, what); err != nil {
+		return nil, err
 	}
-	if res.Deleted, err = w.delete(ctx, tx, b.Deletes); err != nil {
-		return bs.WriteResult{}, err
-	}
-	if err := x.putCheckpoint(ctx, tx, b.Checkpoint); err != nil {
-		return bs.WriteResult{}, err
-	}
-	if err := commit(tx, "write "+def.Name); err != nil {
-		return bs.WriteResult{}, err
-	}
-	return res, nil
+	return out, nil
 }
 
 // writer writes one batch's rows into one table.
