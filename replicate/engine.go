@@ -370,6 +370,8 @@ type writer struct {
 	dels [][]any
 	// after, when set, is called after each Write.
 	after func()
+	// before, when set, is called before each Write; its error fails it.
+	before func() error
 }
 
 func (w *writer) upsert(ctx context.Context, r backlogsync.Row) error {
@@ -392,6 +394,11 @@ func (w *writer) delete(ctx context.Context, key []any) error {
 func (w *writer) flush(ctx context.Context, cp *backlogsync.Checkpoint) error {
 	if len(w.rows) == 0 && len(w.dels) == 0 && cp == nil {
 		return nil
+	}
+	if w.before != nil {
+		if err := w.before(); err != nil {
+			return err
+		}
 	}
 	b := backlogsync.Batch{Table: w.p.table, Upserts: w.rows, Deletes: w.dels, Checkpoint: cp}
 	res, err := w.e.Dest.Write(ctx, b)

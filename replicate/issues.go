@@ -119,6 +119,7 @@ type family struct {
 	// written (see flush); grouped counts the issues of those pages.
 	pending  map[*plan]*writer
 	grouped  int
+	inflight *inflight // a group being written (first loads)
 	expected int64
 	t0       time.Time
 }
@@ -427,6 +428,7 @@ func (f *family) planWindows(ctx context.Context) ([]loadWindow, error) {
 // with the state, then hands over to the incremental phase.
 func (f *family) load(ctx context.Context) error {
 	defer f.dropPrefetch()
+	defer f.wait() // on an error, nothing is left writing
 	r := f.r
 	if f.state.Reload {
 		f.seen = map[int64]bool{}
@@ -639,6 +641,9 @@ func (f *family) deletedWhileRead(ctx context.Context, partial bool) (from int, 
 
 // checkpointAll stores the state for every family table (no rows).
 func (f *family) checkpointAll(ctx context.Context) error {
+	if err := f.wait(); err != nil {
+		return err
+	}
 	if f.pending != nil {
 		return f.flush(ctx, PhaseLoad)
 	}
@@ -722,17 +727,22 @@ func (f *family) store(ctx context.Context, page []*backlog.Issue, ph Phase) err
 		}
 	}
 	f.grouped += len(page)
-	if ph == PhaseLoad && f.pristine && f.grouped < groupIssues {
-		// A first load reads nothing back from the destination: the
-		// pages are written together, in fewer transactions.
-		return nil
+	if ph == PhaseLoad && f.pristine {
+		// A first load reads nothing back from the destination: its
+		// pages are written a group at a time, while the next group is
+		// read.
+		if f.grouped < groupIssues {
+			return nil
+		}
+		return f.flushAsync(ctx, ph)
 	}
 	return f.flush(ctx, ph)
 }
 
 // groupIssues is how many issues of a first load are written in one
-// transaction (with every family table and the checkpoints).
-const groupIssues = 500
+// transaction (with every family table and the checkpoints); a variable
+// for tests.
+var groupIssues = 500
 
 // writer returns the writer holding p's pending rows.
 func (f *family) writer(p *plan) *writer {
@@ -741,7 +751,9 @@ func (f *family) writer(p *plan) *writer {
 	}
 	w := f.pending[p]
 	if w == nil {
-		w = &writer{e: f.r.e, p: p, rt: f.tables[p]}
+		// A batch too big to wait for the group is written at once,
+		// after the group in flight (one writer at a time).
+		w = &writer{e: f.r.e, p: p, rt: f.tables[p], before: f.wait}
 		f.pending[p] = w
 	}
 	return w
@@ -753,8 +765,74 @@ func (f *family) writer(p *plan) *writer {
 // Everything that checkpoints the state or reads the destination back
 // flushes first.
 func (f *family) flush(ctx context.Context, ph Phase) error {
-	if f.pending == nil {
+	if err := f.wait(); err != nil {
+		return err
+	}
+	batches, apply := f.take(ph)
+	if batches == nil {
 		return nil
+	}
+	res, err := writeAll(ctx, f.r.e.Dest, batches)
+	if err != nil {
+		return err
+	}
+	apply(res)
+	return nil
+}
+
+// flushAsync is flush in the background: the write of the pending rows
+// runs while the caller goes on reading, and its outcome is collected by
+// the next flush, wait or checkpointAll. At most one group is in flight.
+func (f *family) flushAsync(ctx context.Context, ph Phase) error {
+	if err := f.wait(); err != nil {
+		return err
+	}
+	batches, apply := f.take(ph)
+	if batches == nil {
+		return nil
+	}
+	in := &inflight{done: make(chan writeOutcome, 1), apply: apply}
+	go func() {
+		res, err := writeAll(ctx, f.r.e.Dest, batches)
+		in.done <- writeOutcome{res, err}
+	}()
+	f.inflight = in
+	return nil
+}
+
+// inflight is a group of batches being written by flushAsync.
+type inflight struct {
+	done  chan writeOutcome
+	apply func([]backlogsync.WriteResult)
+}
+
+type writeOutcome struct {
+	res []backlogsync.WriteResult
+	err error
+}
+
+// wait collects the group in flight, if any: its counts and checkpoint
+// move into the run's tables, or its error is returned.
+func (f *family) wait() error {
+	in := f.inflight
+	if in == nil {
+		return nil
+	}
+	f.inflight = nil
+	out := <-in.done
+	if out.err != nil {
+		return out.err
+	}
+	in.apply(out.res)
+	return nil
+}
+
+// take hands the pending rows of every family table over as batches, each
+// carrying the current state as its checkpoint, and returns the function
+// that books their results (nil batches when nothing is pending).
+func (f *family) take(ph Phase) ([]backlogsync.Batch, func([]backlogsync.WriteResult)) {
+	if f.pending == nil {
+		return nil, nil
 	}
 	v, _ := json.Marshal(f.state)
 	batches := make([]backlogsync.Batch, 0, len(f.plans))
@@ -768,20 +846,17 @@ func (f *family) flush(ctx context.Context, ph Phase) error {
 		batches = append(batches, backlogsync.Batch{Table: p.table, Upserts: w.rows, Deletes: w.dels,
 			Checkpoint: &backlogsync.Checkpoint{Scope: p.scope, Key: checkpointKey, Value: string(v)}})
 	}
-	res, err := writeAll(ctx, f.r.e.Dest, batches)
-	if err != nil {
-		return err
-	}
-	for i, w := range ws {
-		rt := w.rt
-		rt.Inserted += res[i].Inserted
-		rt.Updated += res[i].Updated
-		rt.Deleted += res[i].Deleted
-		rt.CursorAfter = string(v)
-		f.r.progress(w.p, ph, rt, f.expected, f.t0)
-	}
 	f.pending, f.grouped = nil, 0
-	return nil
+	return batches, func(res []backlogsync.WriteResult) {
+		for i, w := range ws {
+			rt := w.rt
+			rt.Inserted += res[i].Inserted
+			rt.Updated += res[i].Updated
+			rt.Deleted += res[i].Deleted
+			rt.CursorAfter = string(v)
+			f.r.progress(w.p, ph, rt, f.expected, f.t0)
+		}
+	}
 }
 
 // issueCol is the destination column of p holding the issue id ("" when
