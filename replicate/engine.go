@@ -370,13 +370,14 @@ type writer struct {
 	dels [][]any
 	// after, when set, is called after each Write.
 	after func()
-	// before, when set, is called before each Write; its error fails it.
-	before func() error
+	// held keeps the rows until the owner writes them (the Issues family
+	// writes a page's tables together): no Write at the batch size.
+	held bool
 }
 
 func (w *writer) upsert(ctx context.Context, r backlogsync.Row) error {
 	w.rows = append(w.rows, r)
-	if len(w.rows) >= w.p.batch {
+	if len(w.rows) >= w.p.batch && !w.held {
 		return w.flush(ctx, nil)
 	}
 	return nil
@@ -384,7 +385,7 @@ func (w *writer) upsert(ctx context.Context, r backlogsync.Row) error {
 
 func (w *writer) delete(ctx context.Context, key []any) error {
 	w.dels = append(w.dels, key)
-	if len(w.dels) >= w.p.batch {
+	if len(w.dels) >= w.p.batch && !w.held {
 		return w.flush(ctx, nil)
 	}
 	return nil
@@ -394,11 +395,6 @@ func (w *writer) delete(ctx context.Context, key []any) error {
 func (w *writer) flush(ctx context.Context, cp *backlogsync.Checkpoint) error {
 	if len(w.rows) == 0 && len(w.dels) == 0 && cp == nil {
 		return nil
-	}
-	if w.before != nil {
-		if err := w.before(); err != nil {
-			return err
-		}
 	}
 	b := backlogsync.Batch{Table: w.p.table, Upserts: w.rows, Deletes: w.dels, Checkpoint: cp}
 	res, err := w.e.Dest.Write(ctx, b)

@@ -124,6 +124,16 @@ type family struct {
 	t0       time.Time
 }
 
+// familyDepth is the number of tables between t and Issues, t included.
+func familyDepth(t *catalog.Table) int {
+	d := 0
+	for t != nil && t.Name != "Issues" && d < 10 {
+		d++
+		t, _ = catalog.Lookup(t.Parent)
+	}
+	return d
+}
+
 // issuesFamily replicates the family tables of the run. It returns their
 // run rows, the number of first loads, and on error the plan to blame.
 func (r *run) issuesFamily(ctx context.Context, plans []*plan) ([]backlogsync.RunTable, int, *plan, error) {
@@ -135,6 +145,10 @@ func (r *run) issuesFamily(ctx context.Context, plans []*plan) ([]backlogsync.Ru
 			f.plans = append(f.plans, p)
 		}
 	}
+	// Children before their parents (Issues last), for destinations that
+	// write a page's tables one by one: a stored comment means its change
+	// log is stored, a stored issue that its child rows are.
+	slices.SortStableFunc(f.plans, func(a, b *plan) int { return familyDepth(b.src) - familyDepth(a.src) })
 	if f.issues != nil {
 		f.plans = append(f.plans, f.issues)
 	}
@@ -731,7 +745,7 @@ func (f *family) store(ctx context.Context, page []*backlog.Issue, ph Phase) err
 		// A first load reads nothing back from the destination: its
 		// pages are written a group at a time, while the next group is
 		// read.
-		if f.grouped < groupIssues {
+		if f.grouped < groupIssues && f.pendingRows() < groupRows {
 			return nil
 		}
 		return f.flushAsync(ctx, ph)
@@ -740,9 +754,21 @@ func (f *family) store(ctx context.Context, page []*backlog.Issue, ph Phase) err
 }
 
 // groupIssues is how many issues of a first load are written in one
-// transaction (with every family table and the checkpoints); a variable
-// for tests.
-var groupIssues = 500
+// transaction (with every family table and the checkpoints), unless their
+// rows reach groupRows first; variables for tests.
+var (
+	groupIssues = 500
+	groupRows   = 20000
+)
+
+// pendingRows counts the rows and deletes waiting for flush.
+func (f *family) pendingRows() int {
+	n := 0
+	for _, w := range f.pending {
+		n += len(w.rows) + len(w.dels)
+	}
+	return n
+}
 
 // writer returns the writer holding p's pending rows.
 func (f *family) writer(p *plan) *writer {
@@ -751,9 +777,11 @@ func (f *family) writer(p *plan) *writer {
 	}
 	w := f.pending[p]
 	if w == nil {
-		// A batch too big to wait for the group is written at once,
-		// after the group in flight (one writer at a time).
-		w = &writer{e: f.r.e, p: p, rt: f.tables[p], before: f.wait}
+		// The rows wait for flush whatever BatchSize says: a page's
+		// rows of all the family tables are written together (a stored
+		// comment without its change log would never be read again:
+		// comments are read above the last one stored).
+		w = &writer{e: f.r.e, p: p, rt: f.tables[p], held: true}
 		f.pending[p] = w
 	}
 	return w
