@@ -345,6 +345,23 @@ func (f *family) window(o *backlog.IssueListOptions, w loadWindow) {
 	}
 }
 
+// startDate is the earliest ReplicateStartDate (as a UTC day) of the
+// family's statements, or zero when one of them reads every issue.
+func (f *family) startDate() time.Time {
+	var start time.Time
+	for _, p := range f.plans {
+		d := p.c.StartDate
+		if d.IsZero() {
+			return time.Time{}
+		}
+		d = d.UTC().Truncate(24 * time.Hour)
+		if start.IsZero() || d.Before(start) {
+			start = d
+		}
+	}
+	return start
+}
+
 // step is the ReplicateInterval of the family's statements (the first
 // that sets one), or nil.
 func (f *family) step() func(time.Time) time.Time {
@@ -363,23 +380,39 @@ func (f *family) planWindows(ctx context.Context) ([]loadWindow, error) {
 	if len(f.projects) == 0 {
 		return []loadWindow{{}}, nil
 	}
-	total, err := f.count(ctx, loadWindow{})
+	// ReplicateStartDate on every family statement: older issues are not
+	// read at all. createdSince is a day in the server's time zone, so the
+	// day before is asked for; the statements' filters drop the rest.
+	start := f.startDate()
+	if !start.IsZero() {
+		start = start.AddDate(0, 0, -1)
+	}
+	since := ""
+	if !start.IsZero() {
+		since = start.Format(time.DateOnly)
+	}
+	total, err := f.count(ctx, loadWindow{Since: since})
 	if err != nil {
 		return nil, err
 	}
 	f.expected = int64(total)
 	if total <= windowTarget && f.step() == nil {
-		return []loadWindow{{Count: total}}, nil
+		return []loadWindow{{Since: since, Count: total}}, nil
 	}
-	first, _, err := f.r.e.Client.Issues.List(ctx, &backlog.IssueListOptions{ProjectIDs: f.projects,
-		Sort: backlog.SortCreated, Order: backlog.OrderAsc, ListOptions: backlog.ListOptions{Count: 1}})
+	o := &backlog.IssueListOptions{ProjectIDs: f.projects,
+		Sort: backlog.SortCreated, Order: backlog.OrderAsc, ListOptions: backlog.ListOptions{Count: 1}}
+	f.window(o, loadWindow{Since: since})
+	first, _, err := f.r.e.Client.Issues.List(ctx, o)
 	if err != nil {
 		return nil, err
 	}
 	if len(first) == 0 {
-		return []loadWindow{{Count: total}}, nil
+		return []loadWindow{{Since: since, Count: total}}, nil
 	}
 	lo := first[0].Created.UTC().Truncate(24 * time.Hour)
+	if lo.Before(start) {
+		lo = start
+	}
 	hi := f.r.e.now().UTC().Truncate(24 * time.Hour)
 	if hi.Before(lo) {
 		hi = lo
@@ -406,7 +439,7 @@ func (f *family) planWindows(ctx context.Context) ([]loadWindow, error) {
 			}
 			from = to.AddDate(0, 0, 1)
 		}
-		out[0].Since = ""
+		out[0].Since = since
 		return out, nil
 	}
 	var out []loadWindow
@@ -433,7 +466,7 @@ func (f *family) planWindows(ctx context.Context) ([]loadWindow, error) {
 	if err := split(lo, hi, total); err != nil {
 		return nil, err
 	}
-	out[0].Since = ""          // nothing older exists; keep it open anyway
+	out[0].Since = since       // nothing older exists (or is wanted); keep it open anyway
 	out[len(out)-1].Until = "" // issues created during the load
 	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/catalog"
@@ -467,4 +468,52 @@ func TestLoadReadsCommentsOfRecentIssuesThatLookNeverUpdated(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.checkEqualTables(t, "Issues", "IssueComments")
+}
+
+// TestIssuesStartDateReadsOnlyNewerIssues checks that ReplicateStartDate
+// narrows the issue list read (createdSince), not only the rows kept.
+func TestIssuesStartDateReadsOnlyNewerIssues(t *testing.T) {
+	for _, target := range []int{40000, 60} {
+		t.Run(fmt.Sprint("windows of ", target), func(t *testing.T) {
+			withWindowTarget(t, target)
+			ctx := context.Background()
+			size := testSize
+			size.Projects, size.Issues, size.Comments = 2, 800, 0
+			e := newEnv(t, size, 73)
+			issues, _ := catalog.Lookup("Issues")
+			ci := columnIndex(&issues.Table, "Created")
+			var created []time.Time
+			catalogFetch(ctx, e, "Issues", func(r backlogsync.Row) {
+				created = append(created, r[ci].(time.Time))
+			})
+			slices.SortFunc(created, func(a, b time.Time) int { return a.Compare(b) })
+			start := created[len(created)*3/4].UTC().Truncate(24 * time.Hour)
+			want, read := 0, 0 // kept; created since the day before start
+			for _, c := range created {
+				if !c.Before(start) {
+					want++
+				}
+				if !c.Before(start.AddDate(0, 0, -1)) {
+					read++
+				}
+			}
+			var n int64
+			got := countPaths(e, func() {
+				res, err := e.eng.Run(ctx, parse(t, fmt.Sprintf("REPLICATE Issues WITH ReplicateStartDate='%s';", start.Format(time.DateOnly))))
+				if err != nil {
+					t.Fatal(err)
+				}
+				n = res.Tables[0].Inserted
+			})
+			if n != int64(want) || want == 0 || want == len(created) {
+				t.Fatalf("inserted %d issues created since %s, want %d (of %d)", n, start.Format(time.DateOnly), want, len(created))
+			}
+			// The pages of the issues read, plus a partial page per window.
+			if limit := (read+99)/100 + len(created)/target + 1; got["issues"] > limit {
+				t.Errorf("%d issue pages for %d issues created since the day before %s (of %d): older issues were read (limit %d)",
+					got["issues"], read, start.Format(time.DateOnly), len(created), limit)
+			}
+			t.Logf("start %s: %d issues kept, %d read, requests %v", start.Format(time.DateOnly), want, read, got)
+		})
+	}
 }
