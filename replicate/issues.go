@@ -821,11 +821,22 @@ func (f *family) writer(p *plan) *writer {
 }
 
 // flush writes the pending rows of every family table with the state as
-// their checkpoint, in one transaction when the destination can (Issues
-// last otherwise: a stored issue row means its child rows are stored).
-// Everything that checkpoints the state or reads the destination back
-// flushes first.
+// their checkpoint, in one transaction when the destination can (children
+// before parents otherwise: a stored issue row means its child rows are
+// stored). Everything that checkpoints the state or reads the destination
+// back flushes first.
 func (f *family) flush(ctx context.Context, ph Phase) error {
+	return f.write(ctx, ph, false)
+}
+
+// flushAsync is flush in the background: the write of the pending rows
+// runs while the caller goes on reading, and its outcome is collected by
+// the next flush, wait or checkpointAll. At most one group is in flight.
+func (f *family) flushAsync(ctx context.Context, ph Phase) error {
+	return f.write(ctx, ph, true)
+}
+
+func (f *family) write(ctx context.Context, ph Phase, async bool) error {
 	if err := f.wait(); err != nil {
 		return err
 	}
@@ -833,23 +844,12 @@ func (f *family) flush(ctx context.Context, ph Phase) error {
 	if batches == nil {
 		return nil
 	}
-	res, err := writeAll(ctx, f.r.e.Dest, batches)
-	if err != nil {
-		return err
-	}
-	apply(res)
-	return nil
-}
-
-// flushAsync is flush in the background: the write of the pending rows
-// runs while the caller goes on reading, and its outcome is collected by
-// the next flush, wait or checkpointAll. At most one group is in flight.
-func (f *family) flushAsync(ctx context.Context, ph Phase) error {
-	if err := f.wait(); err != nil {
-		return err
-	}
-	batches, apply := f.take(ph)
-	if batches == nil {
+	if !async {
+		res, err := writeAll(ctx, f.r.e.Dest, batches)
+		if err != nil {
+			return err
+		}
+		apply(res)
 		return nil
 	}
 	in := &inflight{done: make(chan writeOutcome, 1), apply: apply}

@@ -29,29 +29,29 @@ type hookDest struct {
 
 // WriteAll implements backlogsync.MultiWriter; it counts as one Write.
 func (d *hookDest) WriteAll(ctx context.Context, batches []backlogsync.Batch) ([]backlogsync.WriteResult, error) {
-	d.mu.Lock()
-	d.n++
-	n := d.n
-	d.mu.Unlock()
-	if d.before != nil {
-		if err := d.before(n); err != nil {
-			return nil, err
-		}
+	if err := d.hook(); err != nil {
+		return nil, err
 	}
 	return writeAll(ctx, d.Destination, batches)
 }
 
 func (d *hookDest) Write(ctx context.Context, b backlogsync.Batch) (backlogsync.WriteResult, error) {
+	if err := d.hook(); err != nil {
+		return backlogsync.WriteResult{}, err
+	}
+	return d.Destination.Write(ctx, b)
+}
+
+// hook counts a write and calls before with its number.
+func (d *hookDest) hook() error {
 	d.mu.Lock()
 	d.n++
 	n := d.n
 	d.mu.Unlock()
 	if d.before != nil {
-		if err := d.before(n); err != nil {
-			return backlogsync.WriteResult{}, err
-		}
+		return d.before(n)
 	}
-	return d.Destination.Write(ctx, b)
+	return nil
 }
 
 // smallBatches are familyStatements with batch sizes far below a page's

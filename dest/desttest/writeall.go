@@ -11,11 +11,7 @@ import (
 // all. Every destination of this module implements it.
 func (s *suite) writeAllTests(t *testing.T) {
 	s.test(t, "Together", func(t *testing.T, d bs.Destination) {
-		mw := multiWriter(t, d)
-		a, b := issues(s.name("A")), issues(s.name("B"))
-		migrate(t, d, a)
-		migrate(t, d, b)
-		scope := s.name("scope")
+		mw, a, b, scope := s.twoTables(t, d)
 		write(t, d, bs.Batch{Table: a, Upserts: []bs.Row{issueRow(1, "old")}})
 		// Large batches, so that a destination with a bulk path takes it
 		// twice in one transaction.
@@ -62,11 +58,7 @@ func (s *suite) writeAllTests(t *testing.T) {
 	})
 
 	s.test(t, "AllOrNothing", func(t *testing.T, d bs.Destination) {
-		mw := multiWriter(t, d)
-		a, b := issues(s.name("A")), issues(s.name("B"))
-		migrate(t, d, a)
-		migrate(t, d, b)
-		scope := s.name("scope")
+		mw, a, b, scope := s.twoTables(t, d)
 		write(t, d, bs.Batch{Table: a, Upserts: []bs.Row{issueRow(1, "old")}, Checkpoint: &bs.Checkpoint{Scope: scope, Key: "A", Value: "a0"}})
 		var many []bs.Row
 		for i := range int64(300) {
@@ -101,11 +93,16 @@ func (s *suite) writeAllTests(t *testing.T) {
 	})
 }
 
-func multiWriter(t *testing.T, d bs.Destination) bs.MultiWriter {
+// twoTables returns d as a MultiWriter, two migrated tables and a
+// checkpoint scope of their own.
+func (s *suite) twoTables(t *testing.T, d bs.Destination) (mw bs.MultiWriter, a, b *bs.Table, scope string) {
 	t.Helper()
 	mw, ok := d.(bs.MultiWriter)
 	if !ok {
 		t.Fatalf("%T does not implement backlogsync.MultiWriter", d)
 	}
-	return mw
+	a, b = issues(s.name("A")), issues(s.name("B"))
+	migrate(t, d, a)
+	migrate(t, d, b)
+	return mw, a, b, s.name("scope")
 }
