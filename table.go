@@ -108,6 +108,51 @@ func (t *Table) Column(name string) (Column, int) {
 // JSON) or time.Time (DATE at 00:00 UTC, TIMESTAMP in UTC).
 type Row []any
 
+// CompareValues orders two non-nil row values: numbers numerically (int64
+// and float64 together), text by bytes, false before true, times by
+// instant. ok is false for values of unrelated types.
+func CompareValues(a, b any) (c int, ok bool) {
+	switch x := a.(type) {
+	case int64:
+		switch y := b.(type) {
+		case int64:
+			return cmp3(x < y, x > y), true
+		case float64:
+			return cmp3(float64(x) < y, float64(x) > y), true
+		}
+	case float64:
+		switch y := b.(type) {
+		case float64:
+			return cmp3(x < y, x > y), true
+		case int64:
+			return cmp3(x < float64(y), x > float64(y)), true
+		}
+	case string:
+		if y, ok := b.(string); ok {
+			return strings.Compare(x, y), true
+		}
+	case bool:
+		if y, ok := b.(bool); ok {
+			return cmp3(!x && y, x && !y), true
+		}
+	case time.Time:
+		if y, ok := b.(time.Time); ok {
+			return x.Compare(y), true
+		}
+	}
+	return 0, false
+}
+
+func cmp3(less, greater bool) int {
+	switch {
+	case less:
+		return -1
+	case greater:
+		return 1
+	}
+	return 0
+}
+
 // CheckRow reports the first value of r that does not match t's columns.
 func (t *Table) CheckRow(r Row) error {
 	if len(r) != len(t.Columns) {

@@ -40,3 +40,27 @@ func TestCheckRow(t *testing.T) {
 		t.Errorf("Column(due) = %v %d", c, i)
 	}
 }
+
+func TestCompareValues(t *testing.T) {
+	t1 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		a, b any
+		c    int
+		ok   bool
+	}{
+		{int64(1), int64(2), -1, true},
+		{int64(2), 1.5, 1, true},
+		{2.0, int64(2), 0, true},
+		{"b", "a", 1, true},
+		{false, true, -1, true},
+		{t1, t1.In(time.FixedZone("JST", 9*3600)), 0, true},
+		{t1, t1.Add(time.Second), -1, true},
+		{int64(1), "1", 0, false},
+		{true, int64(1), 0, false},
+		{t1, "2024-01-01", 0, false},
+	} {
+		if c, ok := CompareValues(tc.a, tc.b); c != tc.c || ok != tc.ok {
+			t.Errorf("CompareValues(%#v, %#v) = %d, %v; want %d, %v", tc.a, tc.b, c, ok, tc.c, tc.ok)
+		}
+	}
+}

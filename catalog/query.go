@@ -168,65 +168,27 @@ func (p *Predicate) holds(v any) bool {
 	switch p.Op {
 	case OpEq, OpIn:
 		for _, w := range p.Values {
-			if compare(v, w) == 0 {
+			if c, ok := backlogsync.CompareValues(v, w); ok && c == 0 {
 				return true
 			}
 		}
 		return false
 	}
-	c := compare(v, p.Values[0])
+	c, ok := backlogsync.CompareValues(v, p.Values[0])
+	if !ok {
+		return false
+	}
 	switch p.Op {
 	case OpGE:
 		return c >= 0
 	case OpGT:
 		return c > 0
 	case OpLE:
-		return c <= 0 && c != incomparable
+		return c <= 0
 	case OpLT:
-		return c < 0 && c != incomparable
+		return c < 0
 	}
 	return false
-}
-
-// incomparable is what compare returns for values of different types.
-const incomparable = -2
-
-// compare orders two values of the same Go type: -1, 0 or 1, or
-// incomparable.
-func compare(a, b any) int {
-	switch x := a.(type) {
-	case int64:
-		if y, ok := b.(int64); ok {
-			return cmp3(x < y, x > y)
-		}
-	case float64:
-		if y, ok := b.(float64); ok {
-			return cmp3(x < y, x > y)
-		}
-	case string:
-		if y, ok := b.(string); ok {
-			return strings.Compare(x, y)
-		}
-	case bool:
-		if y, ok := b.(bool); ok {
-			return cmp3(!x && y, x && !y)
-		}
-	case time.Time:
-		if y, ok := b.(time.Time); ok {
-			return x.Compare(y)
-		}
-	}
-	return incomparable
-}
-
-func cmp3(less, greater bool) int {
-	switch {
-	case less:
-		return -1
-	case greater:
-		return 1
-	}
-	return 0
 }
 
 // ints returns the int64 values that column must equal (from = and IN

@@ -753,12 +753,13 @@ func cmpConst(i int, _ backlogsync.Type, op jobsql.Op, v any) pred {
 		if r[i] == nil {
 			return triUnknown
 		}
-		return cmpResult(op, compareValues(r[i], v))
+		c, ok := backlogsync.CompareValues(r[i], v)
+		return cmpResult(op, c, ok)
 	}
 }
 
-func cmpResult(op jobsql.Op, c int) tri {
-	if c == incomparable {
+func cmpResult(op jobsql.Op, c int, ok bool) tri {
+	if !ok {
 		return triUnknown
 	}
 	switch op {
@@ -776,52 +777,6 @@ func cmpResult(op jobsql.Op, c int) tri {
 		return triOf(c >= 0)
 	}
 	return triUnknown
-}
-
-const incomparable = 2
-
-// compareValues orders two non-nil row values: numbers numerically, text by
-// bytes, false before true, times by instant.
-func compareValues(a, b any) int {
-	switch x := a.(type) {
-	case int64:
-		switch y := b.(type) {
-		case int64:
-			return cmp3(x < y, x > y)
-		case float64:
-			return cmp3(float64(x) < y, float64(x) > y)
-		}
-	case float64:
-		switch y := b.(type) {
-		case float64:
-			return cmp3(x < y, x > y)
-		case int64:
-			return cmp3(x < float64(y), x > float64(y))
-		}
-	case string:
-		if y, ok := b.(string); ok {
-			return strings.Compare(x, y)
-		}
-	case bool:
-		if y, ok := b.(bool); ok {
-			return cmp3(!x && y, x && !y)
-		}
-	case time.Time:
-		if y, ok := b.(time.Time); ok {
-			return x.Compare(y)
-		}
-	}
-	return incomparable
-}
-
-func cmp3(less, greater bool) int {
-	switch {
-	case less:
-		return -1
-	case greater:
-		return 1
-	}
-	return 0
 }
 
 // comparison compiles l op r.
@@ -844,14 +799,15 @@ func (ec *exprCompiler) comparison(pos jobsql.Pos, op jobsql.Op, le, re jobsql.E
 			if row[li] == nil || row[ri] == nil {
 				return triUnknown
 			}
-			return cmpResult(op, compareValues(row[li], row[ri]))
+			c, ok := backlogsync.CompareValues(row[li], row[ri])
+			return cmpResult(op, c, ok)
 		}, nil
 	case l.col < 0 && r.col < 0:
-		c := compareValues(l.value, r.value)
-		if c == incomparable {
+		c, ok := backlogsync.CompareValues(l.value, r.value)
+		if !ok {
 			return nil, posErr(pos, "cannot compare %s with %s", le, re)
 		}
-		t := cmpResult(op, c)
+		t := cmpResult(op, c, true)
 		return func(backlogsync.Row) tri { return t }, nil
 	case l.col < 0:
 		l, r, op = r, l, flip(op)
@@ -941,7 +897,7 @@ func (ec *exprCompiler) cond(e jobsql.Expr) (pred, error) {
 				return triUnknown
 			}
 			for _, v := range vals {
-				if compareValues(row[i], v) == 0 {
+				if c, ok := backlogsync.CompareValues(row[i], v); ok && c == 0 {
 					return triOf(!neg)
 				}
 			}
