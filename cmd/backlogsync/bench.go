@@ -498,8 +498,14 @@ func printRun(out io.Writer, scenario string, m runMetrics) {
 	fmt.Fprintf(out, "%-11s %-28s requests %d / minimum %d = %.3f (target <= 1.02); replica complete: %v\n",
 		scenario, name, m.Requests, m.Minimum, m.Ratio, m.Verified)
 	if m.IssuesPerS > 0 {
-		fmt.Fprintf(out, "%-11s %-28s %d issues, %d comments in %.2fs = %.0f issues/s, %.0f rows/s (target >= 20000 issues/s); CPU %.2fs here, %.2fs in the emulator\n",
-			scenario, name, m.Issues, m.Comments, m.Seconds, m.IssuesPerS, m.RowsPerS, m.CPUSeconds, m.EmulatorCPUSeconds)
+		// The target is for Issues alone; with comments a run makes a
+		// request per commented issue and is bound by their number.
+		target := "(target >= 20000 issues/s)"
+		if m.Comments > 0 {
+			target = fmt.Sprintf("(%d requests: %.0f requests/s)", m.Requests, float64(m.Requests)/m.Seconds)
+		}
+		fmt.Fprintf(out, "%-11s %-28s %d issues, %d comments in %.2fs = %.0f issues/s, %.0f rows/s %s; CPU %.2fs here, %.2fs in the emulator\n",
+			scenario, name, m.Issues, m.Comments, m.Seconds, m.IssuesPerS, m.RowsPerS, target, m.CPUSeconds, m.EmulatorCPUSeconds)
 	} else {
 		fmt.Fprintf(out, "%-11s %-28s %.2fs; CPU %.2fs here, %.2fs in the emulator; the replica holds %d issues, %d comments\n",
 			scenario, name, m.Seconds, m.CPUSeconds, m.EmulatorCPUSeconds, m.Issues, m.Comments)
