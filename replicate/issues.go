@@ -383,12 +383,9 @@ func (f *family) planWindows(ctx context.Context) ([]loadWindow, error) {
 	// ReplicateStartDate on every family statement: older issues are not
 	// read at all. createdSince is a day in the server's time zone, so the
 	// day before is asked for; the statements' filters drop the rest.
-	start := f.startDate()
+	start, since := f.startDate(), ""
 	if !start.IsZero() {
 		start = start.AddDate(0, 0, -1)
-	}
-	since := ""
-	if !start.IsZero() {
 		since = start.Format(time.DateOnly)
 	}
 	total, err := f.count(ctx, loadWindow{Since: since})

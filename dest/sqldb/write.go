@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,9 +37,12 @@ func (x *DB) WriteAll(ctx context.Context, batches []bs.Batch) ([]bs.WriteResult
 	}
 	// Check every batch and look its table up before the transaction.
 	writers := make([]*writer, len(batches))
-	bulk := false
-	what := "write checkpoint"
+	bulk := make([]bool, len(batches)) // upserts through the BulkWriter
+	bw, canBulk := x.d.(BulkWriter)
+	first := "" // the first table, for messages
+	anyBulk, anyCheckpoint := false, false
 	for i, b := range batches {
+		anyCheckpoint = anyCheckpoint || b.Checkpoint != nil
 		if b.Table == nil {
 			if len(b.Upserts) > 0 || len(b.Deletes) > 0 {
 				return nil, bs.Errorf(bs.EINVALID, "batch has rows but no table")
@@ -54,15 +56,18 @@ func (x *DB) WriteAll(ctx context.Context, batches []bs.Batch) ([]bs.WriteResult
 		if writers[i], err = x.newWriter(def, b.Table); err != nil {
 			return nil, err
 		}
-		if what == "write checkpoint" {
-			what = "write " + def.Name
+		if first == "" {
+			first = def.Name
 		}
-		if bw, ok := x.d.(BulkWriter); ok && len(b.Upserts) >= bw.BulkMinRows() {
-			bulk = true
-		}
+		bulk[i] = canBulk && len(b.Upserts) >= bw.BulkMinRows()
+		anyBulk = anyBulk || bulk[i]
 	}
-	if what == "write checkpoint" && !slices.ContainsFunc(batches, func(b bs.Batch) bool { return b.Checkpoint != nil }) {
+	if first == "" && !anyCheckpoint {
 		return out, nil // nothing to write
+	}
+	what := "write checkpoint"
+	if first != "" {
+		what = "write " + first
 	}
 	if len(batches) > 1 {
 		what += fmt.Sprintf(" (and %d more batches)", len(batches)-1)
@@ -70,7 +75,7 @@ func (x *DB) WriteAll(ctx context.Context, batches []bs.Batch) ([]bs.WriteResult
 	var conn *sql.Conn
 	var tx *sql.Tx
 	var err error
-	if bulk {
+	if anyBulk {
 		// The bulk path needs the driver connection under the transaction.
 		if conn, err = x.db.Conn(ctx); err != nil {
 			return nil, fmt.Errorf("%s: connect: %w", what, err)
@@ -87,8 +92,7 @@ func (x *DB) WriteAll(ctx context.Context, batches []bs.Batch) ([]bs.WriteResult
 	for i, b := range batches {
 		if w := writers[i]; w != nil {
 			var res bs.WriteResult
-			bw, ok := x.d.(BulkWriter)
-			if ok && conn != nil && len(b.Upserts) >= bw.BulkMinRows() {
+			if bulk[i] {
 				res, err = w.bulkUpsert(ctx, bw, conn, tx, b.Upserts)
 			} else {
 				res, err = w.upsert(ctx, tx, b.Upserts)
