@@ -435,42 +435,13 @@ func (s *store) cachedIssueJSON(is *issue) []byte {
 	return nil
 }
 
-// keepIssueJSON caches a copy of data as is's rendering and returns it.
-// Renderings happen under the store's lock, so the epoch read here is the
-// one the rendering saw.
+// keepIssueJSON caches an exact-size copy of data as is's rendering and
+// returns it. Renderings happen under the store's lock, so the epoch read
+// here is the one the rendering saw.
 func (s *store) keepIssueJSON(is *issue, data []byte) []byte {
-	kept := renderSlab.copy(data)
+	kept := bytes.Clone(data)
 	is.json.Store(&renderCache{epoch: s.epoch.Load(), data: kept})
 	return kept
-}
-
-// renderSlab holds cached renderings: copies go into 1 MiB chunks rather
-// than one allocation each, which for 100,000 issues is 260 MB of small
-// objects for the collector to track.
-var renderSlab slab
-
-// slab hands out exact-size copies carved from large chunks. A chunk is
-// freed when no copy in it is referenced any more.
-type slab struct {
-	mu    sync.Mutex
-	chunk []byte
-}
-
-const slabChunk = 1 << 20
-
-// copy returns a copy of b.
-func (sl *slab) copy(b []byte) []byte {
-	if len(b) > slabChunk/8 {
-		return bytes.Clone(b)
-	}
-	sl.mu.Lock()
-	defer sl.mu.Unlock()
-	if cap(sl.chunk)-len(sl.chunk) < len(b) {
-		sl.chunk = make([]byte, 0, slabChunk)
-	}
-	n := len(sl.chunk)
-	sl.chunk = append(sl.chunk, b...)
-	return sl.chunk[n:len(sl.chunk):len(sl.chunk)]
 }
 
 // renderBufs holds scratch buffers for rendering one object.
