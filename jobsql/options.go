@@ -32,7 +32,8 @@ type Settings struct {
 	// stores UTC; False is accepted for CData files but has no effect).
 	UseGmtDateTime bool
 	// BatchSize is the number of rows written per batch; 0 lets the
-	// destination choose.
+	// engine choose. The Issues family writes a page (or a group of pages
+	// of a first load) of all its tables at once whatever it says.
 	BatchSize int
 	// CommandTimeout is the time limit of one destination command; 0 means
 	// none.
