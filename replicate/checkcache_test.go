@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"reflect"
 	"runtime"
 	"runtime/debug"
@@ -15,11 +14,9 @@ import (
 	"time"
 
 	"github.com/backlogsync/backlogsync"
-	"github.com/backlogsync/backlogsync/backlog"
 	"github.com/backlogsync/backlogsync/catalog"
 	"github.com/backlogsync/backlogsync/dest/mysql"
 	"github.com/backlogsync/backlogsync/dest/postgres"
-	"github.com/backlogsync/backlogsync/dest/sqlite"
 	"github.com/backlogsync/backlogsync/emulator"
 	"github.com/backlogsync/backlogsync/jobsql"
 )
@@ -473,7 +470,8 @@ func TestCheckCacheServers(t *testing.T) {
 //	go test -run '^$' -bench CheckCache100k -benchtime 1x ./replicate/
 func BenchmarkCheckCache100k(b *testing.B) {
 	ctx := context.Background()
-	e := newEnvB(b, emulator.Size{Projects: 4, Users: 20, Issues: 100_000}, 1)
+	e := newEnv(b, emulator.Size{Projects: 4, Users: 20, Issues: 100_000}, 1)
+	e.eng.Job, e.eng.Logger = "bench", nil
 	c, err := compile(checkStmtB(b, "REPLICATE Issues").(*jobsql.Replicate))
 	if err != nil {
 		b.Fatal(err)
@@ -542,22 +540,4 @@ func checkStmtB(b *testing.B, src string) jobsql.Statement {
 		b.Fatal(err)
 	}
 	return st[0]
-}
-
-// newEnvB is newEnv for benchmarks.
-func newEnvB(b *testing.B, size emulator.Size, seed int64) *env {
-	srv, err := emulator.New(emulator.Options{Seed: seed, Size: size})
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := backlog.NewClient("http://127.0.0.1", backlog.WithAPIKey(srv.AdminAPIKey()), backlog.WithHTTPClient(srv.Client()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	d, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "t.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { d.Close() })
-	return &env{srv: srv, client: c, dest: d, eng: &Engine{Client: c, Dest: d, Account: "demo", Job: "bench"}}
 }

@@ -32,7 +32,7 @@ type env struct {
 	eng    *Engine
 }
 
-func newEnv(t *testing.T, size emulator.Size, seed int64) *env {
+func newEnv(t testing.TB, size emulator.Size, seed int64) *env {
 	t.Helper()
 	srv, err := emulator.New(emulator.Options{Seed: seed, Size: size})
 	if err != nil {
@@ -55,7 +55,7 @@ func newLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
