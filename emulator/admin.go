@@ -475,8 +475,9 @@ func (s *Server) adminClearRequests(w http.ResponseWriter, r *http.Request) erro
 // maxChurnEvents bounds one POST /_emulator/churn.
 const maxChurnEvents = 1_000_000
 
-// churnJSON is the answer of POST /_emulator/churn: what ChurnWith did.
-type churnJSON struct {
+// ChurnResponse is the JSON answer of POST /_emulator/churn: what ChurnWith
+// did (ChurnReport with its error as text), for clients in other processes.
+type ChurnResponse struct {
 	Events              int               `json:"events"`
 	Counts              map[ChurnKind]int `json:"counts"`
 	Failed              int               `json:"failed"`
@@ -509,7 +510,7 @@ func (s *Server) adminChurn(w http.ResponseWriter, r *http.Request) error {
 		return badRequest(`events %d: give a number of events from 1 to %d, e.g. {"events": 200, "seed": 1}`, body.Events, maxChurnEvents)
 	}
 	rep := s.ChurnWith(body.Events, ChurnOptions{Seed: body.Seed})
-	out := churnJSON{Events: rep.Events, Counts: rep.Counts, Failed: rep.Failed,
+	out := ChurnResponse{Events: rep.Events, Counts: rep.Counts, Failed: rep.Failed,
 		IssuesCreated: rep.IssuesCreated, IssuesUpdated: rep.IssuesUpdated, IssuesDeleted: rep.IssuesDeleted,
 		Comments: rep.Comments, WikisCreated: rep.WikisCreated, WikisUpdated: rep.WikisUpdated,
 		WikisDeleted: rep.WikisDeleted, PullRequests: rep.PullRequests,

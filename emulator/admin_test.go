@@ -274,7 +274,7 @@ func TestAdminChurn(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("churn: %d %s", st, body)
 	}
-	var rep churnJSON
+	var rep ChurnResponse
 	if err := json.Unmarshal(body, &rep); err != nil {
 		t.Fatal(err)
 	}

@@ -90,6 +90,40 @@ func withWindowTarget(t *testing.T, n int) {
 	t.Cleanup(func() { windowTarget = old })
 }
 
+// withGroups sets the size of a first load's write groups for one test.
+func withGroups(t *testing.T, issues, rows int) {
+	oldI, oldR := groupIssues, groupRows
+	groupIssues, groupRows = issues, rows
+	t.Cleanup(func() { groupIssues, groupRows = oldI, oldR })
+}
+
+// TestLoadGroupsAreBoundedByRows checks that a group of a first load is
+// written once its rows reach groupRows, however few issues it holds.
+func TestLoadGroupsAreBoundedByRows(t *testing.T) {
+	ctx := context.Background()
+	size := testSize
+	size.Issues, size.Comments = 600, 1200
+	writes := map[int]int{}
+	for _, rows := range []int{1 << 30, 400} {
+		withGroups(t, 1<<30, rows)
+		e := newEnv(t, size, 51)
+		hd := &hookDest{Destination: e.dest}
+		e.eng.Dest = hd
+		if _, err := e.eng.Run(ctx, parse(t, familyStatements)); err != nil {
+			t.Fatal(err)
+		}
+		writes[rows] = hd.n
+		e.checkEqualTables(t, "Issues", "IssueComments", "IssueCommentChangeLog", "IssueCategories", "IssueCustomFieldValues", "IssueParticipants")
+	}
+	// 600 issues in pages of 100 with about 5,000 family rows: groups of
+	// at most 400 rows are written after every page or so, one group is
+	// written at the end of the window otherwise.
+	if writes[400] < writes[1<<30]+4 {
+		t.Errorf("writes with groups of 400 rows: %d, unbounded: %d; want at least 4 more", writes[400], writes[1<<30])
+	}
+	t.Logf("writes: %v", writes)
+}
+
 func familyCheckpoint(t *testing.T, e *env) issuesState {
 	t.Helper()
 	v, ok, err := e.dest.Checkpoint(context.Background(), "test/demo/Issues", checkpointKey)
@@ -135,9 +169,7 @@ func TestIssuesLoadResumesAtPage(t *testing.T) {
 	// Groups of two pages, written while the next are read, and windows
 	// that end mid-group.
 	withWindowTarget(t, 250)
-	old := groupIssues
-	groupIssues = 200
-	t.Cleanup(func() { groupIssues = old })
+	withGroups(t, 200, groupRows)
 	ctx := context.Background()
 	size := testSize
 	size.Issues, size.Comments = 600, 600

@@ -840,19 +840,8 @@ func (e *childEmulator) summary(ctx context.Context) (emulator.Summary, error) {
 	return s, err
 }
 
-// churnReport is the answer of POST /_emulator/churn.
-type churnReport struct {
-	Events        int     `json:"events"`
-	Failed        int     `json:"failed"`
-	Error         string  `json:"error"`
-	IssuesCreated []int64 `json:"issuesCreated"`
-	IssuesUpdated []int64 `json:"issuesUpdated"`
-	IssuesDeleted []int64 `json:"issuesDeleted"`
-	Comments      []int64 `json:"comments"`
-}
-
-func (e *childEmulator) churn(ctx context.Context, events int, seed int64) (churnReport, error) {
-	var rep churnReport
+func (e *childEmulator) churn(ctx context.Context, events int, seed int64) (emulator.ChurnResponse, error) {
+	var rep emulator.ChurnResponse
 	err := e.admin(ctx, http.MethodPost, "/_emulator/churn", map[string]any{"events": events, "seed": seed}, &rep)
 	return rep, err
 }

@@ -183,16 +183,23 @@ func childCmd(bin, home, cfg string) *exec.Cmd {
 	return cmd
 }
 
+// startChild starts the binary with its output going to the returned buffer.
+func startChild(t *testing.T, bin, home, cfg string) (*exec.Cmd, *strings.Builder) {
+	t.Helper()
+	cmd := childCmd(bin, home, cfg)
+	buf := &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = buf, buf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, buf
+}
+
 // runUntil starts the binary and SIGKILLs it after delay; it reports
 // whether the process had already exited by itself, with its output.
 func runUntil(t *testing.T, bin, home, cfg string, delay time.Duration) (done bool, out string) {
 	t.Helper()
-	cmd := childCmd(bin, home, cfg)
-	var buf strings.Builder
-	cmd.Stdout, cmd.Stderr = &buf, &buf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, buf := startChild(t, bin, home, cfg)
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	select {
@@ -214,12 +221,7 @@ func runUntil(t *testing.T, bin, home, cfg string, delay time.Duration) (done bo
 // returns its exit code and output.
 func runToEnd(t *testing.T, bin, home, cfg string, deadline time.Time) (int, string) {
 	t.Helper()
-	cmd := childCmd(bin, home, cfg)
-	var buf strings.Builder
-	cmd.Stdout, cmd.Stderr = &buf, &buf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, buf := startChild(t, bin, home, cfg)
 	timer := time.AfterFunc(time.Until(deadline), func() { cmd.Process.Kill() })
 	defer timer.Stop()
 	err := cmd.Wait()

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -142,25 +140,10 @@ func TestProgressFlag(t *testing.T) {
 func TestReplicateJSONLogs(t *testing.T) {
 	isolateAccountEnv(t)
 	srv, base := startAuthEmulator(t, nil)
-	dir := t.TempDir()
 	badKey := "NotTheRightKeyButSecretAnyway0123456789abcdefghijklmnopqrstuv"
-	cfg := `accounts:
-  - {name: a, url: "` + base + `", auth: {api_key: ` + srv.AdminAPIKey() + `}}
-  - {name: b, url: "` + base + `", auth: {api_key: ` + badKey + `}}
-destinations:
-  - {name: db, type: sqlite, dsn: "` + filepath.Join(dir, "out.db") + `"}
-jobs:
-  - name: sync
-    destination: db
-    accounts:
-      - {account: a, prefix: A_}
-      - {account: b, prefix: B_}
-    statements: REPLICATE Users; REPLICATE Issues;
-`
-	path := filepath.Join(dir, "c.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path, _ := writeTwoAccountConfig(t, t.TempDir(), "c.yaml",
+		yamlAccount{"a", base, srv.AdminAPIKey(), "A_"}, yamlAccount{"b", base, badKey, "B_"},
+		"REPLICATE Users; REPLICATE Issues;", "", "")
 	code, out, errOut := runCLI(t, "replicate", "-c", path, "--log-format", "json", "--progress", "never")
 	if code != exitAuth {
 		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitAuth, out, errOut)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -122,32 +123,11 @@ func TestReplicateYAMLTwoAccounts(t *testing.T) {
 	}
 	baseB := srvB.Start()
 	t.Cleanup(srvB.Close)
-	dir := t.TempDir()
-	db := filepath.Join(dir, "out.db")
-	cfg := `accounts:
-  - {name: a, url: "` + baseA + `", auth: {api_key: ` + srvA.AdminAPIKey() + `}}
-  - {name: b, url: "` + baseB + `", auth: {api_key: ` + srvB.AdminAPIKey() + `}}
-destinations:
-  - {name: db, type: sqlite, dsn: "` + db + `"}
-  - {name: pg, type: postgres, dsn: "postgres://u@localhost/x"}
-jobs:
-  - name: sync
-    destination: db
-    accounts:
-      - {account: a, prefix: A_}
-      - {account: b, prefix: B_}
-    statements: |
-      REPLICATE Issues;
-      REPLICATE Users;
-  - name: topg
-    destination: pg
-    accounts: [a]
-    statements: REPLICATE Users;
-`
-	path := filepath.Join(dir, "backlogsync.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path, db := writeTwoAccountConfig(t, t.TempDir(), "backlogsync.yaml",
+		yamlAccount{"a", baseA, srvA.AdminAPIKey(), "A_"}, yamlAccount{"b", baseB, srvB.AdminAPIKey(), "B_"},
+		"REPLICATE Issues;\nREPLICATE Users;",
+		"  - {name: pg, type: postgres, dsn: \"postgres://u@localhost/x\"}\n",
+		"  - name: topg\n    destination: pg\n    accounts: [a]\n    statements: REPLICATE Users;\n")
 	code, out, errOut := runCLI(t, "replicate", "-c", path, "sync")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
@@ -271,27 +251,9 @@ func runsOf(t *testing.T, dbPath, job string) map[string]backlogsync.Run {
 func TestReplicateAccountsConcurrently(t *testing.T) {
 	isolateAccountEnv(t)
 	srvs, bases, bar := twoSpaces(t)
-	dir := t.TempDir()
-	db := filepath.Join(dir, "out.db")
-	cfg := `accounts:
-  - {name: east, url: "` + bases[0] + `", auth: {api_key: ` + srvs[0].AdminAPIKey() + `}}
-  - {name: west, url: "` + bases[1] + `", auth: {api_key: ` + srvs[1].AdminAPIKey() + `}}
-destinations:
-  - {name: db, type: sqlite, dsn: "` + db + `"}
-jobs:
-  - name: sync
-    destination: db
-    accounts:
-      - {account: east, prefix: e_}
-      - {account: west, prefix: w_}
-    statements: |
-      REPLICATE Issues;
-      REPLICATE Users;
-`
-	path := filepath.Join(dir, "backlogsync.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path, db := writeTwoAccountConfig(t, t.TempDir(), "backlogsync.yaml",
+		yamlAccount{"east", bases[0], srvs[0].AdminAPIKey(), "e_"}, yamlAccount{"west", bases[1], srvs[1].AdminAPIKey(), "w_"},
+		"REPLICATE Issues;\nREPLICATE Users;", "", "")
 	code, out, errOut := runCLI(t, "replicate", "-c", path)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
@@ -418,4 +380,36 @@ func TestReplicateConfigFileErrors(t *testing.T) {
 	if _, err := os.Stat(dbPath); err == nil {
 		t.Errorf("the database was created although every run failed before starting")
 	}
+}
+
+// yamlAccount is an account of writeTwoAccountConfig.
+type yamlAccount struct{ name, url, key, prefix string }
+
+// writeTwoAccountConfig writes dir/file: accounts a and b, a SQLite
+// destination "db" at dir/out.db, and a job "sync" that replicates
+// statements from both accounts (each with its prefix) into it. extraDests
+// and extraJobs are YAML items appended to the destinations and jobs lists.
+func writeTwoAccountConfig(t *testing.T, dir, file string, a, b yamlAccount, statements, extraDests, extraJobs string) (path, db string) {
+	t.Helper()
+	db = filepath.Join(dir, "out.db")
+	var cfg strings.Builder
+	cfg.WriteString("accounts:\n")
+	for _, acc := range []yamlAccount{a, b} {
+		fmt.Fprintf(&cfg, "  - {name: %s, url: %q, auth: {api_key: %s}}\n", acc.name, acc.url, acc.key)
+	}
+	fmt.Fprintf(&cfg, "destinations:\n  - {name: db, type: sqlite, dsn: %q}\n%s", db, extraDests)
+	cfg.WriteString("jobs:\n  - name: sync\n    destination: db\n    accounts:\n")
+	for _, acc := range []yamlAccount{a, b} {
+		fmt.Fprintf(&cfg, "      - {account: %s, prefix: %s}\n", acc.name, acc.prefix)
+	}
+	cfg.WriteString("    statements: |\n")
+	for _, line := range strings.Split(strings.TrimSpace(statements), "\n") {
+		cfg.WriteString("      " + strings.TrimSpace(line) + "\n")
+	}
+	cfg.WriteString(extraJobs)
+	path = filepath.Join(dir, file)
+	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, db
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,31 +20,11 @@ func stateFixture(t *testing.T) (cfgPath, db string) {
 	isolateAccountEnv(t)
 	srvs, bases, _ := twoSpaces(t)
 	dir := t.TempDir()
-	db = filepath.Join(dir, "out.db")
-	cfg := `accounts:
-  - {name: east, url: "` + bases[0] + `", auth: {api_key: ` + srvs[0].AdminAPIKey() + `}}
-  - {name: west, url: "` + bases[1] + `", auth: {api_key: ` + srvs[1].AdminAPIKey() + `}}
-destinations:
-  - {name: db, type: sqlite, dsn: "` + db + `"}
-  - {name: later, type: sqlite, dsn: "` + filepath.Join(dir, "later.db") + `"}
-jobs:
-  - name: sync
-    destination: db
-    accounts:
-      - {account: east, prefix: E_}
-      - {account: west, prefix: W_}
-    statements: |
-      REPLICATE Issues;
-      REPLICATE Users;
-  - name: other
-    destination: later
-    accounts: [east]
-    statements: REPLICATE Users;
-`
-	cfgPath = filepath.Join(dir, "backlogsync.yaml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfgPath, db = writeTwoAccountConfig(t, dir, "backlogsync.yaml",
+		yamlAccount{"east", bases[0], srvs[0].AdminAPIKey(), "E_"}, yamlAccount{"west", bases[1], srvs[1].AdminAPIKey(), "W_"},
+		"REPLICATE Issues;\nREPLICATE Users;",
+		fmt.Sprintf("  - {name: later, type: sqlite, dsn: %q}\n", filepath.Join(dir, "later.db")),
+		"  - name: other\n    destination: later\n    accounts: [east]\n    statements: REPLICATE Users;\n")
 	if code, out, errOut := runCLI(t, "replicate", "-c", cfgPath, "sync"); code != exitOK {
 		t.Fatalf("replicate: exit %d\n%s\n%s", code, out, errOut)
 	}
