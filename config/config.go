@@ -347,6 +347,48 @@ type Schedule struct {
 	Start string `json:"start,omitempty"`
 	// Cron is a five-field cron expression for Interval Cron.
 	Cron string `json:"cron,omitempty"`
+	// Day is the day of a Weekly run (1 Monday … 7 Sunday) or of a Monthly
+	// one (1…31; a month without that day has no run); 0 means Monday / the
+	// 1st.
+	Day int `json:"day,omitempty"`
+	// TimeZone is the IANA zone (Asia/Tokyo) Start, Day and Cron are read
+	// in; "" means the server's local time (or serve's default zone).
+	TimeZone string `json:"time_zone,omitempty"`
+	// Jitter bounds a random delay added to each scheduled run so jobs that
+	// share a Backlog user's rate limit do not all start at once; 0 means the
+	// scheduler's default.
+	Jitter time.Duration `json:"jitter,omitempty"`
+	// NoCatchUp turns off the one catch-up run after downtime (a run is
+	// started at once when a scheduled time passed while serve was down).
+	NoCatchUp bool `json:"no_catch_up,omitempty"`
+	// Retry is the job-level retry of a failed run (whole runs, distinct from
+	// the client's request-level retries).
+	Retry Retry `json:"retry,omitzero"`
+}
+
+// Retry is a job-level retry policy: a failed run is started again up to
+// Count times, waiting Backoff before the first retry and twice as long
+// before each following one (at most MaxBackoff).
+type Retry struct {
+	Count      int           `json:"count,omitempty"`
+	Backoff    time.Duration `json:"backoff,omitempty"`
+	MaxBackoff time.Duration `json:"max_backoff,omitempty"`
+}
+
+// MarshalJSON writes the durations as strings ("1m0s").
+func (r Retry) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Count      int    `json:"count,omitempty"`
+		Backoff    string `json:"backoff,omitempty"`
+		MaxBackoff string `json:"max_backoff,omitempty"`
+	}{r.Count, durString(r.Backoff), durString(r.MaxBackoff)})
+}
+
+func durString(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return d.String()
 }
 
 // MarshalJSON writes Every as a duration string ("15m", "2h").
@@ -364,8 +406,9 @@ func (s Schedule) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal(struct {
 		plain
-		Every string `json:"every,omitempty"`
-	}{plain(s), every})
+		Every  string `json:"every,omitempty"`
+		Jitter string `json:"jitter,omitempty"`
+	}{plain(s), every, durString(s.Jitter)})
 }
 
 // IsZero reports whether the schedule is unset.

@@ -180,11 +180,31 @@ func ParseSchedule(s string) (Schedule, error) {
 		}
 		return Schedule{Interval: Minutes, Every: d}, nil
 	}
+	zone := ""
+	if f := strings.Fields(t); len(f) == 6 {
+		for _, pre := range []string{"CRON_TZ=", "TZ="} {
+			if z, ok := strings.CutPrefix(f[0], pre); ok {
+				if _, err := LoadZone(z); err != nil {
+					return Schedule{}, fmt.Errorf("cron %q: %v", s, err)
+				}
+				zone, t = z, strings.Join(f[1:], " ")
+			}
+		}
+	}
 	if len(strings.Fields(t)) == 5 {
 		if err := checkCron(t); err != nil {
 			return Schedule{}, err
 		}
-		return Schedule{Interval: Cron, Cron: strings.Join(strings.Fields(t), " ")}, nil
+		if _, err := ParseCron(t, nil); err != nil {
+			return Schedule{}, err
+		}
+		return Schedule{Interval: Cron, Cron: strings.Join(strings.Fields(t), " "), TimeZone: zone}, nil
+	}
+	if strings.HasPrefix(t, "@") {
+		if _, err := ParseCron(t, nil); err != nil {
+			return Schedule{}, fmt.Errorf("%q is not a schedule; write Never, Hourly, Daily, Weekly, Monthly, \"15 Minutes\" (or 15m), or a cron expression such as \"*/15 * * * *\"", s)
+		}
+		return Schedule{Interval: Cron, Cron: t}, nil
 	}
 	return Schedule{}, fmt.Errorf("%q is not a schedule; write Never, Hourly, Daily, Weekly, Monthly, \"15 Minutes\" (or 15m), or a cron expression such as \"*/15 * * * *\"", s)
 }

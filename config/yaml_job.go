@@ -3,6 +3,9 @@ package config
 import (
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -131,7 +134,7 @@ func (y *ydec) schedule(n *yaml.Node, path string) Schedule {
 		}
 		return s
 	}
-	m := y.mapping(n, path, "interval", "start", "cron")
+	m := y.mapping(n, path, "interval", "start", "cron", "day", "time_zone", "jitter", "catch_up", "retry")
 	if m == nil {
 		return Schedule{}
 	}
@@ -172,5 +175,112 @@ func (y *ydec) schedule(n *yaml.Node, path string) Schedule {
 			s.Interval = Never
 		}
 	}
+	y.scheduleExtras(m, path, &s)
 	return s
+}
+
+// scheduleExtras reads day, time_zone, jitter, catch_up and retry of a
+// schedule mapping.
+func (y *ydec) scheduleExtras(m *ymap, path string, s *Schedule) {
+	if m.has("day") {
+		d, err := parseScheduleDay(s.Interval, m.str("day"))
+		if err != nil {
+			y.p.errf(path+".day", "%v", err)
+		}
+		s.Day = d
+	}
+	if m.has("time_zone") {
+		z := m.str("time_zone")
+		if _, err := LoadZone(z); err != nil {
+			y.p.errf(path+".time_zone", "%v", err)
+		} else if s.TimeZone != "" && s.TimeZone != z {
+			y.p.errf(path+".time_zone", "the cron expression already names zone %s; keep one", s.TimeZone)
+		} else {
+			s.TimeZone = z
+		}
+	}
+	if m.has("jitter") {
+		d, err := parseDuration(m.str("jitter"), 0, 24*time.Hour)
+		if err != nil {
+			y.p.errf(path+".jitter", "%v", err)
+		}
+		s.Jitter = d
+	}
+	if v, ok := m.scalar("catch_up"); ok {
+		b, err := parseBool(v)
+		if err != nil {
+			y.p.errf(path+".catch_up", "%v", err)
+		}
+		s.NoCatchUp = !b
+	}
+	rp := path + ".retry"
+	rm := y.mapping(m.vals["retry"], rp, "count", "backoff", "max_backoff")
+	if rm == nil {
+		return
+	}
+	if v, ok := rm.scalar("count"); ok {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 0 || n > 100 {
+			y.p.errf(rp+".count", "%q is not a retry count; write a whole number from 0 to 100, e.g. count: 3", v)
+		}
+		s.Retry.Count = n
+	}
+	if rm.has("backoff") {
+		d, err := parseDuration(rm.str("backoff"), time.Second, 24*time.Hour)
+		if err != nil {
+			y.p.errf(rp+".backoff", "%v", err)
+		}
+		s.Retry.Backoff = d
+	}
+	if rm.has("max_backoff") {
+		d, err := parseDuration(rm.str("max_backoff"), time.Second, 24*time.Hour)
+		if err != nil {
+			y.p.errf(rp+".max_backoff", "%v", err)
+		}
+		s.Retry.MaxBackoff = d
+	}
+	if s.Retry.MaxBackoff > 0 && s.Retry.MaxBackoff < s.Retry.Backoff {
+		y.p.errf(rp+".max_backoff", "%s is shorter than backoff %s; make it at least as long", s.Retry.MaxBackoff, s.Retry.Backoff)
+	}
+	if s.Retry.Count == 0 && (s.Retry.Backoff > 0 || s.Retry.MaxBackoff > 0) {
+		y.p.warnf(rp, "backoff is set but count is 0, so a failed run is not retried; add count: 3")
+	}
+}
+
+// parseDuration reads a Go duration ("90s", "5m", "1h30m") within [lo, hi].
+func parseDuration(v string, lo, hi time.Duration) (time.Duration, error) {
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration; write e.g. 30s, 5m or 1h", v)
+	}
+	if d < lo || d > hi {
+		return 0, fmt.Errorf("%s is out of range; write a duration from %s to %s", d, lo, hi)
+	}
+	return d, nil
+}
+
+var weekdays = []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+
+// parseScheduleDay reads the day of a weekly (a weekday name, or 1 Monday …
+// 7 Sunday) or monthly (1…31) schedule.
+func parseScheduleDay(iv Interval, v string) (int, error) {
+	v = strings.TrimSpace(v)
+	switch iv {
+	case Weekly:
+		for i, w := range weekdays {
+			if strings.EqualFold(v, w) || strings.EqualFold(v, w[:3]) {
+				return i + 1, nil
+			}
+		}
+		if n, err := strconv.Atoi(v); err == nil && n >= 1 && n <= 7 {
+			return n, nil
+		}
+		return 0, fmt.Errorf("%q is not a weekday; write monday … sunday (or mon, or 1 for Monday … 7 for Sunday)", v)
+	case Monthly:
+		if n, err := strconv.Atoi(v); err == nil && n >= 1 && n <= 31 {
+			return n, nil // a month without that day has no run (documented)
+		}
+		return 0, fmt.Errorf("%q is not a day of the month; write 1 … 31", v)
+	}
+	return 0, fmt.Errorf("day applies to weekly and monthly schedules only; remove it or write interval: weekly")
 }

@@ -1,0 +1,380 @@
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/config"
+)
+
+// Job is one scheduled job.
+type Job struct {
+	// Name identifies the job (config.Job.Name).
+	Name string
+	// Spec says when it is due; nil means only by RunNow.
+	Spec Spec
+	// Jitter bounds a random delay added to each scheduled (not manual)
+	// start, so that jobs sharing a Backlog user's rate limit do not start
+	// at the same second. It is capped at half the gap to the following due
+	// time.
+	Jitter time.Duration
+	// CatchUp starts one run at once when a due time passed while the
+	// scheduler was not running (after LastRun).
+	CatchUp bool
+	// LastRun is when the job's previous run started (from the runs table);
+	// zero when it never ran, which means no catch-up.
+	LastRun time.Time
+	// Retry is the job-level retry of a failed run.
+	Retry config.Retry
+}
+
+// Trigger says why a run started.
+type Trigger string
+
+// The triggers.
+const (
+	TriggerSchedule Trigger = "schedule" // a due time
+	TriggerCatchUp  Trigger = "catch_up" // a due time missed while down
+	TriggerManual   Trigger = "manual"   // RunNow
+)
+
+// Status is how a run ended.
+type Status string
+
+// The run statuses.
+const (
+	StatusSucceeded Status = "succeeded"
+	StatusFailed    Status = "failed"   // every attempt failed
+	StatusSkipped   Status = "skipped"  // the previous run was still going
+	StatusCanceled  Status = "canceled" // the scheduler stopped during the run
+)
+
+// Run is one run of a job as the scheduler saw it, reported to
+// Options.Record when it ends (or is skipped).
+type Run struct {
+	Job     string
+	Trigger Trigger
+	// Due is the scheduled time (zero for a manual run); Started and
+	// Finished bound the run including retries (both Due for a skipped run).
+	Due, Started, Finished time.Time
+	// Attempts is the number of times RunFunc was called (0 when skipped).
+	Attempts int
+	Status   Status
+	// Err is the last attempt's error; for a skipped run, why it was skipped.
+	Err error
+	// Outcome is what the last attempt's RunFunc returned (e.g. a
+	// *replicate.Result).
+	Outcome any
+}
+
+// RunFunc runs a job once. attempt counts from 1; a retry calls it again.
+type RunFunc func(ctx context.Context, job string, attempt int) (outcome any, err error)
+
+// Options configure a Scheduler.
+type Options struct {
+	// Run runs a job (required).
+	Run RunFunc
+	// Record receives every finished or skipped run (optional). It is called
+	// from the scheduler's goroutines and must not block for long.
+	Record func(Run)
+	// Clock defaults to RealClock.
+	Clock Clock
+	// Rand returns a uniform value in [0, n); defaults to math/rand/v2.
+	Rand func(n int64) int64
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+// DefaultBackoff is the wait before the first retry when a job retries but
+// configures no back-off.
+const DefaultBackoff = time.Minute
+
+// DefaultMaxBackoff caps the doubling back-off when none is configured.
+const DefaultMaxBackoff = time.Hour
+
+// Scheduler fires runs of jobs on their schedules.
+type Scheduler struct {
+	o    Options
+	wake chan struct{}
+
+	mu      sync.Mutex
+	jobs    map[string]*jobState
+	order   []string
+	started bool
+	ctx     context.Context
+	wg      sync.WaitGroup
+}
+
+type jobState struct {
+	job     Job
+	due     time.Time // next due time (zero: none)
+	fireAt  time.Time // due plus jitter
+	trigger Trigger
+	running bool
+}
+
+// JobStatus is a job's state for the API and the web admin.
+type JobStatus struct {
+	Name    string
+	Running bool
+	// Next is the next start (with jitter); zero when the job has no
+	// schedule.
+	Next time.Time
+}
+
+// New returns a scheduler for jobs. Job names must be unique.
+func New(jobs []Job, o Options) (*Scheduler, error) {
+	if o.Run == nil {
+		return nil, errors.New("schedule: Options.Run is required")
+	}
+	if o.Clock == nil {
+		o.Clock = RealClock{}
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Int64N
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	s := &Scheduler{o: o, wake: make(chan struct{}, 1), jobs: map[string]*jobState{}}
+	for _, j := range jobs {
+		if _, dup := s.jobs[j.Name]; dup {
+			return nil, fmt.Errorf("schedule: job %q given twice", j.Name)
+		}
+		s.jobs[j.Name] = &jobState{job: j}
+		s.order = append(s.order, j.Name)
+	}
+	return s, nil
+}
+
+// ErrRunning is returned by RunNow when the job's previous run is still
+// going; it unwraps to a backlogsync.Error with code ECONFLICT.
+var ErrRunning = &backlogsync.Error{Code: backlogsync.ECONFLICT, Message: "the job is already running; wait for it to finish"}
+
+// RunNow starts a run of the job at once (without jitter). It fails with
+// ErrRunning when the job is running and with ENOTFOUND for an unknown job.
+// The scheduler must have been started by Run.
+func (s *Scheduler) RunNow(name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.jobs[name]
+	if !ok {
+		return backlogsync.Errorf(backlogsync.ENOTFOUND, "no job named %q", name)
+	}
+	if !s.started {
+		return backlogsync.Errorf(backlogsync.ECONFLICT, "the scheduler is not running")
+	}
+	if st.running {
+		return ErrRunning
+	}
+	s.startLocked(st, TriggerManual, time.Time{})
+	return nil
+}
+
+// Status returns every job's state, in the order given to New.
+func (s *Scheduler) Status() []JobStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]JobStatus, 0, len(s.order))
+	for _, n := range s.order {
+		st := s.jobs[n]
+		out = append(out, JobStatus{Name: n, Running: st.running, Next: st.fireAt})
+	}
+	return out
+}
+
+// Run schedules until ctx is done, then cancels the runs in progress and
+// waits for them to return. It returns ctx's error.
+func (s *Scheduler) Run(ctx context.Context) error {
+	s.mu.Lock()
+	if s.started {
+		s.mu.Unlock()
+		return errors.New("schedule: Run called twice")
+	}
+	s.started = true
+	s.ctx = ctx
+	now := s.o.Clock.Now()
+	for _, n := range s.order {
+		st := s.jobs[n]
+		if st.job.Spec == nil {
+			continue
+		}
+		if st.job.CatchUp && !st.job.LastRun.IsZero() {
+			if missed := st.job.Spec.Next(st.job.LastRun); !missed.After(now) {
+				st.due, st.trigger = now, TriggerCatchUp
+				st.fireAt = now.Add(s.jitter(st.job, now))
+				continue
+			}
+		}
+		s.planLocked(st, now)
+	}
+	s.mu.Unlock()
+
+	for {
+		s.mu.Lock()
+		now := s.o.Clock.Now()
+		skipped := s.fireLocked(now)
+		next := s.earliestLocked()
+		s.mu.Unlock()
+		for _, r := range skipped {
+			s.record(r)
+		}
+
+		var timer Timer
+		var tc <-chan time.Time
+		if !next.IsZero() {
+			timer = s.o.Clock.NewTimer(next.Sub(now))
+			tc = timer.C()
+		}
+		select {
+		case <-ctx.Done():
+			if timer != nil {
+				timer.Stop()
+			}
+			s.wg.Wait()
+			return ctx.Err()
+		case <-tc:
+		case <-s.wake:
+			if timer != nil {
+				timer.Stop()
+			}
+		}
+	}
+}
+
+// planLocked sets the job's next scheduled due time after now.
+func (s *Scheduler) planLocked(st *jobState, now time.Time) {
+	st.due, st.fireAt, st.trigger = time.Time{}, time.Time{}, TriggerSchedule
+	if st.job.Spec == nil {
+		return
+	}
+	due := st.job.Spec.Next(now)
+	if due.IsZero() {
+		return // a cron expression that never matches (Feb 30)
+	}
+	st.due = due
+	st.fireAt = due.Add(s.jitter(st.job, due))
+}
+
+// jitter draws the random delay for a start due at due.
+func (s *Scheduler) jitter(j Job, due time.Time) time.Duration {
+	max := j.Jitter
+	if max <= 0 {
+		return 0
+	}
+	if j.Spec != nil {
+		if after := j.Spec.Next(due); !after.IsZero() {
+			if half := after.Sub(due) / 2; half < max {
+				max = half
+			}
+		}
+	}
+	if max <= 0 {
+		return 0
+	}
+	return time.Duration(s.o.Rand(int64(max)))
+}
+
+// fireLocked starts (or skips) every job whose start time has come. It
+// returns the skipped runs, to be recorded once the lock is released.
+func (s *Scheduler) fireLocked(now time.Time) (skipped []Run) {
+	for _, n := range s.order {
+		st := s.jobs[n]
+		if st.fireAt.IsZero() || st.fireAt.After(now) {
+			continue
+		}
+		due, trigger := st.due, st.trigger
+		if st.running {
+			skipped = append(skipped, Run{Job: n, Trigger: trigger, Due: due, Started: now, Finished: now, Status: StatusSkipped,
+				Err: errors.New("skipped: the previous run of this job was still going")})
+		} else {
+			s.startLocked(st, trigger, due)
+		}
+		s.planLocked(st, now)
+	}
+	return skipped
+}
+
+// earliestLocked returns the earliest start time of any job (zero: none).
+func (s *Scheduler) earliestLocked() time.Time {
+	var t time.Time
+	for _, st := range s.jobs {
+		if !st.fireAt.IsZero() && (t.IsZero() || st.fireAt.Before(t)) {
+			t = st.fireAt
+		}
+	}
+	return t
+}
+
+// startLocked starts a run of st in its own goroutine.
+func (s *Scheduler) startLocked(st *jobState, trigger Trigger, due time.Time) {
+	st.running = true
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		r := s.runWithRetry(s.ctx, st.job, trigger, due)
+		s.mu.Lock()
+		st.running = false
+		s.mu.Unlock()
+		s.record(r)
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}()
+}
+
+// runWithRetry calls RunFunc, and again after a back-off while it fails and
+// retries are left.
+func (s *Scheduler) runWithRetry(ctx context.Context, j Job, trigger Trigger, due time.Time) Run {
+	r := Run{Job: j.Name, Trigger: trigger, Due: due, Started: s.o.Clock.Now()}
+	backoff := j.Retry.Backoff
+	if backoff <= 0 {
+		backoff = DefaultBackoff
+	}
+	maxBackoff := j.Retry.MaxBackoff
+	if maxBackoff <= 0 {
+		maxBackoff = max(DefaultMaxBackoff, backoff)
+	}
+	for {
+		r.Attempts++
+		r.Outcome, r.Err = s.o.Run(ctx, j.Name, r.Attempts)
+		if r.Err == nil {
+			r.Status = StatusSucceeded
+			break
+		}
+		if ctx.Err() != nil {
+			r.Status = StatusCanceled
+			break
+		}
+		if r.Attempts > j.Retry.Count || backlogsync.ErrorCode(r.Err) == backlogsync.EINVALID {
+			r.Status = StatusFailed // retrying a bad config or statement cannot help
+			break
+		}
+		s.o.Logger.Warn("run failed; retrying", "job", j.Name, "attempt", r.Attempts, "retry_in", backoff.String(), "error", backlogsync.ErrorMessage(r.Err))
+		t := s.o.Clock.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			r.Status = StatusCanceled
+			r.Finished = s.o.Clock.Now()
+			return r
+		case <-t.C():
+		}
+		backoff = min(backoff*2, maxBackoff)
+	}
+	r.Finished = s.o.Clock.Now()
+	return r
+}
+
+func (s *Scheduler) record(r Run) {
+	if s.o.Record != nil {
+		s.o.Record(r)
+	}
+}
