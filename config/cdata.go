@@ -32,7 +32,8 @@ import (
 //	<ReplicateAll>              → Jobs[0].ReplicateAll
 //	<TaskSchedulerInterval>     → Jobs[0].Schedule (Never, Minute, Hourly, Daily,
 //	<TaskSchedulerStartTime>      Weekly, Monthly, "N Minutes", cron) and Start
-//	<NotificationUserName>      → Jobs[0].NotifyUser
+//	<NotificationUserName>      → Jobs[0].NotifyUser and, as e-mail addresses, Notify
+//	<EmailErrorOnly>            → Notifications.ErrorsOnly
 //	anything else               → Extra, with a warning
 //
 // Jobs[0] is named after the file (jobs for jobs.xml), binds the account to
@@ -42,7 +43,8 @@ import (
 
 // cdataElements are the elements backlogsync reads.
 var cdataElements = []string{"DatabaseType", "DatabaseProvider", "ConnectionString", "ReplicateAll",
-	"NotificationUserName", "DatabaseConnectionString", "TaskSchedulerStartTime", "TaskSchedulerInterval"}
+	"NotificationUserName", "DatabaseConnectionString", "TaskSchedulerStartTime", "TaskSchedulerInterval",
+	"EmailErrorOnly"}
 
 // ParseCData reads a CData Sync XML config. file names it in messages and
 // anchors relative paths ("" for the working directory).
@@ -218,7 +220,21 @@ func ParseCData(data []byte, file string, opts Options) (*Config, error) {
 			job.Schedule.Interval = Never
 		}
 	}
-	job.NotifyUser, _, _ = get("NotificationUserName")
+	if v, line, ok := get("NotificationUserName"); ok && v != "" {
+		job.NotifyUser = v
+		if a, err := ParseAddresses(v); err != nil {
+			p.warnAt(line, "NotificationUserName", "%v; no mail is sent for this job", err)
+		} else {
+			job.Notify = a
+		}
+	}
+	if v, line, ok := get("EmailErrorOnly"); ok && v != "" {
+		b, err := parseBool(v)
+		if err != nil {
+			p.errAt(line, "EmailErrorOnly", "%v", err)
+		}
+		cfg.Notifications.ErrorsOnly = b
+	}
 	cfg.Jobs = []Job{job}
 
 	cfg.lines = p.lines

@@ -44,6 +44,8 @@ type Config struct {
 	Accounts     []Account     `json:"accounts"`
 	Destinations []Destination `json:"destinations"`
 	Jobs         []Job         `json:"jobs"`
+	// Notifications say how serve reports runs (e-mail, webhook).
+	Notifications Notifications `json:"notifications,omitzero"`
 
 	// Extra holds the elements of a CData XML config that backlogsync does
 	// not use, kept verbatim (each is also reported in Warnings).
@@ -146,8 +148,12 @@ type Job struct {
 	// Options are job-level REPLICATE options (DropTable, BatchSize, …) that
 	// apply to every statement unless the statement's WITH overrides them.
 	Options []Property `json:"options,omitempty"`
-	// NotifyUser is CData's NotificationUserName, kept for information.
+	// NotifyUser is CData's NotificationUserName as written.
 	NotifyUser string `json:"notify_user,omitempty"`
+	// Notify are the e-mail addresses told about this job's runs, in
+	// addition to notifications.email.to (YAML notify:, CData's
+	// NotificationUserName).
+	Notify []string `json:"notify,omitempty"`
 }
 
 // JobAccount is one account of a job and where its tables go.

@@ -27,6 +27,9 @@ func TestParseSchedule(t *testing.T) {
 		{"*/15 * * * *", Schedule{Interval: Cron, Cron: "*/15 * * * *"}},
 		{"0  9 * * MON-FRI", Schedule{Interval: Cron, Cron: "0 9 * * MON-FRI"}},
 		{"30 2 1,15 jan-jun ?", Schedule{Interval: Cron, Cron: "30 2 1,15 jan-jun ?"}},
+		{"CRON_TZ=Asia/Tokyo 0 9 * * *", Schedule{Interval: Cron, Cron: "0 9 * * *", TimeZone: "Asia/Tokyo"}},
+		{"0 8 * * 5-7", Schedule{Interval: Cron, Cron: "0 8 * * 5-7"}},
+		{"@daily", Schedule{Interval: Cron, Cron: "@daily"}},
 	}
 	for _, tt := range tests {
 		got, err := ParseSchedule(tt.in)
@@ -48,6 +51,8 @@ func TestParseSchedule(t *testing.T) {
 		{"5-1 * * * *", `cron "5-1 * * * *": minute field "5-1": range 5-1 is backwards`},
 		{"1,,2 * * * *", `cron "1,,2 * * * *": minute field "1,,2": empty list item`},
 		{"? * * * *", `cron "? * * * *": minute field "?": "?" is not 0..59`},
+		{"CRON_TZ=Mars/Base 0 9 * * *", `cron "CRON_TZ=Mars/Base 0 9 * * *": "Mars/Base" is not a time zone; write an IANA name such as Asia/Tokyo, Europe/Berlin or UTC`},
+		{"@fortnightly", `"@fortnightly" is not a schedule; write Never, Hourly, Daily, Weekly, Monthly, "15 Minutes" (or 15m), or a cron expression such as "*/15 * * * *"`},
 	}
 	for _, tt := range errs {
 		_, err := ParseSchedule(tt.in)

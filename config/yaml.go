@@ -51,6 +51,10 @@ import (
 //	    replicate_all: false
 //	    schedule: 15m                    # Never, Hourly, Daily, …, "*/15 * * * *", or {interval: daily, start: "09:51"}
 //	    options: {BatchSize: 1000, AlterSchema: true}
+//	    notify: [ops@example.com]        # addresses told about this job's runs (NotificationUserName)
+//	notifications:                       # see Notifications in notify.go
+//	  errors_only: true
+//	  email: {host: smtp.example.com, user: sync, password: ${SMTP_PASSWORD}, from: sync@example.com}
 //
 // ${NAME} is replaced by the environment variable in every value except
 // inline statements (an unset variable is an error naming it; $${ is a
@@ -75,7 +79,7 @@ func ParseYAML(data []byte, file string, opts Options) (*Config, error) {
 	}
 	y := &ydec{p: p, env: opts.Env, dir: configDir(file)}
 	cfg := &Config{File: file, Format: FormatYAML}
-	top := y.mapping(doc.Content[0], "", "version", "accounts", "destinations", "jobs")
+	top := y.mapping(doc.Content[0], "", "version", "accounts", "destinations", "jobs", "notifications")
 	if top == nil {
 		return nil, p.err()
 	}
@@ -90,6 +94,12 @@ func ParseYAML(data []byte, file string, opts Options) (*Config, error) {
 	}
 	for i, n := range top.seq("jobs") {
 		cfg.Jobs = append(cfg.Jobs, y.job(n, fmt.Sprintf("jobs[%d]", i)))
+	}
+	cfg.Notifications = y.notifications(top.vals["notifications"], "notifications")
+	for i, j := range cfg.Jobs {
+		if len(j.Notify) > 0 && cfg.Notifications.Email == nil {
+			p.warnf(fmt.Sprintf("jobs[%d].notify", i), "no mail is sent: add notifications: {email: {host: …, from: …}} with the SMTP server")
+		}
 	}
 	cfg.lines = p.lines
 	cfg.validate(p, true)

@@ -13,7 +13,7 @@ import (
 // job reads one entry of jobs:.
 func (y *ydec) job(n *yaml.Node, path string) Job {
 	var j Job
-	m := y.mapping(n, path, "name", "destination", "accounts", "statements", "statements_file", "replicate_all", "schedule", "options")
+	m := y.mapping(n, path, "name", "destination", "accounts", "statements", "statements_file", "replicate_all", "schedule", "options", "notify")
 	if m == nil {
 		return j
 	}
@@ -75,6 +75,7 @@ func (y *ydec) job(n *yaml.Node, path string) Job {
 		j.ReplicateAll = b
 	}
 	j.Schedule = y.schedule(m.vals["schedule"], path+".schedule")
+	j.Notify = y.addresses(m, path+".notify")
 	if on := m.vals["options"]; !isNull(on) {
 		if on.Kind != yaml.MappingNode {
 			y.p.errAt(on.Line, path+".options", "expected a mapping of option: value (e.g. BatchSize: 1000), got %s", kindName(on))

@@ -105,7 +105,7 @@ func TestYAMLErrors(t *testing.T) {
 		{"empty", "", []string{"/cfg/c.yaml: the file is empty; it needs accounts, destinations and jobs"}},
 		{"not a mapping", "- a\n- b\n", []string{"/cfg/c.yaml:1: expected a mapping (key: value), got a list"}},
 		{"unknown top key", edit("accounts:", "acounts:"), []string{
-			`/cfg/c.yaml:1: acounts: unknown key (did you mean "accounts"?); known keys here: version, accounts, destinations, jobs`,
+			`/cfg/c.yaml:1: acounts: unknown key (did you mean "accounts"?); known keys here: version, accounts, destinations, jobs, notifications`,
 			"/cfg/c.yaml:17: jobs[0].accounts[0]: \"prod\" is not defined; defined accounts: (none)",
 			"/cfg/c.yaml: accounts: no account defined; add one with name, url and auth",
 		}},
@@ -189,7 +189,7 @@ func TestYAMLErrors(t *testing.T) {
 		{"no jobs", strings.Split(yamlBase, "jobs:")[0], []string{"/cfg/c.yaml: jobs: no job defined; add one binding accounts to a destination with statements"}},
 		{"job unknown key", edit("    statements:", "    statement:"), []string{
 			`/cfg/c.yaml:15: jobs[0]: no statements; add statements: "REPLICATE Issues;", statements_file: jobs.sql, or replicate_all: true`,
-			`/cfg/c.yaml:18: jobs[0].statement: unknown key (did you mean "statements"?); known keys here: name, destination, accounts, statements, statements_file, replicate_all, schedule, options`,
+			`/cfg/c.yaml:18: jobs[0].statement: unknown key (did you mean "statements"?); known keys here: name, destination, accounts, statements, statements_file, replicate_all, schedule, options, notify`,
 		}},
 		{"job name duplicate", edit("    statements: REPLICATE Issues;\n", "    statements: REPLICATE Issues;\n  - name: j\n    destination: pg\n    accounts: [prod]\n    replicate_all: true\n"),
 			[]string{`/cfg/c.yaml:19: jobs[1].name: "j" is already defined by jobs[0]; names must be unique`}},

@@ -100,8 +100,9 @@ const DefaultMaxBackoff = time.Hour
 
 // Scheduler fires runs of jobs on their schedules.
 type Scheduler struct {
-	o    Options
-	wake chan struct{}
+	o     Options
+	wake  chan struct{}
+	ready chan struct{}
 
 	mu      sync.Mutex
 	jobs    map[string]*jobState
@@ -142,7 +143,7 @@ func New(jobs []Job, o Options) (*Scheduler, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	s := &Scheduler{o: o, wake: make(chan struct{}, 1), jobs: map[string]*jobState{}}
+	s := &Scheduler{o: o, wake: make(chan struct{}, 1), ready: make(chan struct{}), jobs: map[string]*jobState{}}
 	for _, j := range jobs {
 		if _, dup := s.jobs[j.Name]; dup {
 			return nil, fmt.Errorf("schedule: job %q given twice", j.Name)
@@ -176,6 +177,9 @@ func (s *Scheduler) RunNow(name string) error {
 	s.startLocked(st, TriggerManual, time.Time{})
 	return nil
 }
+
+// Ready is closed once Run has started (RunNow works from then on).
+func (s *Scheduler) Ready() <-chan struct{} { return s.ready }
 
 // Status returns every job's state, in the order given to New.
 func (s *Scheduler) Status() []JobStatus {
@@ -214,6 +218,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		}
 		s.planLocked(st, now)
 	}
+	close(s.ready)
 	s.mu.Unlock()
 
 	for {
@@ -357,7 +362,7 @@ func (s *Scheduler) runWithRetry(ctx context.Context, j Job, trigger Trigger, du
 			r.Status = StatusFailed // retrying a bad config or statement cannot help
 			break
 		}
-		s.o.Logger.Warn("run failed; retrying", "job", j.Name, "attempt", r.Attempts, "retry_in", backoff.String(), "error", backlogsync.ErrorMessage(r.Err))
+		s.o.Logger.Warn("run failed; retrying", "job", j.Name, "attempt", r.Attempts, "retry_in", backoff.String(), "error", r.Err.Error())
 		t := s.o.Clock.NewTimer(backoff)
 		select {
 		case <-ctx.Done():
