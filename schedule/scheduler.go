@@ -108,6 +108,7 @@ type Scheduler struct {
 	jobs    map[string]*jobState
 	order   []string
 	started bool
+	stopped bool
 	ctx     context.Context
 	wg      sync.WaitGroup
 }
@@ -168,7 +169,7 @@ func (s *Scheduler) RunNow(name string) error {
 	if !ok {
 		return backlogsync.Errorf(backlogsync.ENOTFOUND, "no job named %q", name)
 	}
-	if !s.started {
+	if !s.started || s.stopped {
 		return backlogsync.Errorf(backlogsync.ECONFLICT, "the scheduler is not running")
 	}
 	if st.running {
@@ -242,6 +243,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			if timer != nil {
 				timer.Stop()
 			}
+			s.mu.Lock()
+			s.stopped = true // no RunNow from here on: wg.Wait must not race a new run
+			s.mu.Unlock()
 			s.wg.Wait()
 			return ctx.Err()
 		case <-tc:

@@ -1,4 +1,4 @@
-package schedule
+package schedule_test
 
 import (
 	"context"
@@ -10,16 +10,18 @@ import (
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/config"
+	"github.com/backlogsync/backlogsync/schedule"
+	"github.com/backlogsync/backlogsync/schedule/schedtest"
 )
 
 var t0 = time.Date(2026, 12, 5, 10, 1, 0, 0, time.UTC)
 
-// harness runs a Scheduler on a fake clock; the run function is scripted.
+// harness runs a schedule.Scheduler on a fake clock; the run function is scripted.
 type harness struct {
 	t       *testing.T
-	clk     *fakeClock
-	s       *Scheduler
-	records chan Run
+	clk     *schedtest.Clock
+	s       *schedule.Scheduler
+	records chan schedule.Run
 	calls   chan call
 	cancel  context.CancelFunc
 	done    chan error
@@ -36,23 +38,23 @@ type call struct {
 	at      time.Time
 }
 
-func every15(t *testing.T) Spec {
-	s, err := ParseSpec(config.Schedule{Interval: config.Minutes, Every: 15 * time.Minute}, time.UTC)
+func every15(t *testing.T) schedule.Spec {
+	s, err := schedule.ParseSpec(config.Schedule{Interval: config.Minutes, Every: 15 * time.Minute}, time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
 
-func newHarness(t *testing.T, jobs []Job, randFn func(n int64) int64) *harness {
-	h := &harness{t: t, clk: newFakeClock(t, t0), records: make(chan Run, 100), calls: make(chan call, 100), done: make(chan error, 1)}
+func newHarness(t *testing.T, jobs []schedule.Job, randFn func(n int64) int64) *harness {
+	h := &harness{t: t, clk: schedtest.NewClock(t, t0), records: make(chan schedule.Run, 100), calls: make(chan call, 100), done: make(chan error, 1)}
 	if randFn == nil {
 		randFn = func(n int64) int64 { return 0 }
 	}
-	s, err := New(jobs, Options{
+	s, err := schedule.New(jobs, schedule.Options{
 		Clock:  h.clk,
 		Logger: slog.New(slog.DiscardHandler),
-		Record: func(r Run) { h.records <- r },
+		Record: func(r schedule.Run) { h.records <- r },
 		Rand: func(n int64) int64 {
 			h.mu.Lock()
 			h.rands = append(h.rands, n)
@@ -104,7 +106,7 @@ func (h *harness) stop() {
 	}
 }
 
-func (h *harness) record() Run {
+func (h *harness) record() schedule.Run {
 	h.t.Helper()
 	select {
 	case r := <-h.records:
@@ -112,7 +114,7 @@ func (h *harness) record() Run {
 	case <-time.After(10 * time.Second):
 		h.t.Fatal("timed out waiting for a run record")
 	}
-	return Run{}
+	return schedule.Run{}
 }
 
 func (h *harness) call() call {
@@ -140,8 +142,8 @@ func (h *harness) noMore() {
 }
 
 func TestSchedulerFiresOnTheGrid(t *testing.T) {
-	h := newHarness(t, []Job{{Name: "a", Spec: every15(t)}}, nil)
-	h.clk.waitTimers(1)
+	h := newHarness(t, []schedule.Job{{Name: "a", Spec: every15(t)}}, nil)
+	h.clk.WaitTimers(1)
 	if st := h.s.Status(); st[0].Next != t0.Add(14*time.Minute) {
 		t.Fatalf("next = %s, want 10:15", st[0].Next)
 	}
@@ -151,10 +153,10 @@ func TestSchedulerFiresOnTheGrid(t *testing.T) {
 	if c.job != "a" || !c.at.Equal(t0.Add(14*time.Minute)) {
 		t.Errorf("run %+v, want job a at 10:15", c)
 	}
-	if r.Status != StatusSucceeded || r.Trigger != TriggerSchedule || !r.Due.Equal(c.at) || r.Attempts != 1 || r.Outcome != "outcome of a" {
+	if r.Status != schedule.StatusSucceeded || r.Trigger != schedule.TriggerSchedule || !r.Due.Equal(c.at) || r.Attempts != 1 || r.Outcome != "outcome of a" {
 		t.Errorf("record %+v", r)
 	}
-	h.clk.waitTimers(1)
+	h.clk.WaitTimers(1)
 	h.clk.Advance(15 * time.Minute)
 	if c := h.call(); !c.at.Equal(t0.Add(29 * time.Minute)) {
 		t.Errorf("second run at %s, want 10:30", c.at)
@@ -163,24 +165,24 @@ func TestSchedulerFiresOnTheGrid(t *testing.T) {
 }
 
 func TestSchedulerSkipsOverlap(t *testing.T) {
-	h := newHarness(t, []Job{{Name: "a", Spec: every15(t)}}, nil)
+	h := newHarness(t, []schedule.Job{{Name: "a", Spec: every15(t)}}, nil)
 	h.block = make(chan struct{})
-	h.clk.waitTimers(1)
+	h.clk.WaitTimers(1)
 	h.clk.Advance(14 * time.Minute) // 10:15: starts and blocks
 	h.call()
-	h.clk.waitTimers(1)
+	h.clk.WaitTimers(1)
 	h.clk.Advance(15 * time.Minute) // 10:30: still running
 	r := h.record()
-	if r.Status != StatusSkipped || !r.Due.Equal(t0.Add(29*time.Minute)) || r.Attempts != 0 || r.Err == nil {
+	if r.Status != schedule.StatusSkipped || !r.Due.Equal(t0.Add(29*time.Minute)) || r.Attempts != 0 || r.Err == nil {
 		t.Errorf("overlapping run: %+v, want skipped at 10:30 with a reason", r)
 	}
-	h.clk.waitTimers(1)
+	h.clk.WaitTimers(1)
 	close(h.block)
-	if r := h.record(); r.Status != StatusSucceeded || !r.Due.Equal(t0.Add(14*time.Minute)) {
+	if r := h.record(); r.Status != schedule.StatusSucceeded || !r.Due.Equal(t0.Add(14*time.Minute)) {
 		t.Errorf("first run: %+v", r)
 	}
 	// Not queued: nothing starts when the first run ends.
-	h.clk.waitTimers(1)
+	h.clk.WaitTimers(1)
 	h.noMore()
 	if st := h.s.Status(); st[0].Running || !st[0].Next.Equal(t0.Add(44*time.Minute)) {
 		t.Errorf("status %+v, want idle until 10:45", st[0])
@@ -188,9 +190,9 @@ func TestSchedulerSkipsOverlap(t *testing.T) {
 }
 
 func TestSchedulerCatchUp(t *testing.T) {
-	daily, _ := ParseSpec(config.Schedule{Interval: config.Daily, Start: "09:00"}, time.UTC)
+	daily, _ := schedule.ParseSpec(config.Schedule{Interval: config.Daily, Start: "09:00"}, time.UTC)
 	twoDaysAgo := t0.Add(-50 * time.Hour) // missed two 09:00 runs
-	jobs := []Job{
+	jobs := []schedule.Job{
 		{Name: "catch", Spec: daily, CatchUp: true, LastRun: twoDaysAgo},
 		{Name: "nocatch", Spec: daily, CatchUp: false, LastRun: twoDaysAgo},
 		{Name: "never-ran", Spec: daily, CatchUp: true},
@@ -199,10 +201,10 @@ func TestSchedulerCatchUp(t *testing.T) {
 	h := newHarness(t, jobs, nil)
 	c := h.call()
 	r := h.record()
-	if c.job != "catch" || !c.at.Equal(t0) || r.Trigger != TriggerCatchUp {
+	if c.job != "catch" || !c.at.Equal(t0) || r.Trigger != schedule.TriggerCatchUp {
 		t.Errorf("catch-up run %+v / %+v, want job catch at once", c, r)
 	}
-	h.clk.waitTimers(1)
+	h.clk.WaitTimers(1)
 	h.noMore() // one catch-up only, none for the others
 	for _, st := range h.s.Status() {
 		if want := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC); !st.Next.Equal(want) || st.Running {
@@ -213,9 +215,9 @@ func TestSchedulerCatchUp(t *testing.T) {
 
 func TestSchedulerJitter(t *testing.T) {
 	spec := every15(t)
-	h := newHarness(t, []Job{{Name: "a", Spec: spec, Jitter: 90 * time.Second}, {Name: "b", Spec: spec, Jitter: time.Hour}},
+	h := newHarness(t, []schedule.Job{{Name: "a", Spec: spec, Jitter: 90 * time.Second}, {Name: "b", Spec: spec, Jitter: time.Hour}},
 		func(n int64) int64 { return n - 1 })
-	h.clk.waitTimers(1)
+	h.clk.WaitTimers(1)
 	st := h.s.Status()
 	wantA := t0.Add(14*time.Minute + 90*time.Second - 1)
 	wantB := t0.Add(14*time.Minute + 450*time.Second - 1) // capped at half the 15-minute gap
@@ -223,7 +225,7 @@ func TestSchedulerJitter(t *testing.T) {
 		t.Fatalf("next starts %s, %s; want %s, %s", st[0].Next, st[1].Next, wantA, wantB)
 	}
 	h.clk.Advance(14 * time.Minute) // the due time: jitter holds both back
-	h.clk.waitTimers(1)
+	h.clk.WaitTimers(1)
 	h.noMore()
 	h.clk.Advance(90 * time.Second)
 	if c := h.call(); c.job != "a" || !c.at.Equal(t0.Add(14*time.Minute+90*time.Second)) {
@@ -245,8 +247,8 @@ func TestSchedulerJitter(t *testing.T) {
 }
 
 func TestSchedulerRunNow(t *testing.T) {
-	h := newHarness(t, []Job{{Name: "manual"}, {Name: "a", Spec: every15(t)}}, nil)
-	h.clk.waitTimers(1)
+	h := newHarness(t, []schedule.Job{{Name: "manual"}, {Name: "a", Spec: every15(t)}}, nil)
+	h.clk.WaitTimers(1)
 	h.block = make(chan struct{})
 	if err := h.s.RunNow("manual"); err != nil {
 		t.Fatal(err)
@@ -255,14 +257,14 @@ func TestSchedulerRunNow(t *testing.T) {
 		t.Errorf("run %+v", c)
 	}
 	err := h.s.RunNow("manual")
-	if !errors.Is(err, ErrRunning) || backlogsync.ErrorCode(err) != backlogsync.ECONFLICT {
-		t.Errorf("RunNow while running = %v, want ErrRunning (conflict)", err)
+	if !errors.Is(err, schedule.ErrRunning) || backlogsync.ErrorCode(err) != backlogsync.ECONFLICT {
+		t.Errorf("RunNow while running = %v, want schedule.ErrRunning (conflict)", err)
 	}
 	if err := h.s.RunNow("nope"); backlogsync.ErrorCode(err) != backlogsync.ENOTFOUND {
 		t.Errorf("RunNow of an unknown job = %v, want not_found", err)
 	}
 	close(h.block)
-	if r := h.record(); r.Trigger != TriggerManual || r.Status != StatusSucceeded || !r.Due.IsZero() {
+	if r := h.record(); r.Trigger != schedule.TriggerManual || r.Status != schedule.StatusSucceeded || !r.Due.IsZero() {
 		t.Errorf("record %+v", r)
 	}
 	if st := h.s.Status(); !st[0].Next.IsZero() {
@@ -272,7 +274,7 @@ func TestSchedulerRunNow(t *testing.T) {
 
 func TestSchedulerRetry(t *testing.T) {
 	boom := errors.New("backlog is down")
-	h := newHarness(t, []Job{
+	h := newHarness(t, []schedule.Job{
 		{Name: "flaky", Spec: every15(t), Retry: config.Retry{Count: 3, Backoff: time.Minute}},
 	}, nil)
 	h.result = func(job string, attempt int) error {
@@ -281,31 +283,31 @@ func TestSchedulerRetry(t *testing.T) {
 		}
 		return nil
 	}
-	h.clk.waitTimers(1)
+	h.clk.WaitTimers(1)
 	h.clk.Advance(14 * time.Minute)
 	if c := h.call(); c.attempt != 1 {
 		t.Fatalf("%+v", c)
 	}
-	h.clk.waitTimers(2) // the next due and the back-off
+	h.clk.WaitTimers(2) // the next due and the back-off
 	h.clk.Advance(59 * time.Second)
 	h.noMore()
 	h.clk.Advance(time.Second)
 	if c := h.call(); c.attempt != 2 || !c.at.Equal(t0.Add(15*time.Minute)) {
 		t.Fatalf("second attempt %+v, want after 1m", c)
 	}
-	h.clk.waitTimers(2)
+	h.clk.WaitTimers(2)
 	h.clk.Advance(2 * time.Minute) // the back-off doubles
 	if c := h.call(); c.attempt != 3 || !c.at.Equal(t0.Add(17*time.Minute)) {
 		t.Fatalf("third attempt %+v, want 2m later", c)
 	}
 	r := h.record()
-	if r.Status != StatusSucceeded || r.Attempts != 3 || !r.Started.Equal(t0.Add(14*time.Minute)) || !r.Finished.Equal(t0.Add(17*time.Minute)) {
+	if r.Status != schedule.StatusSucceeded || r.Attempts != 3 || !r.Started.Equal(t0.Add(14*time.Minute)) || !r.Finished.Equal(t0.Add(17*time.Minute)) {
 		t.Errorf("record %+v", r)
 	}
 }
 
 func TestSchedulerRetryGivesUp(t *testing.T) {
-	h := newHarness(t, []Job{
+	h := newHarness(t, []schedule.Job{
 		{Name: "broken", Retry: config.Retry{Count: 1, Backoff: time.Minute}},
 		{Name: "badconfig", Retry: config.Retry{Count: 5}},
 	}, nil)
@@ -319,44 +321,47 @@ func TestSchedulerRetryGivesUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.call()
-	h.clk.waitTimers(1)
+	h.clk.WaitTimers(1)
 	h.clk.Advance(time.Minute)
 	h.call()
-	if r := h.record(); r.Status != StatusFailed || r.Attempts != 2 || r.Err == nil || r.Err.Error() != "still down" {
+	if r := h.record(); r.Status != schedule.StatusFailed || r.Attempts != 2 || r.Err == nil || r.Err.Error() != "still down" {
 		t.Errorf("record %+v, want failed after 2 attempts", r)
 	}
 	if err := h.s.RunNow("badconfig"); err != nil {
 		t.Fatal(err)
 	}
 	h.call()
-	if r := h.record(); r.Status != StatusFailed || r.Attempts != 1 {
+	if r := h.record(); r.Status != schedule.StatusFailed || r.Attempts != 1 {
 		t.Errorf("an invalid-config failure is not retried: %+v", r)
 	}
 }
 
 func TestSchedulerCancel(t *testing.T) {
-	h := newHarness(t, []Job{{Name: "long", Retry: config.Retry{Count: 2}}}, nil)
+	h := newHarness(t, []schedule.Job{{Name: "long", Retry: config.Retry{Count: 2}}}, nil)
 	h.block = make(chan struct{})
 	if err := h.s.RunNow("long"); err != nil {
 		t.Fatal(err)
 	}
 	h.call()
 	h.cancel()
-	if r := h.record(); r.Status != StatusCanceled || r.Attempts != 1 {
+	if r := h.record(); r.Status != schedule.StatusCanceled || r.Attempts != 1 {
 		t.Errorf("record %+v, want canceled without retry", r)
 	}
 	if err := <-h.done; !errors.Is(err, context.Canceled) {
 		t.Errorf("Run returned %v", err)
 	}
+	if err := h.s.RunNow("long"); backlogsync.ErrorCode(err) != backlogsync.ECONFLICT {
+		t.Errorf("RunNow after Run returned = %v, want a conflict", err)
+	}
 	h.done <- nil // for Cleanup
 }
 
 func TestNewRejects(t *testing.T) {
-	if _, err := New(nil, Options{}); err == nil {
-		t.Error("New without Run should fail")
+	if _, err := schedule.New(nil, schedule.Options{}); err == nil {
+		t.Error("New without Options.Run should fail")
 	}
 	run := func(context.Context, string, int) (any, error) { return nil, nil }
-	if _, err := New([]Job{{Name: "a"}, {Name: "a"}}, Options{Run: run}); err == nil {
+	if _, err := schedule.New([]schedule.Job{{Name: "a"}, {Name: "a"}}, schedule.Options{Run: run}); err == nil {
 		t.Error("duplicate job names should fail")
 	}
 }
