@@ -18,6 +18,7 @@ import (
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/config"
+	"github.com/backlogsync/backlogsync/notify/notifytest"
 )
 
 const apiKey = "APIkeyFROMconfig123"
@@ -74,18 +75,18 @@ func readMail(t *testing.T, data string) (subject, body string, hdr mail.Header)
 	return subject, string(b), m.Header
 }
 
-func emailOptions(t *testing.T, cfg *config.Config, sink *smtpSink, mode string, clientTLS any) Options {
+func emailOptions(t *testing.T, cfg *config.Config, sink *notifytest.SMTP, mode string, clientTLS any) Options {
 	o := FromConfig(cfg)
 	e := *o.Email
-	e.Port, e.TLS = sink.port(), mode
+	e.Port, e.TLS = sink.Port(), mode
 	o.Email, o.Webhook = &e, nil
 	o.Now = func() time.Time { return start.Add(2 * time.Minute) }
 	return o
 }
 
 func TestEmailSTARTTLS(t *testing.T) {
-	srvTLS, cliTLS := testCert(t)
-	sink := startSink(t, srvTLS, false, false)
+	srvTLS, cliTLS := notifytest.Cert(t)
+	sink := notifytest.StartSMTP(t, notifytest.SMTPOptions{TLS: srvTLS, Implicit: false, NoTLS: false, User: "sync", Password: "SMTPsecretPW"})
 	cfg := testConfig(t)
 	o := emailOptions(t, cfg, sink, config.SMTPStartTLS, nil)
 	o.TLSConfig = cliTLS
@@ -93,7 +94,7 @@ func TestEmailSTARTTLS(t *testing.T) {
 	if err := n.Notify(context.Background(), failedReport(), cfg.Jobs[0].Notify); err != nil {
 		t.Fatal(err)
 	}
-	got := sink.got()
+	got := sink.Mails()
 	if len(got) != 1 {
 		t.Fatalf("the sink got %d mails, want 1", len(got))
 	}
@@ -128,8 +129,8 @@ func TestEmailSTARTTLS(t *testing.T) {
 }
 
 func TestEmailImplicitTLS(t *testing.T) {
-	srvTLS, cliTLS := testCert(t)
-	sink := startSink(t, srvTLS, true, false)
+	srvTLS, cliTLS := notifytest.Cert(t)
+	sink := notifytest.StartSMTP(t, notifytest.SMTPOptions{TLS: srvTLS, Implicit: true, NoTLS: false, User: "sync", Password: "SMTPsecretPW"})
 	o := emailOptions(t, testConfig(t), sink, config.SMTPTLS, nil)
 	o.TLSConfig = cliTLS
 	r := failedReport()
@@ -137,7 +138,7 @@ func TestEmailImplicitTLS(t *testing.T) {
 	if err := New(o).Notify(context.Background(), r, nil); err != nil {
 		t.Fatal(err)
 	}
-	got := sink.got()
+	got := sink.Mails()
 	if len(got) != 1 || !got[0].TLS {
 		t.Fatalf("mails %+v", got)
 	}
@@ -147,32 +148,32 @@ func TestEmailImplicitTLS(t *testing.T) {
 }
 
 func TestEmailRefusesWithoutSTARTTLS(t *testing.T) {
-	srvTLS, cliTLS := testCert(t)
-	sink := startSink(t, srvTLS, false, true)
+	srvTLS, cliTLS := notifytest.Cert(t)
+	sink := notifytest.StartSMTP(t, notifytest.SMTPOptions{TLS: srvTLS, Implicit: false, NoTLS: true, User: "sync", Password: "SMTPsecretPW"})
 	o := emailOptions(t, testConfig(t), sink, config.SMTPStartTLS, nil)
 	o.TLSConfig = cliTLS
 	err := New(o).Notify(context.Background(), failedReport(), nil)
 	if err == nil || !strings.Contains(err.Error(), "does not offer STARTTLS; set notifications.email.tls") {
 		t.Errorf("err = %v", err)
 	}
-	if len(sink.got()) != 0 {
+	if len(sink.Mails()) != 0 {
 		t.Error("a mail was sent over a plain connection")
 	}
 }
 
 func TestEmailUntrustedCertificate(t *testing.T) {
-	srvTLS, _ := testCert(t)
-	sink := startSink(t, srvTLS, false, false)
+	srvTLS, _ := notifytest.Cert(t)
+	sink := notifytest.StartSMTP(t, notifytest.SMTPOptions{TLS: srvTLS, Implicit: false, NoTLS: false, User: "sync", Password: "SMTPsecretPW"})
 	o := emailOptions(t, testConfig(t), sink, config.SMTPStartTLS, nil) // system roots: the sink's cert is not trusted
 	err := New(o).Notify(context.Background(), failedReport(), nil)
-	if err == nil || !strings.Contains(err.Error(), "STARTTLS") || len(sink.got()) != 0 {
-		t.Errorf("err = %v, mails %d", err, len(sink.got()))
+	if err == nil || !strings.Contains(err.Error(), "STARTTLS") || len(sink.Mails()) != 0 {
+		t.Errorf("err = %v, mails %d", err, len(sink.Mails()))
 	}
 }
 
 func TestEmailWrongPassword(t *testing.T) {
-	srvTLS, cliTLS := testCert(t)
-	sink := startSink(t, srvTLS, false, false)
+	srvTLS, cliTLS := notifytest.Cert(t)
+	sink := notifytest.StartSMTP(t, notifytest.SMTPOptions{TLS: srvTLS, Implicit: false, NoTLS: false, User: "sync", Password: "SMTPsecretPW"})
 	o := emailOptions(t, testConfig(t), sink, config.SMTPStartTLS, nil)
 	o.TLSConfig = cliTLS
 	e := *o.Email
@@ -288,8 +289,8 @@ func TestWebhookFailure(t *testing.T) {
 }
 
 func TestErrorsOnly(t *testing.T) {
-	srvTLS, cliTLS := testCert(t)
-	smtp := startSink(t, srvTLS, false, false)
+	srvTLS, cliTLS := notifytest.Cert(t)
+	smtp := notifytest.StartSMTP(t, notifytest.SMTPOptions{TLS: srvTLS, Implicit: false, NoTLS: false, User: "sync", Password: "SMTPsecretPW"})
 	hook := &hookSink{}
 	srv := httptest.NewServer(hook)
 	defer srv.Close()
@@ -310,7 +311,7 @@ func TestErrorsOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	mails := smtp.got()
+	mails := smtp.Mails()
 	if len(mails) != 2 || len(hook.bodies) != 2 {
 		t.Fatalf("errors-only sent %d mails and %d webhooks, want 2 each (warning, failure; not the success)", len(mails), len(hook.bodies))
 	}
@@ -318,8 +319,8 @@ func TestErrorsOnly(t *testing.T) {
 		t.Errorf("subject %q", s)
 	}
 	o.ErrorsOnly = false
-	if err := New(o).Notify(context.Background(), ok, nil); err != nil || len(smtp.got()) != 3 {
-		t.Errorf("every-run mode: err %v, %d mails", err, len(smtp.got()))
+	if err := New(o).Notify(context.Background(), ok, nil); err != nil || len(smtp.Mails()) != 3 {
+		t.Errorf("every-run mode: err %v, %d mails", err, len(smtp.Mails()))
 	}
 }
 

@@ -1,4 +1,8 @@
-package notify
+// Package notifytest provides an SMTP sink for tests of code that sends
+// notifications: a minimal server on loopback that speaks EHLO, STARTTLS
+// (with a certificate made for the test), AUTH PLAIN (only over TLS), MAIL,
+// RCPT and DATA, and keeps the messages it accepts.
+package notifytest
 
 import (
 	"crypto/ecdsa"
@@ -17,9 +21,9 @@ import (
 	"time"
 )
 
-// testCert makes a self-signed certificate for 127.0.0.1 and returns the
-// server's TLS config and a client config trusting it.
-func testCert(t *testing.T) (server, client *tls.Config) {
+// Cert makes a self-signed certificate for 127.0.0.1 and localhost and
+// returns the server's TLS config and a client config that trusts it.
+func Cert(t testing.TB) (server, client *tls.Config) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -46,41 +50,55 @@ func testCert(t *testing.T) (server, client *tls.Config) {
 		&tls.Config{RootCAs: pool}
 }
 
-// mail is one message the sink accepted.
-type sinkMail struct {
-	From     string
-	To       []string
-	Data     string
-	TLS      bool // the DATA was sent over TLS
-	User     string
-	Password string
+// Mail is one message the sink accepted.
+type Mail struct {
+	From string   // MAIL FROM address
+	To   []string // RCPT TO addresses
+	Data string   // the message as sent (headers and body)
+	TLS  bool     // the DATA was sent over TLS
+	// User and Password are what AUTH PLAIN carried on the connection.
+	User, Password string
 }
 
-// smtpSink is a minimal SMTP server: EHLO, STARTTLS, AUTH PLAIN (only over
+// SMTP is a minimal SMTP server: EHLO, STARTTLS, AUTH PLAIN (only over
 // TLS), MAIL, RCPT, DATA, RSET, NOOP, QUIT.
-type smtpSink struct {
-	t        *testing.T
+type SMTP struct {
 	ln       net.Listener
 	tlsCfg   *tls.Config
-	implicit bool // TLS from the first byte
-	noTLS    bool // do not offer STARTTLS
+	implicit bool
+	noTLS    bool
 	user     string
 	password string
 
 	mu    sync.Mutex
-	mails []sinkMail
+	mails []Mail
 	wg    sync.WaitGroup
 }
 
-func startSink(t *testing.T, srvTLS *tls.Config, implicit, noTLS bool) *smtpSink {
+// SMTPOptions configure a sink.
+type SMTPOptions struct {
+	// TLS is the server's certificate config (from Cert).
+	TLS *tls.Config
+	// Implicit speaks TLS from the first byte (port 465 style) instead of
+	// offering STARTTLS.
+	Implicit bool
+	// NoTLS offers no STARTTLS (a plain relay).
+	NoTLS bool
+	// User and Password are the only credentials AUTH PLAIN accepts; with
+	// User set, MAIL over TLS needs AUTH first.
+	User, Password string
+}
+
+// StartSMTP starts a sink on 127.0.0.1; it stops when the test ends.
+func StartSMTP(t testing.TB, o SMTPOptions) *SMTP {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if implicit {
-		ln = tls.NewListener(ln, srvTLS)
+	if o.Implicit {
+		ln = tls.NewListener(ln, o.TLS)
 	}
-	s := &smtpSink{t: t, ln: ln, tlsCfg: srvTLS, implicit: implicit, noTLS: noTLS, user: "sync", password: "SMTPsecretPW"}
+	s := &SMTP{ln: ln, tlsCfg: o.TLS, implicit: o.Implicit, noTLS: o.NoTLS, user: o.User, password: o.Password}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -97,20 +115,22 @@ func startSink(t *testing.T, srvTLS *tls.Config, implicit, noTLS bool) *smtpSink
 	return s
 }
 
-func (s *smtpSink) port() int { return s.ln.Addr().(*net.TCPAddr).Port }
+// Port is the port the sink listens on.
+func (s *SMTP) Port() int { return s.ln.Addr().(*net.TCPAddr).Port }
 
-func (s *smtpSink) got() []sinkMail {
+// Mails returns the messages accepted so far.
+func (s *SMTP) Mails() []Mail {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]sinkMail(nil), s.mails...)
+	return append([]Mail(nil), s.mails...)
 }
 
-func (s *smtpSink) serve(c net.Conn) {
+func (s *SMTP) serve(c net.Conn) {
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
 	tp := textproto.NewConn(c)
 	secure := s.implicit
-	var m sinkMail
+	var m Mail
 	authed := ""
 	reply := func(format string, args ...any) { _ = tp.PrintfLine(format, args...) }
 	reply("220 sink ESMTP")
@@ -184,7 +204,7 @@ func (s *smtpSink) serve(c net.Conn) {
 			s.mu.Lock()
 			s.mails = append(s.mails, m)
 			s.mu.Unlock()
-			m = sinkMail{User: m.User, Password: m.Password}
+			m = Mail{User: m.User, Password: m.Password}
 			reply("250 queued")
 		case "RSET", "NOOP":
 			reply("250 ok")
