@@ -178,6 +178,9 @@ func ParseSchedule(s string) (Schedule, error) {
 		if d < time.Minute || d%time.Minute != 0 {
 			return Schedule{}, fmt.Errorf("%q: a schedule period must be a whole number of minutes, at least 1m", s)
 		}
+		if d > 24*time.Hour {
+			return Schedule{}, fmt.Errorf("%q: a schedule period is at most 24h; for longer ones write Weekly, Monthly or a cron expression such as \"0 2 */2 * *\"", s)
+		}
 		return Schedule{Interval: Minutes, Every: d}, nil
 	}
 	zone := ""
@@ -213,6 +216,9 @@ func everyMinutes(n string, unit int, orig string) (Schedule, error) {
 	v, err := strconv.Atoi(n)
 	if err != nil || v < 1 || v > 100000 {
 		return Schedule{}, fmt.Errorf("%q: the period must be at least 1", orig)
+	}
+	if v*unit > 24*60 {
+		return Schedule{}, fmt.Errorf("%q: a schedule period is at most 24h; for longer ones write Weekly, Monthly or a cron expression such as \"0 2 */2 * *\"", orig)
 	}
 	return Schedule{Interval: Minutes, Every: time.Duration(v*unit) * time.Minute}, nil
 }

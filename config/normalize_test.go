@@ -42,6 +42,8 @@ func TestParseSchedule(t *testing.T) {
 		{"30s", `"30s": a schedule period must be a whole number of minutes, at least 1m`},
 		{"90s", `"90s": a schedule period must be a whole number of minutes, at least 1m`},
 		{"0 Minutes", `"0 Minutes": the period must be at least 1`},
+		{"48 hours", `"48 hours": a schedule period is at most 24h; for longer ones write Weekly, Monthly or a cron expression such as "0 2 */2 * *"`},
+		{"25h", `"25h": a schedule period is at most 24h; for longer ones write Weekly, Monthly or a cron expression such as "0 2 */2 * *"`},
 		{"60 24 * * *", `cron "60 24 * * *": minute field "60": "60" is not 0..59`},
 		{"0 24 * * *", `cron "0 24 * * *": hour field "24": "24" is not 0..23`},
 		{"0 0 0 * *", `cron "0 0 0 * *": day of month field "0": "0" is not 1..31`},

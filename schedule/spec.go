@@ -39,7 +39,8 @@ type Spec interface {
 //     and 30 minutes fall on the hour (:00, :15, :30, :45); a start time
 //     shifts the grid so that it contains the start (15 minutes from 09:51
 //     is :06, :21, :36, :51). A period that does not divide a day restarts
-//     at each midnight.
+//     each day at its first grid point (the start time modulo the period).
+//     Periods are 1m to 24h.
 //   - Hourly: at the start's minute past every hour (default :00).
 //   - Daily: at the start time (default 00:00).
 //   - Weekly: at the start time on Day (1 Monday … 7 Sunday; default Monday).
@@ -73,8 +74,8 @@ func ParseSpec(s config.Schedule, loc *time.Location) (Spec, error) {
 	case "", config.Never:
 		return nil, nil
 	case config.Minutes:
-		if s.Every < time.Minute || s.Every%time.Minute != 0 {
-			return nil, fmt.Errorf("schedule period %s must be a whole number of minutes, at least 1m", s.Every)
+		if s.Every < time.Minute || s.Every%time.Minute != 0 || s.Every > 24*time.Hour {
+			return nil, fmt.Errorf("schedule period %s must be a whole number of minutes from 1m to 24h", s.Every)
 		}
 		start := time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute
 		return &periodic{every: s.Every, offset: start % s.Every, loc: loc}, nil

@@ -63,8 +63,10 @@ func TestParseSpec(t *testing.T) {
 			[]string{"Sun 2026-12-06 08:00 JST", "Sat 2026-12-12 08:00 JST"}},
 		{"cron in its own zone", "", config.Schedule{Interval: config.Cron, Cron: "0 9 * * *", TimeZone: "UTC"},
 			[]string{"Sat 2026-12-05 18:00 JST", "Sun 2026-12-06 18:00 JST"}}, // 09:00 UTC
-		{"90m restarts at midnight", "", config.Schedule{Interval: config.Minutes, Every: 7 * time.Hour},
+		{"7h restarts at midnight", "", config.Schedule{Interval: config.Minutes, Every: 7 * time.Hour},
 			[]string{"Sat 2026-12-05 14:00 JST", "Sat 2026-12-05 21:00 JST", "Sun 2026-12-06 00:00 JST", "Sun 2026-12-06 07:00 JST"}},
+		{"5h from 04:00 restarts each day", "", config.Schedule{Interval: config.Minutes, Every: 5 * time.Hour, Start: "04:00"},
+			[]string{"Sat 2026-12-05 14:00 JST", "Sat 2026-12-05 19:00 JST", "Sun 2026-12-06 00:00 JST", "Sun 2026-12-06 04:00 JST", "Sun 2026-12-06 09:00 JST"}},
 		// The same through CData's own spellings, parsed by config.
 		{"CData Daily", "DAILY", config.Schedule{Start: "02:30"},
 			[]string{"Sun 2026-12-06 02:30 JST"}},
@@ -114,7 +116,8 @@ func TestParseSpecErrors(t *testing.T) {
 		s    config.Schedule
 		want string
 	}{
-		{config.Schedule{Interval: config.Minutes, Every: 30 * time.Second}, "schedule period 30s must be a whole number of minutes, at least 1m"},
+		{config.Schedule{Interval: config.Minutes, Every: 30 * time.Second}, "schedule period 30s must be a whole number of minutes from 1m to 24h"},
+		{config.Schedule{Interval: config.Minutes, Every: 48 * time.Hour}, "schedule period 48h0m0s must be a whole number of minutes from 1m to 24h"},
 		{config.Schedule{Interval: config.Cron, Cron: "0 9 * *"}, `cron "0 9 * *": expected exactly 5 fields, found 4: [0 9 * *]; write five fields: minute hour day-of-month month day-of-week, e.g. "*/15 * * * *"`},
 		{config.Schedule{Interval: config.Daily, TimeZone: "Mars/Olympus"}, `"Mars/Olympus" is not a time zone; write an IANA name such as Asia/Tokyo, Europe/Berlin or UTC`},
 		{config.Schedule{Interval: config.Weekly, Day: 8}, "weekly schedule day 8: write 1 (Monday) … 7 (Sunday)"},
@@ -185,5 +188,27 @@ func TestJobFromConfig(t *testing.T) {
 	j.Schedule = config.Schedule{Interval: config.Cron, Cron: "61 * * * *"}
 	if _, err := JobFromConfig(j, Defaults{}, last); err == nil {
 		t.Error("a bad cron expression should fail")
+	}
+}
+
+// Before the day's first grid point, the previous day's grid decides.
+func TestPeriodicBeforeAnchor(t *testing.T) {
+	p, _ := ParseSpec(config.Schedule{Interval: config.Minutes, Every: 5 * time.Hour, Start: "04:00"}, time.UTC)
+	for from, want := range map[string]string{
+		"2026-12-06 00:30": "2026-12-06 04:00", // after 00:00 (the previous day's 19:00 + 5h), before the anchor
+		"2026-12-05 23:59": "2026-12-06 00:00",
+		"2026-12-06 00:00": "2026-12-06 04:00",
+		"2026-12-06 03:59": "2026-12-06 04:00",
+		"2026-12-06 04:00": "2026-12-06 09:00",
+	} {
+		f, _ := time.Parse("2006-01-02 15:04", from)
+		if got := p.Next(f).Format("2006-01-02 15:04"); got != want {
+			t.Errorf("Next(%s) = %s, want %s", from, got, want)
+		}
+	}
+	q, _ := ParseSpec(config.Schedule{Interval: config.Minutes, Every: 15 * time.Minute, Start: "09:51"}, time.UTC)
+	f, _ := time.Parse("2006-01-02 15:04", "2026-12-06 00:03")
+	if got := q.Next(f).Format("15:04"); got != "00:06" {
+		t.Errorf("15m grid through 09:51 at 00:03: next %s, want 00:06", got)
 	}
 }
