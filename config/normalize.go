@@ -204,6 +204,11 @@ func ParseSchedule(s string) (Schedule, error) {
 		return Schedule{Interval: Cron, Cron: strings.Join(strings.Fields(t), " "), TimeZone: zone}, nil
 	}
 	if strings.HasPrefix(t, "@") {
+		if d, ok := strings.CutPrefix(t, "@every "); ok {
+			if p, err := time.ParseDuration(strings.TrimSpace(d)); err == nil && p < time.Minute {
+				return Schedule{}, fmt.Errorf("%q: a schedule period must be at least 1m", s)
+			}
+		}
 		if _, err := ParseCron(t, nil); err != nil {
 			return Schedule{}, fmt.Errorf("%q is not a schedule; write Never, Hourly, Daily, Weekly, Monthly, \"15 Minutes\" (or 15m), or a cron expression such as \"*/15 * * * *\"", s)
 		}

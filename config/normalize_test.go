@@ -30,6 +30,7 @@ func TestParseSchedule(t *testing.T) {
 		{"CRON_TZ=Asia/Tokyo 0 9 * * *", Schedule{Interval: Cron, Cron: "0 9 * * *", TimeZone: "Asia/Tokyo"}},
 		{"0 8 * * 5-7", Schedule{Interval: Cron, Cron: "0 8 * * 5-7"}},
 		{"@daily", Schedule{Interval: Cron, Cron: "@daily"}},
+		{"@every 2h", Schedule{Interval: Cron, Cron: "@every 2h"}},
 	}
 	for _, tt := range tests {
 		got, err := ParseSchedule(tt.in)
@@ -43,6 +44,7 @@ func TestParseSchedule(t *testing.T) {
 		{"90s", `"90s": a schedule period must be a whole number of minutes, at least 1m`},
 		{"0 Minutes", `"0 Minutes": the period must be at least 1`},
 		{"48 hours", `"48 hours": a schedule period is at most 24h; for longer ones write Weekly, Monthly or a cron expression such as "0 2 */2 * *"`},
+		{"@every 10s", `"@every 10s": a schedule period must be at least 1m`},
 		{"25h", `"25h": a schedule period is at most 24h; for longer ones write Weekly, Monthly or a cron expression such as "0 2 */2 * *"`},
 		{"60 24 * * *", `cron "60 24 * * *": minute field "60": "60" is not 0..59`},
 		{"0 24 * * *", `cron "0 24 * * *": hour field "24": "24" is not 0..23`},
