@@ -18,6 +18,7 @@ import (
 	"github.com/backlogsync/backlogsync/backlog"
 	"github.com/backlogsync/backlogsync/catalog"
 	"github.com/backlogsync/backlogsync/config"
+	"github.com/backlogsync/backlogsync/dest"
 	"github.com/backlogsync/backlogsync/jobsql"
 	"github.com/backlogsync/backlogsync/replicate"
 )
@@ -219,7 +220,7 @@ func replicateJob(ctx context.Context, f replicateFlags, cfg *config.Config, job
 			return fail(exitUsage, "job %s, account %s: %s", job.Name, ja.Account, runs[i].msg)
 		}
 	}
-	dest, err := openDestination(ctx, d)
+	db, err := dest.OpenConfig(ctx, d)
 	if err != nil {
 		return fail(exitError, "job %s: opening destination %s: %v", job.Name, d.Name, err)
 	}
@@ -228,7 +229,7 @@ func replicateJob(ctx context.Context, f replicateFlags, cfg *config.Config, job
 		if r.code != exitOK {
 			continue
 		}
-		eng := &replicate.Engine{Client: r.client, Dest: dest, Account: r.ja.Account, Job: job.Name, Logger: out.log}
+		eng := &replicate.Engine{Client: r.client, Dest: db, Account: r.ja.Account, Job: job.Name, Logger: out.log}
 		if out.view != nil {
 			out.view.expect(r.ja.Account, len(r.stmts))
 			eng.Progress = out.view.reporter(r.ja.Account)
@@ -244,7 +245,7 @@ func replicateJob(ctx context.Context, f replicateFlags, cfg *config.Config, job
 		printResult(out.stdout, job.Name, r.ja.Account, r.res)
 		code = worst(code, accountOutcome(f, job, r, out))
 	}
-	if err := dest.Close(); err != nil {
+	if err := db.Close(); err != nil {
 		code = worst(code, fail(exitError, "job %s: closing destination: %v", job.Name, err))
 	}
 	return code

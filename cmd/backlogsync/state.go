@@ -19,6 +19,7 @@ import (
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/catalog"
 	"github.com/backlogsync/backlogsync/config"
+	"github.com/backlogsync/backlogsync/dest"
 )
 
 // stateFlags are the flags of "backlogsync state show|reset".
@@ -208,7 +209,7 @@ func loadState(ctx context.Context, f stateFlags) (*state, error) {
 			st.close()
 			return nil, usagef("destination %s: %v", d.Name, err)
 		}
-		db, err := openDestination(ctx, d)
+		db, err := dest.OpenConfig(ctx, d)
 		if err != nil {
 			st.close()
 			return nil, fmt.Errorf("opening destination %s: %w", d.Name, err)
