@@ -66,4 +66,3 @@ func TestScrub(t *testing.T) {
 		t.Errorf("scrub without a password changed the text: %q", got)
 	}
 }
-
