@@ -134,7 +134,7 @@ func (e *Engine) resolve(stmts []jobsql.Statement) ([]*plan, []*jobsql.CheckCach
 			b = DefaultBatchSize
 		}
 		plans = append(plans, &plan{stmt: r, c: c, src: c.Source, dest: t.Name, table: t, batch: b,
-			scope: e.job() + "/" + e.account() + "/" + t.Name, issues: inIssuesFamily(c.Source)})
+			scope: backlogsync.Scope{Job: e.job(), Account: e.account(), Table: t.Name}.String(), issues: inIssuesFamily(c.Source)})
 	}
 	return plans, checks, nil
 }

@@ -105,21 +105,6 @@ func stateUsage(w io.Writer) {
 	fmt.Fprintln(w, "-g config.xml (CData Sync's XML configuration) works like -c.")
 }
 
-// stateScope is one checkpoint scope taken apart.
-type stateScope struct {
-	Job, Account, Table string
-}
-
-// parseScope splits "job/account/table"; ok is false for scopes that are
-// not the engine's.
-func parseScope(s string) (stateScope, bool) {
-	p := strings.SplitN(s, "/", 3)
-	if len(p) != 3 || p[0] == "" || p[1] == "" || p[2] == "" {
-		return stateScope{}, false
-	}
-	return stateScope{p[0], p[1], p[2]}, true
-}
-
 // destState is what one destination holds for the selected jobs.
 type destState struct {
 	dest        *config.Destination
@@ -226,7 +211,7 @@ func loadState(ctx context.Context, f stateFlags) (*state, error) {
 			return nil, fmt.Errorf("destination %s: reading checkpoints: %w", ds.dest.Name, err)
 		}
 		for _, cp := range cps {
-			sc, ok := parseScope(cp.Scope)
+			sc, ok := backlogsync.ParseScope(cp.Scope)
 			if !ok {
 				continue
 			}
@@ -259,7 +244,7 @@ func loadState(ctx context.Context, f stateFlags) (*state, error) {
 }
 
 // selects reports whether a checkpoint scope matches the filters.
-func (s *state) selects(f stateFlags, sc stateScope) bool {
+func (s *state) selects(f stateFlags, sc backlogsync.Scope) bool {
 	var job *config.Job
 	for i := range s.jobs {
 		if s.jobs[i].Name == sc.Job {
@@ -408,7 +393,7 @@ func showState(st *state, f stateFlags, stdout, stderr io.Writer) int {
 			jd := jsonDest{Name: d.dest.Name, Type: d.dest.Type, Missing: d.missing,
 				Checkpoints: []jsonCheckpoint{}, Runs: []jsonRun{}}
 			for _, cp := range d.checkpoints {
-				sc, _ := parseScope(cp.Scope)
+				sc, _ := backlogsync.ParseScope(cp.Scope)
 				v := json.RawMessage(cp.Value)
 				if !json.Valid(v) {
 					v, _ = json.Marshal(cp.Value)
