@@ -51,12 +51,31 @@ type Engine struct {
 	Progress func(Progress)
 }
 
-// Result is what a run did.
-type Result struct {
-	RunID    int64
-	Status   backlogsync.RunStatus
+// AccountResult is what one account's run did: its row in the runs table
+// (id, status, per-table counts, requests by rate class, 429 waits) plus
+// the time it took, the time its requests waited for the rate limits and
+// its error.
+type AccountResult struct {
+	// Account is the account's name (the Account column of its rows).
+	Account string
+	// RunID is the run's id in the runs table (0 when the run did not
+	// start: its statements were invalid or the runs table failed).
+	RunID  int64
+	Status backlogsync.RunStatus
+	// Tables counts, per destination table, the rows inserted, updated
+	// (values changed) and deleted, then one entry per CHECKCACHE.
 	Tables   []backlogsync.RunTable
 	Requests backlogsync.Requests
+	// Waits429 is the number of 429 answers the run's requests received
+	// (each followed by a wait for the limit's reset).
+	Waits429 int64
+	// Waited is the time the run's requests spent waiting for their rate
+	// budget: pacing, resets after 429s and retry back-off.
+	Waited time.Duration
+	// Duration is the run's wall time.
+	Duration time.Duration
+	// Err is the run's first failure (set by Run; Engine.Run returns it).
+	Err error
 	// Errors are the failures of statements run with ContinueOnError.
 	Errors []error
 	// Checks are the reports of the run's CHECKCACHE statements, in order.
@@ -64,7 +83,7 @@ type Result struct {
 }
 
 // Moved is the total number of rows inserted, updated and deleted.
-func (r Result) Moved() int64 {
+func (r AccountResult) Moved() int64 {
 	var n int64
 	for _, t := range r.Tables {
 		n += t.Inserted + t.Updated + t.Deleted
@@ -184,20 +203,21 @@ func (e *Engine) log() *slog.Logger {
 // failing statement stops the run unless it has ContinueOnError, which
 // makes the run partial. The returned error is the first failure (the
 // run's status says whether the others ran).
-func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (Result, error) {
+func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (AccountResult, error) {
 	plans, checks, err := e.resolve(stmts)
 	if err != nil {
-		return Result{}, err
+		return AccountResult{Account: e.account()}, err
 	}
 	if e.Client == nil || e.Dest == nil {
-		return Result{}, backlogsync.Errorf(backlogsync.EINVALID, "replicate: engine needs a Client and a Dest")
+		return AccountResult{Account: e.account()}, backlogsync.Errorf(backlogsync.EINVALID, "replicate: engine needs a Client and a Dest")
 	}
-	started := e.now().UTC().Truncate(time.Second)
+	t0 := e.now()
+	started := t0.UTC().Truncate(time.Second)
 	id, err := e.Dest.StartRun(ctx, backlogsync.Run{Job: e.job(), Account: e.account(), Started: started})
 	if err != nil {
-		return Result{}, fmt.Errorf("replicate: recording the run: %w", err)
+		return AccountResult{Account: e.account()}, fmt.Errorf("replicate: recording the run: %w", err)
 	}
-	res := Result{RunID: id, Status: backlogsync.RunOK}
+	res := AccountResult{Account: e.account(), RunID: id, Status: backlogsync.RunOK}
 	before := e.Client.Stats()
 	log := e.log().With("job", e.job(), "account", e.account(), "run", id)
 	var firstErr error
@@ -296,12 +316,14 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (Result, err
 	}
 	st := e.Client.Stats().Total()
 	run.Waits429 = st.RateLimited - before.Total().RateLimited
+	res.Waits429, res.Waited = run.Waits429, st.Waited-before.Total().Waited
 	// FinishRun must be recorded even when ctx was cancelled.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if err := e.Dest.FinishRun(fctx, run); err != nil && firstErr == nil {
 		firstErr = fmt.Errorf("replicate: recording the run's end: %w", err)
 	}
+	res.Duration = e.now().Sub(t0)
 	log.Info("run finished", "status", res.Status, "moved", res.Moved(), "requests", res.Requests)
 	return res, firstErr
 }
