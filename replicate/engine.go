@@ -72,6 +72,9 @@ type AccountResult struct {
 	// Waited is the time the run's requests spent waiting for their rate
 	// budget: pacing, resets after 429s and retry back-off.
 	Waited time.Duration
+	// API is the run's per-class counts of its client: requests, 429s,
+	// retries and time waited, by rate class (for metrics).
+	API backlog.Stats
 	// Duration is the run's wall time.
 	Duration time.Duration
 	// Err is the run's first failure (set by Run; Engine.Run returns it).
@@ -317,6 +320,7 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (AccountResu
 	st := e.Client.Stats().Total()
 	run.Waits429 = st.RateLimited - before.Total().RateLimited
 	res.Waits429, res.Waited = run.Waits429, st.Waited-before.Total().Waited
+	res.API = statsDelta(before, e.Client.Stats())
 	// FinishRun must be recorded even when ctx was cancelled.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
@@ -326,6 +330,17 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (AccountResu
 	res.Duration = e.now().Sub(t0)
 	log.Info("run finished", "status", res.Status, "moved", res.Moved(), "requests", res.Requests)
 	return res, firstErr
+}
+
+// statsDelta is the per-class difference between two client stats.
+func statsDelta(before, after backlog.Stats) backlog.Stats {
+	out := backlog.Stats{Classes: map[backlog.RateClass]backlog.ClassStats{}}
+	for c, a := range after.Classes {
+		b := before.Classes[c]
+		out.Classes[c] = backlog.ClassStats{Requests: a.Requests - b.Requests, RateLimited: a.RateLimited - b.RateLimited,
+			Retries: a.Retries - b.Retries, Waited: a.Waited - b.Waited}
+	}
+	return out
 }
 
 // requests is the per-class difference between two client stats.

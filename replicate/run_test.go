@@ -153,6 +153,9 @@ func TestRunTwoAccounts(t *testing.T) {
 			if got := ar.Requests.Read + ar.Requests.Search + ar.Requests.Update + ar.Requests.Icon; got != ra.ct.n.Load() || got == 0 {
 				t.Errorf("%s: %d requests in the result (%+v); the transport saw %d", ar.Account, got, ar.Requests, ra.ct.n.Load())
 			}
+			if ar.API.Classes[backlog.RateRead].Requests != ar.Requests.Read || ar.API.Total().Requests != ra.ct.n.Load() {
+				t.Errorf("%s: per-class stats %v do not match the requests %+v", ar.Account, ar.API, ar.Requests)
+			}
 			if ar.Waits429 != 0 || ar.Duration <= 0 {
 				t.Errorf("%s: %d 429 waits, duration %v", ar.Account, ar.Waits429, ar.Duration)
 			}
