@@ -40,9 +40,9 @@ type jsonDocument struct {
 	Emoji       *string           `json:"emoji"`
 	Attachments []*jsonAttachment `json:"attachments"`
 	Tags        []*jsonIDName     `json:"tags"`
-	CreatedUser *jsonUser         `json:"createdUser"`
+	CreatedUser *jsonKeywordUser  `json:"createdUser"`
 	Created     ts                `json:"created"`
-	UpdatedUser *jsonUser         `json:"updatedUser"`
+	UpdatedUser *jsonKeywordUser  `json:"updatedUser"`
 	Updated     ts                `json:"updated"`
 }
 
@@ -126,8 +126,8 @@ type jsonDocTree struct {
 func (st *store) renderDocument(d *document) *jsonDocument {
 	j := &jsonDocument{ID: d.ID, ProjectID: d.ProjectID, Title: d.Title, Plain: d.Plain, JSON: d.JSON,
 		StatusID: d.StatusID, Emoji: d.Emoji, Attachments: st.renderAttachments(d.Attachments),
-		Tags: make([]*jsonIDName, 0, len(d.Tags)), CreatedUser: st.renderUser(d.CreatedUser),
-		Created: ts(d.Created), UpdatedUser: st.renderUser(d.UpdatedUser), Updated: ts(d.Updated)}
+		Tags: make([]*jsonIDName, 0, len(d.Tags)), CreatedUser: st.renderKeywordUser(d.CreatedUser),
+		Created: ts(d.Created), UpdatedUser: st.renderKeywordUser(d.UpdatedUser), Updated: ts(d.Updated)}
 	for _, t := range d.Tags {
 		j.Tags = append(j.Tags, &jsonIDName{t.ID, t.Name})
 	}

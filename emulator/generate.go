@@ -160,7 +160,11 @@ type projPlan struct {
 	repos  []*repository
 	files  map[string]bool
 	wikis  map[string]bool
-	admins int // project administrators appointed
+	admins int
+	// wikiObjs are the project's wiki pages in creation order (extras).
+	wikiObjs []*wiki
+	// related are the project's issues that have a related issue (extras).
+	related []*issue // project administrators appointed
 }
 
 // issuePlan is an issue to create and the plan of its life.
@@ -195,6 +199,10 @@ type prPlan struct {
 // gen holds the state of one generation.
 type gen struct {
 	*author
+	// x and xc draw the extras (generate_extras.go), apart from the main
+	// history's source.
+	x          *rand.Rand
+	xc         corpus
 	size       Size
 	start, end int64
 	seq        uint64
@@ -241,6 +249,8 @@ func generate(seed int64, size Size, spaceKey, adminKey string, now time.Time) (
 	}
 	r := rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15))
 	g := &gen{author: newAuthor(st, r), size: size, start: start, end: end, names: map[string]bool{"Administrator": true}}
+	g.x = newExtraRand(seed)
+	g.xc = corpus{r: g.x}
 
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -251,6 +261,7 @@ func generate(seed int64, size Size, spaceKey, adminKey string, now time.Time) (
 	}
 	g.admin = admin
 	admin.LastLoginTime = time.Unix(end-3600-r.Int64N(86400), 0).UTC()
+	admin.NulabID = "nulab" + g.xc.hexString(10)
 	st.space.OwnerID = admin.ID
 	g.last = start
 
@@ -462,6 +473,7 @@ func (g *gen) plan() {
 	if nProj > 0 {
 		g.planIssues(pw)
 		g.planContent(pw)
+		g.planExtras()
 	}
 }
 

@@ -472,10 +472,7 @@ func (s *Server) postRelatedIssue(c *call) error {
 	if containsID(is.Related, t.ID) {
 		return badRequest("Issue %s is already related to %s.", st.issueKey(t), st.issueKey(is))
 	}
-	is.Related = append(is.Related, t.ID)
-	t.Related = append(t.Related, is.ID)
-	st.issueChanged(is)
-	st.issueChanged(t)
+	st.relateIssues(is, t)
 	return c.raw(http.StatusOK, mergeJSON(st.issueJSON(t), relatesJSON))
 }
 
