@@ -300,8 +300,8 @@ func startEmulator(cfg *emulatorConfig, stderr io.Writer) (*runningEmulator, err
 		shown = "127.0.0.1"
 	}
 	r := &runningEmulator{cfg: cfg, srv: srv, ln: ln, served: make(chan error, 1)}
-	r.hs = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: log.New(stderr, "emulator: ", 0)}
+	r.hs = &http.Server{Handler: srv, ErrorLog: log.New(stderr, "emulator: ", 0)}
+	emulator.SetTimeouts(r.hs)
 	scheme := "http"
 	if cfg.tls {
 		scheme = "https"
