@@ -21,7 +21,6 @@ func (s *Server) routesDocuments() {
 	s.handle("GET /api/v2/documents/tree", s.getDocumentTree)
 	s.handle("GET /api/v2/documents/{documentId}", s.getDocument)
 	s.handle("GET /api/v2/documents/{documentId}/comments", s.getDocumentComments)
-	s.handle("GET /api/v2/documents/{documentId}/attachments/{attachmentId}", s.getDocumentAttachment)
 	s.handle("POST /api/v2/documents", s.postDocument)
 	s.handle("DELETE /api/v2/documents/{documentId}", s.deleteDocumentByID)
 	s.handle("POST /api/v2/documents/{documentId}/tags", s.postDocumentTags)
@@ -384,22 +383,6 @@ func (s *Server) getDocumentComments(c *call) error {
 		return err
 	}
 	return c.ok(st.renderDocumentComments(d))
-}
-
-// getDocumentAttachment serves GET /documents/:documentId/attachments/:attachmentId.
-func (s *Server) getDocumentAttachment(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	d, err := st.visibleDocument(c)
-	if err != nil {
-		return err
-	}
-	a := findAttachment(d.Attachments, c.path("attachmentId"))
-	if a == nil {
-		return notFound("attachment")
-	}
-	return c.sendAttachment(a)
 }
 
 // postDocument serves POST /documents (add-document).

@@ -448,3 +448,22 @@ func (s *store) setRepositoryHook(r *repository, url string) {
 	r.UpdatedUser, r.Updated = r.CreatedUser, r.Created
 	s.touch()
 }
+
+// deletePullRequestAttachment removes an attachment of a pull request: the
+// uploader, project administrators and space administrators may.
+func (s *store) deletePullRequestAttachment(actor *user, pr *pullRequest, a *attachment) error {
+	p := s.projects[pr.ProjectID]
+	if err := s.writableProject(actor, p); err != nil {
+		return err
+	}
+	if a.CreatedUser != actor.ID && actor.RoleType != RoleAdmin && !p.isAdmin(actor.ID) {
+		return forbidden()
+	}
+	for i, x := range pr.Attachments {
+		if x == a {
+			pr.Attachments = append(pr.Attachments[:i:i], pr.Attachments[i+1:]...)
+			break
+		}
+	}
+	return nil
+}
