@@ -18,9 +18,6 @@ func (s *Server) routesWikis() {
 	s.handle("GET /api/v2/wikis/count", s.getWikiCount)
 	s.handle("GET /api/v2/wikis/tags", s.getWikiTags)
 	s.handle("GET /api/v2/wikis/{wikiId}", s.getWiki)
-	s.handle("GET /api/v2/wikis/{wikiId}/sharedFiles", s.getWikiSharedFiles)
-	s.handle("POST /api/v2/wikis/{wikiId}/sharedFiles", s.postWikiSharedFiles)
-	s.handle("DELETE /api/v2/wikis/{wikiId}/sharedFiles/{fileId}", s.deleteWikiSharedFile)
 	s.handle("GET /api/v2/wikis/{wikiId}/history", s.getWikiHistory)
 	s.handle("GET /api/v2/wikis/{wikiId}/stars", s.getWikiStars)
 	s.handle("POST /api/v2/wikis", s.postWiki)
@@ -248,66 +245,6 @@ func (s *Server) getWiki(c *call) error {
 		return err
 	}
 	return c.ok(st.renderWiki(w))
-}
-
-// getWikiSharedFiles serves GET /wikis/:wikiId/sharedFiles.
-func (s *Server) getWikiSharedFiles(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	w, err := st.wikiFromPath(c)
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderSharedFiles(w.SharedFileIDs))
-}
-
-// postWikiSharedFiles serves POST /wikis/:wikiId/sharedFiles (fileId[],
-// link-shared-files-to-wiki): the files linked by this call.
-func (s *Server) postWikiSharedFiles(c *call) error {
-	if _, e := c.q.required("fileId"); e != nil {
-		return e
-	}
-	ids, e := c.q.ints("fileId")
-	if e != nil {
-		return e
-	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	w, err := st.wikiFromPath(c)
-	if err != nil {
-		return err
-	}
-	if !canWriteContent(c.u) {
-		return forbidden()
-	}
-	linked, err := st.linkSharedFiles(w.ProjectID, &w.SharedFileIDs, ids)
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderSharedFiles(linked))
-}
-
-// deleteWikiSharedFile serves DELETE /wikis/:wikiId/sharedFiles/:id
-// (remove-link-to-shared-file-from-wiki): the unlinked file.
-func (s *Server) deleteWikiSharedFile(c *call) error {
-	id, perr := strconv.ParseInt(c.path("fileId"), 10, 64)
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	w, err := st.wikiFromPath(c)
-	if err != nil {
-		return err
-	}
-	if perr != nil || !containsID(w.SharedFileIDs, id) || st.sharedFiles[id] == nil {
-		return notFound("file")
-	}
-	if !canWriteContent(c.u) {
-		return forbidden()
-	}
-	w.SharedFileIDs = removeID(w.SharedFileIDs, id)
-	return c.ok(st.renderSharedFile(st.sharedFiles[id]))
 }
 
 // getWikiHistory serves GET /wikis/:wikiId/history. History entries have no
