@@ -1,3 +1,8 @@
+// Why this file is over 600 lines: it is the issue write contract (create,
+// update with its change log, comments, bulk update, delete, attachments,
+// relations) that the HTTP handlers, the generator and churn all call; the
+// change-log rules are shared by every one of them.
+
 package emulator
 
 import (

@@ -1,3 +1,7 @@
+// Why this file is over 600 lines: it holds the JSON shape of every entity
+// embedded in others (users, projects, metadata, attachments, shared files,
+// stars, comments) so that each is rendered in exactly one place.
+
 package emulator
 
 import (
