@@ -262,7 +262,7 @@ func TestEmulatorCommandTLS(t *testing.T) {
 	}
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	resp := getSpace(t, client, base, key[1])
-	if resp.StatusCode != 200 || resp.TLS == nil || resp.Header.Get("X-RateLimit-Limit") != "" {
+	if resp.StatusCode != 200 || resp.TLS == nil || resp.Header.Get("X-RateLimit-Limit") != "1000000" { // limits off: reported as very large (emulator.UnlimitedReport), as Backlog always sends them
 		t.Errorf("GET /space over TLS: %d %v", resp.StatusCode, resp.Header)
 	}
 	if code := stop(); code != exitOK {
