@@ -62,7 +62,11 @@ func (x *DB) selectSQL(def *bs.Table, q bs.Query) (string, []any, []bs.Column, e
 	if q.Limit < 0 || q.Offset < 0 {
 		return "", nil, nil, bs.Errorf(bs.EINVALID, "negative limit or offset")
 	}
-	f, err := destutil.Resolve(def, q.Filter)
+	qf, err := destutil.QueryFilter(def, q)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	f, err := destutil.Resolve(def, qf)
 	if err != nil {
 		return "", nil, nil, err
 	}
@@ -78,9 +82,11 @@ func (x *DB) selectSQL(def *bs.Table, q bs.Query) (string, []any, []bs.Column, e
 	}
 	b.WriteString(" FROM " + x.d.TableRef(bs.ParseTableName(def.Name)))
 	var args []any
-	if q.Filter != nil {
+	if qf != nil {
 		b.WriteString(" WHERE ")
-		x.filterSQL(&b, &args, f)
+		if err := x.filterSQL(&b, &args, f); err != nil {
+			return "", nil, nil, err
+		}
 	}
 	b.WriteString(" ORDER BY ")
 	n := 0
@@ -110,12 +116,14 @@ func (x *DB) selectSQL(def *bs.Table, q bs.Query) (string, []any, []bs.Column, e
 	return b.String(), args, proj, nil
 }
 
-func (x *DB) filterSQL(b *strings.Builder, args *[]any, e destutil.Resolved) {
+func (x *DB) filterSQL(b *strings.Builder, args *[]any, e destutil.Resolved) error {
 	arg := func(t bs.Type, v any) string {
 		*args = append(*args, x.d.Encode(t, v))
 		return x.d.Placeholder(len(*args))
 	}
 	switch e.Kind {
+	case destutil.KCompare, destutil.KInTerms, destutil.KIsNullTerm:
+		return x.compareSQL(b, args, e)
 	case destutil.KCmp:
 		col := x.q(e.Column.Name)
 		switch e.Op {
@@ -127,7 +135,7 @@ func (x *DB) filterSQL(b *strings.Builder, args *[]any, e destutil.Resolved) {
 	case destutil.KIn:
 		if len(e.Values) == 0 {
 			b.WriteString("1 = 0")
-			return
+			return nil
 		}
 		b.WriteString(x.q(e.Column.Name) + " IN (")
 		for i, v := range e.Values {
@@ -146,7 +154,7 @@ func (x *DB) filterSQL(b *strings.Builder, args *[]any, e destutil.Resolved) {
 			} else {
 				b.WriteString("1 = 0")
 			}
-			return
+			return nil
 		}
 		op := " AND "
 		if e.Kind == destutil.KOr {
@@ -157,12 +165,17 @@ func (x *DB) filterSQL(b *strings.Builder, args *[]any, e destutil.Resolved) {
 			if i > 0 {
 				b.WriteString(op)
 			}
-			x.filterSQL(b, args, t)
+			if err := x.filterSQL(b, args, t); err != nil {
+				return err
+			}
 		}
 		b.WriteString(")")
 	case destutil.KNot:
 		b.WriteString("NOT (")
-		x.filterSQL(b, args, e.Terms[0])
+		if err := x.filterSQL(b, args, e.Terms[0]); err != nil {
+			return err
+		}
 		b.WriteString(")")
 	}
+	return nil
 }
