@@ -155,6 +155,13 @@ func (l *lexer) number() (token, error) {
 			}
 			return token{kind: tDate, pos: start, text: text, val: t}, nil
 		}
+		// "+01:00" whose '+' was decoded as a space.
+		if end+6 <= len(l.src) && l.src[end] == ' ' && isDigit(l.src[end+1]) && isDigit(l.src[end+2]) &&
+			l.src[end+3] == ':' && isDigit(l.src[end+4]) && isDigit(l.src[end+5]) &&
+			!strings.ContainsAny(text[10:], "Z+-") {
+			text += "+" + l.src[end+1:end+6]
+			l.pos = end + 6
+		}
 		t, err := time.Parse(time.RFC3339Nano, text)
 		if err != nil {
 			if _, err2 := time.Parse("2006-01-02T15:04:05", text); err2 == nil {

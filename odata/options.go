@@ -16,9 +16,10 @@ import (
 
 type queryOption struct{ name, value string }
 
-// splitQuery splits a raw query string. Values are percent-decoded as URI
-// components: '+' stays '+' (a date-time offset such as +01:00 that a client
-// did not encode keeps its meaning). System option names are matched
+// splitQuery splits a raw query string. Values are decoded as forms are
+// ('+' is a space, as most HTTP clients and servers read it); the $filter
+// lexer reads a date-time followed by " hh:mm" as the +hh:mm offset whose
+// '+' a client did not encode. System option names are matched
 // case-insensitively (OData 4.01 allows $FILTER) and may appear once.
 func splitQuery(raw string) ([]queryOption, error) {
 	var out []queryOption
@@ -28,11 +29,11 @@ func splitQuery(raw string) ([]queryOption, error) {
 			continue
 		}
 		k, v, _ := strings.Cut(part, "=")
-		name, err := url.PathUnescape(k)
+		name, err := url.QueryUnescape(k)
 		if err != nil {
 			return nil, &optionError{Status: 400, Option: k, Msg: "bad percent-encoding in the option name"}
 		}
-		value, err := url.PathUnescape(v)
+		value, err := url.QueryUnescape(v)
 		if err != nil {
 			return nil, &optionError{Status: 400, Option: name, Msg: "bad percent-encoding in the value"}
 		}
