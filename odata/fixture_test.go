@@ -102,11 +102,13 @@ func fillDemo(t testing.TB, d bs.Destination, issues int) {
 		rows = append(rows, demoRow(tabs["Projects"], p, p, 0))
 	}
 	put(tabs["Projects"], rows)
-	rows = rows[:0]
-	for i := int64(1); i <= int64(issues); i++ {
-		rows = append(rows, demoRow(tabs["Issues"], i, 1+i%3, 0))
+	for from := int64(1); from <= int64(issues); from += 1000 {
+		rows = rows[:0]
+		for i := from; i < from+1000 && i <= int64(issues); i++ {
+			rows = append(rows, demoRow(tabs["Issues"], i, 1+i%3, 0))
+		}
+		put(tabs["Issues"], rows)
 	}
-	put(tabs["Issues"], rows)
 	rows = rows[:0]
 	for i := int64(1); i <= min(int64(issues), 10); i++ {
 		rows = append(rows, demoRow(tabs["IssueComments"], 100+2*i, 1+i%3, i), demoRow(tabs["IssueComments"], 101+2*i, 1+i%3, i))

@@ -29,10 +29,12 @@ package odata
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	bs "github.com/backlogsync/backlogsync"
@@ -63,6 +65,67 @@ type Options struct {
 
 type handler struct {
 	o Options
+
+	mu     sync.Mutex
+	models map[string]cachedModel // by workspace name, destination and tables
+	fresh  map[string]cachedTime  // by destination and table
+}
+
+// cacheTTL bounds how long a workspace's model (its tables' columns, read
+// with Destination.Tables) and a table's freshness (Destination.Runs) are
+// reused: Power Query fetches $metadata and pages repeatedly, and listing
+// tables costs PostgreSQL tens of milliseconds; a migration or a finished run
+// shows after at most this long.
+const cacheTTL = 10 * time.Second
+
+type cachedModel struct {
+	m   *model
+	xml []byte
+	at  time.Time
+}
+
+type cachedTime struct {
+	t, at time.Time
+}
+
+func (h *handler) model(ctx context.Context, ws *Workspace) (*model, []byte, error) {
+	key := fmt.Sprintf("%s\x00%p\x00%s", ws.Name, ws.Dest, strings.Join(ws.Tables, "\x00"))
+	h.mu.Lock()
+	c, ok := h.models[key]
+	h.mu.Unlock()
+	if ok && time.Since(c.at) < cacheTTL {
+		return c.m, c.xml, nil
+	}
+	m, err := buildModel(ctx, ws)
+	if err != nil {
+		return nil, nil, err
+	}
+	c = cachedModel{m: m, xml: metadataXML(m), at: time.Now()}
+	h.mu.Lock()
+	if len(h.models) > 1000 {
+		clear(h.models)
+	}
+	h.models[key] = c
+	h.mu.Unlock()
+	return c.m, c.xml, nil
+}
+
+func (h *handler) lastReplicated(ctx context.Context, d bs.Destination, table string) time.Time {
+	key := fmt.Sprintf("%p\x00%s", d, table)
+	h.mu.Lock()
+	c, ok := h.fresh[key]
+	h.mu.Unlock()
+	if ok && time.Since(c.at) < cacheTTL {
+		return c.t
+	}
+	t := lastReplicated(ctx, d, table)
+	h.mu.Lock()
+	if len(h.fresh) > 10000 {
+		clear(h.fresh)
+	}
+	h.fresh[key] = cachedTime{t: t, at: time.Now()}
+	h.mu.Unlock()
+	return t
 }
 
 // NewHandler returns the OData handler. It serves "/{workspace}/…"; mount it
@@ -77,7 +140,7 @@ func NewHandler(o Options) http.Handler {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &handler{o: o}
+	return &handler{o: o, models: map[string]cachedModel{}, fresh: map[string]cachedTime{}}
 }
 
 // WriteError writes an OData error body ({"error":{"code","message"}}) with
@@ -190,12 +253,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.o.QueryTimeout)
 	defer cancel()
-	m, err := buildModel(ctx, ws)
+	m, xml, err := h.model(ctx, ws)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	rq := &request{h: h, w: w, r: r, ctx: ctx, ws: ws, m: m, base: baseURL(r, wsName)}
+	rq := &request{h: h, w: w, r: r, ctx: ctx, ws: ws, m: m, xml: xml, base: baseURL(r, wsName)}
 	switch rest {
 	case "":
 		rq.serviceDocument()
@@ -216,6 +279,7 @@ type request struct {
 	ctx  context.Context
 	ws   *Workspace
 	m    *model
+	xml  []byte // m's $metadata
 	base string // absolute service root, without a trailing slash
 }
 
@@ -306,7 +370,7 @@ func (rq *request) metadata() {
 			return
 		}
 	}
-	rq.writeSmall("application/xml;charset=utf-8", metadataXML(rq.m))
+	rq.writeSmall("application/xml;charset=utf-8", rq.xml)
 }
 
 // formatOnly accepts only $format on the service document and $metadata.

@@ -216,7 +216,7 @@ func (rq *request) count(set *entitySet, extra bs.Expr) {
 // freshness sets Backlogsync-Last-Replicated and returns the time (zero
 // when unknown).
 func (rq *request) freshness(set *entitySet) time.Time {
-	t := lastReplicated(rq.ctx, rq.ws.Dest, set.Table)
+	t := rq.h.lastReplicated(rq.ctx, rq.ws.Dest, set.Table)
 	if !t.IsZero() {
 		rq.w.Header().Set("Backlogsync-Last-Replicated", t.UTC().Format(time.RFC3339))
 	}
