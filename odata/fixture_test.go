@@ -129,6 +129,9 @@ func fillDemo(t testing.TB, d bs.Destination, issues int) {
 func serve(t testing.TB, d bs.Destination, o Options) *httptest.Server {
 	t.Helper()
 	o.Resolve = func(r *http.Request, name string) (*Workspace, error) {
+		if name == "secret" {
+			return nil, bs.Errorf(bs.EUNAUTHORIZED, "you are not granted workspace %q", name)
+		}
 		if name != "demo" {
 			return nil, bs.Errorf(bs.ENOTFOUND, "no workspace %q", name)
 		}

@@ -284,6 +284,7 @@ func TestErrors(t *testing.T) {
 		want   string // in the message
 	}{
 		{"nope/Issues", 404, `no workspace "nope"`},
+		{"secret/Issues", 403, "not granted"},
 		{"demo/Nope", 404, "no entity set"},
 		{"demo/Issues?$filter=Id%20eq", 400, "$filter: at position 6: unexpected end"},
 		{"demo/Issues?$filter=Idd%20eq%201", 400, `$filter: at position 1: Issues has no property "Idd"; did you mean "Id"?`},

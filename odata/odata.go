@@ -52,7 +52,8 @@ type Workspace struct {
 type Options struct {
 	// Resolve returns the workspace for the first path segment. The caller
 	// has already authenticated and authorised the request; a
-	// *backlogsync.Error ENOTFOUND → 404, EPERM/EACCES-like codes → 403.
+	// *backlogsync.Error ENOTFOUND → 404, EUNAUTHORIZED → 403 (the user is
+	// not granted the workspace), anything else → 500.
 	Resolve func(r *http.Request, name string) (*Workspace, error)
 	// MaxPageSize is the server-driven page size (default 1000); a client's
 	// Prefer: odata.maxpagesize may lower it.
@@ -209,16 +210,17 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, http.StatusInternalServerError, "InternalServerError", "internal error; the server log has the details", "")
 }
 
-// statusFor maps error codes other than ENOTFOUND and EINVALID that have a
-// natural HTTP status.
+// statusFor maps the error codes other than ENOTFOUND and EINVALID. Resolve
+// runs after authentication, so EUNAUTHORIZED from it means "not granted":
+// 403.
 func statusFor(code string) int {
-	switch strings.ToUpper(code) {
-	case "EPERM", "EFORBIDDEN", "EACCES", "EPERMISSION":
+	switch code {
+	case bs.EUNAUTHORIZED:
 		return http.StatusForbidden
-	case "EAUTH", "EUNAUTHORIZED":
-		return http.StatusUnauthorized
-	case "EUNAVAILABLE":
-		return http.StatusServiceUnavailable
+	case bs.ERATELIMIT:
+		return http.StatusTooManyRequests
+	case bs.ECONFLICT:
+		return http.StatusConflict
 	}
 	return 0
 }
