@@ -62,9 +62,7 @@ func basicAuth(h http.Handler) http.Handler {
 // confServer serves the demo workspace behind Basic auth.
 func confServer(t *testing.T, d bs.Destination, pageSize int) string {
 	t.Helper()
-	srv := serve(t, d, Options{MaxPageSize: pageSize})
-	inner := srv.Config.Handler
-	srv.Config.Handler = basicAuth(inner)
+	srv := serve(t, d, Options{MaxPageSize: pageSize}, basicAuth)
 	return srv.URL + "/odata/demo"
 }
 

@@ -125,8 +125,9 @@ func fillDemo(t testing.TB, d bs.Destination, issues int) {
 	}
 }
 
-// serve mounts the handler for workspace "demo" over d at /odata.
-func serve(t testing.TB, d bs.Destination, o Options) *httptest.Server {
+// serve mounts the handler for workspace "demo" over d at /odata, inside
+// the wraps (e.g. an authentication check).
+func serve(t testing.TB, d bs.Destination, o Options, wraps ...func(http.Handler) http.Handler) *httptest.Server {
 	t.Helper()
 	o.Resolve = func(r *http.Request, name string) (*Workspace, error) {
 		if name == "secret" {
@@ -139,7 +140,11 @@ func serve(t testing.TB, d bs.Destination, o Options) *httptest.Server {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/odata/", http.StripPrefix("/odata", NewHandler(o)))
-	srv := httptest.NewServer(mux)
+	var h http.Handler = mux
+	for _, w := range wraps {
+		h = w(h)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv
 }
