@@ -18,7 +18,7 @@ import (
 // Benchmarks of the issue's targets on small in-process spaces (the
 // emulator answers through an in-memory transport): (a) requests / the
 // theoretical minimum for a full and an incremental run, (c) issues per
-// second into SQLite. "backlogsync bench" measures the same with the
+// second into SQLite. cmd/backlogsync-bench measures the same with the
 // emulator in another process and bigger spaces. The minimum is
 // ceil(issues/100) list pages for Issues plus, for IssueComments, the sum
 // of ceil(comments_i/100) over the issues that have comments.

@@ -40,7 +40,6 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"auth", "sign in to Backlog with OAuth 2.0 (login) and show the stored token (status)", runAuth},
-		{"bench", "measure replication: requests / minimum, rate-limit bound, issues/s, peak RSS (emulator in a child process)", runBench},
 		{"check", "test a connection: space, user and role, rate limits, what the user can see", runCheck},
 		{"demo", "run the demo: a generated Backlog space served by the emulator", runDemo},
 		{"emulator", "serve a Backlog API emulator with a generated space", runEmulator},

@@ -71,7 +71,7 @@ func runReplicate(ctx context.Context, args []string, stdin io.Reader, stdout, s
 			printFlags(stdout, fs)
 			return exitOK
 		}
-		return reportUsage("replicate", &usageError{strings.Replace(err.Error(), "flag provided but not defined: -", "unknown flag --", 1)}, stderr)
+		return reportUsage("replicate", usagef("%s", strings.Replace(err.Error(), "flag provided but not defined: -", "unknown flag --", 1)), stderr)
 	}
 	if f.acct.config == "" {
 		return reportUsage("replicate", usagef("give the configuration file with -c config.yaml (or CData's -g config.xml)"), stderr)

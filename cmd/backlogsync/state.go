@@ -138,7 +138,7 @@ func (s *state) close() {
 func loadState(ctx context.Context, f stateFlags) (*state, error) {
 	cfg, err := config.Load(f.config, config.Options{})
 	if err != nil {
-		return nil, &usageError{err.Error()}
+		return nil, usagef("%s", err)
 	}
 	st := &state{cfg: cfg}
 	for _, j := range cfg.Jobs {

@@ -1,27 +1,38 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
+	"time"
 )
 
-// TestMain lets the test binary stand in for backlogsync in child
-// processes: "backlogsync bench" starts the emulator (and, for the rss
-// scenario, itself) from BACKLOGSYNC_BENCH_EXE, which the tests point at
-// this binary with BACKLOGSYNC_TEST_AS_MAIN=1.
+// TestMain lets the test binary stand in for backlogsync-bench in child
+// processes: the bench starts the emulator (and, for the rss scenario,
+// itself) from BACKLOGSYNC_BENCH_EXE, which the tests point at this binary
+// with BACKLOGSYNC_TEST_AS_MAIN=1.
 func TestMain(m *testing.M) {
 	if os.Getenv("BACKLOGSYNC_TEST_AS_MAIN") == "1" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+		code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 		stop()
 		os.Exit(code)
 	}
 	os.Exit(m.Run())
+}
+
+// runCLI runs the bench with args and returns its exit code and output.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(t.Context(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
 }
 
 // benchAsChild makes child processes of bench run this test binary as main.
@@ -37,7 +48,7 @@ func benchAsChild(t *testing.T) {
 
 func TestBenchAllScenarios(t *testing.T) {
 	benchAsChild(t)
-	code, out, errOut := runCLI(t, "bench", "--issues", "300", "--scenario", "all", "--churn", "40",
+	code, out, errOut := runCLI(t, "--issues", "300", "--scenario", "all", "--churn", "40",
 		"--ratelimit-issues", "40", "--window", "1s", "--rss-sizes", "100,300", "--json")
 	if code != exitOK {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
@@ -76,7 +87,7 @@ func TestBenchAllScenarios(t *testing.T) {
 func TestBenchLines(t *testing.T) {
 	benchAsChild(t)
 	dest := t.TempDir() + "/bench.db"
-	code, out, errOut := runCLI(t, "bench", "--issues", "120", "--scenario", "full", "--dest", dest)
+	code, out, errOut := runCLI(t, "--issues", "120", "--scenario", "full", "--dest", dest)
 	if code != exitOK {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
@@ -85,8 +96,8 @@ func TestBenchLines(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	if n := countRows(t, dest, "Issues"); n != 120 {
-		t.Errorf("--dest has %d issues, want 120", n)
+	if n, err := tableCounts(t.Context(), dest); err != nil || n.issues != 120 {
+		t.Errorf("--dest has %d issues (%v), want 120", n.issues, err)
 	}
 }
 
@@ -95,7 +106,7 @@ func TestBenchLines(t *testing.T) {
 func TestBenchIssuesScenario(t *testing.T) {
 	benchAsChild(t)
 	dir := t.TempDir()
-	code, out, errOut := runCLI(t, "bench", "--issues", "150", "--scenario", "issues", "--json",
+	code, out, errOut := runCLI(t, "--issues", "150", "--scenario", "issues", "--json",
 		"--cpuprofile", dir+"/rep.prof", "--emulator-cpuprofile", dir+"/emu.prof")
 	if code != exitOK {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
@@ -130,12 +141,61 @@ func TestBenchUsage(t *testing.T) {
 		{[]string{"--ratelimit-issues", "0"}, "--ratelimit-issues 0"},
 		{[]string{"extra"}, "unexpected argument"},
 	} {
-		code, _, errOut := runCLI(t, append([]string{"bench"}, tc.args...)...)
+		code, _, errOut := runCLI(t, tc.args...)
 		if code != exitUsage || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %q", tc.args, code, errOut, tc.want)
 		}
 	}
-	if code, out, _ := runCLI(t, "bench", "-h"); code != exitOK || !strings.Contains(out, "--scenario") {
+	if code, out, _ := runCLI(t, "-h"); code != exitOK || !strings.Contains(out, "--scenario") {
 		t.Errorf("-h: exit %d\n%s", code, out)
 	}
+}
+
+// TestBenchEmulatorChild serves the emulator the way the bench's child
+// process does, with its flags and banner, and stops on cancellation.
+func TestBenchEmulatorChild(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"emulator", "--addr", "127.0.0.1:0", "--issues", "5", "--rate-limit", "off", "--api-key", "k1"}, &out, &errOut)
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(out.String(), "Serving until interrupted") {
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("no banner:\n%s\n%s", out.String(), errOut.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), "Base URL:     http://127.0.0.1:") || !strings.Contains(out.String(), "5 issues") {
+		t.Errorf("banner:\n%s", out.String())
+	}
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Errorf("exit %d after cancellation\n%s", code, errOut.String())
+	}
+	code, _, errText := runCLI(t, "emulator", "--rate-limit", "fast")
+	if code != exitUsage || !strings.Contains(errText, "backlogsync-bench emulator: --rate-limit") ||
+		!strings.Contains(errText, "'backlogsync-bench emulator -h'") {
+		t.Errorf("bad flag: exit %d, %q", code, errText)
+	}
+}
+
+// syncBuffer is a goroutine-safe output buffer.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -26,19 +26,21 @@ import (
 	"github.com/backlogsync/backlogsync/backlog"
 	"github.com/backlogsync/backlogsync/dest"
 	"github.com/backlogsync/backlogsync/emulator"
+	"github.com/backlogsync/backlogsync/internal/cli"
 	"github.com/backlogsync/backlogsync/jobsql"
 	"github.com/backlogsync/backlogsync/replicate"
 )
 
-// "backlogsync bench" measures the replication against the issue's
-// targets: (a) requests used / the theoretical minimum for a full and an
-// incremental run, (b) wall time / the rate-limit bound at paid limits,
-// (c) issues per second with limits off, (d) peak RSS for growing spaces.
-// The emulator runs as a child process (the same binary, "backlogsync
-// emulator"), so its memory is not counted; the engine runs in this process
-// through its public API only, so the numbers follow whatever it does.
+// The bench measures the replication against the issue's targets: (a)
+// requests used / the theoretical minimum for a full and an incremental
+// run, (b) wall time / the rate-limit bound at paid limits, (c) issues per
+// second with limits off, (d) peak RSS for growing spaces. The emulator
+// runs as a child process (the same binary, "backlogsync-bench emulator"),
+// so its memory is not counted; the engine runs in this process through
+// its public API only (replicate.Run), so the numbers follow whatever it
+// does.
 
-// benchConfig is what the flags of "backlogsync bench" configure.
+// benchConfig is what the flags of backlogsync-bench configure.
 type benchConfig struct {
 	issues          int
 	scenario        string
@@ -68,7 +70,7 @@ const benchPageSize = 100
 
 func parseBenchArgs(args []string, stdout io.Writer) (*benchConfig, error) {
 	cfg := &benchConfig{}
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs := flag.NewFlagSet("backlogsync-bench", flag.ContinueOnError)
 	fs.IntVar(&cfg.issues, "issues", 10000, "`number` of issues of the generated space (comments: 3 per issue, as the default space)")
 	fs.StringVar(&cfg.scenario, "scenario", "all", "`scenario`: issues (the full run of Issues alone), full, incremental, ratelimit, rss or all")
 	fs.StringVar(&cfg.dest, "dest", "", "SQLite `file` to replicate into; it is replaced (default: a temporary file, removed afterwards)")
@@ -81,38 +83,39 @@ func parseBenchArgs(args []string, stdout io.Writer) (*benchConfig, error) {
 	fs.StringVar(&cfg.emuProfile, "emulator-cpuprofile", "", "write a CPU profile of the emulator child process (full scenario) to `file`")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (the replication, not the emulator) to `file`")
 	fs.DurationVar(&cfg.generateTimeout, "generate-timeout", 10*time.Minute, "how long to wait for the emulator to generate the space")
-	if err := parseFlagSet(fs, args); err != nil {
+	if err := cli.ParseFlagSet(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stdout, "Usage: backlogsync bench [flags]")
+			fmt.Fprintln(stdout, "Usage: backlogsync-bench [flags]")
 			fmt.Fprintln(stdout)
 			fmt.Fprintln(stdout, "Measures replication into SQLite against a generated space served by the emulator")
 			fmt.Fprintln(stdout, "(a child process): requests / theoretical minimum (full, incremental), wall time /")
 			fmt.Fprintln(stdout, "rate-limit bound at paid limits (ratelimit), issues/s with limits off (full) and")
-			fmt.Fprintln(stdout, "peak RSS of the replicating process for growing spaces (rss).")
+			fmt.Fprintln(stdout, "peak RSS of the replicating process for growing spaces (rss). The child process is")
+			fmt.Fprintln(stdout, "\"backlogsync-bench emulator [flags]\", which serves the emulator on its own too.")
 			fmt.Fprintln(stdout)
 			fmt.Fprintln(stdout, "Flags:")
-			printFlags(stdout, fs)
+			cli.PrintFlags(stdout, fs)
 		}
 		return nil, err
 	}
 	if cfg.issues < 1 || cfg.issues > 10_000_000 {
-		return nil, usagef("--issues %d: give a number of issues from 1 to 10000000, e.g. 10000", cfg.issues)
+		return nil, cli.Usagef("--issues %d: give a number of issues from 1 to 10000000, e.g. 10000", cfg.issues)
 	}
 	if cfg.rateIssues < 1 || cfg.rateIssues > 10_000_000 {
-		return nil, usagef("--ratelimit-issues %d: give a number of issues from 1 to 10000000, e.g. 1000", cfg.rateIssues)
+		return nil, cli.Usagef("--ratelimit-issues %d: give a number of issues from 1 to 10000000, e.g. 1000", cfg.rateIssues)
 	}
 	ok := false
 	for _, s := range benchScenarios {
 		ok = ok || cfg.scenario == s
 	}
 	if !ok {
-		return nil, usagef("--scenario %q: use %s", cfg.scenario, strings.Join(benchScenarios, ", "))
+		return nil, cli.Usagef("--scenario %q: use %s", cfg.scenario, strings.Join(benchScenarios, ", "))
 	}
 	if cfg.window <= 0 {
-		return nil, usagef("--window %v: give a positive duration such as 5s", cfg.window)
+		return nil, cli.Usagef("--window %v: give a positive duration such as 5s", cfg.window)
 	}
 	if cfg.churn < 0 || cfg.churn > 1_000_000 {
-		return nil, usagef("--churn %d: give a number of events from 0 (1%% of --issues) to 1000000", cfg.churn)
+		return nil, cli.Usagef("--churn %d: give a number of events from 0 (1%% of --issues) to 1000000", cfg.churn)
 	}
 	if cfg.churn == 0 {
 		cfg.churn = max(50, cfg.issues/100)
@@ -120,17 +123,17 @@ func parseBenchArgs(args []string, stdout io.Writer) (*benchConfig, error) {
 	for _, f := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 1 {
-			return nil, usagef("--rss-sizes %q: give issue counts separated by commas, e.g. 10000,100000", *sizes)
+			return nil, cli.Usagef("--rss-sizes %q: give issue counts separated by commas, e.g. 10000,100000", *sizes)
 		}
 		cfg.rssSizes = append(cfg.rssSizes, n)
 	}
 	if cfg.generateTimeout <= 0 {
-		return nil, usagef("--generate-timeout %v: give a positive duration such as 10m", cfg.generateTimeout)
+		return nil, cli.Usagef("--generate-timeout %v: give a positive duration such as 10m", cfg.generateTimeout)
 	}
 	return cfg, nil
 }
 
-// benchReport is the result of "backlogsync bench" (the --json output).
+// benchReport is the result of the bench (the --json output).
 type benchReport struct {
 	Issues      int               `json:"issues"`
 	Seed        int64             `json:"seed"`
@@ -203,28 +206,28 @@ var benchFormulas = map[string]string{
 	"maxRss":              "peak RSS (VmHWM; getrusage ru_maxrss elsewhere) of a fresh replicating process that runs a first load of Issues and IssueComments, churn, and an incremental run; the emulator is a child process and not counted",
 }
 
-// runBench implements "backlogsync bench".
-func runBench(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// runBench runs the bench's scenarios as args say.
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg, err := parseBenchArgs(args, stdout)
 	if err != nil {
-		return reportUsage("bench", err, stderr)
+		return reportUsage("backlogsync-bench", err, stderr)
 	}
 	rep := &benchReport{Issues: cfg.issues, Seed: cfg.seed, Formulas: benchFormulas}
 	if cfg.cpuProfile != "" {
 		f, err := os.Create(cfg.cpuProfile)
 		if err != nil {
-			fmt.Fprintf(stderr, "backlogsync bench: --cpuprofile: %v\n", err)
+			fmt.Fprintf(stderr, "backlogsync-bench: --cpuprofile: %v\n", err)
 			return exitUsage
 		}
 		defer f.Close()
 		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintf(stderr, "backlogsync bench: --cpuprofile: %v\n", err)
+			fmt.Fprintf(stderr, "backlogsync-bench: --cpuprofile: %v\n", err)
 			return exitError
 		}
 		defer pprof.StopCPUProfile()
 	}
 	if err := cfg.run(ctx, rep, stdout, stderr); err != nil {
-		fmt.Fprintf(stderr, "backlogsync bench: %v\n", err)
+		fmt.Fprintf(stderr, "backlogsync-bench: %v\n", err)
 		return exitError
 	}
 	rep.MaxRSSMiB = maxRSSMiB()
@@ -232,7 +235,7 @@ func runBench(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {
-			fmt.Fprintf(stderr, "backlogsync bench: %v\n", err)
+			fmt.Fprintf(stderr, "backlogsync-bench: %v\n", err)
 			return exitError
 		}
 		return exitOK
@@ -245,7 +248,7 @@ func (cfg *benchConfig) run(ctx context.Context, rep *benchReport, stdout, stder
 	lines := io.Discard
 	if !cfg.json {
 		lines = stdout
-		fmt.Fprintf(lines, "backlogsync bench: %d issues, seed %d, scenario %s\n", cfg.issues, cfg.seed, cfg.scenario)
+		fmt.Fprintf(lines, "backlogsync-bench: %d issues, seed %d, scenario %s\n", cfg.issues, cfg.seed, cfg.scenario)
 		fmt.Fprintln(lines, "formulas:")
 		for _, k := range []string{"minimum.full", "minimum.incremental", "bound.ratelimit", "issuesPerSecond", "maxRss"} {
 			fmt.Fprintf(lines, "  %s: %s\n", k, benchFormulas[k])
@@ -431,7 +434,7 @@ func (cfg *benchConfig) rss(ctx context.Context, rep *benchReport, out, stderr i
 		// The incremental scenario: a first load of Issues and IssueComments,
 		// churn, and an incremental run (which may hold more, e.g. the keys
 		// a full refresh compares).
-		cmd := exec.CommandContext(ctx, exe, "bench", "--scenario", "incremental", "--issues", strconv.Itoa(n),
+		cmd := exec.CommandContext(ctx, exe, "--scenario", "incremental", "--issues", strconv.Itoa(n),
 			"--seed", strconv.FormatInt(cfg.seed, 10), "--json", "--generate-timeout", cfg.generateTimeout.String())
 		cmd.Env = benchChildEnv()
 		cmd.Stderr = stderr
@@ -712,7 +715,7 @@ func (e *childEmulator) cpuSeconds() float64 {
 	return (ut + st) / 100
 }
 
-// childEmulator is "backlogsync emulator" running as a child process.
+// childEmulator is "backlogsync-bench emulator" running as a child process.
 type childEmulator struct {
 	cmd       *exec.Cmd
 	base, key string
@@ -737,7 +740,7 @@ func benchExecutable() (string, error) {
 // benchChildEnv is the environment of child processes.
 func benchChildEnv() []string { return os.Environ() }
 
-// startChildEmulator starts "backlogsync emulator" on a free port and waits
+// startChildEmulator starts "backlogsync-bench emulator" on a free port and waits
 // for its banner.
 func startChildEmulator(ctx context.Context, issues int, seed int64, profile string, window, timeout time.Duration, stderr io.Writer, extra ...string) (*childEmulator, error) {
 	exe, err := benchExecutable()
