@@ -57,8 +57,12 @@ func (e *benchEnv) run(b *testing.B, db, stmts string) int64 {
 	if err != nil {
 		b.Fatal(err)
 	}
-	eng := Engine{Client: c, Dest: d, Account: "bench", Job: "bench", Logger: slog.New(slog.DiscardHandler)}
-	if _, err := eng.Run(context.Background(), parsed); err != nil {
+	job := &Job{Name: "bench", Dest: d, Statements: parsed, Accounts: []Account{{Name: "bench", Client: c}}}
+	res, err := Run(context.Background(), job, Options{Logger: slog.New(slog.DiscardHandler)})
+	if err == nil {
+		err = res.Err()
+	}
+	if err != nil {
 		b.Fatal(err)
 	}
 	if err := d.Close(); err != nil {

@@ -4,7 +4,7 @@ package replicate_test
 // the emulator's truth compared with a destination value by value, a
 // counting (and cancelling) HTTP transport, a destination that fails or
 // "dies" at its k-th Write, and a log recorder. They use only the engine's
-// public surface (replicate.Engine{…}.Run), so they keep working while the
+// public surface (replicate.Run), so they keep working while the
 // engine's internals change.
 
 import (
@@ -442,9 +442,10 @@ func newScenario(t *testing.T, size emulator.Size, seed int64, open func(*testin
 var fastRetry = backlog.RetryPolicy{MaxAttempts: 10, BaseDelay: 2 * time.Millisecond, MaxDelay: 20 * time.Millisecond,
 	MaxRateLimitWaits: 10}
 
-// engine returns a fresh Engine (as a new process would build) whose
-// requests go through ct, writing into d.
-func (s *scenario) engine(ct *countingTransport, d bs.Destination) *replicate.Engine {
+// runWith runs stmts as the scenario's job and account with replicate.Run
+// and a fresh client (as a new process would build) whose requests go
+// through ct, writing into d; it returns the account's result and error.
+func (s *scenario) runWith(ctx context.Context, ct *countingTransport, d bs.Destination, stmts []jobsql.Statement) (replicate.AccountResult, error) {
 	s.t.Helper()
 	ct.inner = s.hc().Transport
 	c, err := backlog.NewClient(s.base, backlog.WithAPIKey(s.srv.AdminAPIKey()),
@@ -452,7 +453,12 @@ func (s *scenario) engine(ct *countingTransport, d bs.Destination) *replicate.En
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	return &replicate.Engine{Client: c, Dest: d, Account: s.account, Job: s.job, Logger: slog.New(s.logs)}
+	job := &replicate.Job{Name: s.job, Dest: d, Statements: stmts, Accounts: []replicate.Account{{Name: s.account, Client: c}}}
+	res, err := replicate.Run(ctx, job, replicate.Options{Logger: slog.New(s.logs)})
+	if err != nil {
+		return replicate.AccountResult{}, err
+	}
+	return res.Accounts[0], res.Accounts[0].Err
 }
 
 // run runs stmts with a fresh engine and returns the result, the error and
@@ -460,7 +466,7 @@ func (s *scenario) engine(ct *countingTransport, d bs.Destination) *replicate.En
 func (s *scenario) run(ctx context.Context, stmts []jobsql.Statement) (replicate.AccountResult, error, int64) {
 	s.t.Helper()
 	ct := &countingTransport{}
-	res, err := s.engine(ct, s.dest).Run(ctx, stmts)
+	res, err := s.runWith(ctx, ct, s.dest, stmts)
 	return res, err, ct.n.Load()
 }
 

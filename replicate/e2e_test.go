@@ -209,7 +209,7 @@ func TestE2EChurn(t *testing.T) {
 		other := slices.DeleteFunc(slices.Clone(e2eTables), func(n string) bool { return slices.Contains(issueFamily, n) })
 		scratch := memory.New()
 		ct := &countingTransport{}
-		if _, err := s.engine(ct, scratch).Run(context.Background(), statements(t, other)); err != nil {
+		if _, err := s.runWith(context.Background(), ct, scratch, statements(t, other)); err != nil {
 			t.Fatalf("scratch run: %v", err)
 		}
 		small := ct.n.Load()
@@ -329,7 +329,7 @@ func runCrashing(t *testing.T, s *scenario, stmts []jobsql.Statement, c crashRun
 	default:
 		cd.failAt, cd.die, cd.commitFirst = c.at, c.kind == crashDie, c.commit
 	}
-	res, err := s.engine(ct, cd).Run(ctx, stmts)
+	res, err := s.runWith(ctx, ct, cd, stmts)
 	crashed = cd.writes.Load() >= c.at && c.kind != crashCancel || c.kind == crashCancel && ct.n.Load() >= c.at
 	t.Logf("crash run %s at %d (commit %v): crashed %v, status %s, %d writes, %d requests, err %v",
 		c.kind, c.at, c.commit, crashed, res.Status, cd.writes.Load(), ct.n.Load(), err)
@@ -392,7 +392,7 @@ func TestE2ECrashResume(t *testing.T) {
 		// How many Writes and requests a clean first load makes.
 		ct := &countingTransport{}
 		scratch := &crashDest{Destination: memory.New()}
-		if _, err := s.engine(ct, scratch).Run(context.Background(), stmts); err != nil {
+		if _, err := s.runWith(context.Background(), ct, scratch, stmts); err != nil {
 			t.Fatal(err)
 		}
 		writes, requests := scratch.writes.Load(), ct.n.Load()
@@ -423,7 +423,7 @@ func TestE2ECrashResume(t *testing.T) {
 		// after churn makes at least as many.
 		ct = &countingTransport{}
 		cd := &crashDest{Destination: s.dest}
-		res, err := s.engine(ct, cd).Run(context.Background(), stmts)
+		res, err := s.runWith(context.Background(), ct, cd, stmts)
 		if err != nil {
 			t.Fatal(err)
 		}

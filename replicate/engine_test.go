@@ -48,7 +48,7 @@ func newEnv(t testing.TB, size emulator.Size, seed int64) *env {
 	}
 	t.Cleanup(func() { d.Close() })
 	log := newLogger(testWriter{t})
-	return &env{srv: srv, client: c, dest: d, eng: &Engine{Client: c, Dest: d, Account: "demo", Job: "test", Logger: log}}
+	return &env{srv: srv, client: c, dest: d, eng: newEngine(&Job{Name: "test"}, Account{Name: "demo", Client: c}, d, Options{Logger: log})}
 }
 
 func newLogger(w io.Writer) *slog.Logger {

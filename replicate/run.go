@@ -127,20 +127,24 @@ func (j *Job) Check() error {
 	if len(j.Statements) == 0 && !j.ReplicateAll {
 		return backlogsync.Errorf(backlogsync.EINVALID, "job %s has no statements; give REPLICATE statements or set ReplicateAll", j.name())
 	}
-	e := &Engine{Job: j.Name}
-	if err := e.Check(j.statements(Account{})); err != nil {
+	if err := newEngine(j, Account{}, nil, Options{}).Check(j.statements(Account{})); err != nil {
 		return err
 	}
 	for _, a := range j.Accounts {
 		if a.Prefix == "" && a.Schema == "" {
 			continue
 		}
-		e.Account = a.Name
-		if err := e.Check(j.statements(a)); err != nil {
+		if err := newEngine(j, a, nil, Options{}).Check(j.statements(a)); err != nil {
 			return &AccountError{Account: a.Name, Err: err}
 		}
 	}
 	return nil
+}
+
+// newEngine is the one place an Engine is built: the engine of account a
+// of job j, writing into d (nil for Check, which writes nothing).
+func newEngine(j *Job, a Account, d backlogsync.Destination, opts Options) *Engine {
+	return &Engine{Client: a.Client, Dest: d, Account: a.Name, Job: j.Name, Logger: opts.Logger, Now: opts.Now}
 }
 
 func (j *Job) name() string {
@@ -249,7 +253,7 @@ func Run(ctx context.Context, job *Job, opts Options) (*Result, error) {
 	var wg sync.WaitGroup
 	for i, a := range job.Accounts {
 		stmts := job.statements(a)
-		e := &Engine{Client: a.Client, Dest: d, Account: a.Name, Job: job.Name, Logger: opts.Logger, Now: opts.Now}
+		e := newEngine(job, a, d, opts)
 		name := e.account()
 		if opts.Events != nil {
 			e.Progress = func(p Progress) {
