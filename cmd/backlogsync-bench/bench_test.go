@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -151,51 +151,30 @@ func TestBenchUsage(t *testing.T) {
 	}
 }
 
-// TestBenchEmulatorChild serves the emulator the way the bench's child
-// process does, with its flags and banner, and stops on cancellation.
+// TestBenchEmulatorChild starts the emulator child process the way the
+// bench does ("backlogsync-bench emulator", here this test binary) and
+// reads the space from it; a bad flag of the child is a usage error.
 func TestBenchEmulatorChild(t *testing.T) {
-	ctx, cancel := context.WithCancel(t.Context())
-	var out, errOut syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"emulator", "--addr", "127.0.0.1:0", "--issues", "5", "--rate-limit", "off", "--api-key", "k1"}, &out, &errOut)
-	}()
-	deadline := time.Now().Add(60 * time.Second)
-	for !strings.Contains(out.String(), "Serving until interrupted") {
-		if time.Now().After(deadline) {
-			cancel()
-			t.Fatalf("no banner:\n%s\n%s", out.String(), errOut.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+	benchAsChild(t)
+	emu, err := startChildEmulator(t.Context(), 7, 3, "off", time.Minute, time.Minute, io.Discard)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "Base URL:     http://127.0.0.1:") || !strings.Contains(out.String(), "5 issues") {
-		t.Errorf("banner:\n%s", out.String())
+	defer emu.stop()
+	sum, err := emu.summary(t.Context())
+	if err != nil {
+		t.Fatal(err)
 	}
-	cancel()
-	if code := <-done; code != exitOK {
-		t.Errorf("exit %d after cancellation\n%s", code, errOut.String())
+	if sum.Issues != 7 || sum.Seed != 3 || !strings.HasPrefix(emu.base, "http://127.0.0.1:") {
+		t.Errorf("child emulator at %s serves %+v; want 7 issues, seed 3", emu.base, sum)
+	}
+	emu.stop()
+	if st := emu.cmd.ProcessState; st == nil || st.ExitCode() != exitOK {
+		t.Errorf("the child did not exit cleanly on interrupt: %v", st)
 	}
 	code, _, errText := runCLI(t, "emulator", "--rate-limit", "fast")
 	if code != exitUsage || !strings.Contains(errText, "backlogsync-bench emulator: --rate-limit") ||
 		!strings.Contains(errText, "'backlogsync-bench emulator -h'") {
 		t.Errorf("bad flag: exit %d, %q", code, errText)
 	}
-}
-
-// syncBuffer is a goroutine-safe output buffer.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
