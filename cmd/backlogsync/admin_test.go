@@ -26,7 +26,7 @@ func serveConfig(t *testing.T, extra string) (cfgPath, dbPath string) {
 	}
 	for _, name := range []string{"Issues", "Projects", "Users"} {
 		if err := db.Migrate(context.Background(), &backlogsync.Table{Name: name,
-			Columns: []backlogsync.Column{{Name: "Id", Type: backlogsync.TypeInt}, {Name: "Name", Type: backlogsync.TypeText, Nullable: true}},
+			Columns:    []backlogsync.Column{{Name: "Id", Type: backlogsync.TypeInt}, {Name: "Name", Type: backlogsync.TypeText, Nullable: true}},
 			PrimaryKey: []string{"Id"}}); err != nil {
 			t.Fatal(err)
 		}

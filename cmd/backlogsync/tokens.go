@@ -46,7 +46,9 @@ func runTokens(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 				return nil
 			}},
 		{name: "list", summary: "list tokens: id, name, prefix, created, last used, expiry (never the token)",
-			flags: func(fs *flag.FlagSet) { fs.StringVar(&user, "user", "", "only the tokens of the user with this `email`") },
+			flags: func(fs *flag.FlagSet) {
+				fs.StringVar(&user, "user", "", "only the tokens of the user with this `email`")
+			},
 			run: func(ctx context.Context, e *adminEnv, pos []string) error {
 				ts, err := e.st.Tokens(ctx, user)
 				if err != nil {
