@@ -25,9 +25,17 @@ func serveConfig(t *testing.T, extra string) (cfgPath, dbPath string) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"Issues", "Projects", "Users"} {
-		if err := db.Migrate(context.Background(), &backlogsync.Table{Name: name,
+		tbl := &backlogsync.Table{Name: name,
 			Columns:    []backlogsync.Column{{Name: "Id", Type: backlogsync.TypeInt}, {Name: "Name", Type: backlogsync.TypeText, Nullable: true}},
-			PrimaryKey: []string{"Id"}}); err != nil {
+			PrimaryKey: []string{"Id"}}
+		if err := db.Migrate(context.Background(), tbl); err != nil {
+			t.Fatal(err)
+		}
+		var rows []backlogsync.Row
+		for i := range 3 {
+			rows = append(rows, backlogsync.Row{int64(i + 1), fmt.Sprintf("%s %d", name, i+1)})
+		}
+		if _, err := db.Write(context.Background(), backlogsync.Batch{Table: tbl, Upserts: rows}); err != nil {
 			t.Fatal(err)
 		}
 	}
