@@ -127,13 +127,18 @@ func (s *Store) Workspaces(ctx context.Context) ([]Workspace, error) {
 	return out, s.fill(ctx, ptrs)
 }
 
-// fill reads the tables and users of ws.
+// fill reads the tables and users of ws (of one workspace with a WHERE,
+// of several by reading the whole tables).
 func (s *Store) fill(ctx context.Context, ws []*Workspace) error {
 	byID := map[int64]*Workspace{}
 	for _, w := range ws {
 		byID[w.ID] = w
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT workspace_id, table_name FROM workspace_tables ORDER BY table_name`)
+	where, gwhere, args := "", "", []any{}
+	if len(ws) == 1 {
+		where, gwhere, args = ` WHERE workspace_id = ?`, ` WHERE g.workspace_id = ?`, []any{ws[0].ID}
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT workspace_id, table_name FROM workspace_tables`+where+` ORDER BY table_name`), args...)
 	if err != nil {
 		return fmt.Errorf("workspace tables: %w", err)
 	}
@@ -152,7 +157,7 @@ func (s *Store) fill(ctx context.Context, ws []*Workspace) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("workspace tables: %w", err)
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT g.workspace_id, u.email FROM grants g JOIN users u ON u.id = g.user_id ORDER BY u.email`)
+	rows, err = s.db.QueryContext(ctx, s.q(`SELECT g.workspace_id, u.email FROM grants g JOIN users u ON u.id = g.user_id`+gwhere+` ORDER BY u.email`), args...)
 	if err != nil {
 		return fmt.Errorf("workspace grants: %w", err)
 	}
