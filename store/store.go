@@ -63,7 +63,9 @@ func Open(ctx context.Context, driver Driver, dsn string, o Options) (*Store, er
 		}
 		// WAL lets readers (authentication) run beside a writer; the busy
 		// timeout makes CLI writes wait for serve instead of failing.
-		db, err = sql.Open("sqlite", "file:"+dsn+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate")
+		// A file: URI: %, ? and # in the path are escaped (SQLite decodes them).
+		path := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(dsn)
+		db, err = sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate")
 	case Postgres:
 		db, err = sql.Open("pgx", dsn)
 	default:

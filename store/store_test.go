@@ -108,7 +108,7 @@ func TestSQLiteFileCreatedAndReopened(t *testing.T) {
 	if _, err := Open(t.Context(), SQLite, path, Options{}); err == nil {
 		t.Fatal("opened a file in a missing directory")
 	}
-	path = filepath.Join(t.TempDir(), "state.db")
+	path = filepath.Join(t.TempDir(), "state ?#%20.db")
 	s, err := Open(t.Context(), SQLite, path, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -124,6 +124,9 @@ func TestSQLiteFileCreatedAndReopened(t *testing.T) {
 	defer s.Close()
 	if u, err := s.User(t.Context(), "ANA@example.com"); err != nil || !u.Admin {
 		t.Fatalf("after reopening: %+v, %v", u, err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("the file is not where asked: %v", err)
 	}
 }
 
