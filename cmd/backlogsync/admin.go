@@ -163,7 +163,9 @@ func openStateStore(ctx context.Context, s config.Server) (*store.Store, error) 
 	if err != nil {
 		msg := err.Error()
 		if p, perr := config.ParseDSN(config.Postgres, s.State, ""); perr == nil && driver == store.Postgres {
-			msg = scrub(msg, p.Password.Reveal())
+			if pw := p.Password.Reveal(); pw != "" { // pgx keeps passwords out of its errors; this makes sure
+				msg = strings.ReplaceAll(msg, pw, "****")
+			}
 		}
 		if driver == store.SQLite {
 			if _, serr := os.Stat(s.State); serr != nil {
