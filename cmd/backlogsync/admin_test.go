@@ -178,6 +178,13 @@ func TestAdminStateInConfig(t *testing.T) {
 	}
 	cfg2, _ := serveConfig(t, "server: {state: "+filepath.Join(dir, "missing", "s.db")+"}\n")
 	wantCLIError(t, exitError, "exists and is writable", "users", "list", "-c", cfg2)
+
+	// An unreachable PostgreSQL state database: the error hides the password.
+	cfg3, _ := serveConfig(t, "server: {state: 'postgres://serve:Sekr1tPw@127.0.0.1:1/state?connect_timeout=5'}\n")
+	code, out, errOut := runCLI(t, "users", "list", "-c", cfg3)
+	if code != exitError || !strings.Contains(errOut, "state database postgres://serve:****@127.0.0.1:1/state") || strings.Contains(out+errOut, "Sekr1tPw") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
 }
 
 func TestAdminStatePostgres(t *testing.T) {
