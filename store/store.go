@@ -140,6 +140,26 @@ var migrations = []migration{
 			created_at BIGINT NOT NULL,
 			PRIMARY KEY (workspace_id, user_id))`,
 	}},
+	// 2: the web admin's sign-in (password hashes, server-side sessions)
+	// and Backlog connections (secrets sealed by the caller).
+	{2, []string{
+		`ALTER TABLE users ADD COLUMN password_hash TEXT`,
+		`CREATE TABLE sessions (
+			id_hash TEXT PRIMARY KEY,
+			user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+			csrf TEXT NOT NULL,
+			created_at BIGINT NOT NULL,
+			expires_at BIGINT NOT NULL)`,
+		`CREATE INDEX sessions_user ON sessions(user_id)`,
+		`CREATE TABLE connections (
+			id {{id}},
+			name TEXT NOT NULL UNIQUE,
+			space_url TEXT NOT NULL,
+			auth_scheme TEXT NOT NULL,
+			secret TEXT NOT NULL,
+			created_at BIGINT NOT NULL,
+			updated_at BIGINT NOT NULL)`,
+	}},
 }
 
 // migrate brings the schema to the newest version.

@@ -127,7 +127,7 @@ func (s *Store) RemoveUser(ctx context.Context, email string) error {
 	defer tx.Rollback()
 	// Explicit deletes rather than relying on ON DELETE CASCADE, which
 	// SQLite applies only when foreign keys are enabled on the connection.
-	for _, st := range []string{`DELETE FROM tokens WHERE user_id = ?`, `DELETE FROM grants WHERE user_id = ?`, `DELETE FROM users WHERE id = ?`} {
+	for _, st := range []string{`DELETE FROM tokens WHERE user_id = ?`, `DELETE FROM sessions WHERE user_id = ?`, `DELETE FROM grants WHERE user_id = ?`, `DELETE FROM users WHERE id = ?`} {
 		if _, err := tx.ExecContext(ctx, s.q(st), u.ID); err != nil {
 			return fmt.Errorf("remove user: %w", err)
 		}

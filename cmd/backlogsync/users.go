@@ -1,15 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
 
-// runUsers implements "backlogsync users add|list|remove".
+// runUsers implements "backlogsync users add|list|passwd|admin|remove".
 func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var admin bool
 	return runGroup(ctx, "users", []subcommand{
@@ -41,6 +43,27 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 				}
 				return tw.Flush()
 			}},
+		{name: "passwd", args: []string{"EMAIL"}, summary: "set the user's web sign-in password, read from stdin (first line)",
+			run: func(ctx context.Context, e *adminEnv, pos []string) error {
+				pw, err := readPassword(stdin)
+				if err != nil {
+					return err
+				}
+				if err := e.st.SetPassword(ctx, pos[0], pw); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "password set for %s (their web sessions are signed out)\n", pos[0])
+				return nil
+			}},
+		{name: "admin", args: []string{"EMAIL"}, summary: "make the user an admin (--admin=false: no longer)",
+			flags: func(fs *flag.FlagSet) { fs.BoolVar(&admin, "admin", true, "true: admin; false: ordinary user") },
+			run: func(ctx context.Context, e *adminEnv, pos []string) error {
+				if err := e.st.SetAdmin(ctx, pos[0], admin); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "%s admin: %v\n", pos[0], admin)
+				return nil
+			}},
 		{name: "remove", args: []string{"EMAIL"}, summary: "remove a user with their tokens and grants",
 			run: func(ctx context.Context, e *adminEnv, pos []string) error {
 				if err := e.st.RemoveUser(ctx, pos[0]); err != nil {
@@ -50,4 +73,22 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 				return nil
 			}},
 	}, args, stdout, stderr)
+}
+
+// readPassword reads a password from the first line of r (a pipe, or the
+// terminal: the line is echoed, so prefer a pipe). The line end is not
+// part of it.
+func readPassword(r io.Reader) (string, error) {
+	if r == nil {
+		return "", usagef("give the password on stdin, e.g. printf '%%s\\n' \"$PW\" | backlogsync users passwd EMAIL -c CONFIG")
+	}
+	line, err := bufio.NewReader(io.LimitReader(r, 4096)).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", fmt.Errorf("read the password from stdin: %w", err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", usagef("no password on stdin; pipe one in, e.g. printf '%%s\\n' \"$PW\" | backlogsync users passwd EMAIL -c CONFIG")
+	}
+	return line, nil
 }
