@@ -37,9 +37,17 @@ func (a *app) signinPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) renderSignin(w http.ResponseWriter, r *http.Request, status int, msg, email, next string) {
-	b := make([]byte, 32)
-	rand.Read(b)
-	tok := base64.RawURLEncoding.EncodeToString(b)
+	// Keep the token of an earlier rendering (another tab, or a request
+	// of the browser's own such as /favicon.ico redirected here), so that
+	// an open form stays valid.
+	var tok string
+	if c, err := r.Cookie(preCSRFCookie); err == nil && len(c.Value) == 43 {
+		tok = c.Value
+	} else {
+		b := make([]byte, 32)
+		rand.Read(b)
+		tok = base64.RawURLEncoding.EncodeToString(b)
+	}
 	http.SetCookie(w, a.cookie(preCSRFCookie, tok, 3600))
 	w.Header().Set("Cache-Control", "no-store")
 	p := &page{Title: "Sign in", CSRF: tok, Error: msg, Data: signinData{Email: email, Next: safeNext(next)}}

@@ -128,6 +128,10 @@ func (a *app) routes() http.Handler {
 	m := http.NewServeMux()
 	static, _ := fs.Sub(staticFS, "static")
 	m.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.WriteHeader(http.StatusNoContent)
+	})
 	m.HandleFunc("GET /signin", a.signinPage)
 	m.HandleFunc("POST /signin", a.signin)
 	m.Handle("POST /signout", a.user(a.signout))
