@@ -249,3 +249,19 @@ func TestRunsAndStatementCheck(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconvFormat(n) }
+
+func TestSecureCookieUnderTLS(t *testing.T) {
+	a := &app{o: Options{TLS: true}}
+	c := a.cookie(sessionCookie, "v", 60)
+	if !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
+		t.Fatalf("cookie under TLS: %+v", c)
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	for in, want := range map[string]string{"/tokens": "/tokens", "//evil.example/x": "/", "https://evil.example": "/", "/\\evil": "/", "": "/", "/signin?next=/x": "/"} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
