@@ -43,7 +43,7 @@ type connectionsData struct {
 }
 
 func (a *app) connectionsPage(w http.ResponseWriter, r *http.Request, se *store.Session) {
-	a.renderConnections(w, r, se, http.StatusOK, connForm{AuthScheme: "apikey"}, nil, r.URL.Query().Get("flash"), "")
+	a.renderConnections(w, r, se, http.StatusOK, connForm{AuthScheme: "apikey"}, nil, a.takeFlash(w, r), "")
 }
 
 func (a *app) renderConnections(w http.ResponseWriter, r *http.Request, se *store.Session, status int, f connForm, res *testResult, flash, errMsg string) {
@@ -280,7 +280,7 @@ func (a *app) updateConnection(w http.ResponseWriter, r *http.Request, se *store
 		a.renderConnections(w, r, se, http.StatusBadRequest, f, res, "", "Not saved: "+a.message("save the connection", err))
 		return
 	}
-	redirect(w, r, "/admin/connections", "Connection "+f.Name+" tested and saved ("+res.Space+", "+res.User+").")
+	a.redirect(w, r, "/admin/connections", "Connection "+f.Name+" tested and saved ("+res.Space+", "+res.User+").")
 }
 
 func (a *app) deleteConnection(w http.ResponseWriter, r *http.Request, se *store.Session) {
@@ -292,5 +292,5 @@ func (a *app) deleteConnection(w http.ResponseWriter, r *http.Request, se *store
 		a.internal(w, r, se, "delete the connection", err)
 		return
 	}
-	redirect(w, r, "/admin/connections", "Connection "+c.Name+" deleted.")
+	a.redirect(w, r, "/admin/connections", "Connection "+c.Name+" deleted.")
 }

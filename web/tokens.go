@@ -22,7 +22,7 @@ type tokenView struct {
 
 // tokensPage lists the user's own tokens.
 func (a *app) tokensPage(w http.ResponseWriter, r *http.Request, se *store.Session) {
-	a.renderTokens(w, r, se, http.StatusOK, tokensData{}, r.URL.Query().Get("flash"), "")
+	a.renderTokens(w, r, se, http.StatusOK, tokensData{}, a.takeFlash(w, r), "")
 }
 
 func (a *app) renderTokens(w http.ResponseWriter, r *http.Request, se *store.Session, status int, d tokensData, flash, errMsg string) {
@@ -83,7 +83,7 @@ func (a *app) revokeToken(w http.ResponseWriter, r *http.Request, se *store.Sess
 				a.internal(w, r, se, "revoke the token", err)
 				return
 			}
-			redirect(w, r, "/tokens", "Token "+t.Name+" ("+t.Prefix+") revoked: it no longer signs in.")
+			a.redirect(w, r, "/tokens", "Token "+t.Name+" ("+t.Prefix+") revoked: it no longer signs in.")
 			return
 		}
 	}

@@ -8,7 +8,7 @@ import (
 
 // usersPage lists the users (admins).
 func (a *app) usersPage(w http.ResponseWriter, r *http.Request, se *store.Session) {
-	a.renderUsers(w, r, se, http.StatusOK, r.URL.Query().Get("flash"), "")
+	a.renderUsers(w, r, se, http.StatusOK, a.takeFlash(w, r), "")
 }
 
 func (a *app) renderUsers(w http.ResponseWriter, r *http.Request, se *store.Session, status int, flash, errMsg string) {
@@ -47,7 +47,7 @@ func (a *app) addUser(w http.ResponseWriter, r *http.Request, se *store.Session)
 	} else {
 		msg += " Set a password with: backlogsync users passwd " + u.Email
 	}
-	redirect(w, r, "/admin/users", msg)
+	a.redirect(w, r, "/admin/users", msg)
 }
 
 // setAdmin makes a user an admin or not. An admin cannot demote
@@ -67,5 +67,5 @@ func (a *app) setAdmin(w http.ResponseWriter, r *http.Request, se *store.Session
 	if admin {
 		role = "an admin"
 	}
-	redirect(w, r, "/admin/users", email+" is now "+role+".")
+	a.redirect(w, r, "/admin/users", email+" is now "+role+".")
 }

@@ -18,6 +18,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"embed"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"html/template"
@@ -349,17 +350,32 @@ func (a *app) message(what string, err error) string {
 	return "The server could not " + what + "; see its log."
 }
 
-// redirect answers a POST with 303 to path, with an optional flash
-// message in the query.
-func redirect(w http.ResponseWriter, r *http.Request, path, flash string) {
+// flashCookie carries the message of a redirect to the next page. A
+// cookie rather than the URL, so that a link from elsewhere cannot put
+// words on the page (SameSite=Strict: only this site's responses set it).
+const flashCookie = "bs_flash"
+
+// redirect answers a POST with 303 to path, with an optional message for
+// the next page.
+func (a *app) redirect(w http.ResponseWriter, r *http.Request, path, flash string) {
 	if flash != "" {
-		sep := "?"
-		if strings.Contains(path, "?") {
-			sep = "&"
-		}
-		path += sep + "flash=" + url.QueryEscape(flash)
+		http.SetCookie(w, a.cookie(flashCookie, base64.RawURLEncoding.EncodeToString([]byte(flash)), 60))
 	}
 	http.Redirect(w, r, path, http.StatusSeeOther)
+}
+
+// takeFlash returns the message a redirect left, and clears it.
+func (a *app) takeFlash(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, a.cookie(flashCookie, "", -1))
+	b, err := base64.RawURLEncoding.DecodeString(c.Value)
+	if err != nil || len(b) > 1000 {
+		return ""
+	}
+	return string(b)
 }
 
 func (a *app) home(w http.ResponseWriter, r *http.Request, se *store.Session) {

@@ -122,6 +122,9 @@ func TestNonAdminGets403(t *testing.T) {
 	if code, _ := b.post("/admin/users", url.Values{"email": {"z@example.com"}, "admin": {"on"}}); code != http.StatusForbidden {
 		t.Errorf("POST /admin/users as a user: %d, want 403", code)
 	}
+	if _, body := b.get("/tokens?flash=Call+555-0100"); strings.Contains(body, "555-0100") {
+		t.Error("a message in the URL is shown on the page")
+	}
 	if code, body := b.get("/tokens"); code != http.StatusOK || strings.Contains(body, "/admin/users") {
 		t.Errorf("a user's nav links to admin pages (%d)", code)
 	}

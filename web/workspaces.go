@@ -19,7 +19,7 @@ type workspacesData struct {
 // workspacesPage lists the workspaces and offers to create one over a
 // destination's replicated tables (?destination=NAME lists them).
 func (a *app) workspacesPage(w http.ResponseWriter, r *http.Request, se *store.Session) {
-	a.renderWorkspaces(w, r, se, http.StatusOK, r.URL.Query().Get("destination"), r.URL.Query().Get("flash"), "")
+	a.renderWorkspaces(w, r, se, http.StatusOK, r.URL.Query().Get("destination"), a.takeFlash(w, r), "")
 }
 
 func (a *app) renderWorkspaces(w http.ResponseWriter, r *http.Request, se *store.Session, status int, dest, flash, errMsg string) {
@@ -110,7 +110,7 @@ func (a *app) addWorkspace(w http.ResponseWriter, r *http.Request, se *store.Ses
 		a.renderWorkspaces(w, r, se, http.StatusBadRequest, dest, "", a.message("create the workspace", err))
 		return
 	}
-	redirect(w, r, "/admin/workspaces", "Workspace "+name+" created. Grant users below; its OData URL is in the table.")
+	a.redirect(w, r, "/admin/workspaces", "Workspace "+name+" created. Grant users below; its OData URL is in the table.")
 }
 
 // grant lets a user read a workspace.
@@ -121,7 +121,7 @@ func (a *app) grant(w http.ResponseWriter, r *http.Request, se *store.Session) {
 		a.renderWorkspaces(w, r, se, http.StatusBadRequest, "", "", a.message("grant the workspace", err))
 		return
 	}
-	redirect(w, r, "/admin/workspaces", email+" may now read workspace "+name+".")
+	a.redirect(w, r, "/admin/workspaces", email+" may now read workspace "+name+".")
 }
 
 // deleteWorkspace removes a workspace (its grants too; the data stays in
@@ -132,5 +132,5 @@ func (a *app) deleteWorkspace(w http.ResponseWriter, r *http.Request, se *store.
 		a.renderWorkspaces(w, r, se, http.StatusBadRequest, "", "", a.message("delete the workspace", err))
 		return
 	}
-	redirect(w, r, "/admin/workspaces", "Workspace "+name+" deleted (the replicated data stays).")
+	a.redirect(w, r, "/admin/workspaces", "Workspace "+name+" deleted (the replicated data stays).")
 }
