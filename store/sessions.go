@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -30,7 +31,10 @@ const (
 
 // dummyHash is compared against when the e-mail is unknown, so that a
 // sign-in takes as long whether or not the user exists.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("backlogsync-no-such-user"), BcryptCost)
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("backlogsync-no-such-user"), BcryptCost)
+	return h
+})
 
 // CheckPasswordRules returns EINVALID when p is too short or too long.
 func CheckPasswordRules(p string) error {
@@ -53,7 +57,7 @@ func (s *Store) SetPassword(ctx context.Context, email, password string) error {
 	if err != nil {
 		return err
 	}
-	h, err := bcrypt.GenerateFromPassword([]byte(password), BcryptCost)
+	h, err := bcrypt.GenerateFromPassword([]byte(password), s.cost)
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
@@ -89,7 +93,7 @@ func (s *Store) CheckPassword(ctx context.Context, email, password string) (*Use
 		return nil, fmt.Errorf("check password: %w", err)
 	}
 	if err != nil || !hash.Valid || len(password) > MaxPasswordLen {
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
 		return nil, bad
 	}
 	if bcrypt.CompareHashAndPassword([]byte(hash.String), []byte(password)) != nil {

@@ -42,12 +42,16 @@ type Store struct {
 	db     *sql.DB
 	driver Driver
 	now    func() time.Time
+	cost   int
 }
 
 // Options tune Open.
 type Options struct {
 	// Now is the clock (time.Now when nil); tests move it.
 	Now func() time.Time
+	// PasswordCost is the bcrypt cost of new password hashes (BcryptCost
+	// when 0). Tests lower it: under -race a cost-12 hash takes seconds.
+	PasswordCost int
 }
 
 // Open opens (creating a SQLite file when missing) and migrates the state
@@ -77,7 +81,10 @@ func Open(ctx context.Context, driver Driver, dsn string, o Options) (*Store, er
 	if driver == SQLite {
 		db.SetMaxOpenConns(4)
 	}
-	s := &Store{db: db, driver: driver, now: o.Now}
+	s := &Store{db: db, driver: driver, now: o.Now, cost: o.PasswordCost}
+	if s.cost == 0 {
+		s.cost = BcryptCost
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}

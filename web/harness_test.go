@@ -87,7 +87,7 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(emu.Close)
 
 	dir := t.TempDir()
-	st, err := store.Open(ctx, store.SQLite, filepath.Join(dir, "state.db"), store.Options{})
+	st, err := store.Open(ctx, store.SQLite, filepath.Join(dir, "state.db"), store.Options{PasswordCost: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
