@@ -48,7 +48,10 @@ func commands() []command {
 		{"replicate", "run the jobs of a configuration: REPLICATE statements into a database (also: -g config.xml -f jobs.sql)", runReplicate},
 		{"state", "show or reset the replication checkpoints and show the last runs of a configuration's jobs", runState},
 		{"tables", "list the Backlog tables, or describe one (columns, key, pushdown, changes)", runTables},
+		{"tokens", "personal access tokens of serve's users: create (printed once), list, revoke", runTokens},
+		{"users", "users who may sign in to serve: add, list, remove", runUsers},
 		{"version", "print the version", runVersion},
+		{"workspaces", "workspaces served over OData: add (a destination's tables), grant, revoke, list (with URLs)", runWorkspaces},
 	}
 }
 
