@@ -497,6 +497,10 @@ const (
 	RunPartial   RunStatus = "partial"   // some tables failed
 	RunFailed    RunStatus = "failed"    // the run stopped on an error
 	RunCancelled RunStatus = "cancelled" // interrupted by the user
+	// RunSkipped is a scheduled run that did not start because the job's
+	// previous run was still going (serve's scheduler; Error says why).
+	// Started and Finished are both the time it was due.
+	RunSkipped RunStatus = "skipped"
 )
 
 // Run is one replication run as recorded in the destination's runs table.
