@@ -277,17 +277,17 @@ func (s *Service) jobEvents(w http.ResponseWriter, r *http.Request) {
 
 // runView is a row of the runs table with its per-table results.
 type runView struct {
-	ID       int64              `json:"id"`
-	Job      string             `json:"job"`
-	Account  string             `json:"account"`
-	Started  time.Time          `json:"started"`
-	Finished *time.Time         `json:"finished,omitempty"`
-	Status   string             `json:"status"`
-	Error    string             `json:"error,omitempty"`
-	Requests map[string]int64   `json:"requests"`
-	Waits429 int64              `json:"waits_429"`
-	WaitSecs float64            `json:"wait_seconds"`
-	Tables   []tableView        `json:"tables"`
+	ID       int64               `json:"id"`
+	Job      string              `json:"job"`
+	Account  string              `json:"account"`
+	Started  time.Time           `json:"started"`
+	Finished *time.Time          `json:"finished,omitempty"`
+	Status   string              `json:"status"`
+	Error    string              `json:"error,omitempty"`
+	Requests map[string]int64    `json:"requests"`
+	Waits429 int64               `json:"waits_429"`
+	WaitSecs float64             `json:"wait_seconds"`
+	Tables   []tableView         `json:"tables"`
 	Warnings []map[string]string `json:"warnings,omitempty"`
 }
 

@@ -49,6 +49,9 @@ type Options struct {
 	Location *time.Location
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// Recorded, when set, is called once a run has been recorded, counted
+	// and notified (tests wait on it).
+	Recorded func(schedule.Run)
 }
 
 // Service runs the config's jobs on their schedules and serves their state.
@@ -233,7 +236,7 @@ func (s *Service) record(r schedule.Run) {
 			}
 			for _, t := range a.Tables {
 				rows := t.Inserted + t.Updated + t.Deleted
-				tables = append(tables, notify.TableResult{Table: t.Table, Account: a.Account, Full: t.CursorBefore == "", Rows: rows, Total: -1})
+				tables = append(tables, notify.TableResult{Table: t.Table, Account: a.Account, Rows: rows, Total: -1})
 				mt.Tables = append(mt.Tables, metrics.Table{Name: t.Table, Rows: rows})
 			}
 		}
@@ -241,6 +244,7 @@ func (s *Service) record(r schedule.Run) {
 	rep := notify.Report{Job: r.Job, Accounts: accounts, Status: string(r.Status), Trigger: string(r.Trigger),
 		Started: r.Started, Finished: r.Finished, Attempts: r.Attempts, Err: r.Err, Tables: tables}
 	if r.Status == schedule.StatusSucceeded {
+		s.count(ctx, j, tables)
 		s.mu.Lock()
 		rep.Warnings = notify.Alarms(tables, s.prev[r.Job], s.o.Config.Notifications.RowDropShare)
 		s.prev[r.Job] = tables
@@ -255,13 +259,15 @@ func (s *Service) record(r schedule.Run) {
 		}
 	}
 	s.met.Record(mt)
-	if r.Status == schedule.StatusSkipped {
-		return // a skip is recorded and counted; the run it yielded to reports itself
+	if r.Status != schedule.StatusSkipped { // a skip is recorded and counted; the run it yielded to reports itself
+		nctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		if err := s.notif.Notify(nctx, rep, j.Notify); err != nil {
+			s.log.Error("notification not delivered", "job", r.Job, "err", err)
+		}
+		cancel()
 	}
-	nctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	if err := s.notif.Notify(nctx, rep, j.Notify); err != nil {
-		s.log.Error("notification not delivered", "job", r.Job, "err", err)
+	if s.o.Recorded != nil {
+		s.o.Recorded(r)
 	}
 }
 
@@ -289,5 +295,44 @@ func (s *Service) recordSkipped(ctx context.Context, j config.Job, r schedule.Ru
 		if err != nil {
 			s.log.Error("skipped run not recorded", "job", j.Name, "account", a.Account, "err", err)
 		}
+	}
+}
+
+// count fills each table's row count after the run (the account's rows
+// when the table has an Account column), for the row-drop alarm: a table
+// emptied or shrunk by more than the configured share warns. Rows
+// written per run cannot tell an empty full refresh from an unchanged
+// one (both write nothing), the count can.
+func (s *Service) count(ctx context.Context, j config.Job, tables []notify.TableResult) {
+	d, err := s.o.Server.Destination(ctx, j.Destination)
+	if err != nil {
+		return
+	}
+	ts, err := d.Tables(ctx)
+	if err != nil {
+		s.log.Warn("row counts for the zero-row alarm", "job", j.Name, "err", err)
+		return
+	}
+	byName := map[string]*backlogsync.Table{}
+	for _, t := range ts {
+		byName[t.Name] = t
+	}
+	for i := range tables {
+		t := byName[tables[i].Table]
+		if t == nil || len(t.Columns) == 0 {
+			continue
+		}
+		q := backlogsync.Query{Columns: []string{t.Columns[0].Name}}
+		for _, c := range t.Columns {
+			if c.Name == "Account" {
+				q.Filter = backlogsync.Cmp{Column: "Account", Op: backlogsync.OpEq, Value: tables[i].Account}
+			}
+		}
+		var n int64
+		if err := d.Query(ctx, t.Name, q, func(backlogsync.Row) error { n++; return nil }); err != nil {
+			s.log.Warn("row count for the zero-row alarm", "job", j.Name, "table", t.Name, "err", err)
+			continue
+		}
+		tables[i].Total = n
 	}
 }
