@@ -234,6 +234,7 @@ func (s *Service) record(r schedule.Run) {
 			if a.RunID > 0 {
 				ids = append(ids, a.RunID)
 			}
+			mt.Requests = addStats(mt.Requests, a.API)
 			for _, t := range a.Tables {
 				rows := t.Inserted + t.Updated + t.Deleted
 				tables = append(tables, notify.TableResult{Table: t.Table, Account: a.Account, Rows: rows, Total: -1})
@@ -335,4 +336,23 @@ func (s *Service) count(ctx context.Context, j config.Job, tables []notify.Table
 		}
 		tables[i].Total = n
 	}
+}
+
+// addStats sums the per-class client counts of a job's accounts.
+func addStats(a, b backlog.Stats) backlog.Stats {
+	if len(b.Classes) == 0 {
+		return a
+	}
+	if a.Classes == nil {
+		a.Classes = map[backlog.RateClass]backlog.ClassStats{}
+	}
+	for c, cs := range b.Classes {
+		t := a.Classes[c]
+		t.Requests += cs.Requests
+		t.RateLimited += cs.RateLimited
+		t.Retries += cs.Retries
+		t.Waited += cs.Waited
+		a.Classes[c] = t
+	}
+	return a
 }

@@ -422,6 +422,10 @@ func TestScheduledRunsUnderServe(t *testing.T) {
 	if a, b := counter(m1, issues), counter(m2, issues); a == 0 || b <= a {
 		t.Errorf("rows_written_total of Issues: %v then %v; want it to grow with the churn", a, b)
 	}
+	reads := fmt.Sprintf(`backlogsync_api_requests_total{class="read",job=%q}`, job)
+	if a, b := counter(m1, reads), counter(m2, reads); a == 0 || b <= a {
+		t.Errorf("api_requests_total of reads: %v then %v; want them to grow", a, b)
+	}
 	if !strings.Contains(m3, fmt.Sprintf(`backlogsync_last_success_timestamp_seconds{job=%q}`, job)) ||
 		!strings.Contains(m3, "backlogsync_run_duration_seconds_bucket") {
 		t.Error("/metrics lacks the last success time or the duration histogram")
