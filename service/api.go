@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/config"
@@ -163,7 +165,33 @@ func check(file, text string, replicateAll bool) []problem {
 	if je, ok := errors.AsType[*jobsql.Error](err); ok {
 		return []problem{{Line: je.Line, Column: je.Col, Offset: je.Offset, Message: je.Msg}}
 	}
-	return []problem{{Message: backlogsync.ErrorMessage(err)}}
+	// The runner's check reports "file:line:col: message".
+	msg := backlogsync.ErrorMessage(err)
+	if m := posRE.FindStringSubmatch(msg); m != nil && strings.HasPrefix(msg, file+":") {
+		line, _ := strconv.Atoi(m[1])
+		col, _ := strconv.Atoi(m[2])
+		return []problem{{Line: line, Column: col, Offset: offsetOf(text, line, col), Message: m[3]}}
+	}
+	return []problem{{Message: msg}}
+}
+
+var posRE = regexp.MustCompile(`^[^\n]*?:(\d+):(\d+): (.*)$`)
+
+// offsetOf returns the byte offset of line:col (col in code points).
+func offsetOf(text string, line, col int) int {
+	off := 0
+	for i := 1; i < line; i++ {
+		n := strings.IndexByte(text[off:], '\n')
+		if n < 0 {
+			return off
+		}
+		off += n + 1
+	}
+	for c := 1; c < col && off < len(text); c++ {
+		_, size := utf8.DecodeRuneInString(text[off:])
+		off += size
+	}
+	return off
 }
 
 func (s *Service) status(name string) (schedule.JobStatus, bool) {

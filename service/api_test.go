@@ -106,6 +106,13 @@ func TestAPIJobsAndStatements(t *testing.T) {
 	if p := out.Problems[0]; p.Line < 2 || p.Column < 1 || p.Message == "" {
 		t.Errorf("first problem has no position: %+v", out.Problems)
 	}
+	// A statement that parses but names no table: the runner's check, with
+	// its position.
+	body = map[string]any{"statements": "REPLICATE Issues;\nREPLICATE Isues;"}
+	if st := f.request("POST", "/api/statements/validate", "boss@example.com", body, &out); st != 200 || out.Valid || len(out.Problems) != 1 ||
+		out.Problems[0].Line != 2 || out.Problems[0].Column != 11 || !strings.Contains(out.Problems[0].Message, `did you mean "Issues"`) {
+		t.Errorf("validate an unknown table: %d %+v", st, out)
+	}
 	if st := f.request("POST", "/api/statements/validate", "boss@example.com", map[string]any{"statements": "REPLICATE Issues;"}, &out); st != 200 || !out.Valid {
 		t.Errorf("valid statements: %d %+v", st, out)
 	}
