@@ -155,6 +155,13 @@ func (s *Service) runJob(ctx context.Context, name string, attempt int) (any, er
 	res, err := replicate.Run(ctx, rj, replicate.Options{Logger: s.log.With("job", name), Events: func(e replicate.Event) {
 		s.live.publish(name, eventOf(e))
 	}})
+	for _, a := range rj.Accounts {
+		for _, class := range []backlog.RateClass{backlog.RateRead, backlog.RateUpdate, backlog.RateSearch, backlog.RateIcon} {
+			if r := a.Client.Governor().Budget(a.Client, class); r.Limit > 0 {
+				s.met.SetBudget(a.Name, r)
+			}
+		}
+	}
 	if err == nil {
 		err = res.Err()
 	}

@@ -71,7 +71,10 @@ func newFixture(t *testing.T) *fixture {
 	ctx := t.Context()
 	dir := t.TempDir()
 	emu, err := emulator.New(emulator.Options{Seed: 15, Size: emulator.Size{Projects: 2, Users: 6, Teams: 1, Issues: 60,
-		Comments: 150, Wikis: 8, Documents: 4, Repositories: 1, PullRequests: 6, SharedFiles: 4}})
+		Comments: 150, Wikis: 8, Documents: 4, Repositories: 1, PullRequests: 6, SharedFiles: 4},
+		// Rate-limit headers on every answer, as Backlog sends them, with a
+		// budget no run reaches.
+		RateLimits: emulator.RateLimits{Read: 1_000_000, Update: 1_000_000, Search: 1_000_000, Icon: 1_000_000}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -425,6 +428,10 @@ func TestScheduledRunsUnderServe(t *testing.T) {
 	reads := fmt.Sprintf(`backlogsync_api_requests_total{class="read",job=%q}`, job)
 	if a, b := counter(m1, reads), counter(m2, reads); a == 0 || b <= a {
 		t.Errorf("api_requests_total of reads: %v then %v; want them to grow", a, b)
+	}
+	budget := fmt.Sprintf(`backlogsync_api_budget_remaining{account=%q,class="read"}`, account)
+	if left := counter(m2, budget); left <= 0 || left >= 1_000_000 || counter(m2, fmt.Sprintf(`backlogsync_api_budget_limit{account=%q,class="read"}`, account)) != 1_000_000 {
+		t.Errorf("api_budget of reads: %v left; want some of 1e6 used", left)
 	}
 	if !strings.Contains(m3, fmt.Sprintf(`backlogsync_last_success_timestamp_seconds{job=%q}`, job)) ||
 		!strings.Contains(m3, "backlogsync_run_duration_seconds_bucket") {
