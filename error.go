@@ -5,14 +5,21 @@ import (
 	"fmt"
 )
 
-// Error codes used across backlogsync. User-facing surfaces (CLI, OData, web)
-// map them to exit codes and HTTP statuses in one place each.
+// Error codes used across backlogsync: the one classification of errors.
+// Every error a caller must act on unwraps (errors.As) to an *Error with one
+// of these codes — the Backlog client's typed errors, the destinations'
+// errors and the parsers' errors alike — and user-facing surfaces (CLI exit
+// codes, OData and REST HTTP statuses, retry decisions) map them in one
+// place each. Use ErrorCode to read an error's code and Retryable to decide
+// whether trying again later may succeed.
 const (
-	EINVALID      = "invalid"      // bad input: config, statement, parameter
+	EINVALID      = "invalid"      // bad input: config, statement, parameter, connection string
 	ENOTFOUND     = "not_found"    // the named object does not exist
 	ECONFLICT     = "conflict"     // the operation conflicts with existing state
-	EUNAUTHORIZED = "unauthorized" // credentials missing, wrong or lacking a role
-	ERATELIMIT    = "rate_limit"   // a rate limit was exhausted
+	EUNAUTHORIZED = "unauthorized" // credentials missing, wrong, expired, or lacking a role
+	ERATELIMIT    = "rate_limit"   // a rate limit was exhausted; retry after its reset
+	EUNAVAILABLE  = "unavailable"  // the service or network failed (5xx, reset, timeout); retrying may succeed
+	EPARTIAL      = "partial"      // some of the work failed and the rest was done (ContinueOnError)
 	EINTERNAL     = "internal"     // a bug or an unexpected failure
 )
 
@@ -66,4 +73,14 @@ func ErrorMessage(err error) string {
 	default:
 		return "internal error"
 	}
+}
+
+// Retryable reports whether err is of a kind that trying again later may fix:
+// ERATELIMIT (after the limit resets) or EUNAVAILABLE.
+func Retryable(err error) bool {
+	switch ErrorCode(err) {
+	case ERATELIMIT, EUNAVAILABLE:
+		return true
+	}
+	return false
 }
