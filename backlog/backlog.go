@@ -626,4 +626,3 @@ func (c *Client) scrubString(s string) string {
 	}
 	return strings.ReplaceAll(s, c.apiKey, redacted)
 }
-
