@@ -16,11 +16,12 @@ import (
 //	               ErrLoginRequired, and Backlog's 403 / AccessDenied /
 //	               UnauthorizedOperation / RequiredMFA answers
 //	ERATELIMIT     *RateLimitError (429 or error code 13)
-//	EUNAVAILABLE   5xx answers (except 501 and 505), truncated bodies, timeouts,
-//	               connection resets and other transient transport failures
+//	EUNAVAILABLE   5xx answers (except 501 and 505), truncated bodies, and
+//	               transport failures: timeouts, resets, refused connections,
+//	               unknown hosts, certificates (the client retries only the
+//	               transient ones itself)
 //	ENOTFOUND      404 / NoResource
-//	EINVALID       400 / InvalidRequest, and transport failures that only a
-//	               configuration change fixes (unknown host, certificate, scheme)
+//	EINVALID       400 / InvalidRequest
 //	ECONFLICT      409
 //	EINTERNAL      anything else (a bug, or an answer that cannot be decoded)
 //
@@ -87,13 +88,7 @@ func (e *transportError) Error() string { return e.err.Error() }
 func (e *transportError) Unwrap() error { return e.err }
 
 // As classifies the error: errors.As(err, &e) with e *backlogsync.Error.
-func (e *transportError) As(target any) bool {
-	code := backlogsync.EUNAVAILABLE
-	if permanentTransport(e.err) {
-		code = backlogsync.EINVALID
-	}
-	return asKind(target, e, code)
-}
+func (e *transportError) As(target any) bool { return asKind(target, e, backlogsync.EUNAVAILABLE) }
 
 // classified returns err with a classification: the client's typed errors,
 // context errors, token-source failures and bodies that do not decode as

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/backlogsync/backlogsync"
 )
 
 // TokenFile is the JSON document a FileTokenStore keeps: the token and,
@@ -125,18 +127,21 @@ func (e *missingFileError) Is(target error) bool {
 	return target == fs.ErrNotExist || target == ErrLoginRequired
 }
 
+// As classifies the error as backlogsync.EUNAUTHORIZED: only a sign-in fixes it.
+func (e *missingFileError) As(target any) bool { return asKind(target, e, backlogsync.EUNAUTHORIZED) }
+
 func (s *FileTokenStore) readFile() (*TokenFile, error) {
 	data, err := os.ReadFile(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &missingFileError{s.path}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("backlog: reading the token file: %w", err)
+		return nil, &backlogsync.Error{Code: backlogsync.EUNAUTHORIZED, Message: "backlog: reading the token file", Err: err}
 	}
 	var f TokenFile
 	if err := json.Unmarshal(data, &f); err != nil {
 		// Syntax errors quote at most a character; never the content.
-		return nil, fmt.Errorf("backlog: token file %s is not a backlogsync token file (%v); sign in again with `backlogsync auth login`", s.path, err)
+		return nil, backlogsync.Errorf(backlogsync.EUNAUTHORIZED, "backlog: token file %s is not a backlogsync token file (%v); sign in again with `backlogsync auth login`", s.path, err)
 	}
 	return &f, nil
 }

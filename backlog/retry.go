@@ -169,6 +169,9 @@ func classify(err error) (failure, string) {
 	case backlogsync.ERATELIMIT:
 		return failRateLimit, "429 rate limited"
 	case backlogsync.EUNAVAILABLE:
+		if permanentTransport(err) {
+			return failPermanent, "" // a certificate, host name or scheme to fix
+		}
 	default:
 		return failPermanent, ""
 	}

@@ -13,7 +13,6 @@ package replicate
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -447,12 +446,6 @@ func pick(r backlogsync.Row, idx []int) []any {
 		out[i] = r[j]
 	}
 	return out
-}
-
-// IsAuth reports whether err is an authentication failure.
-func IsAuth(err error) bool {
-	var ae *backlog.AuthError
-	return errors.As(err, &ae)
 }
 
 // Check validates stmts as Run would before writing anything: only

@@ -124,16 +124,6 @@ func (o *replicateOutput) fail(code int, format string, args ...any) int {
 	return code
 }
 
-// worst returns the exit code to report for two outcomes: authentication
-// errors first, then usage errors, errors and partial runs.
-func worst(a, b int) int {
-	rank := map[int]int{exitOK: 0, exitPartial: 1, exitError: 2, exitUsage: 3, exitAuth: 4}
-	if rank[b] > rank[a] {
-		return b
-	}
-	return a
-}
-
 // replicateConfig runs the jobs of the configuration file, one after the
 // other.
 func replicateConfig(ctx context.Context, f replicateFlags, jobNames []string, out *replicateOutput) int {
@@ -258,16 +248,12 @@ func prepareAccount(ctx context.Context, f replicateFlags, job config.Job, ja co
 	af.account = ja.Account
 	a, err := resolveAccount(af)
 	if err != nil {
-		var ue *usageError
-		r.code, r.msg = exitAuth, err.Error()
-		if errors.As(err, &ue) {
-			r.code = exitUsage
-		}
+		r.code, r.msg = exitCode(err), err.Error()
 		return r
 	}
 	r.client, _, err = a.client(ctx, &http.Client{})
 	if err != nil {
-		r.code, r.msg = exitError, err.Error()
+		r.code, r.msg = exitCode(err), err.Error()
 		return r
 	}
 	r.stmts, err = jobStatements(file, text, job.ReplicateAll, ja)
@@ -282,19 +268,23 @@ func prepareAccount(ctx context.Context, f replicateFlags, job config.Job, ja co
 func accountOutcome(f replicateFlags, job config.Job, r *accountRun, out *replicateOutput) int {
 	prefix := fmt.Sprintf("job %s, account %s: ", job.Name, r.ja.Account)
 	err, res := r.err, r.res
-	switch {
-	case r.code != exitOK:
+	if r.code != exitOK {
 		return out.fail(r.code, "%s%s", prefix, r.msg)
-	case err == nil:
-		return exitOK
-	case replicate.IsAuth(err):
-		return out.fail(exitAuth, "%s%v\nCheck the account's API key or OAuth token (backlogsync check -c %s --account %s).", prefix, err, f.acct.config, r.ja.Account)
-	case res.RunID == 0 && backlogsync.ErrorCode(err) == backlogsync.EINVALID:
-		return out.fail(exitUsage, "%s%v", prefix, err)
-	case res.Status == backlogsync.RunPartial:
-		return out.fail(exitPartial, "%spartial run: %v", prefix, err)
 	}
-	return out.fail(exitError, "%s%v", prefix, err)
+	if res.Status == backlogsync.RunPartial && err != nil {
+		err = &backlogsync.Error{Code: backlogsync.EPARTIAL, Message: "partial run", Err: err}
+	}
+	code := exitCode(err)
+	if code == exitUsage && res.RunID != 0 {
+		code = exitError // a run that began wrote data: not a usage error
+	}
+	switch code {
+	case exitOK:
+		return exitOK
+	case exitAuth:
+		return out.fail(code, "%s%v\nCheck the account's API key or OAuth token (backlogsync check -c %s --account %s).", prefix, err, f.acct.config, r.ja.Account)
+	}
+	return out.fail(code, "%s%v", prefix, err)
 }
 
 // jobNamesOf lists a configuration's job names.
