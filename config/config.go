@@ -22,6 +22,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/backlogsync/backlogsync"
 )
 
 // Format names the syntax a Config was read from.
@@ -222,6 +224,15 @@ type Error struct {
 	Problems []Problem
 }
 
+// As classifies the error as backlogsync.EINVALID (bad input).
+func (e *Error) As(target any) bool {
+	t, ok := target.(**backlogsync.Error)
+	if ok {
+		*t = &backlogsync.Error{Code: backlogsync.EINVALID, Message: e.Error()}
+	}
+	return ok
+}
+
 // Error renders one problem per line.
 func (e *Error) Error() string {
 	lines := make([]string, len(e.Problems))
@@ -245,7 +256,7 @@ type Options struct {
 func Load(path string, opts Options) (*Config, error) {
 	data, err := opts.Env.readFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return nil, &backlogsync.Error{Code: backlogsync.EINVALID, Message: "config", Err: err}
 	}
 	ext := strings.ToLower(filepath.Ext(path))
 	switch {

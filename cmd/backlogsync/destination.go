@@ -61,6 +61,17 @@ func (e *destError) Error() string {
 	return fmt.Sprintf("destination %s (%s): %s", e.name, e.typ, e.msg)
 }
 
+// As classifies the error with the driver error's code (EINVALID when the
+// connection string or path must change, EUNAVAILABLE when the server
+// cannot be reached), carrying the scrubbed message.
+func (e *destError) As(target any) bool {
+	t, ok := target.(**backlogsync.Error)
+	if ok {
+		*t = &backlogsync.Error{Code: backlogsync.ErrorCode(e.err), Message: e.Error()}
+	}
+	return ok
+}
+
 // Is reports whether target is in the driver error's chain.
 func (e *destError) Is(target error) bool { return errors.Is(e.err, target) }
 

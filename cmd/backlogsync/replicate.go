@@ -211,7 +211,7 @@ func replicateJob(ctx context.Context, f replicateFlags, cfg *config.Config, job
 	}
 	dest, err := openDestination(ctx, d)
 	if err != nil {
-		return fail(exitError, "job %s: opening destination %s: %v", job.Name, d.Name, err)
+		return fail(exitCode(err), "job %s: opening destination %s: %v", job.Name, d.Name, err)
 	}
 	var wg sync.WaitGroup
 	for _, r := range runs {
@@ -303,6 +303,9 @@ func jobStatements(file, text string, all bool, ja config.JobAccount) ([]jobsql.
 	stmts, err := jobsql.Parse(file, text)
 	if err != nil {
 		return nil, err
+	}
+	if len(stmts) == 0 && !all {
+		return nil, usagef("%s holds no statement (only comments or blank lines): add one, e.g. REPLICATE Issues;", file)
 	}
 	if all {
 		have := map[string]bool{}

@@ -85,7 +85,7 @@ func runState(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return reportUsage("state "+sub, err, stderr)
 		}
 		fmt.Fprintf(stderr, "backlogsync state %s: %v\n", sub, err)
-		return exitError
+		return exitCode(err)
 	}
 	if sub == "show" {
 		return showState(st, f, stdout, stderr)

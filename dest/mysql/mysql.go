@@ -100,6 +100,7 @@ func connectError(cfg *driver.Config, err error) error {
 	where := fmt.Sprintf("MySQL/MariaDB at %s (database %q, user %q)", cfg.Addr, cfg.DBName, cfg.User)
 	var me *driver.MySQLError
 	var hint string
+	code := bs.EINVALID // the connection string must change
 	switch {
 	case errors.As(err, &me) && me.Number == 1045:
 		hint = "authentication failed: check User and Password in the connection string (and the user's allowed host)"
@@ -108,9 +109,9 @@ func connectError(cfg *driver.Config, err error) error {
 	case errors.As(err, &me) && me.Number == 1044:
 		hint = fmt.Sprintf("the user may not use database %q: GRANT ALL ON %s.* to it, or use another User", cfg.DBName, (&Dialect{}).QuoteIdent(cfg.DBName))
 	default:
-		hint = destutil.ConnectHint(err, "MySQL", connectTimeout)
+		hint, code = destutil.ConnectHint(err, "MySQL", connectTimeout), bs.EUNAVAILABLE
 	}
-	return fmt.Errorf("mysql: %s: %s: %w", where, hint, err)
+	return &bs.Error{Code: code, Message: fmt.Sprintf("mysql: %s: %s", where, hint), Err: err}
 }
 
 // Dialect is the MySQL/MariaDB sqldb.Dialect.

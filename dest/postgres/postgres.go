@@ -104,6 +104,7 @@ func connectError(cfg *pgconn.Config, err error) error {
 	where := fmt.Sprintf("PostgreSQL at %s (database %q, user %q)", net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), cfg.Database, cfg.User)
 	var pe *pgconn.PgError
 	var hint string
+	code := bs.EINVALID // the connection string must change
 	switch {
 	case errors.As(err, &pe) && (pe.Code == "28P01" || pe.Code == "28000"):
 		hint = "authentication failed: check User and Password in the connection string (and the server's pg_hba.conf)"
@@ -112,9 +113,9 @@ func connectError(cfg *pgconn.Config, err error) error {
 	case errors.As(err, &pe) && pe.Code == "42501":
 		hint = "the user may not connect to this database: GRANT CONNECT, or use another User"
 	default:
-		hint = destutil.ConnectHint(err, "PostgreSQL", connectTimeout)
+		hint, code = destutil.ConnectHint(err, "PostgreSQL", connectTimeout), bs.EUNAVAILABLE
 	}
-	return fmt.Errorf("postgres: %s: %s: %w", where, hint, err)
+	return &bs.Error{Code: code, Message: fmt.Sprintf("postgres: %s: %s", where, hint), Err: err}
 }
 
 // Dialect is PostgreSQL's sqldb.Dialect.

@@ -50,7 +50,10 @@ func Open(ctx context.Context, dsn string) (*sqldb.DB, error) {
 	db.SetMaxIdleConns(4)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", dsn, err)
+		// A local file that cannot be opened: its path (or its directory's
+		// permissions) must change.
+		return nil, &bs.Error{Code: bs.EINVALID, Message: fmt.Sprintf("sqlite: open %s", dsn),
+			Err: fmt.Errorf("%w (check that the directory exists and is writable)", err)}
 	}
 	d, err := sqldb.New(ctx, db, Dialect{})
 	if err != nil {
