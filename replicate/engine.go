@@ -295,6 +295,7 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (Result, err
 	}
 	st := e.Client.Stats().Total()
 	run.Waits429 = st.RateLimited - before.Total().RateLimited
+	run.WaitTime = st.RateLimitWaited - before.Total().RateLimitWaited
 	// FinishRun must be recorded even when ctx was cancelled.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
