@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -70,7 +71,7 @@ func ParseYAML(data []byte, file string, opts Options) (*Config, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		line, msg := yamlErr(err)
-		p.errAt(line, "", "malformed YAML: %s", msg)
+		p.errAt(problemLine(data, line, err), "", "malformed YAML: %s", msg)
 		return nil, p.err()
 	}
 	if len(doc.Content) == 0 {
@@ -120,6 +121,40 @@ func yamlErr(err error) (int, string) {
 	}
 	n, _ := strconv.Atoi(m[1])
 	return n, m[2]
+}
+
+// maxProblemSearch bounds the lines problemLine re-parses.
+const maxProblemSearch = 5000
+
+// problemLine returns the line a YAML syntax error is at. yaml.v3 reports
+// the line where the enclosing structure began (its "context"), so a
+// badly indented key on line 4 of a list that starts on line 1 is reported
+// at line 1. The problem's own line is the first line whose prefix of the
+// document fails with the same message; without one (or in a document too
+// long to search) the reported line stands.
+func problemLine(data []byte, reported int, err error) int {
+	want := err.Error()
+	_, msg := yamlErr(err)
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	if len(lines) > maxProblemSearch {
+		return reported
+	}
+	n := 0
+	for k := 1; k <= len(lines); k++ {
+		n += len(lines[k-1])
+		var doc yaml.Node
+		e := yaml.Unmarshal(data[:n], &doc)
+		if e == nil {
+			continue
+		}
+		if _, m := yamlErr(e); m == msg || e.Error() == want {
+			if k > reported {
+				return k
+			}
+			return reported
+		}
+	}
+	return reported
 }
 
 // ydec walks the YAML node tree, recording the line of every key path.
