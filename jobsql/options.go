@@ -2,11 +2,12 @@ package jobsql
 
 import (
 	"fmt"
-	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 )
 
 // Settings is the effective configuration of one REPLICATE statement: its
@@ -319,21 +320,4 @@ func formatDate(t time.Time) string {
 // suggest returns the candidate closest to name (case-insensitive
 // Levenshtein distance, or a prefix of at least 4 letters), or "" when none
 // is close enough.
-func suggest(name string, cands []string) string {
-	lname := strings.ToLower(name)
-	best, bestD := "", -1
-	for _, c := range cands {
-		lc := strings.ToLower(c)
-		d := fuzzy.Distance(lname, lc)
-		if len(lname) >= 4 && strings.HasPrefix(lc, lname) {
-			d = min(d, 1)
-		}
-		if bestD < 0 || d < bestD {
-			best, bestD = c, d
-		}
-	}
-	if bestD >= 0 && bestD <= max(2, (len([]rune(name))+2)/3) {
-		return best
-	}
-	return ""
-}
+func suggest(name string, cands []string) string { return fuzzy.Nearest(name, cands) }

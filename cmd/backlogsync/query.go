@@ -16,7 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/backlogsync/backlogsync"
-	"github.com/backlogsync/backlogsync/catalog"
+	"github.com/backlogsync/backlogsync/livesql"
 )
 
 // runQuery implements "backlogsync query [flags] SQL": live SQL over the
@@ -60,13 +60,13 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		text = string(b)
 	}
 
-	lq, err := catalog.PrepareLive(ctx, text)
+	lq, err := livesql.PrepareLive(ctx, text)
 	if err != nil {
 		return reportQueryError(err, stderr)
 	}
 	defer lq.Close()
 	if *explain {
-		catalog.Explain(stdout, lq.Plans)
+		livesql.Explain(stdout, lq.Plans)
 		return exitOK
 	}
 
@@ -80,7 +80,7 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return exitAuth
 	}
 	c, ts, err := acct.client(ctx, &http.Client{Timeout: *timeout})
-	var res *catalog.Result
+	var res *livesql.Result
 	if err == nil {
 		res, err = lq.Run(ctx, c, af.account)
 	}
@@ -90,11 +90,11 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	}
 	if err != nil {
-		if catalog.IsSQLError(err) {
+		if livesql.IsSQLError(err) {
 			return reportQueryError(err, stderr)
 		}
 		msg, code := explainFailure(err, acct, *timeout)
-		fmt.Fprintf(stderr, "backlogsync query: %s\n", strings.TrimPrefix(msg, "catalog: "))
+		fmt.Fprintf(stderr, "backlogsync query: %s\n", strings.TrimPrefix(msg, "livesql: "))
 		return code
 	}
 	f := *format
@@ -130,7 +130,7 @@ func queryUsage(w io.Writer, fs *flag.FlagSet) {
 // reportQueryError prints an error in the statement with its position and
 // a caret, and returns exit code 2.
 func reportQueryError(err error, stderr io.Writer) int {
-	var se *catalog.SQLError
+	var se *livesql.SQLError
 	if errors.As(err, &se) {
 		fmt.Fprintf(stderr, "backlogsync query: %s", se.Detail())
 		if se.Line == 0 {
@@ -147,7 +147,7 @@ func reportQueryError(err error, stderr io.Writer) int {
 }
 
 // writeResult writes res in the given format.
-func writeResult(w io.Writer, format string, res *catalog.Result) error {
+func writeResult(w io.Writer, format string, res *livesql.Result) error {
 	switch format {
 	case "table":
 		return writeTable(w, res)
@@ -181,7 +181,7 @@ func cellText(v any) string {
 
 // writeCSV writes RFC 4180 CSV with a header. NULL is an empty field, an
 // empty string a quoted "" so the two stay apart.
-func writeCSV(w io.Writer, res *catalog.Result) error {
+func writeCSV(w io.Writer, res *livesql.Result) error {
 	var b strings.Builder
 	field := func(i int, s string, null bool) {
 		if i > 0 {
@@ -211,7 +211,7 @@ func writeCSV(w io.Writer, res *catalog.Result) error {
 
 // jsonNames returns the column names made unique as SQLite does for
 // CREATE TABLE AS (Id, Id:1, …), for JSON object keys.
-func jsonNames(cols []catalog.ResultColumn) []string {
+func jsonNames(cols []livesql.ResultColumn) []string {
 	seen := map[string]bool{}
 	out := make([]string, len(cols))
 	for i, c := range cols {
@@ -227,7 +227,7 @@ func jsonNames(cols []catalog.ResultColumn) []string {
 
 // writeJSON writes an array of objects (one per line) or, for jsonl, one
 // object per line; keys in column order, NULL as null.
-func writeJSON(w io.Writer, res *catalog.Result, lines bool) error {
+func writeJSON(w io.Writer, res *livesql.Result, lines bool) error {
 	names := jsonNames(res.Columns)
 	keys := make([]string, len(names))
 	for i, n := range names {
@@ -288,7 +288,7 @@ const maxCell = 60
 // writeTable writes an aligned table for a terminal: NULL as NULL (an
 // empty string stays empty), numbers right-aligned, line breaks shown as ↵,
 // long values cut at 60 columns, and a row count.
-func writeTable(w io.Writer, res *catalog.Result) error {
+func writeTable(w io.Writer, res *livesql.Result) error {
 	n := len(res.Columns)
 	cells := make([][]string, 0, len(res.Rows)+1)
 	right := make([]bool, n)

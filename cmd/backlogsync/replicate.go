@@ -18,6 +18,7 @@ import (
 	"github.com/backlogsync/backlogsync/backlog"
 	"github.com/backlogsync/backlogsync/catalog"
 	"github.com/backlogsync/backlogsync/config"
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"github.com/backlogsync/backlogsync/jobsql"
 	"github.com/backlogsync/backlogsync/replicate"
 )
@@ -136,7 +137,7 @@ func replicateConfig(ctx context.Context, f replicateFlags, jobNames []string, o
 	for _, n := range jobNames {
 		j, ok := cfg.Job(n)
 		if !ok {
-			return fail(exitUsage, "no job %q in %s%s; it defines: %s", n, f.acct.config, didYouMean(n, jobNamesOf(cfg)), strings.Join(jobNamesOf(cfg), ", "))
+			return fail(exitUsage, "no job %q in %s%s; it defines: %s", n, f.acct.config, fuzzy.DidYouMean(n, jobNamesOf(cfg)), strings.Join(jobNamesOf(cfg), ", "))
 		}
 		jobs = append(jobs, *j)
 	}

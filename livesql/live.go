@@ -1,11 +1,10 @@
-package catalog
+package livesql
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/backlog"
+	"github.com/backlogsync/backlogsync/catalog"
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 
 	// The SQLite engine of live SQL: pure Go, so the binary stays static.
 	_ "modernc.org/sqlite"
@@ -86,13 +87,13 @@ func PrepareLive(ctx context.Context, text string) (*LiveQuery, error) {
 	for _, tp := range lq.Plans {
 		if _, err := db.ExecContext(ctx, createTable(tp.Table)); err != nil {
 			db.Close()
-			return nil, fmt.Errorf("catalog: create %s in SQLite: %w", tp.Table.Name, err)
+			return nil, fmt.Errorf("livesql: create %s in SQLite: %w", tp.Table.Name, err)
 		}
 		for _, n := range tp.Names {
 			if !strings.EqualFold(n, tp.Table.Name) {
 				if _, err := db.ExecContext(ctx, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM %s", quoteIdent(n), quoteIdent(tp.Table.Name))); err != nil {
 					db.Close()
-					return nil, fmt.Errorf("catalog: create view %s in SQLite: %w", n, err)
+					return nil, fmt.Errorf("livesql: create view %s in SQLite: %w", n, err)
 				}
 			}
 		}
@@ -111,7 +112,7 @@ func PrepareLive(ctx context.Context, text string) (*LiveQuery, error) {
 func (lq *LiveQuery) Close() error { return lq.db.Close() }
 
 // createTable is the CREATE TABLE statement of t in SQLite.
-func createTable(t *Table) string {
+func createTable(t *catalog.Table) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "CREATE TABLE %s (", quoteIdent(t.Name))
 	for i, c := range t.Columns {
@@ -131,14 +132,14 @@ func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 // in plan order; a semi-join's keys are read from the rows already loaded.
 func (lq *LiveQuery) Run(ctx context.Context, client *backlog.Client, account string) (*Result, error) {
 	for _, tp := range lq.Plans {
-		q := Query{Account: account, Where: slices.Clone(tp.Where)}
+		q := catalog.Query{Account: account, Where: slices.Clone(tp.Where)}
 		for _, s := range tp.SemiJoins {
 			vals, err := lq.distinct(ctx, s.From, s.FromColumn)
 			if err != nil {
 				return nil, err
 			}
 			if len(vals) <= maxSemiJoin {
-				q.Where = append(q.Where, In(s.Column, vals...))
+				q.Where = append(q.Where, catalog.In(s.Column, vals...))
 			}
 		}
 		if err := lq.load(ctx, client, tp.Table, q); err != nil {
@@ -149,7 +150,7 @@ func (lq *LiveQuery) Run(ctx context.Context, client *backlog.Client, account st
 }
 
 // distinct returns the distinct non-NULL values of a loaded column.
-func (lq *LiveQuery) distinct(ctx context.Context, t *Table, column string) ([]any, error) {
+func (lq *LiveQuery) distinct(ctx context.Context, t *catalog.Table, column string) ([]any, error) {
 	rows, err := lq.db.QueryContext(ctx, fmt.Sprintf("SELECT DISTINCT %s FROM %s WHERE %[1]s IS NOT NULL ORDER BY 1",
 		quoteIdent(column), quoteIdent(t.Name)))
 	if err != nil {
@@ -168,7 +169,7 @@ func (lq *LiveQuery) distinct(ctx context.Context, t *Table, column string) ([]a
 }
 
 // load fetches a table and inserts its rows.
-func (lq *LiveQuery) load(ctx context.Context, client *backlog.Client, t *Table, q Query) error {
+func (lq *LiveQuery) load(ctx context.Context, client *backlog.Client, t *catalog.Table, q catalog.Query) error {
 	tx, err := lq.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -181,7 +182,7 @@ func (lq *LiveQuery) load(ctx context.Context, client *backlog.Client, t *Table,
 	}
 	defer ins.Close()
 	args := make([]any, len(t.Columns))
-	err = Fetch(ctx, client, t.Name, q, func(r backlogsync.Row) error {
+	err = catalog.Fetch(ctx, client, t.Name, q, func(r backlogsync.Row) error {
 		for i, v := range r {
 			args[i] = sqliteValue(t.Columns[i].Type, v)
 		}
@@ -288,7 +289,7 @@ func (lq *LiveQuery) mapError(ctx context.Context, err error) error {
 			name = name[k+1:]
 		}
 		s := "no table " + name
-		if sug := Suggest(name); sug != "" {
+		if sug := catalog.Suggest(name); sug != "" {
 			s += "; did you mean " + sug + "?"
 		}
 		return at(p.findName("", name), "%s", s)
@@ -333,7 +334,7 @@ func (p *parsedSQL) findName(qual, name string) int {
 // unknownColumn words the error of an unknown column: the table it was
 // looked for in and the nearest column there.
 func (lq *LiveQuery) unknownColumn(qual, name string) string {
-	var tables []*Table
+	var tables []*catalog.Table
 	for _, r := range lq.p.refs {
 		if r.table == nil || slices.Contains(tables, r.table) {
 			continue
