@@ -35,6 +35,11 @@ type LiveQuery struct {
 	SQL string
 	// Plans are the tables read, in fetch order, with their pushdown.
 	Plans []*TablePlan
+	// MaxRows stops Run with an EINVALID error when the result would hold
+	// more rows (0: no cap). Run's context bounds its time: a statement
+	// that never ends (a recursive CTE without a bound) stops when the
+	// context does, with an EINVALID error that says so.
+	MaxRows int
 
 	p  *parsedSQL
 	db *sql.DB
@@ -233,6 +238,10 @@ func (lq *LiveQuery) query(ctx context.Context) (*Result, error) {
 		}
 	}
 	for rows.Next() {
+		if lq.MaxRows > 0 && len(res.Rows) >= lq.MaxRows {
+			return nil, backlogsync.Errorf(backlogsync.EINVALID,
+				"the query returns more than %d rows: stopped; add a LIMIT or a WHERE clause, or raise the row cap (backlogsync query --max-rows)", lq.MaxRows)
+		}
 		vals := make([]any, len(types))
 		ptrs := make([]any, len(types))
 		for i := range vals {
@@ -249,6 +258,9 @@ func (lq *LiveQuery) query(ctx context.Context) (*Result, error) {
 		res.Rows = append(res.Rows, vals)
 	}
 	if err := rows.Err(); err != nil {
+		return nil, lq.mapError(ctx, err)
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, lq.mapError(ctx, err)
 	}
 	return res, nil
@@ -268,6 +280,13 @@ var (
 // with the position of the offending name or token and, for unknown
 // names, the nearest known one.
 func (lq *LiveQuery) mapError(ctx context.Context, err error) error {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return &backlogsync.Error{Code: backlogsync.EINVALID, Err: ctx.Err(),
+			Message: "the query ran out of time in SQLite and was stopped (a recursive CTE without a bound never ends); add a bound or a LIMIT, or raise the time limit (backlogsync query --max-time)"}
+	case ctx.Err() != nil:
+		return ctx.Err()
+	}
 	p := lq.p
 	msg := reSQLiteTag.ReplaceAllString(err.Error(), "")
 	at := func(i int, format string, args ...any) error {

@@ -30,6 +30,8 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	format := fs.String("format", "", "output `format`: table, csv, json or jsonl (default table on a terminal, csv otherwise)")
 	explain := fs.Bool("explain", false, "print the API calls the query would make, with their rate-limit class, and send none")
 	timeout := fs.Duration("timeout", 60*time.Second, "`time` to wait for each answer")
+	maxTime := fs.Duration("max-time", defaultQueryMaxTime, "stop the whole query after this `time` (API reads and SQL)")
+	maxRows := fs.Int("max-rows", defaultQueryMaxRows, "stop with an error when the result has more than `n` rows (0: no cap)")
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
 	switch {
@@ -46,6 +48,10 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		err = usagef("--format %s: use table, csv, json or jsonl", *format)
 	case *timeout <= 0:
 		err = usagef("--timeout %v: give a positive duration such as 60s", *timeout)
+	case *maxTime <= 0:
+		err = usagef("--max-time %v: give a positive duration such as 5m", *maxTime)
+	case *maxRows < 0:
+		err = usagef("--max-rows %d: give 0 (no cap) or more", *maxRows)
 	}
 	if err != nil {
 		return reportUsage("query", err, stderr)
@@ -65,6 +71,9 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return reportQueryError(err, stderr)
 	}
 	defer lq.Close()
+	lq.MaxRows = *maxRows
+	ctx, cancel := context.WithTimeout(ctx, *maxTime)
+	defer cancel()
 	if *explain {
 		livesql.Explain(stdout, lq.Plans)
 		return exitOK
@@ -90,7 +99,7 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	}
 	if err != nil {
-		if livesql.IsSQLError(err) {
+		if livesql.IsSQLError(err) || backlogsync.ErrorCode(err) == backlogsync.EINVALID {
 			return reportQueryError(err, stderr)
 		}
 		msg, code := explainFailure(err, acct, *timeout)
@@ -126,6 +135,12 @@ func queryUsage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintln(w, "Flags:")
 	printFlags(w, fs)
 }
+
+// The default limits of a query: --max-time and --max-rows.
+const (
+	defaultQueryMaxTime = 5 * time.Minute
+	defaultQueryMaxRows = 1_000_000
+)
 
 // reportQueryError prints an error in the statement with its position and
 // a caret, and returns exit code 2.
