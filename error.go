@@ -84,3 +84,35 @@ func Retryable(err error) bool {
 	}
 	return false
 }
+
+// Pos is a position in a source text: a statements file, a configuration
+// file (statements written inline in YAML carry their line in the YAML
+// file), or a live-SQL statement. Line and Col are 1-based; Col counts
+// Unicode code points (a tab counts as one), so it matches what an editor
+// shows. Offset is the 0-based byte offset into the text that was parsed.
+// The zero Pos means "unknown". Every error about a place in a text uses
+// it, so that all print "file:line:col".
+type Pos struct {
+	Filename string
+	Offset   int
+	Line     int
+	Col      int
+}
+
+// String returns "file:line:col", "line:col" without a file name, and
+// "file:line" or "file" when the column or line is unknown.
+func (p Pos) String() string {
+	var s string
+	switch {
+	case p.Line == 0:
+		return p.Filename
+	case p.Col == 0:
+		s = fmt.Sprintf("%d", p.Line)
+	default:
+		s = fmt.Sprintf("%d:%d", p.Line, p.Col)
+	}
+	if p.Filename == "" {
+		return s
+	}
+	return p.Filename + ":" + s
+}

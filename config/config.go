@@ -173,9 +173,11 @@ type Statements struct {
 	Text string `json:"-"`
 	// File is the path Text was read from; "" for inline text.
 	File string `json:"file,omitempty"`
-	// Line is the line of the config where inline text starts (so statement
-	// errors can point into the config); 0 for a file.
+	// Line and Col are where inline text starts in the config (so that
+	// statement errors point into it: jobsql.ParseAt); 0 for a file. Col is
+	// the indentation of a block (| or >): every line of it is shifted alike.
 	Line int `json:"line,omitempty"`
+	Col  int `json:"col,omitempty"`
 }
 
 // MarshalJSON shows the text too (it holds no secrets).

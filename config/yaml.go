@@ -78,7 +78,7 @@ func ParseYAML(data []byte, file string, opts Options) (*Config, error) {
 		p.errAt(0, "", "the file is empty; it needs accounts, destinations and jobs")
 		return nil, p.err()
 	}
-	y := &ydec{p: p, env: opts.Env, dir: configDir(file)}
+	y := &ydec{p: p, env: opts.Env, dir: configDir(file), lines: strings.Split(string(data), "\n")}
 	cfg := &Config{File: file, Format: FormatYAML}
 	top := y.mapping(doc.Content[0], "", "version", "accounts", "destinations", "jobs", "notifications")
 	if top == nil {
@@ -159,9 +159,23 @@ func problemLine(data []byte, reported int, err error) int {
 
 // ydec walks the YAML node tree, recording the line of every key path.
 type ydec struct {
-	p   *problems
-	env Env
-	dir string
+	p     *problems
+	env   Env
+	dir   string
+	lines []string // the document's lines, for the columns of block scalars
+}
+
+// indentOf returns the column (1-based) where the block scalar starting on
+// line n (1-based) has its text: the indentation of its first non-blank
+// line, or 1.
+func (y *ydec) indentOf(n int) int {
+	for ; n >= 1 && n <= len(y.lines); n++ {
+		l := strings.TrimRight(y.lines[n-1], "\r")
+		if t := strings.TrimLeft(l, " "); t != "" {
+			return len(l) - len(t) + 1
+		}
+	}
+	return 1
 }
 
 // ymap is a YAML mapping whose keys have been checked.

@@ -1,30 +1,14 @@
 package jobsql
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/backlogsync/backlogsync"
 )
 
-// Pos is a position in a statement file. Line and Col are 1-based; Col
-// counts Unicode code points (a tab counts as one), so it matches what an
-// editor shows. Offset is the 0-based byte offset. The zero Pos means
-// "unknown".
-type Pos struct {
-	Filename string
-	Offset   int
-	Line     int
-	Col      int
-}
-
-// String returns "file:line:col" (or "line:col" without a file name).
-func (p Pos) String() string {
-	if p.Filename == "" {
-		return fmt.Sprintf("%d:%d", p.Line, p.Col)
-	}
-	return fmt.Sprintf("%s:%d:%d", p.Filename, p.Line, p.Col)
-}
+// Pos is a position in a statement file: the root package's one position
+// type. Offset is the byte offset into the text given to Parse.
+type Pos = backlogsync.Pos
 
 // Error is a syntax or validation error in a statement file. Error() gives
 // the one-line "file:line:col: message" form; Snippet renders the source

@@ -68,7 +68,7 @@ type parsedSQL struct {
 
 // errAt returns an SQLError at token i.
 func (p *parsedSQL) errAt(i int, format string, args ...any) *SQLError {
-	return &SQLError{SQLPos: p.toks[i].pos, Msg: fmt.Sprintf(format, args...), src: p.src}
+	return &SQLError{Pos: p.toks[i].pos, Msg: fmt.Sprintf(format, args...), src: p.src}
 }
 
 // parseSQL lexes src and finds its structure. It rejects what is not one
@@ -112,7 +112,7 @@ func parseSQL(src string) (*parsedSQL, error) {
 		}
 	}
 	if end == 0 {
-		return nil, &SQLError{SQLPos: SQLPos{Line: 1, Col: 1}, Msg: "empty statement: give a query such as SELECT * FROM Issues", src: src}
+		return nil, &SQLError{Pos: SQLPos{Line: 1, Col: 1}, Msg: "empty statement: give a query such as SELECT * FROM Issues", src: src}
 	}
 	first := 0
 	if toks[0].is("WITH") {

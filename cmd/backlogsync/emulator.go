@@ -25,6 +25,7 @@ import (
 	"github.com/backlogsync/backlogsync/config"
 	"github.com/backlogsync/backlogsync/dest/sqlite"
 	"github.com/backlogsync/backlogsync/emulator"
+	"github.com/backlogsync/backlogsync/jobsql"
 	"github.com/backlogsync/backlogsync/replicate"
 )
 
@@ -578,7 +579,7 @@ func demoReplicate(ctx context.Context, baseURL, key, dbPath string, stderr io.W
 		return nil, replicate.Result{}, err
 	}
 	defer dest.Close()
-	stmts, err := jobStatements("demo", "", true, config.JobAccount{})
+	stmts, err := jobStatements(jobsql.Pos{Filename: "demo"}, "", true, config.JobAccount{})
 	if err != nil {
 		return nil, replicate.Result{}, err
 	}

@@ -231,3 +231,20 @@ func TestExitCodeOfKinds(t *testing.T) {
 		t.Error("nil, plain or usage error mapped wrongly")
 	}
 }
+
+// A statement written inline in the YAML configuration is reported at its
+// line and column in the YAML file, not at line 1 of the block.
+func TestInlineStatementPositions(t *testing.T) {
+	isolateAccountEnv(t)
+	dir := t.TempDir()
+	// writeJob puts the block's lines at line 8 onwards, indented six spaces.
+	cfg := writeJob(t, dir, "https://x.backlog.com", "{api_key: k}", "sqlite", filepath.Join(dir, "out.db"),
+		"REPLICATE Projects;\nREPLICATE Isues;")
+	code, _, errOut := runCLI(t, "replicate", "-c", cfg)
+	data, _ := os.ReadFile(cfg)
+	line := 1 + strings.Count(string(data[:strings.Index(string(data), "REPLICATE Isues")]), "\n")
+	want := fmt.Sprintf("%s:%d:17:", cfg, line) // "      REPLICATE Isues": the table name at column 17
+	if code != exitUsage || !strings.Contains(errOut, want) || !strings.Contains(errOut, `did you mean "Issues"`) {
+		t.Errorf("exit %d, want %d with %q:\n%s", code, exitUsage, want, errOut)
+	}
+}

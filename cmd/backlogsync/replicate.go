@@ -157,14 +157,16 @@ func replicateConfig(ctx context.Context, f replicateFlags, jobNames []string, o
 	}
 	code := exitOK
 	for _, job := range jobs {
-		name, text := job.Statements.File, job.Statements.Text
-		if name == "" {
-			name = f.acct.config
+		// Where the statements start: a file's first line, or their line
+		// and column in the configuration when written inline.
+		src, text := jobsql.Pos{Filename: job.Statements.File, Line: 1, Col: 1}, job.Statements.Text
+		if src.Filename == "" {
+			src = jobsql.Pos{Filename: f.acct.config, Line: max(job.Statements.Line, 1), Col: max(job.Statements.Col, 1)}
 		}
 		if f.file != "" {
-			name, text = f.file, fileText
+			src, text = jobsql.Pos{Filename: f.file, Line: 1, Col: 1}, fileText
 		}
-		code = worst(code, replicateJob(ctx, f, cfg, job, name, text, out))
+		code = worst(code, replicateJob(ctx, f, cfg, job, src, text, out))
 	}
 	return code
 }
@@ -187,7 +189,7 @@ type accountRun struct {
 // budget, checkpoints scoped job/account/table and a row in the runs table;
 // one account failing neither stops nor rolls back the others. The result
 // is the worst of the accounts' exit codes.
-func replicateJob(ctx context.Context, f replicateFlags, cfg *config.Config, job config.Job, file, text string, out *replicateOutput) int {
+func replicateJob(ctx context.Context, f replicateFlags, cfg *config.Config, job config.Job, src jobsql.Pos, text string, out *replicateOutput) int {
 	fail := out.fail
 	if strings.TrimSpace(text) == "" && !job.ReplicateAll {
 		return fail(exitUsage, "job %s has no statements: give them with -f jobs.sql (REPLICATE Issues;) or set ReplicateAll", job.Name)
@@ -200,12 +202,12 @@ func replicateJob(ctx context.Context, f replicateFlags, cfg *config.Config, job
 		return fail(exitUsage, "job %s: destination %s: %v", job.Name, d.Name, err)
 	}
 	// Check the statements before opening anything.
-	if _, err := jobStatements(file, text, job.ReplicateAll, config.JobAccount{}); err != nil {
+	if _, err := jobStatements(src, text, job.ReplicateAll, config.JobAccount{}); err != nil {
 		return fail(exitUsage, "job %s: %v", job.Name, err)
 	}
 	runs := make([]*accountRun, len(job.Accounts))
 	for i, ja := range job.Accounts {
-		runs[i] = prepareAccount(ctx, f, job, ja, file, text)
+		runs[i] = prepareAccount(ctx, f, job, ja, src, text)
 		if runs[i].code == exitUsage {
 			return fail(exitUsage, "job %s, account %s: %s", job.Name, ja.Account, runs[i].msg)
 		}
@@ -243,7 +245,7 @@ func replicateJob(ctx context.Context, f replicateFlags, cfg *config.Config, job
 
 // prepareAccount resolves an account's credentials, builds its client and
 // its statements (with its prefix and schema).
-func prepareAccount(ctx context.Context, f replicateFlags, job config.Job, ja config.JobAccount, file, text string) *accountRun {
+func prepareAccount(ctx context.Context, f replicateFlags, job config.Job, ja config.JobAccount, src jobsql.Pos, text string) *accountRun {
 	r := &accountRun{ja: ja}
 	af := f.acct
 	af.account = ja.Account
@@ -257,7 +259,7 @@ func prepareAccount(ctx context.Context, f replicateFlags, job config.Job, ja co
 		r.code, r.msg = exitCode(err), err.Error()
 		return r
 	}
-	r.stmts, err = jobStatements(file, text, job.ReplicateAll, ja)
+	r.stmts, err = jobStatements(src, text, job.ReplicateAll, ja)
 	if err != nil {
 		r.code, r.msg = exitUsage, err.Error()
 	}
@@ -300,13 +302,13 @@ func jobNamesOf(cfg *config.Config) []string {
 // jobStatements parses a job's statements for one account, adding one
 // REPLICATE per catalog table not already replicated when all is set, and
 // applying the account's prefix and schema.
-func jobStatements(file, text string, all bool, ja config.JobAccount) ([]jobsql.Statement, error) {
-	stmts, err := jobsql.Parse(file, text)
+func jobStatements(src jobsql.Pos, text string, all bool, ja config.JobAccount) ([]jobsql.Statement, error) {
+	stmts, err := jobsql.ParseAt(src, text)
 	if err != nil {
 		return nil, err
 	}
 	if len(stmts) == 0 && !all {
-		return nil, usagef("%s holds no statement (only comments or blank lines): add one, e.g. REPLICATE Issues;", file)
+		return nil, usagef("%s holds no statement (only comments or blank lines): add one, e.g. REPLICATE Issues;", src.Filename)
 	}
 	if all {
 		have := map[string]bool{}
