@@ -32,30 +32,28 @@ func Distance(as, bs string) int {
 
 // Nearest returns the candidate nearest to name, compared case-insensitively
 // by Distance, where a candidate that starts with a name of four letters or
-// more counts as one edit away and one that contains it as two ("refresh"
-// for "refresh_token"). It returns "" when no candidate is within
-// max(2, (len(name)+2)/3) edits. Ties go to the earlier candidate.
+// more counts as one edit away, and one that contains it, or is contained
+// in it, as two ("refresh" for "refresh_token", "Issues" for
+// "PROD_Issues"). It returns "" when no candidate is nearer than
+// len(name)/2+2 edits. Ties go to the earlier candidate.
 func Nearest(name string, candidates []string) string {
 	ln := strings.ToLower(name)
 	n := len([]rune(ln))
-	best, bestD := "", -1
+	best, bestD := "", n/2+2
 	for _, c := range candidates {
 		lc := strings.ToLower(c)
 		d := Distance(ln, lc)
 		switch {
 		case n >= 4 && strings.HasPrefix(lc, ln):
 			d = min(d, 1)
-		case n >= 4 && strings.Contains(lc, ln):
+		case n >= 4 && strings.Contains(lc, ln), len([]rune(lc)) >= 4 && strings.Contains(ln, lc):
 			d = min(d, 2)
 		}
-		if bestD < 0 || d < bestD {
+		if d < bestD {
 			best, bestD = c, d
 		}
 	}
-	if bestD >= 0 && bestD <= max(2, (n+2)/3) {
-		return best
-	}
-	return ""
+	return best
 }
 
 // DidYouMean returns ` (did you mean "X"?)` for the Nearest candidate, or
