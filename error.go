@@ -3,6 +3,7 @@ package backlogsync
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error codes used across backlogsync: the one classification of errors.
@@ -115,4 +116,45 @@ func (p Pos) String() string {
 		return s
 	}
 	return p.Filename + ":" + s
+}
+
+// Snippet returns the line of src that p is on and, below it, a caret under
+// p's column, each indented by four spaces and ending in a newline. Tabs
+// before the column are kept and East Asian wide characters count two
+// cells, so the caret lines up in a terminal. p.Offset is a byte offset
+// into src; it returns "" when p is unknown or outside src.
+func (p Pos) Snippet(src string) string {
+	if p.Line < 1 || p.Offset < 0 || p.Offset > len(src) {
+		return ""
+	}
+	start := strings.LastIndexByte(src[:p.Offset], '\n') + 1
+	end := strings.IndexByte(src[p.Offset:], '\n')
+	if end < 0 {
+		end = len(src)
+	} else {
+		end += p.Offset
+	}
+	line := strings.TrimRight(src[start:end], "\r")
+	var caret strings.Builder
+	for _, r := range src[start:p.Offset] {
+		switch {
+		case r == '\t':
+			caret.WriteByte('\t')
+		case isWide(r):
+			caret.WriteString("  ")
+		default:
+			caret.WriteByte(' ')
+		}
+	}
+	caret.WriteByte('^')
+	return "    " + line + "\n    " + caret.String() + "\n"
+}
+
+// isWide reports whether r takes two cells in a terminal (East Asian Wide
+// and Fullwidth: CJK, kana, Hangul, fullwidth forms).
+func isWide(r rune) bool {
+	return r >= 0x1100 && r <= 0x115F || r >= 0x2E80 && r <= 0x303E || r >= 0x3041 && r <= 0x33FF ||
+		r >= 0x3400 && r <= 0x4DBF || r >= 0x4E00 && r <= 0x9FFF || r >= 0xA000 && r <= 0xA4CF ||
+		r >= 0xAC00 && r <= 0xD7A3 || r >= 0xF900 && r <= 0xFAFF || r >= 0xFE30 && r <= 0xFE4F ||
+		r >= 0xFF00 && r <= 0xFF60 || r >= 0xFFE0 && r <= 0xFFE6 || r >= 0x20000 && r <= 0x3FFFD
 }

@@ -39,29 +39,9 @@ func (e *SQLError) Unwrap() error {
 	return &backlogsync.Error{Code: backlogsync.EINVALID, Message: e.Error()}
 }
 
-// Snippet returns the offending line and a caret under the error's column,
-// each indented by four spaces and ending in a newline ("" without source).
-func (e *SQLError) Snippet() string {
-	if e.Line < 1 || e.Offset < 0 || e.Offset > len(e.src) {
-		return ""
-	}
-	start := strings.LastIndexByte(e.src[:e.Offset], '\n') + 1
-	end := strings.IndexByte(e.src[e.Offset:], '\n')
-	if end < 0 {
-		end = len(e.src)
-	} else {
-		end += e.Offset
-	}
-	var caret strings.Builder
-	for _, r := range e.src[start:e.Offset] {
-		if r == '\t' {
-			caret.WriteByte('\t')
-		} else {
-			caret.WriteByte(' ')
-		}
-	}
-	return "    " + strings.TrimRight(e.src[start:end], "\r") + "\n    " + caret.String() + "^\n"
-}
+// Snippet returns the offending line and a caret under the error's column
+// (Pos.Snippet); "" without source.
+func (e *SQLError) Snippet() string { return e.Pos.Snippet(e.src) }
 
 // Detail returns Error() and the Snippet, for a terminal.
 func (e *SQLError) Detail() string { return e.Error() + "\n" + e.Snippet() }
