@@ -190,52 +190,16 @@ func columnType(dataType string) bs.Type {
 
 // UpsertSQL implements sqldb.Dialect with INSERT … ON CONFLICT DO UPDATE.
 func (d Dialect) UpsertSQL(ref string, columns, key []string, rows int) string {
-	var b strings.Builder
-	b.Grow(64 + rows*(4+6*len(columns)) + 40*len(columns))
-	b.WriteString("INSERT INTO " + ref + " (" + strings.Join(columns, ", ") + ") VALUES ")
-	p := 0
-	for i := range rows {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for j := range columns {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			p++
-			b.WriteString("$" + strconv.Itoa(p))
-		}
-		b.WriteByte(')')
-	}
-	b.WriteString(" ON CONFLICT (" + strings.Join(key, ", ") + ") DO ")
-	n := 0
-	for _, c := range columns {
-		if isIn(c, key) {
-			continue
-		}
-		if n == 0 {
-			b.WriteString("UPDATE SET ")
-		} else {
-			b.WriteString(", ")
-		}
-		n++
-		b.WriteString(c + " = EXCLUDED." + c)
-	}
-	if n == 0 {
-		b.WriteString("NOTHING")
-	}
-	return b.String()
+	return upsert.UpsertSQL(ref, columns, key, rows)
 }
 
-func isIn(s string, list []string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
+// upsert spells PostgreSQL's upsert: ON CONFLICT with $n placeholders (and
+// EXCLUDED in capitals, as PostgreSQL's documentation writes it).
+var upsert = func() destutil.Upsert {
+	u := destutil.OnConflict(func(n int) string { return "$" + strconv.Itoa(n) })
+	u.Set = func(c string) string { return c + " = EXCLUDED." + c }
+	return u
+}()
 
 // indexName returns a name of at most 63 bytes for the index on col of the
 // table n (PostgreSQL truncates longer names, which could collide).

@@ -171,43 +171,7 @@ func columnType(decl string) bs.Type {
 
 // UpsertSQL implements sqldb.Dialect with INSERT … ON CONFLICT DO UPDATE.
 func (Dialect) UpsertSQL(ref string, columns, key []string, rows int) string {
-	var b strings.Builder
-	b.Grow(64 + rows*(2+3*len(columns)) + 40*len(columns))
-	b.WriteString("INSERT INTO " + ref + " (" + strings.Join(columns, ", ") + ") VALUES ")
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(columns)), ", ") + ")"
-	for i := range rows {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(row)
-	}
-	b.WriteString(" ON CONFLICT (" + strings.Join(key, ", ") + ") DO ")
-	n := 0
-	for _, c := range columns {
-		if isIn(c, key) {
-			continue
-		}
-		if n == 0 {
-			b.WriteString("UPDATE SET ")
-		} else {
-			b.WriteString(", ")
-		}
-		n++
-		b.WriteString(c + " = excluded." + c)
-	}
-	if n == 0 {
-		b.WriteString("NOTHING")
-	}
-	return b.String()
-}
-
-func isIn(s string, list []string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return destutil.OnConflict(destutil.QuestionMark).UpsertSQL(ref, columns, key, rows)
 }
 
 // CreateIndexSQL implements sqldb.Dialect.
