@@ -457,7 +457,7 @@ func (s *scenario) engine(ct *countingTransport, d bs.Destination) *replicate.En
 
 // run runs stmts with a fresh engine and returns the result, the error and
 // the number of HTTP requests sent.
-func (s *scenario) run(ctx context.Context, stmts []jobsql.Statement) (replicate.Result, error, int64) {
+func (s *scenario) run(ctx context.Context, stmts []jobsql.Statement) (replicate.AccountResult, error, int64) {
 	s.t.Helper()
 	ct := &countingTransport{}
 	res, err := s.engine(ct, s.dest).Run(ctx, stmts)
@@ -465,7 +465,7 @@ func (s *scenario) run(ctx context.Context, stmts []jobsql.Statement) (replicate
 }
 
 // mustRun runs stmts and fails the test unless the run is OK.
-func (s *scenario) mustRun(stmts []jobsql.Statement, what string) (replicate.Result, int64) {
+func (s *scenario) mustRun(stmts []jobsql.Statement, what string) (replicate.AccountResult, int64) {
 	s.t.Helper()
 	res, err, n := s.run(context.Background(), stmts)
 	if err != nil || res.Status != bs.RunOK {

@@ -50,12 +50,34 @@ type Engine struct {
 	Progress func(Progress)
 }
 
-// Result is what a run did.
-type Result struct {
-	RunID    int64
-	Status   backlogsync.RunStatus
+// AccountResult is what one account's run did: its row in the runs table
+// (id, status, per-table counts, requests by rate class, 429 waits) plus
+// the time it took, the time its requests waited for the rate limits and
+// its error.
+type AccountResult struct {
+	// Account is the account's name (the Account column of its rows).
+	Account string
+	// RunID is the run's id in the runs table (0 when the run did not
+	// start: its statements were invalid or the runs table failed).
+	RunID  int64
+	Status backlogsync.RunStatus
+	// Tables counts, per destination table, the rows inserted, updated
+	// (values changed) and deleted, then one entry per CHECKCACHE.
 	Tables   []backlogsync.RunTable
 	Requests backlogsync.Requests
+	// Waits429 is the number of 429 answers the run's requests received
+	// (each followed by a wait for the limit's reset).
+	Waits429 int64
+	// Waited is the time the run's requests spent waiting for their rate
+	// budget: pacing, resets after 429s and retry back-off.
+	Waited time.Duration
+	// API is the run's per-class counts of its client: requests, 429s,
+	// retries and time waited, by rate class (for metrics).
+	API backlog.Stats
+	// Duration is the run's wall time.
+	Duration time.Duration
+	// Err is the run's first failure (set by Run; Engine.Run returns it).
+	Err error
 	// Errors are the failures of statements run with ContinueOnError.
 	Errors []error
 	// Checks are the reports of the run's CHECKCACHE statements, in order.
@@ -63,7 +85,7 @@ type Result struct {
 }
 
 // Moved is the total number of rows inserted, updated and deleted.
-func (r Result) Moved() int64 {
+func (r AccountResult) Moved() int64 {
 	var n int64
 	for _, t := range r.Tables {
 		n += t.Inserted + t.Updated + t.Deleted
@@ -133,7 +155,7 @@ func (e *Engine) resolve(stmts []jobsql.Statement) ([]*plan, []*jobsql.CheckCach
 			b = DefaultBatchSize
 		}
 		plans = append(plans, &plan{stmt: r, c: c, src: c.Source, dest: t.Name, table: t, batch: b,
-			scope: e.job() + "/" + e.account() + "/" + t.Name, issues: inIssuesFamily(c.Source)})
+			scope: backlogsync.Scope{Job: e.job(), Account: e.account(), Table: t.Name}.String(), issues: inIssuesFamily(c.Source)})
 	}
 	return plans, checks, nil
 }
@@ -183,20 +205,21 @@ func (e *Engine) log() *slog.Logger {
 // failing statement stops the run unless it has ContinueOnError, which
 // makes the run partial. The returned error is the first failure (the
 // run's status says whether the others ran).
-func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (Result, error) {
+func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (AccountResult, error) {
 	plans, checks, err := e.resolve(stmts)
 	if err != nil {
-		return Result{}, err
+		return AccountResult{Account: e.account()}, err
 	}
 	if e.Client == nil || e.Dest == nil {
-		return Result{}, backlogsync.Errorf(backlogsync.EINVALID, "replicate: engine needs a Client and a Dest")
+		return AccountResult{Account: e.account()}, backlogsync.Errorf(backlogsync.EINVALID, "replicate: engine needs a Client and a Dest")
 	}
-	started := e.now().UTC().Truncate(time.Second)
+	t0 := e.now()
+	started := t0.UTC().Truncate(time.Second)
 	id, err := e.Dest.StartRun(ctx, backlogsync.Run{Job: e.job(), Account: e.account(), Started: started})
 	if err != nil {
-		return Result{}, fmt.Errorf("replicate: recording the run: %w", err)
+		return AccountResult{Account: e.account()}, fmt.Errorf("replicate: recording the run: %w", err)
 	}
-	res := Result{RunID: id, Status: backlogsync.RunOK}
+	res := AccountResult{Account: e.account(), RunID: id, Status: backlogsync.RunOK}
 	before := e.Client.Stats()
 	log := e.log().With("job", e.job(), "account", e.account(), "run", id)
 	var firstErr error
@@ -296,14 +319,28 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (Result, err
 	st := e.Client.Stats().Total()
 	run.Waits429 = st.RateLimited - before.Total().RateLimited
 	run.WaitTime = st.RateLimitWaited - before.Total().RateLimitWaited
+	res.Waits429, res.Waited = run.Waits429, st.Waited-before.Total().Waited
+	res.API = statsDelta(before, e.Client.Stats())
 	// FinishRun must be recorded even when ctx was cancelled.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if err := e.Dest.FinishRun(fctx, run); err != nil && firstErr == nil {
 		firstErr = fmt.Errorf("replicate: recording the run's end: %w", err)
 	}
+	res.Duration = e.now().Sub(t0)
 	log.Info("run finished", "status", res.Status, "moved", res.Moved(), "requests", res.Requests)
 	return res, firstErr
+}
+
+// statsDelta is the per-class difference between two client stats.
+func statsDelta(before, after backlog.Stats) backlog.Stats {
+	out := backlog.Stats{Classes: map[backlog.RateClass]backlog.ClassStats{}}
+	for c, a := range after.Classes {
+		b := before.Classes[c]
+		out.Classes[c] = backlog.ClassStats{Requests: a.Requests - b.Requests, RateLimited: a.RateLimited - b.RateLimited,
+			Retries: a.Retries - b.Retries, Waited: a.Waited - b.Waited, RateLimitWaited: a.RateLimitWaited - b.RateLimitWaited}
+	}
+	return out
 }
 
 // requests is the per-class difference between two client stats.

@@ -200,7 +200,7 @@ func TestIssuesIncremental(t *testing.T) {
 	size.Issues, size.Comments = 3000, 0
 	e := newEnv(t, size, 11)
 	stmts := parse(t, "REPLICATE Issues;")
-	var res1, res2 Result
+	var res1, res2 AccountResult
 	var err error
 	first := issuesRequests(e, func() { res1, err = e.eng.Run(ctx, stmts) })
 	if err != nil {

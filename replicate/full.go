@@ -236,6 +236,14 @@ func (r *run) table(ctx context.Context, p *plan) (rt backlogsync.RunTable, firs
 		return rt, false, err
 	}
 	first = len(stored) == 0
+	// Rows whose values did not change are not written again, so that the
+	// run counts as updated only the rows that changed.
+	var unchanged map[string]fingerprint
+	if !first {
+		if unchanged, err = e.storedFingerprints(ctx, p); err != nil {
+			return rt, false, err
+		}
+	}
 	q := catalog.Query{Account: e.account(), Where: slices.Clone(p.c.Pushdown)}
 	cursor := p.col(p.src.Change.Cursor)
 	appendOnly := p.src.Change.Kind == catalog.ChangeAppend && p.src.Change.Cursor != "" && cursor != ""
@@ -256,7 +264,11 @@ func (r *run) table(ctx context.Context, p *plan) (rt backlogsync.RunTable, firs
 			return nil
 		}
 		fetched++
-		seen[keyString(key)] = true
+		k := keyString(key)
+		seen[k] = true
+		if fp, ok := unchanged[k]; ok && fp == rowFingerprint(p.table, out) {
+			return nil
+		}
 		return w.upsert(ctx, out)
 	})
 	if err != nil {

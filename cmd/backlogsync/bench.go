@@ -24,7 +24,7 @@ import (
 	"time"
 
 	"github.com/backlogsync/backlogsync/backlog"
-	"github.com/backlogsync/backlogsync/dest/sqlite"
+	"github.com/backlogsync/backlogsync/dest"
 	"github.com/backlogsync/backlogsync/emulator"
 	"github.com/backlogsync/backlogsync/jobsql"
 	"github.com/backlogsync/backlogsync/replicate"
@@ -533,15 +533,19 @@ func benchRun(ctx context.Context, emu *childEmulator, dbPath, stmts string) (ru
 	if err != nil {
 		return m, err
 	}
-	d, err := sqlite.Open(ctx, dbPath)
+	d, err := dest.Open(ctx, dest.SQLite, dbPath)
 	if err != nil {
 		return m, err
 	}
-	eng := replicate.Engine{Client: c, Dest: d, Account: "bench", Job: "bench",
-		Logger: slog.New(slog.DiscardHandler)}
+	job := &replicate.Job{Name: "bench", Dest: d, Statements: parsed, Accounts: []replicate.Account{{Name: "bench", Client: c}}}
 	cpu0, emuCPU0 := cpuSeconds(), emu.cpuSeconds()
 	start := time.Now()
-	_, runErr := eng.Run(ctx, parsed)
+	var runErr error
+	if res, err := replicate.Run(ctx, job, replicate.Options{Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		runErr = err
+	} else {
+		runErr = res.Err()
+	}
 	m.Seconds = time.Since(start).Seconds()
 	m.CPUSeconds, m.EmulatorCPUSeconds = cpuSeconds()-cpu0, emu.cpuSeconds()-emuCPU0
 	m.PeakRSSMiB = maxRSSMiB()

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime/pprof"
@@ -22,10 +23,8 @@ import (
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/backlog"
-	"github.com/backlogsync/backlogsync/config"
-	"github.com/backlogsync/backlogsync/dest/sqlite"
+	"github.com/backlogsync/backlogsync/dest"
 	"github.com/backlogsync/backlogsync/emulator"
-	"github.com/backlogsync/backlogsync/jobsql"
 	"github.com/backlogsync/backlogsync/replicate"
 )
 
@@ -73,11 +72,15 @@ func sizeFlags(fs *flag.FlagSet, z *emulator.Size) {
 	fs.IntVar(&z.SharedFiles, "shared-files", d.SharedFiles, "number of shared files")
 }
 
-// printFlags writes the flags in --name form.
+// printFlags writes the flags in --name form, single-letter ones as -c
+// (as they are written on a command line).
 func printFlags(w io.Writer, fs *flag.FlagSet) {
 	fs.VisitAll(func(f *flag.Flag) {
 		name, usage := flag.UnquoteUsage(f)
 		line := "  --" + f.Name
+		if len(f.Name) == 1 {
+			line = "  -" + f.Name
+		}
 		if name != "" {
 			line += " " + name
 		}
@@ -430,13 +433,50 @@ func printTryLines(w io.Writer, r *runningEmulator, key string) {
 	fmt.Fprintf(w, "  curl %s-H 'Backlog-API-Key: %s' %s/_emulator/space   (admin routes: /_emulator/…)\n", cacert, key, r.baseURL)
 	host := strings.TrimPrefix(strings.TrimPrefix(r.baseURL, "https://"), "http://")
 	script := fmt.Sprintf(`const {Backlog}=require('backlog-js'); new Backlog({host:'%s', apiKey:'%s'%%s}).getSpace().then(console.log)`, host, key)
+	// node resolves require('backlog-js') from the current directory: point
+	// NODE_PATH at the repository's pinned copy when there is one, else
+	// install the client first.
+	node := "npm install backlog-js@0.20.1 && node"
+	if dir, err := filepath.Abs(filepath.Join("conformance", "node_modules")); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, "backlog-js")); err == nil {
+			node = "NODE_PATH=" + shellQuote(dir) + " node"
+		}
+	}
 	if r.certPath != "" {
-		fmt.Fprintf(w, "  NODE_EXTRA_CA_CERTS=%s node -e \"%s\"\n", shellQuote(r.certPath), fmt.Sprintf(script, ""))
+		fmt.Fprintf(w, "  NODE_EXTRA_CA_CERTS=%s %s -e \"%s\"\n", shellQuote(r.certPath), node, fmt.Sprintf(script, ""))
 	} else {
 		// backlog-js always builds https:// URLs; over plain HTTP a fetch
 		// wrapper rewrites the scheme.
-		fmt.Fprintf(w, "  node -e \"%s\"\n", fmt.Sprintf(script, `, fetch:(u,i)=>fetch(String(u).replace(/^https:/,'http:'),i)`))
+		fmt.Fprintf(w, "  %s -e \"%s\"\n", node, fmt.Sprintf(script, `, fetch:(u,i)=>fetch(String(u).replace(/^https:/,'http:'),i)`))
 	}
+}
+
+// selfCommand returns how to run this program again from the current
+// directory: "backlogsync" when that is what PATH finds, "go run
+// ./cmd/backlogsync" after go run (whose binary is deleted on exit), and
+// the executable's path otherwise.
+func selfCommand() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "backlogsync"
+	}
+	if p, err := exec.LookPath("backlogsync"); err == nil {
+		if a, b := realPath(p), realPath(exe); a == b {
+			return "backlogsync"
+		}
+	}
+	if strings.Contains(exe, string(filepath.Separator)+"go-build") {
+		return "go run ./cmd/backlogsync"
+	}
+	return shellQuote(exe)
+}
+
+// realPath resolves p's symbolic links (p itself when that fails).
+func realPath(p string) string {
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return r
+	}
+	return p
 }
 
 // describeRate describes the rate-limit settings.
@@ -550,7 +590,7 @@ func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fmt.Fprintf(w, "  sqlite3 %s 'SELECT IssueKey, StatusName, Summary FROM Issues ORDER BY Updated DESC LIMIT 5;'\n", shellQuote(*dbPath))
 	fmt.Fprintf(w, "  sqlite3 %s 'SELECT * FROM _backlogsync_runs;'   (the runs table)\n", shellQuote(*dbPath))
 	fmt.Fprintln(w, "Or query the live API with SQL:")
-	fmt.Fprintf(w, "  backlogsync query --url %s --api-key %s \"SELECT StatusName, COUNT(*) FROM Issues GROUP BY StatusName\"\n", run.baseURL, key)
+	fmt.Fprintf(w, "  %s query --url %s --api-key %s \"SELECT StatusName, COUNT(*) FROM Issues GROUP BY StatusName\"\n", selfCommand(), run.baseURL, key)
 	fmt.Fprintln(w, "And through the emulator's API:")
 	printTryLines(w, run, key)
 	fmt.Fprintln(w)
@@ -569,31 +609,35 @@ type tableCount struct {
 
 // demoReplicate replicates every catalog table of the emulated space into
 // the SQLite file dbPath and counts the rows of each table.
-func demoReplicate(ctx context.Context, baseURL, key, dbPath string, stderr io.Writer) ([]tableCount, replicate.Result, error) {
+func demoReplicate(ctx context.Context, baseURL, key, dbPath string, stderr io.Writer) ([]tableCount, *replicate.AccountResult, error) {
 	client, err := backlog.NewClient(baseURL, backlog.WithAPIKey(key), backlog.WithHTTPClient(&http.Client{}))
 	if err != nil {
-		return nil, replicate.Result{}, err
+		return nil, nil, err
 	}
-	dest, err := sqlite.Open(ctx, dbPath)
+	db, err := dest.Open(ctx, dest.SQLite, dbPath)
 	if err != nil {
-		return nil, replicate.Result{}, err
+		return nil, nil, err
 	}
-	defer dest.Close()
-	stmts, err := jobStatements(jobsql.Pos{Filename: "demo"}, "", true, config.JobAccount{})
-	if err != nil {
-		return nil, replicate.Result{}, err
-	}
-	fmt.Fprintf(stderr, "Replicating %d tables into %s…\n", len(stmts), dbPath)
+	defer db.Close()
+	job := &replicate.Job{Name: "demo", Dest: db, ReplicateAll: true, Accounts: []replicate.Account{{Name: "demo", Client: client}}}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	eng := &replicate.Engine{Client: client, Dest: dest, Account: "demo", Job: "demo", Logger: log}
-	res, err := eng.Run(ctx, stmts)
+	events := func(ev replicate.Event) {
+		if ev.Kind == replicate.EventAccountStart {
+			fmt.Fprintf(stderr, "Replicating %d tables into %s…\n", ev.Tables, dbPath)
+		}
+	}
+	out, err := replicate.Run(ctx, job, replicate.Options{Logger: log, Events: events})
 	if err != nil {
-		return nil, res, err
+		return nil, nil, err
+	}
+	res := &out.Accounts[0]
+	if res.Err != nil {
+		return nil, res, res.Err
 	}
 	var counts []tableCount
 	for _, t := range res.Tables {
 		n := 0
-		if err := dest.Query(ctx, t.Table, backlogsync.Query{Columns: []string{"Account"}}, func(backlogsync.Row) error { n++; return nil }); err != nil {
+		if err := db.Query(ctx, t.Table, backlogsync.Query{Columns: []string{"Account"}}, func(backlogsync.Row) error { n++; return nil }); err != nil {
 			return nil, res, err
 		}
 		counts = append(counts, tableCount{t.Table, n})
@@ -602,7 +646,7 @@ func demoReplicate(ctx context.Context, baseURL, key, dbPath string, stderr io.W
 }
 
 // sumRT sums a run's inserted (0), updated (1) or deleted (2) rows.
-func sumRT(res replicate.Result, which int) int64 {
+func sumRT(res *replicate.AccountResult, which int) int64 {
 	var n int64
 	for _, t := range res.Tables {
 		n += [3]int64{t.Inserted, t.Updated, t.Deleted}[which]

@@ -346,3 +346,14 @@ func cutName(s string, n int) string {
 	}
 	return s[:n-1] + "~"
 }
+
+// event shows a replicate.Run event: an account's start announces its
+// tables, a progress report updates its table's line.
+func (v *progressView) event(ev replicate.Event) {
+	switch ev.Kind {
+	case replicate.EventAccountStart:
+		v.expect(ev.Account, ev.Tables)
+	case replicate.EventProgress:
+		v.update(ev.Account, ev.Progress)
+	}
+}

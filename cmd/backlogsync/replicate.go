@@ -10,14 +10,13 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/backlog"
-	"github.com/backlogsync/backlogsync/catalog"
 	"github.com/backlogsync/backlogsync/config"
+	"github.com/backlogsync/backlogsync/dest"
 	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"github.com/backlogsync/backlogsync/jobsql"
 	"github.com/backlogsync/backlogsync/replicate"
@@ -155,6 +154,11 @@ func replicateConfig(ctx context.Context, f replicateFlags, jobNames []string, o
 		}
 		fileText = string(b)
 	}
+	for _, job := range jobs {
+		if sc := job.Schedule; !sc.IsZero() && sc.Interval != config.Never {
+			out.log.Warn(fmt.Sprintf("job %s has a schedule (%s), but no scheduler exists yet: it runs only when started, as now; run replicate from cron or a task scheduler meanwhile", job.Name, sc.Interval), "job", job.Name)
+		}
+	}
 	code := exitOK
 	for _, job := range jobs {
 		// Where the statements start: a file's first line, or their line
@@ -171,24 +175,21 @@ func replicateConfig(ctx context.Context, f replicateFlags, jobNames []string, o
 	return code
 }
 
-// accountRun is one account of a job, ready to run.
+// accountRun is one account of a job: its credentials resolved into a
+// client, or why they could not be.
 type accountRun struct {
 	ja     config.JobAccount
 	client *backlog.Client
-	stmts  []jobsql.Statement
-	res    replicate.Result
-	err    error
 	code   int    // set before the run when preparing failed
 	msg    string // the message for code
 }
 
-// replicateJob runs one job: it checks the statements and resolves every
-// account's credentials first (a usage error stops the job before anything
-// is written), then runs the accounts concurrently into the shared
-// destination. Each account's run is independent: its own client and rate
-// budget, checkpoints scoped job/account/table and a row in the runs table;
-// one account failing neither stops nor rolls back the others. The result
-// is the worst of the accounts' exit codes.
+// replicateJob runs one job: it parses and checks the statements and
+// resolves every account's credentials first (a usage error stops the job
+// before anything is written), opens the destination and hands the job to
+// replicate.Run, which runs the accounts concurrently (one failing does
+// not stop the others). The result is the worst of the accounts' exit
+// codes.
 func replicateJob(ctx context.Context, f replicateFlags, cfg *config.Config, job config.Job, src jobsql.Pos, text string, out *replicateOutput) int {
 	fail := out.fail
 	if strings.TrimSpace(text) == "" && !job.ReplicateAll {
@@ -201,51 +202,78 @@ func replicateJob(ctx context.Context, f replicateFlags, cfg *config.Config, job
 	if _, err := d.DriverDSN(); err != nil {
 		return fail(exitUsage, "job %s: destination %s: %v", job.Name, d.Name, err)
 	}
-	// Check the statements before opening anything.
-	if _, err := jobStatements(src, text, job.ReplicateAll, config.JobAccount{}); err != nil {
+	// Parse and check the statements before opening anything.
+	stmts, err := jobsql.ParseAt(src, text)
+	if err != nil {
+		return fail(exitUsage, "job %s: %v", job.Name, err)
+	}
+	if len(stmts) == 0 && !job.ReplicateAll {
+		return fail(exitUsage, "job %s: %s holds no statement (only comments or blank lines): add one, e.g. REPLICATE Issues;", job.Name, src.Filename)
+	}
+	rj := &replicate.Job{Name: job.Name, Statements: stmts, ReplicateAll: job.ReplicateAll}
+	for _, ja := range job.Accounts {
+		rj.Accounts = append(rj.Accounts, replicate.Account{Name: ja.Account, Prefix: ja.Prefix, Schema: ja.Schema})
+	}
+	if err := rj.Check(); err != nil {
+		if ae, ok := errors.AsType[*replicate.AccountError](err); ok {
+			return fail(exitUsage, "job %s, account %s: %v", job.Name, ae.Account, ae.Err)
+		}
 		return fail(exitUsage, "job %s: %v", job.Name, err)
 	}
 	runs := make([]*accountRun, len(job.Accounts))
+	var accounts []replicate.Account
 	for i, ja := range job.Accounts {
-		runs[i] = prepareAccount(ctx, f, job, ja, src, text)
+		runs[i] = prepareAccount(ctx, f, ja)
 		if runs[i].code == exitUsage {
 			return fail(exitUsage, "job %s, account %s: %s", job.Name, ja.Account, runs[i].msg)
 		}
+		if runs[i].code == exitOK {
+			a := rj.Accounts[i]
+			a.Client = runs[i].client
+			accounts = append(accounts, a)
+		}
 	}
-	dest, err := openDestination(ctx, d)
+	rj.Accounts = accounts
+	db, err := dest.OpenConfig(ctx, d)
 	if err != nil {
 		return fail(exitCode(err), "job %s: opening destination %s: %v", job.Name, d.Name, err)
 	}
-	var wg sync.WaitGroup
-	for _, r := range runs {
-		if r.code != exitOK {
-			continue
-		}
-		eng := &replicate.Engine{Client: r.client, Dest: dest, Account: r.ja.Account, Job: job.Name, Logger: out.log}
+	rj.Dest = db
+	results := map[string]*replicate.AccountResult{}
+	if len(accounts) > 0 {
+		opts := replicate.Options{Logger: out.log}
 		if out.view != nil {
-			out.view.expect(r.ja.Account, len(r.stmts))
-			eng.Progress = out.view.reporter(r.ja.Account)
+			opts.Events = out.view.event
 		}
-		wg.Go(func() { r.res, r.err = eng.Run(ctx, r.stmts) })
+		res, err := replicate.Run(ctx, rj, opts)
+		if err != nil {
+			db.Close()
+			return fail(exitUsage, "job %s: %v", job.Name, err)
+		}
+		for i := range res.Accounts {
+			results[res.Accounts[i].Account] = &res.Accounts[i]
+		}
 	}
-	wg.Wait()
 	if out.view != nil {
 		out.view.finish()
 	}
 	code := exitOK
 	for _, r := range runs {
-		printResult(out.stdout, job.Name, r.ja.Account, r.res)
-		code = worst(code, accountOutcome(f, job, r, out))
+		res := results[r.ja.Account]
+		if res == nil {
+			res = &replicate.AccountResult{}
+		}
+		printResult(out.stdout, job.Name, r.ja.Account, res)
+		code = worst(code, accountOutcome(f, job, r, res, out))
 	}
-	if err := dest.Close(); err != nil {
+	if err := db.Close(); err != nil {
 		code = worst(code, fail(exitError, "job %s: closing destination: %v", job.Name, err))
 	}
 	return code
 }
 
-// prepareAccount resolves an account's credentials, builds its client and
-// its statements (with its prefix and schema).
-func prepareAccount(ctx context.Context, f replicateFlags, job config.Job, ja config.JobAccount, src jobsql.Pos, text string) *accountRun {
+// prepareAccount resolves an account's credentials and builds its client.
+func prepareAccount(ctx context.Context, f replicateFlags, ja config.JobAccount) *accountRun {
 	r := &accountRun{ja: ja}
 	af := f.acct
 	af.account = ja.Account
@@ -257,20 +285,15 @@ func prepareAccount(ctx context.Context, f replicateFlags, job config.Job, ja co
 	r.client, _, err = a.client(ctx, &http.Client{})
 	if err != nil {
 		r.code, r.msg = exitCode(err), err.Error()
-		return r
-	}
-	r.stmts, err = jobStatements(src, text, job.ReplicateAll, ja)
-	if err != nil {
-		r.code, r.msg = exitUsage, err.Error()
 	}
 	return r
 }
 
 // accountOutcome reports how an account's run ended and returns its exit
 // code.
-func accountOutcome(f replicateFlags, job config.Job, r *accountRun, out *replicateOutput) int {
+func accountOutcome(f replicateFlags, job config.Job, r *accountRun, res *replicate.AccountResult, out *replicateOutput) int {
 	prefix := fmt.Sprintf("job %s, account %s: ", job.Name, r.ja.Account)
-	err, res := r.err, r.res
+	err := res.Err
 	if r.code != exitOK {
 		return out.fail(r.code, "%s%s", prefix, r.msg)
 	}
@@ -299,54 +322,8 @@ func jobNamesOf(cfg *config.Config) []string {
 	return names
 }
 
-// jobStatements parses a job's statements for one account, adding one
-// REPLICATE per catalog table not already replicated when all is set, and
-// applying the account's prefix and schema.
-func jobStatements(src jobsql.Pos, text string, all bool, ja config.JobAccount) ([]jobsql.Statement, error) {
-	stmts, err := jobsql.ParseAt(src, text)
-	if err != nil {
-		return nil, err
-	}
-	if len(stmts) == 0 && !all {
-		return nil, usagef("%s holds no statement (only comments or blank lines): add one, e.g. REPLICATE Issues;", src.Filename)
-	}
-	if all {
-		have := map[string]bool{}
-		for _, s := range stmts {
-			if r, ok := s.(*jobsql.Replicate); ok {
-				if t, ok := catalog.Lookup(r.Source.Name); ok {
-					have[t.Name] = true
-				}
-			}
-		}
-		var b strings.Builder
-		for _, n := range catalog.Names() {
-			if !have[n] {
-				fmt.Fprintf(&b, "REPLICATE %s;\n", n)
-			}
-		}
-		more, err := jobsql.Parse("ReplicateAll", b.String())
-		if err != nil {
-			return nil, err
-		}
-		stmts = append(stmts, more...)
-	}
-	for _, s := range stmts {
-		if r, ok := s.(*jobsql.Replicate); ok {
-			r.Settings.TableNamePrefix = ja.Prefix + r.Settings.TableNamePrefix
-			if ja.Schema != "" && r.Dest.Schema == "" && r.Settings.CacheSchema == "" {
-				r.Settings.CacheSchema = ja.Schema
-			}
-		}
-	}
-	if err := (&replicate.Engine{}).Check(stmts); err != nil {
-		return nil, err
-	}
-	return stmts, nil
-}
-
 // printResult prints a run's per-table counts.
-func printResult(w io.Writer, job, account string, res replicate.Result) {
+func printResult(w io.Writer, job, account string, res *replicate.AccountResult) {
 	if res.RunID == 0 {
 		return
 	}

@@ -416,3 +416,25 @@ func writeTwoAccountConfig(t *testing.T, dir, file string, a, b yamlAccount, sta
 	}
 	return path, db
 }
+
+// A schedule other than Never is warned about (no scheduler exists yet),
+// the run still happens, and a rerun over unchanged data reports no row
+// updated for the full-refresh tables.
+func TestReplicateScheduleWarnsAndRerunCountsChanges(t *testing.T) {
+	isolateAccountEnv(t)
+	srv, base := startAuthEmulator(t, nil)
+	xmlPath, sqlPath, _ := cdataFiles(t, base, srv.AdminAPIKey(), "REPLICATE Users;\nREPLICATE Projects;\n")
+	b, err := os.ReadFile(xmlPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(xmlPath, []byte(strings.Replace(string(b), "<TaskSchedulerInterval>Never<", "<TaskSchedulerInterval>Hourly<", 1)), 0o600)
+	code, out, errOut := runCLI(t, "-g", xmlPath, "-f", sqlPath)
+	if code != exitOK || !strings.Contains(errOut, "no scheduler exists yet") {
+		t.Fatalf("exit %d; want 0 and a warning about the schedule\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, "-g", xmlPath, "-f", sqlPath)
+	if code != exitOK || !strings.Contains(out, "0 rows moved") {
+		t.Errorf("rerun over unchanged data: exit %d; want 0 rows moved\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+}

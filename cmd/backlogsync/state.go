@@ -18,6 +18,7 @@ import (
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/catalog"
 	"github.com/backlogsync/backlogsync/config"
+	"github.com/backlogsync/backlogsync/dest"
 	"github.com/backlogsync/backlogsync/internal/fuzzy"
 )
 
@@ -102,21 +103,6 @@ func stateUsage(w io.Writer) {
 	fmt.Fprintln(w, "table, requests per rate-limit class, 429 waits, error).")
 	fmt.Fprintln(w, "reset deletes the matching checkpoints: the next run reloads those tables from scratch.")
 	fmt.Fprintln(w, "-g config.xml (CData Sync's XML configuration) works like -c.")
-}
-
-// stateScope is one checkpoint scope taken apart.
-type stateScope struct {
-	Job, Account, Table string
-}
-
-// parseScope splits "job/account/table"; ok is false for scopes that are
-// not the engine's.
-func parseScope(s string) (stateScope, bool) {
-	p := strings.SplitN(s, "/", 3)
-	if len(p) != 3 || p[0] == "" || p[1] == "" || p[2] == "" {
-		return stateScope{}, false
-	}
-	return stateScope{p[0], p[1], p[2]}, true
 }
 
 // destState is what one destination holds for the selected jobs.
@@ -208,7 +194,7 @@ func loadState(ctx context.Context, f stateFlags) (*state, error) {
 			st.close()
 			return nil, usagef("destination %s: %v", d.Name, err)
 		}
-		db, err := openDestination(ctx, d)
+		db, err := dest.OpenConfig(ctx, d)
 		if err != nil {
 			st.close()
 			return nil, fmt.Errorf("opening destination %s: %w", d.Name, err)
@@ -225,7 +211,7 @@ func loadState(ctx context.Context, f stateFlags) (*state, error) {
 			return nil, fmt.Errorf("destination %s: reading checkpoints: %w", ds.dest.Name, err)
 		}
 		for _, cp := range cps {
-			sc, ok := parseScope(cp.Scope)
+			sc, ok := backlogsync.ParseScope(cp.Scope)
 			if !ok {
 				continue
 			}
@@ -258,7 +244,7 @@ func loadState(ctx context.Context, f stateFlags) (*state, error) {
 }
 
 // selects reports whether a checkpoint scope matches the filters.
-func (s *state) selects(f stateFlags, sc stateScope) bool {
+func (s *state) selects(f stateFlags, sc backlogsync.Scope) bool {
 	var job *config.Job
 	for i := range s.jobs {
 		if s.jobs[i].Name == sc.Job {
@@ -407,7 +393,7 @@ func showState(st *state, f stateFlags, stdout, stderr io.Writer) int {
 			jd := jsonDest{Name: d.dest.Name, Type: d.dest.Type, Missing: d.missing,
 				Checkpoints: []jsonCheckpoint{}, Runs: []jsonRun{}}
 			for _, cp := range d.checkpoints {
-				sc, _ := parseScope(cp.Scope)
+				sc, _ := backlogsync.ParseScope(cp.Scope)
 				v := json.RawMessage(cp.Value)
 				if !json.Valid(v) {
 					v, _ = json.Marshal(cp.Value)

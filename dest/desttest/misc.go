@@ -1,10 +1,12 @@
 package desttest
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -317,6 +319,30 @@ func namesOf(ts []*bs.Table) []string {
 }
 
 func (s *suite) runTests(t *testing.T) {
+	// The accounts of a job start their runs at the same moment.
+	s.test(t, "ConcurrentStartRun", func(t *testing.T, d bs.Destination) {
+		job := s.name("job")
+		const n = 8
+		ids := make([]int64, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				ids[i], errs[i] = d.StartRun(context.Background(), bs.Run{Job: job, Account: fmt.Sprint("a", i), Started: time.Now()})
+			})
+		}
+		wg.Wait()
+		seen := map[int64]bool{}
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("concurrent StartRun %d: %v", i, errs[i])
+			}
+			if seen[ids[i]] {
+				t.Errorf("concurrent StartRun returned id %d twice", ids[i])
+			}
+			seen[ids[i]] = true
+		}
+	})
 	s.test(t, "StartFinish", func(t *testing.T, d bs.Destination) {
 		job := s.name("job")
 		t0 := time.Date(2024, 6, 1, 10, 0, 0, 500, time.FixedZone("JST", 9*3600))

@@ -58,8 +58,13 @@ func (x *DB) quoteAll(names ...string) []string {
 }
 
 // StartRun implements backlogsync.Destination. The id is MAX(id)+1, taken
-// inside the inserting transaction.
+// inside the inserting transaction. Concurrent calls (the accounts of one
+// job start together) are serialised: under READ COMMITTED two
+// transactions would read the same MAX and the second insert would fail
+// on the primary key.
 func (x *DB) StartRun(ctx context.Context, r bs.Run) (int64, error) {
+	x.startMu.Lock()
+	defer x.startMu.Unlock()
 	tx, err := x.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("start run: begin: %w", err)

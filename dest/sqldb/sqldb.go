@@ -88,6 +88,8 @@ type DB struct {
 	mu     sync.Mutex
 	tables map[string]*bs.Table // described tables, by name; dropped on Migrate/Drop
 	stmts  map[string]*sql.Stmt // prepared upserts, by SQL text
+
+	startMu sync.Mutex // serialises StartRun's MAX(id)+1 within this process
 }
 
 // maxCachedStmts bounds the prepared-statement cache; statements beyond
