@@ -80,7 +80,7 @@ func ParseYAML(data []byte, file string, opts Options) (*Config, error) {
 	}
 	y := &ydec{p: p, env: opts.Env, dir: configDir(file), lines: strings.Split(string(data), "\n")}
 	cfg := &Config{File: file, Format: FormatYAML}
-	top := y.mapping(doc.Content[0], "", "version", "accounts", "destinations", "jobs", "notifications")
+	top := y.mapping(doc.Content[0], "", "version", "accounts", "destinations", "jobs", "notifications", "server")
 	if top == nil {
 		return nil, p.err()
 	}
@@ -102,6 +102,7 @@ func ParseYAML(data []byte, file string, opts Options) (*Config, error) {
 			p.warnf(fmt.Sprintf("jobs[%d].notify", i), "no mail is sent: add notifications: {email: {host: …, from: …}} with the SMTP server")
 		}
 	}
+	cfg.Server = y.server(file, top)
 	cfg.lines = p.lines
 	cfg.validate(p, true)
 	cfg.Warnings = sortProblems(p.warns)
