@@ -61,11 +61,6 @@ type Table struct {
 	index      map[string]int // column name → position, for building rows
 }
 
-// ParentKeys maps the table's columns to the parent table's columns they
-// equal (e.g. IssueComments.IssueId → Issues.Id); nil for a table without
-// a parent. The map is shared: do not modify it.
-func (t *Table) ParentKeys() map[string]string { return t.parentKeys }
-
 // Call is one kind of API call a table's fetch makes.
 type Call struct {
 	Method string            // "GET"
