@@ -359,6 +359,9 @@ type Checkpoint struct {
 // and were deleted.
 type WriteResult struct {
 	Inserted, Updated, Deleted int64
+	// Altered counts the values the storable-text policy changed
+	// (StorableText: NUL removed, invalid UTF-8 replaced).
+	Altered int64
 }
 
 // Query selects rows of one table: a projection, a filter, an order and a
@@ -510,5 +513,8 @@ type Requests struct {
 type RunTable struct {
 	Table                      string
 	Inserted, Updated, Deleted int64
-	CursorBefore, CursorAfter  string
+	// Altered counts the values written altered by the storable-text
+	// policy (StorableText).
+	Altered                   int64
+	CursorBefore, CursorAfter string
 }

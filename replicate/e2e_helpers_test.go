@@ -363,6 +363,22 @@ func canonRow(ct *catalog.Table, r bs.Row) []string {
 }
 
 func canonValue(ty bs.Type, v any) string {
+	// Text as destinations store it: the storable-text policy applied
+	// (NUL removed, invalid UTF-8 replaced), also to the emulator's truth.
+	storable := func(s string) string {
+		if ty == bs.TypeJSON {
+			s, _ = bs.StorableJSON(s)
+		} else {
+			s, _ = bs.StorableText(s)
+		}
+		return s
+	}
+	switch x := v.(type) {
+	case string:
+		v = storable(x)
+	case json.RawMessage:
+		v = json.RawMessage(storable(string(x)))
+	}
 	switch x := v.(type) {
 	case nil:
 		return "NULL"

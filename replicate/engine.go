@@ -441,6 +441,8 @@ func (w *writer) flush(ctx context.Context, cp *backlogsync.Checkpoint) error {
 	w.rt.Inserted += res.Inserted
 	w.rt.Updated += res.Updated
 	w.rt.Deleted += res.Deleted
+	w.rt.Altered += res.Altered
+	warnAltered(w.e.log(), w.p.dest, res.Altered)
 	w.rows, w.dels = nil, nil
 	if w.after != nil {
 		w.after()

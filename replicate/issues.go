@@ -925,6 +925,8 @@ func (f *family) take(ph Phase) ([]backlogsync.Batch, func([]backlogsync.WriteRe
 			rt.Inserted += res[i].Inserted
 			rt.Updated += res[i].Updated
 			rt.Deleted += res[i].Deleted
+			rt.Altered += res[i].Altered
+			warnAltered(f.r.log, w.p.dest, res[i].Altered)
 			rt.CursorAfter = string(v)
 			f.r.progress(w.p, ph, rt, f.expected, f.t0)
 		}
