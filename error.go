@@ -14,6 +14,7 @@ const (
 	EUNAUTHORIZED = "unauthorized" // credentials missing, wrong or lacking a role
 	ERATELIMIT    = "rate_limit"   // a rate limit was exhausted
 	EINTERNAL     = "internal"     // a bug or an unexpected failure
+	EBUSY         = "busy"         // another run holds the lease (Leaser) on the scope
 )
 
 // Error is an application error with a machine-readable Code and a message

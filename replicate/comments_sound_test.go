@@ -62,7 +62,14 @@ func newClockEnv(t *testing.T, seed int64) (*env, *clock) {
 // answer's id.
 func (e *env) post(t *testing.T, path string, form url.Values) int64 {
 	t.Helper()
-	req, _ := http.NewRequest("POST", "http://127.0.0.1/api/v2/"+path+"?apiKey="+e.srv.AdminAPIKey(), strings.NewReader(form.Encode()))
+	return e.send(t, "POST", path, form)
+}
+
+// send sends a form with method to the emulator's API as the admin and
+// decodes the answer's id.
+func (e *env) send(t *testing.T, method, path string, form url.Values) int64 {
+	t.Helper()
+	req, _ := http.NewRequest(method, "http://127.0.0.1/api/v2/"+path+"?apiKey="+e.srv.AdminAPIKey(), strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := e.srv.Client().Do(req)
 	if err != nil {
@@ -73,7 +80,7 @@ func (e *env) post(t *testing.T, path string, form url.Values) int64 {
 		ID int64 `json:"id"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode/100 != 2 {
-		t.Fatalf("POST %s: %d %v", path, resp.StatusCode, err)
+		t.Fatalf("%s %s: %d %v", method, path, resp.StatusCode, err)
 	}
 	return out.ID
 }

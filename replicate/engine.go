@@ -256,7 +256,14 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (AccountResu
 		}
 	}
 	stopped := false
-	if len(family) > 0 {
+	if err := e.checkSpace(ctx); err != nil {
+		log.Error("run refused", "err", err)
+		firstErr, stopped, res.Status = err, true, backlogsync.RunFailed
+		if ctx.Err() != nil {
+			res.Status = backlogsync.RunCancelled
+		}
+	}
+	if len(family) > 0 && !stopped {
 		tables, first, p, err := r.issuesFamily(ctx, family)
 		res.Tables = append(res.Tables, tables...)
 		firstLoads += first

@@ -58,6 +58,10 @@ type issuesState struct {
 	// Reload marks a load over a table that already held rows: stale rows
 	// are deleted when it ends, and a killed reload starts over.
 	Reload bool `json:"reload,omitempty"`
+	// Resync marks a reload after a source rollback: comments are read in
+	// full and stored comments the source no longer has are deleted (they
+	// are otherwise read above the last one stored).
+	Resync bool `json:"resync,omitempty"`
 	// Windows are the load's creation-date windows, Window the one being
 	// read and Offset the number of its issues already stored.
 	Windows []loadWindow `json:"windows,omitempty"`
@@ -235,6 +239,18 @@ func (f *family) run(ctx context.Context) (int, *plan, error) {
 			cur = s
 		}
 	}
+	resync := cur != nil && cur.Resync
+	if cur != nil && cur.ActivityID > 0 {
+		newest, err := r.newestActivity(ctx)
+		if err != nil {
+			return firstLoads, nil, err
+		}
+		if cur.ActivityID > newest {
+			r.rollback(f.plans[len(f.plans)-1].dest, cur.ActivityID, newest)
+			cur = nil // reload: every issue read again, the others deleted
+			resync = true
+		}
+	}
 	f.pristine = !anyRows
 	projects, err := f.projectIDs(ctx)
 	if err != nil {
@@ -261,7 +277,7 @@ func (f *family) run(ctx context.Context) (int, *plan, error) {
 		if err != nil {
 			return firstLoads, nil, fmt.Errorf("planning the load windows: %w", err)
 		}
-		f.state = issuesState{Phase: phaseLoad, ActivityID: act, ActivityTime: actTime, Reload: anyRows, Windows: windows}
+		f.state = issuesState{Phase: phaseLoad, ActivityID: act, ActivityTime: actTime, Reload: anyRows, Resync: resync && anyRows, Windows: windows}
 	}
 	return firstLoads, nil, f.load(ctx)
 }
@@ -713,7 +729,7 @@ func (f *family) store(ctx context.Context, page []*backlog.Issue, ph Phase) err
 	}
 	s := &catalog.Session{Issues: page}
 	s.NoComments = f.noComments(ph)
-	if !f.pristine {
+	if !f.pristine && !f.state.Resync {
 		above, err := f.lastComments(ctx, ids)
 		if err != nil {
 			return err
@@ -741,7 +757,7 @@ func (f *family) store(ctx context.Context, page []*backlog.Issue, ph Phase) err
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.dest, err)
 		}
-		if col := p.col("IssueId"); !f.pristine && len(page) > 0 && p.src.Name != "Issues" && !commentTable(p.src) && !p.stmt.Settings.SkipDeleted && col != "" {
+		if col := p.col("IssueId"); !f.pristine && len(page) > 0 && p.src.Name != "Issues" && (!commentTable(p.src) || f.state.Resync) && !p.stmt.Settings.SkipDeleted && col != "" {
 			// Child rows the issues no longer have.
 			err := f.keysWhere(ctx, p, backlogsync.In{Column: col, Values: ids}, func(k []any) error {
 				if emitted[keyString(k)] {

@@ -73,6 +73,7 @@ func Run(t *testing.T, open func(t *testing.T) bs.Destination, opt Opt) {
 	s.group(t, "Checkpoint", s.checkpointTests)
 	s.group(t, "Types", s.typeTests)
 	s.group(t, "Storable", s.storableTests)
+	s.group(t, "Lease", s.leaseTests)
 	s.group(t, "Names", s.nameTests)
 	s.group(t, "Tables", s.tableTests)
 	s.group(t, "Runs", s.runTests)

@@ -23,6 +23,7 @@ type DB struct {
 	tables      map[string]*table // by name as created
 	checkpoints map[[2]string]string
 	runs        []bs.Run // index = id-1
+	leases      map[string]*lease
 }
 
 type table struct {

@@ -45,6 +45,7 @@ var internalTables = []*bs.Table{
 			col("cursor_after", bs.TypeText), col("values_altered", bs.TypeInt)},
 		PrimaryKey: []string{"run_id", "table_name"},
 	},
+	leasesTable,
 }
 
 func (x *DB) ref(name string) string { return x.d.TableRef(bs.TableName{Name: name}) }
