@@ -49,6 +49,13 @@ type Engine struct {
 	// Progress, when set, receives a report at each step of each table
 	// (see Progress).
 	Progress func(Progress)
+	// Wait is how long Run waits for another run holding the
+	// destination's lease on this job and account (backlogsync.Leaser)
+	// before it fails with EBUSY; 0 fails at once.
+	Wait time.Duration
+	// LeaseTTL is how long the lease of a run that died blocks the others
+	// (default DefaultLeaseTTL).
+	LeaseTTL time.Duration
 }
 
 // AccountResult is what one account's run did: its row in the runs table
@@ -214,6 +221,11 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (AccountResu
 	if e.Client == nil || e.Dest == nil {
 		return AccountResult{Account: e.account()}, backlogsync.Errorf(backlogsync.EINVALID, "replicate: engine needs a Client and a Dest")
 	}
+	release, err := e.lease(ctx)
+	if err != nil {
+		return AccountResult{Account: e.account()}, err
+	}
+	defer release()
 	t0 := e.now()
 	started := t0.UTC().Truncate(time.Second)
 	id, err := e.Dest.StartRun(ctx, backlogsync.Run{Job: e.job(), Account: e.account(), Started: started})

@@ -27,6 +27,7 @@ const (
 	exitUsage   = 2
 	exitPartial = 3
 	exitAuth    = 4
+	exitBusy    = 5 // another run holds the destination's lease on the job and account
 )
 
 // command is one subcommand.

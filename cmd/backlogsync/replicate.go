@@ -29,6 +29,7 @@ type replicateFlags struct {
 	logFormat string
 	progress  string // --progress: auto, always or never
 	quiet     bool
+	wait      time.Duration // --wait: how long to wait for another run's lease
 }
 
 // isReplicateFlag reports whether a top-level argument is one of CData's
@@ -55,6 +56,7 @@ func runReplicate(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	fs.StringVar(&f.logFormat, "log-format", "text", "log `format`: text or json (logs go to stderr)")
 	fs.StringVar(&f.progress, "progress", progressAuto, "`when` to draw per-table progress on stderr: auto (when stderr is a terminal), always or never")
 	fs.BoolVar(&f.quiet, "q", false, "log only warnings and errors")
+	fs.DurationVar(&f.wait, "wait", 0, "how long to wait (e.g. 10m) when another run of the same job and account holds the destination; 0 exits at once with code 5")
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -126,7 +128,7 @@ func (o *replicateOutput) fail(code int, format string, args ...any) int {
 // worst returns the exit code to report for two outcomes: authentication
 // errors first, then usage errors, errors and partial runs.
 func worst(a, b int) int {
-	rank := map[int]int{exitOK: 0, exitPartial: 1, exitError: 2, exitUsage: 3, exitAuth: 4}
+	rank := map[int]int{exitOK: 0, exitPartial: 1, exitError: 2, exitBusy: 3, exitUsage: 4, exitAuth: 5}
 	if rank[b] > rank[a] {
 		return b
 	}
@@ -245,7 +247,7 @@ func replicateJob(ctx context.Context, f replicateFlags, cfg *config.Config, job
 	rj.Dest = db
 	results := map[string]*replicate.AccountResult{}
 	if len(accounts) > 0 {
-		opts := replicate.Options{Logger: out.log}
+		opts := replicate.Options{Logger: out.log, Wait: f.wait}
 		if out.view != nil {
 			opts.Events = out.view.event
 		}
@@ -309,6 +311,8 @@ func accountOutcome(f replicateFlags, job config.Job, r *accountRun, res *replic
 		return exitOK
 	case replicate.IsAuth(err):
 		return out.fail(exitAuth, "%s%v\nCheck the account's API key or OAuth token (backlogsync check -c %s --account %s).", prefix, err, f.acct.config, r.ja.Account)
+	case backlogsync.ErrorCode(err) == backlogsync.EBUSY:
+		return out.fail(exitBusy, "%s%v", prefix, err)
 	case res.RunID == 0 && backlogsync.ErrorCode(err) == backlogsync.EINVALID:
 		return out.fail(exitUsage, "%s%v", prefix, err)
 	case res.Status == backlogsync.RunPartial:
