@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -88,7 +90,9 @@ func (x *DB) Lease(ctx context.Context, scope string, ttl time.Duration) (func()
 		ins := fmt.Sprintf("INSERT INTO %s (%s, %s, %s, %s) VALUES (%s, %s, %s + %s, %s)", ref,
 			q("scope"), q("holder"), q("expires_ms"), q("acquired"), a.p(scope), a.p(holder), a.now(), a.p(ms), a.p(acquired))
 		if _, err := x.db.ExecContext(ctx, ins, a.args...); err != nil {
-			return nil, x.busy(ctx, scope, err)
+			if !x.takeFromDead(ctx, scope, holder, ms, acquired) {
+				return nil, x.busy(ctx, scope, err)
+			}
 		}
 	}
 	// Renew until released or ctx ends.
@@ -129,6 +133,38 @@ func (x *DB) Lease(ctx context.Context, scope string, ttl time.Duration) (func()
 		})
 		return relErr
 	}, nil
+}
+
+// takeFromDead takes the lease on scope when its holder is a process of
+// this host that no longer runs (killed: it could neither renew nor give
+// the lease back), without waiting for the lease to expire. A holder on
+// another host is left to expire.
+func (x *DB) takeFromDead(ctx context.Context, scope, holder string, ms int64, acquired any) bool {
+	a := &sqlArgs{x: x}
+	sel := fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", x.q("holder"), x.ref(leasesName), x.q("scope"), a.p(scope))
+	var old string
+	if err := x.db.QueryRowContext(ctx, sel, a.args...).Scan(&old); err != nil {
+		return false
+	}
+	f := strings.Fields(old)
+	host, _ := os.Hostname()
+	if len(f) != 4 || f[0] != host || f[1] != "pid" {
+		return false
+	}
+	pid, err := strconv.Atoi(f[2])
+	if err != nil || pid == os.Getpid() || processAlive(pid) {
+		return false
+	}
+	a = &sqlArgs{x: x}
+	upd := fmt.Sprintf("UPDATE %s SET %s = %s, %s = %s + %s, %s = %s WHERE %s = %s AND %s = %s", x.ref(leasesName),
+		x.q("holder"), a.p(holder), x.q("expires_ms"), a.now(), a.p(ms), x.q("acquired"), a.p(acquired),
+		x.q("scope"), a.p(scope), x.q("holder"), a.p(old))
+	res, err := x.db.ExecContext(ctx, upd, a.args...)
+	if err != nil {
+		return false
+	}
+	n, _ := res.RowsAffected()
+	return n == 1
 }
 
 // busy explains why a lease could not be taken: the holder of the row, or
