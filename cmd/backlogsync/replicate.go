@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -159,7 +158,7 @@ func replicateConfig(ctx context.Context, f replicateFlags, jobNames []string, o
 	}
 	var fileText string
 	if f.file != "" {
-		b, err := os.ReadFile(f.file)
+		b, err := config.ReadFileLimit(f.file, config.MaxStatementsBytes, "statements")
 		if err != nil {
 			return fail(exitUsage, "-f %s: %v", f.file, err)
 		}
