@@ -120,6 +120,7 @@ type family struct {
 	delAct   int64          // the newest deletion activity read
 	pre      []*prefetch    // the next pages, read ahead, in offset order
 	touched  map[int64]bool // issues with activities other than their creation (incremental)
+	recheck  map[int64]bool // issues whose comments are read again in full (CommentRecheckDays)
 	// pending holds, per table, the rows of pages stored but not yet
 	// written (see flush); grouped counts the issues of those pages.
 	pending  map[*plan]*writer
@@ -734,6 +735,9 @@ func (f *family) store(ctx context.Context, page []*backlog.Issue, ph Phase) err
 		if err != nil {
 			return err
 		}
+		for id := range f.recheck {
+			delete(above, id) // all its comments are read
+		}
 		s.CommentsAbove = above
 	}
 	for _, p := range f.plans {
@@ -757,9 +761,24 @@ func (f *family) store(ctx context.Context, page []*backlog.Issue, ph Phase) err
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.dest, err)
 		}
-		if col := p.col("IssueId"); !f.pristine && len(page) > 0 && p.src.Name != "Issues" && (!commentTable(p.src) || f.state.Resync) && !p.stmt.Settings.SkipDeleted && col != "" {
-			// Child rows the issues no longer have.
-			err := f.keysWhere(ctx, p, backlogsync.In{Column: col, Values: ids}, func(k []any) error {
+		if col := p.col("IssueId"); !f.pristine && len(page) > 0 && p.src.Name != "Issues" && !p.stmt.Settings.SkipDeleted && col != "" {
+			// Child rows the issues no longer have. Comments are read
+			// above the last one stored, except in a resync and for the
+			// issues rechecked (CommentRecheckDays): only then are
+			// unread comment rows stale.
+			scope := ids
+			if commentTable(p.src) && !f.state.Resync {
+				scope = nil
+				for _, is := range page {
+					if f.recheck[is.ID] {
+						scope = append(scope, is.ID)
+					}
+				}
+			}
+			if len(scope) == 0 {
+				continue
+			}
+			err := f.keysWhere(ctx, p, backlogsync.In{Column: col, Values: scope}, func(k []any) error {
 				if emitted[keyString(k)] {
 					return nil
 				}
@@ -1221,6 +1240,11 @@ func (f *family) incremental(ctx context.Context) error {
 			}
 		}
 	}
+	// CommentRecheckDays: the issues updated in the last N days have all
+	// their comments read again (edits and deletions make no activity).
+	if err := f.addRechecks(ctx, add); err != nil {
+		return err
+	}
 	// Skip issues stored at the same version (the boundary second).
 	list := make([]*backlog.Issue, 0, len(order))
 	stored, err := f.storedVersions(ctx, order)
@@ -1234,7 +1258,7 @@ func (f *family) incremental(ctx context.Context) error {
 		if u.After(newCur.Updated) {
 			newCur.Updated = u
 		}
-		if t, ok := stored[id]; ok && t.Equal(u) && !changed[id] {
+		if t, ok := stored[id]; ok && t.Equal(u) && !changed[id] && !f.recheck[id] {
 			// Updated has a one-second resolution: an issue the feed names
 			// is read even at the stored version.
 			continue
