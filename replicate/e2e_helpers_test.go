@@ -368,6 +368,13 @@ func canonValue(ty bs.Type, v any) string {
 	storable := func(s string) string {
 		if ty == bs.TypeJSON {
 			s, _ = bs.StorableJSON(s)
+			// PostgreSQL's JSONB orders keys and drops spaces.
+			var v any
+			if json.Unmarshal([]byte(s), &v) == nil {
+				if b, err := json.Marshal(v); err == nil {
+					s = string(b)
+				}
+			}
 		} else {
 			s, _ = bs.StorableText(s)
 		}
