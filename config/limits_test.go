@@ -33,7 +33,9 @@ func TestFileSizeLimits(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "/dev/zero is larger than 4 MiB") {
 			t.Errorf("/dev/zero as a configuration: %v", err)
 		}
-		if d := time.Since(t0); d > 5*time.Second {
+		// Reading 4 MiB takes milliseconds; the bound only says it ends
+		// (under -race on a loaded machine it took 6 s once).
+		if d := time.Since(t0); d > time.Minute {
 			t.Errorf("/dev/zero took %s to refuse", d)
 		}
 	}
