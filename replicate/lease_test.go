@@ -50,6 +50,7 @@ func TestConcurrentRunsAreLeased(t *testing.T) {
 	}
 	// Two runs at once, after churn: one waits for the other.
 	e.srv.Churn(60, 4)
+	e.eng.Wait = 5 * time.Minute // the other run's whole length (slow under -race)
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	for i := range errs {

@@ -26,6 +26,9 @@ func TestE2ETruthIssue13(t *testing.T) {
 	forEachDest(t, func(t *testing.T, open func(*testing.T) bs.Destination) {
 		size := emulator.Size{Projects: 2, Users: 8, Teams: 2, Issues: 80, Comments: 200, Wikis: 8,
 			Documents: 2, Repositories: 2, PullRequests: 8, SharedFiles: 8}
+		if raceEnabled {
+			size.Issues, size.Comments = 30, 60
+		}
 		s := newScenario(t, size, 113, open, false)
 		tables := append(append([]string(nil), e2eTables...), "WikiPageHistory", "SpaceUpdates", "IssueParticipants")
 		stmts := statements(t, tables)
