@@ -20,7 +20,7 @@ const leaseRetry = 500 * time.Millisecond
 // never write the same tables at once; a destination without leases is
 // written unguarded. release gives the lease back.
 func (e *Engine) lease(ctx context.Context) (release func(), err error) {
-	l, ok := e.Dest.(backlogsync.Leaser)
+	l, ok := leaserOf(e.Dest)
 	if !ok {
 		e.log().Warn("the destination has no leases: nothing keeps two runs of this job and account apart")
 		return func() {}, nil
@@ -55,4 +55,17 @@ func (e *Engine) lease(ctx context.Context) (release func(), err error) {
 		case <-time.After(min(leaseRetry, left)):
 		}
 	}
+}
+
+// leaserOf returns d's leases, looking through the wrapper that serialises
+// a destination shared by a job's accounts (leases need no serialising).
+func leaserOf(d backlogsync.Destination) (backlogsync.Leaser, bool) {
+	switch x := d.(type) {
+	case serialDest:
+		d = x.Destination
+	case serialMultiDest:
+		d = x.Destination
+	}
+	l, ok := d.(backlogsync.Leaser)
+	return l, ok
 }
