@@ -130,6 +130,10 @@ type Destination interface {
 	// type, or a literal that does not fit the column (see Query).
 	Query(ctx context.Context, table string, q Query, fn func(Row) error) error
 
+	// Count returns how many rows of the named table filter selects (every
+	// row when filter is nil), with the errors of Query.
+	Count(ctx context.Context, table string, filter Expr) (int64, error)
+
 	// StartRun records the start of a replication run from r.Job,
 	// r.Account and r.Started (other fields are ignored), with status
 	// RunRunning, and returns its id (positive and increasing).
@@ -394,6 +398,14 @@ type Query struct {
 	Limit int
 	// Offset is the number of rows to skip first.
 	Offset int
+	// After, when not nil, selects only the rows that come strictly after
+	// the row whose sort key it holds (keyset paging): one value per
+	// OrderBy entry, then one per primary-key column, as the last row of
+	// the previous page had them (nil for NULL). Rows inserted or deleted
+	// between pages shift nothing, and destinations serve a page from an
+	// index rather than by skipping rows. A wrong number of values or a
+	// value that does not fit its column is EINVALID.
+	After []any
 }
 
 // Order is one sort key of a Query.
@@ -402,7 +414,8 @@ type Order struct {
 	Desc   bool
 }
 
-// Expr is a filter expression of a Query: Cmp, In, IsNull, And, Or or Not.
+// Expr is a filter expression of a Query: Cmp, In, IsNull, And, Or, Not,
+// or the general Compare and InTerms over Terms (see Term).
 //
 // Filters follow SQL's three-valued logic: a comparison or IN with a NULL
 // column value is unknown, unknown rows are not selected, NOT unknown is

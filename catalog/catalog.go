@@ -175,3 +175,18 @@ func Suggest(name string) string {
 	}
 	return best
 }
+
+// ParentKeys returns how this table's columns equal its parent's (e.g.
+// IssueComments.IssueId → Issues.Id), without Account, which every table
+// shares; nil for top-level tables. The OData server publishes them as
+// navigation properties.
+func (t *Table) ParentKeys() map[string]string {
+	if len(t.parentKeys) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(t.parentKeys))
+	for k, v := range t.parentKeys {
+		out[k] = v
+	}
+	return out
+}

@@ -46,6 +46,9 @@ type Config struct {
 	Jobs         []Job         `json:"jobs"`
 	// Notifications say how serve reports runs (e-mail, webhook).
 	Notifications Notifications `json:"notifications,omitzero"`
+	// Server configures "backlogsync serve"; defaults when the config has
+	// no server section (always for CData XML configs).
+	Server Server `json:"server"`
 
 	// Extra holds the elements of a CData XML config that backlogsync does
 	// not use, kept verbatim (each is also reported in Warnings).

@@ -79,7 +79,7 @@ func ParseYAML(data []byte, file string, opts Options) (*Config, error) {
 	}
 	y := &ydec{p: p, env: opts.Env, dir: configDir(file)}
 	cfg := &Config{File: file, Format: FormatYAML}
-	top := y.mapping(doc.Content[0], "", "version", "accounts", "destinations", "jobs", "notifications")
+	top := y.mapping(doc.Content[0], "", "version", "accounts", "destinations", "jobs", "notifications", "server")
 	if top == nil {
 		return nil, p.err()
 	}
@@ -101,6 +101,7 @@ func ParseYAML(data []byte, file string, opts Options) (*Config, error) {
 			p.warnf(fmt.Sprintf("jobs[%d].notify", i), "no mail is sent: add notifications: {email: {host: …, from: …}} with the SMTP server")
 		}
 	}
+	cfg.Server = y.server(file, top)
 	cfg.lines = p.lines
 	cfg.validate(p, true)
 	cfg.Warnings = sortProblems(p.warns)

@@ -105,7 +105,7 @@ func TestYAMLErrors(t *testing.T) {
 		{"empty", "", []string{"/cfg/c.yaml: the file is empty; it needs accounts, destinations and jobs"}},
 		{"not a mapping", "- a\n- b\n", []string{"/cfg/c.yaml:1: expected a mapping (key: value), got a list"}},
 		{"unknown top key", edit("accounts:", "acounts:"), []string{
-			`/cfg/c.yaml:1: acounts: unknown key (did you mean "accounts"?); known keys here: version, accounts, destinations, jobs, notifications`,
+			`/cfg/c.yaml:1: acounts: unknown key (did you mean "accounts"?); known keys here: version, accounts, destinations, jobs, notifications, server`,
 			"/cfg/c.yaml:17: jobs[0].accounts[0]: \"prod\" is not defined; defined accounts: (none)",
 			"/cfg/c.yaml: accounts: no account defined; add one with name, url and auth",
 		}},

@@ -78,6 +78,7 @@ func Run(t *testing.T, open func(t *testing.T) bs.Destination, opt Opt) {
 	s.group(t, "Tables", s.tableTests)
 	s.group(t, "Runs", s.runTests)
 	s.group(t, "Query", s.queryTests)
+	s.group(t, "Terms", s.termTests)
 }
 
 type suite struct {

@@ -455,7 +455,11 @@ func (db *DB) query(ctx context.Context, name string, q bs.Query) ([]bs.Row, err
 	if err != nil {
 		return nil, err
 	}
-	f, err := destutil.Resolve(t.def, q.Filter)
+	qf, err := destutil.QueryFilter(t.def, q)
+	if err != nil {
+		return nil, err
+	}
+	f, err := destutil.Resolve(t.def, qf)
 	if err != nil {
 		return nil, err
 	}
@@ -572,6 +576,36 @@ func eval(e destutil.Resolved, r bs.Row) tri {
 			}
 		}
 		return no
+	case destutil.KCompare:
+		l, rv := destutil.EvalTerm(e.Args[0], r), destutil.EvalTerm(e.Args[1], r)
+		if l == nil || rv == nil {
+			return unknown
+		}
+		switch e.Op {
+		case bs.OpContains:
+			return truth(strings.Contains(l.(string), rv.(string)))
+		case bs.OpStartsWith:
+			return truth(strings.HasPrefix(l.(string), rv.(string)))
+		case bs.OpEndsWith:
+			return truth(strings.HasSuffix(l.(string), rv.(string)))
+		}
+		return cmpTruth(e.Op, destutil.CompareTerms(l, rv))
+	case destutil.KInTerms:
+		if len(e.Values) == 0 {
+			return no
+		}
+		v := destutil.EvalTerm(e.Args[0], r)
+		if v == nil {
+			return unknown
+		}
+		for _, x := range e.Values {
+			if destutil.CompareTerms(v, x) == 0 {
+				return yes
+			}
+		}
+		return no
+	case destutil.KIsNullTerm:
+		return truth(destutil.EvalTerm(e.Args[0], r) == nil)
 	case destutil.KAnd:
 		res := yes
 		for _, t := range e.Terms {
@@ -588,6 +622,48 @@ func eval(e destutil.Resolved, r bs.Row) tri {
 		return yes - eval(e.Terms[0], r)
 	}
 	return no
+}
+
+func cmpTruth(op bs.Op, c int) tri {
+	switch op {
+	case bs.OpEq:
+		return truth(c == 0)
+	case bs.OpNe:
+		return truth(c != 0)
+	case bs.OpLt:
+		return truth(c < 0)
+	case bs.OpLe:
+		return truth(c <= 0)
+	case bs.OpGt:
+		return truth(c > 0)
+	case bs.OpGe:
+		return truth(c >= 0)
+	}
+	return no
+}
+
+// Count implements backlogsync.Destination.
+func (db *DB) Count(ctx context.Context, name string, filter bs.Expr) (int64, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if err := db.check(ctx); err != nil {
+		return 0, err
+	}
+	t, err := db.table(name)
+	if err != nil {
+		return 0, err
+	}
+	f, err := destutil.Resolve(t.def, filter)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, r := range t.rows {
+		if eval(f, r) == yes {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // StartRun implements backlogsync.Destination.

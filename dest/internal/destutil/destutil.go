@@ -197,6 +197,7 @@ type Resolved struct {
 	Value  any        // Cmp
 	Values []any      // In
 	Terms  []Resolved // And, Or, Not (one term)
+	Args   []RTerm    // KCompare (two), KInTerms and KIsNullTerm (one)
 }
 
 // Kind is the kind of a Resolved expression.
@@ -277,6 +278,10 @@ func Resolve(t *bs.Table, e bs.Expr) (Resolved, error) {
 			}
 		}
 		return r, nil
+	case bs.Compare:
+		return resolveCompare(t, x)
+	case bs.InTerms:
+		return resolveInTerms(t, x)
 	case bs.Not:
 		if x.X == nil {
 			return Resolved{}, bs.Errorf(bs.EINVALID, "NOT without an operand")
