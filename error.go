@@ -22,6 +22,7 @@ const (
 	EUNAVAILABLE  = "unavailable"  // the service or network failed (5xx, reset, timeout); retrying may succeed
 	EPARTIAL      = "partial"      // some of the work failed and the rest was done (ContinueOnError)
 	EINTERNAL     = "internal"     // a bug or an unexpected failure
+	EBUSY         = "busy"         // another run holds the lease (Leaser) on the scope
 )
 
 // Error is an application error with a machine-readable Code and a message

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -131,7 +132,7 @@ func (e *missingFileError) Is(target error) bool {
 func (e *missingFileError) As(target any) bool { return asKind(target, e, backlogsync.EUNAUTHORIZED) }
 
 func (s *FileTokenStore) readFile() (*TokenFile, error) {
-	data, err := os.ReadFile(s.path)
+	data, err := readTokenFile(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &missingFileError{s.path}
 	}
@@ -225,4 +226,25 @@ func (s *MemoryTokenStore) Save(_ context.Context, t *Token) error {
 	s.tok = &c
 	s.mu.Unlock()
 	return nil
+}
+
+// maxTokenFile bounds a token file (a few hundred bytes in practice), so a
+// wrong path fails at once instead of being read whole.
+const maxTokenFile = 1 << 20
+
+// readTokenFile reads a token file of at most maxTokenFile bytes.
+func readTokenFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxTokenFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxTokenFile {
+		return nil, fmt.Errorf("%s is larger than 1 MiB, the limit of a token file: is it the right file?", path)
+	}
+	return data, nil
 }

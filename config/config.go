@@ -259,7 +259,7 @@ type Options struct {
 // Load reads a config file: CData Sync XML when the name ends in ".xml" or
 // the content starts with "<", YAML otherwise.
 func Load(path string, opts Options) (*Config, error) {
-	data, err := opts.Env.readFile(path)
+	data, err := opts.Env.readFile(path, MaxConfigBytes, "configuration")
 	if err != nil {
 		return nil, &backlogsync.Error{Code: backlogsync.EINVALID, Message: "config", Err: err}
 	}

@@ -64,7 +64,7 @@ func (y *ydec) job(n *yaml.Node, path string) Job {
 		}
 	case m.has("statements_file"):
 		if f := m.filePath("statements_file"); f != "" {
-			b, err := y.env.readFile(f)
+			b, err := y.env.readFile(f, MaxStatementsBytes, "statements")
 			if err != nil {
 				y.p.errf(path+".statements_file", "cannot read %s: %v", f, unwrapPathError(err))
 			} else {

@@ -29,6 +29,13 @@ type Settings struct {
 	ContinueOnError bool
 	// SkipDeleted turns off the capture of deleted rows.
 	SkipDeleted bool
+	// CommentRecheckDays makes incremental runs of the comment tables
+	// (IssueComments and the tables below it) read again every comment of
+	// the issues updated in the last N days, so that comment edits and
+	// deletions (which Backlog records in no activity and which do not
+	// move the issue's Updated) reach the replica. 0 (the default): not
+	// read again; CHECKCACHE … WITH REPAIR finds them.
+	CommentRecheckDays int
 	// UseGmtDateTime stores times in UTC. Default true (backlogsync always
 	// stores UTC; False is accepted for CData files but has no effect).
 	UseGmtDateTime bool
@@ -149,6 +156,7 @@ var optionSpecs = []optSpec{
 	{name: "CommandTimeout", kind: kindInt, min: 0, max: 86400, apply: func(s *Settings, v optValue) {
 		s.CommandTimeout = time.Duration(v.n) * time.Second
 	}},
+	{name: "CommentRecheckDays", kind: kindInt, min: 0, max: 3650, apply: func(s *Settings, v optValue) { s.CommentRecheckDays = int(v.n) }},
 	{name: "ContinueOnError", kind: kindBool, apply: func(s *Settings, v optValue) { s.ContinueOnError = v.b }},
 	{name: "DropTable", kind: kindBool, apply: func(s *Settings, v optValue) { s.DropTable = v.b }},
 	{name: "IncrementalCheckColumns", kind: kindColumns, apply: func(s *Settings, v optValue) { s.IncrementalCheckColumns = v.cols }},

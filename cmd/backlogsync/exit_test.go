@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,9 +12,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/backlog"
+	"github.com/backlogsync/backlogsync/dest/sqlite"
 	"github.com/backlogsync/backlogsync/emulator"
 )
 
@@ -101,6 +104,22 @@ func TestExitCodes(t *testing.T) {
 			code, _, errOut := runCLI(t, "replicate", "-c", cfg)
 			return code, errOut
 		}, "the API key was rejected"},
+		5: {"another run holds the destination", func(t *testing.T, dir string) (int, string) {
+			db := filepath.Join(dir, "out.db")
+			cfg := writeJob(t, dir, base, key, "sqlite", db, "REPLICATE Projects;")
+			d, err := sqlite.Open(context.Background(), db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			release, err := d.Lease(context.Background(), "sync/a", time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer release()
+			code, _, errOut := runCLI(t, "replicate", "-c", cfg)
+			return code, errOut
+		}, "--wait"},
 	}
 	rows := readmeExitCodes(t)
 	seen := map[int]bool{}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -30,6 +29,7 @@ type replicateFlags struct {
 	logFormat string
 	progress  string // --progress: auto, always or never
 	quiet     bool
+	wait      time.Duration // --wait: how long to wait for another run's lease
 }
 
 // isReplicateFlag reports whether a top-level argument is one of CData's
@@ -56,6 +56,7 @@ func runReplicate(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	fs.StringVar(&f.logFormat, "log-format", "text", "log `format`: text or json (logs go to stderr)")
 	fs.StringVar(&f.progress, "progress", progressAuto, "`when` to draw per-table progress on stderr: auto (when stderr is a terminal), always or never")
 	fs.BoolVar(&f.quiet, "q", false, "log only warnings and errors")
+	fs.DurationVar(&f.wait, "wait", 0, "how long to wait (e.g. 10m) when another run of the same job and account holds the destination; 0 exits at once with code 5")
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -148,7 +149,7 @@ func replicateConfig(ctx context.Context, f replicateFlags, jobNames []string, o
 	}
 	var fileText string
 	if f.file != "" {
-		b, err := os.ReadFile(f.file)
+		b, err := config.ReadFileLimit(f.file, config.MaxStatementsBytes, "statements")
 		if err != nil {
 			return fail(exitUsage, "-f %s: %v", f.file, err)
 		}
@@ -241,7 +242,7 @@ func replicateJob(ctx context.Context, f replicateFlags, cfg *config.Config, job
 	rj.Dest = db
 	results := map[string]*replicate.AccountResult{}
 	if len(accounts) > 0 {
-		opts := replicate.Options{Logger: out.log}
+		opts := replicate.Options{Logger: out.log, Wait: f.wait}
 		if out.view != nil {
 			opts.Events = out.view.event
 		}

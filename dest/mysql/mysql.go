@@ -484,3 +484,8 @@ func (*Dialect) Match(op bs.Op, col string, arg func() string) string {
 	}
 	return "INSTR(" + col + ", " + arg() + ") > 0"
 }
+
+// NowMillisSQL implements sqldb.Clock.
+func (*Dialect) NowMillisSQL() string {
+	return "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)"
+}

@@ -436,3 +436,9 @@ func IsUniqueViolation(err error) bool {
 func (d Dialect) KeyListSQL(qkey []string, n int) string {
 	return sqldb.RowList(d, qkey, n)
 }
+
+// NowMillisSQL implements sqldb.Clock (clock_timestamp: the time of the
+// statement, not of the transaction's start).
+func (Dialect) NowMillisSQL() string {
+	return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
+}

@@ -400,3 +400,8 @@ func (Dialect) Match(op bs.Op, col string, arg func() string) string {
 	}
 	return "instr(" + col + ", " + arg() + ") > 0"
 }
+
+// NowMillisSQL implements sqldb.Clock.
+func (Dialect) NowMillisSQL() string {
+	return "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+}
