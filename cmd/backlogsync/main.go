@@ -20,15 +20,6 @@ func main() {
 	os.Exit(code)
 }
 
-// Exit codes.
-const (
-	exitOK      = 0
-	exitError   = 1
-	exitUsage   = 2
-	exitPartial = 3
-	exitAuth    = 4
-)
-
 // command is one subcommand.
 type command struct {
 	name    string

@@ -369,7 +369,7 @@ func (s *suite) runTests(t *testing.T) {
 			Requests: bs.Requests{Read: 1200, Update: 0, Search: 7, Icon: 2}, Waits429: 3, WaitTime: 61500 * time.Millisecond,
 			Tables: []bs.RunTable{
 				{Table: "Users", Inserted: 3, CursorBefore: "", CursorAfter: ""},
-				{Table: "Issues", Inserted: 100, Updated: 20, Deleted: 1, CursorBefore: "2024-05-31", CursorAfter: "2024-06-01"},
+				{Table: "Issues", Inserted: 100, Updated: 20, Deleted: 1, Altered: 2, CursorBefore: "2024-05-31", CursorAfter: "2024-06-01"},
 			}}
 		if err := d.FinishRun(ctx, done); err != nil {
 			t.Fatal(err)
