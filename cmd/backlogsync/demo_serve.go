@@ -124,5 +124,5 @@ func (d *demoServer) serve(ctx context.Context, dbPath string, stderr io.Writer)
 	open := func(ctx context.Context, name string) (backlogsync.Destination, error) {
 		return sqlite.Open(ctx, dbPath)
 	}
-	return serveState(ctx, d.st, open, d.sc, d.ln, log, nil)
+	return serveState(ctx, d.st, open, d.sc, d.ln, log, nil, nil)
 }

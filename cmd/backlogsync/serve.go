@@ -96,7 +96,17 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintf(stderr, "backlogsync serve: listen on %s: %v (another server on that port? pick another with --addr)\n", sc.Addr, err)
 		return exitError
 	}
-	err = serveState(ctx, st, open, sc, ln, log, func(base string) {
+	// The scheduler, the REST API, /metrics and /readyz run the config's
+	// jobs inside this process.
+	mount := func(ctx context.Context, srv *bsserver.Server) (func() error, error) {
+		svc, err := newService(ctx, f.config, cfg, srv, st, log)
+		if err != nil {
+			return nil, err
+		}
+		svc.Mount()
+		return func() error { return svc.Run(ctx) }, nil
+	}
+	err = serveState(ctx, st, open, sc, ln, log, mount, func(base string) {
 		ws, _ := st.Workspaces(ctx)
 		fmt.Fprintf(stderr, "Serving %s (state: %s). Ctrl-C stops.\n", base, sc.StateRedacted())
 		for _, w := range ws {
@@ -118,10 +128,12 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 
 // serveState runs the server over st on ln until ctx is cancelled: it
 // calls ready with the base URL clients use, and serves /odata/ and
-// /healthz (add the routes of other parts here). Destinations are opened
-// once, by open, and closed at the end.
+// /healthz. mount, when not nil, adds the routes of other parts (the
+// service's scheduler and REST API) and returns what runs beside the
+// server until ctx ends; serveState waits for it before returning.
+// Destinations are opened once, by open, and closed at the end.
 func serveState(ctx context.Context, st *store.Store, open func(context.Context, string) (backlogsync.Destination, error),
-	sc config.Server, ln net.Listener, log *slog.Logger, ready func(baseURL string)) error {
+	sc config.Server, ln net.Listener, log *slog.Logger, mount func(context.Context, *bsserver.Server) (func() error, error), ready func(baseURL string)) error {
 	srv, err := bsserver.New(bsserver.Options{
 		Store:           st,
 		OpenDestination: open,
@@ -135,6 +147,12 @@ func serveState(ctx context.Context, st *store.Store, open func(context.Context,
 	}
 	defer srv.Close()
 	srv.MountOData(odataHandler(log))
+	var background func() error
+	if mount != nil {
+		if background, err = mount(ctx, srv); err != nil {
+			return err
+		}
+	}
 	base := sc.BaseURL
 	if _, port, _ := net.SplitHostPort(sc.Addr); port == "0" && base == config.DefaultBaseURL(sc.Addr, sc.TLS()) {
 		// A free port was asked for: the URL has the one chosen.
@@ -143,7 +161,22 @@ func serveState(ctx context.Context, st *store.Store, open func(context.Context,
 	if ready != nil {
 		ready(base)
 	}
-	return srv.Serve(ctx, ln)
+	if background == nil {
+		return srv.Serve(ctx, ln)
+	}
+	done := make(chan error, 1)
+	go func() {
+		err := background()
+		if err != nil && ctx.Err() == nil {
+			log.Error("the scheduler stopped; scheduled runs will not start until serve is restarted", "err", err)
+		}
+		done <- err
+	}()
+	err = srv.Serve(ctx, ln)
+	if berr := <-done; err == nil && berr != nil && ctx.Err() == nil {
+		err = berr
+	}
+	return err
 }
 
 // odataHandler is the OData service of the workspaces the server resolved

@@ -116,6 +116,19 @@ func TestServeEndToEnd(t *testing.T) {
 	if code, _, _ := basicGet(t, base+"/healthz", "", ""); code != 200 {
 		t.Errorf("healthz: %d", code)
 	}
+	// The service runs inside serve: readiness, metrics and the REST API.
+	if code, _, body := basicGet(t, base+"/readyz", "", ""); code != 200 {
+		t.Errorf("readyz: %d %s", code, body)
+	}
+	if code, _, body := basicGet(t, base+"/metrics", "", ""); code != 200 || !strings.Contains(body, "go_goroutines") {
+		t.Errorf("metrics: %d\n%.300s", code, body)
+	}
+	if code, _, _ := basicGet(t, base+"/api/jobs", "", ""); code != 401 {
+		t.Errorf("REST API without credentials: %d", code)
+	}
+	if code, _, _ := basicGet(t, base+"/api/users", "bo@example.com", boTok); code != 403 {
+		t.Errorf("REST API admin route with a non-admin token: %d", code)
+	}
 
 	// Revocation by the CLI, while serve runs: the next request is 401.
 	mustCLI(t, "tokens", "revoke", "1", "-c", cfg)
