@@ -18,6 +18,23 @@ type MultiWriter interface {
 	WriteAll(ctx context.Context, batches []Batch) ([]WriteResult, error)
 }
 
+// Leaser is the part of the Destination contract that keeps two runs from
+// writing one scope (a job and account) at once, from two terminals, a cron
+// job overlapping a manual run, or two machines sharing a server database.
+// The lease lives in the destination itself (a row of its leases table), so
+// it holds across processes and machines. Every destination of this module
+// implements it; dest/desttest checks it.
+type Leaser interface {
+	// Lease takes the lease on scope for ttl, or fails at once with an
+	// *Error EBUSY naming the holder (host, process, since when) when
+	// another holder's lease has not expired. The lease is renewed every
+	// ttl/3 until release is called (which gives it back) or ctx ends
+	// (renewal stops: the lease expires after ttl, as the lease of a killed
+	// process does). Expiry is judged by the database server's clock, so
+	// the hosts of the holders need not agree on the time.
+	Lease(ctx context.Context, scope string, ttl time.Duration) (release func() error, err error)
+}
+
 // Destination is a database that replication writes into and that the OData
 // server reads from. Implementations live under dest/ (dest/sqlite,
 // dest/memory, …) and all pass the conformance suite in dest/desttest.
@@ -112,6 +129,10 @@ type Destination interface {
 	// an unknown column, an operator that does not apply to the column's
 	// type, or a literal that does not fit the column (see Query).
 	Query(ctx context.Context, table string, q Query, fn func(Row) error) error
+
+	// Count returns how many rows of the named table filter selects (every
+	// row when filter is nil), with the errors of Query.
+	Count(ctx context.Context, table string, filter Expr) (int64, error)
 
 	// StartRun records the start of a replication run from r.Job,
 	// r.Account and r.Started (other fields are ignored), with status
@@ -359,6 +380,9 @@ type Checkpoint struct {
 // and were deleted.
 type WriteResult struct {
 	Inserted, Updated, Deleted int64
+	// Altered counts the values the storable-text policy changed
+	// (StorableText: NUL removed, invalid UTF-8 replaced).
+	Altered int64
 }
 
 // Query selects rows of one table: a projection, a filter, an order and a
@@ -374,6 +398,14 @@ type Query struct {
 	Limit int
 	// Offset is the number of rows to skip first.
 	Offset int
+	// After, when not nil, selects only the rows that come strictly after
+	// the row whose sort key it holds (keyset paging): one value per
+	// OrderBy entry, then one per primary-key column, as the last row of
+	// the previous page had them (nil for NULL). Rows inserted or deleted
+	// between pages shift nothing, and destinations serve a page from an
+	// index rather than by skipping rows. A wrong number of values or a
+	// value that does not fit its column is EINVALID.
+	After []any
 }
 
 // Order is one sort key of a Query.
@@ -382,7 +414,8 @@ type Order struct {
 	Desc   bool
 }
 
-// Expr is a filter expression of a Query: Cmp, In, IsNull, And, Or or Not.
+// Expr is a filter expression of a Query: Cmp, In, IsNull, And, Or, Not,
+// or the general Compare and InTerms over Terms (see Term).
 //
 // Filters follow SQL's three-valued logic: a comparison or IN with a NULL
 // column value is unknown, unknown rows are not selected, NOT unknown is
@@ -484,6 +517,10 @@ const (
 	RunPartial   RunStatus = "partial"   // some tables failed
 	RunFailed    RunStatus = "failed"    // the run stopped on an error
 	RunCancelled RunStatus = "cancelled" // interrupted by the user
+	// RunSkipped is a scheduled run that did not start because the job's
+	// previous run was still going (serve's scheduler; Error says why).
+	// Started and Finished are both the time it was due.
+	RunSkipped RunStatus = "skipped"
 )
 
 // Run is one replication run as recorded in the destination's runs table.
@@ -510,5 +547,8 @@ type Requests struct {
 type RunTable struct {
 	Table                      string
 	Inserted, Updated, Deleted int64
-	CursorBefore, CursorAfter  string
+	// Altered counts the values written altered by the storable-text
+	// policy (StorableText).
+	Altered                   int64
+	CursorBefore, CursorAfter string
 }

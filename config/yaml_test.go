@@ -100,7 +100,8 @@ func TestYAMLErrors(t *testing.T) {
 	}{
 		{"unterminated quote", "accounts:\n  - name: 'a\n", []string{"/cfg/c.yaml:2: malformed YAML: found unexpected end of stream"}},
 		// yaml.v3 gives parser errors the line of the enclosing construct.
-		{"bad indent", "accounts:\n  - name: a\n   url: x\n", []string{"/cfg/c.yaml:1: malformed YAML: did not find expected '-' indicator"}},
+		{"bad indent", "accounts:\n  - name: a\n   url: x\n", []string{"/cfg/c.yaml:3: malformed YAML: did not find expected '-' indicator"}},
+		{"bad indent deeper", "accounts:\n  - name: a\n    url: https://x.backlog.com\n   auth: {api_key: k}\n", []string{"/cfg/c.yaml:4: malformed YAML: did not find expected '-' indicator"}},
 		{"tab", "accounts:\n\t- name: a\n", []string{"/cfg/c.yaml:2: malformed YAML: found character that cannot start any token"}},
 		{"empty", "", []string{"/cfg/c.yaml: the file is empty; it needs accounts, destinations and jobs"}},
 		{"not a mapping", "- a\n- b\n", []string{"/cfg/c.yaml:1: expected a mapping (key: value), got a list"}},

@@ -176,6 +176,8 @@ export const User = {
   nulabAccount: nullable(NulabAccount),
   mailAddress: "string",
   lastLoginTime: "timestamp?",
+  // entities.md "User": keyword appears in document-related responses only.
+  "keyword?": "string",
 };
 
 /** The lighter user embedded in document comments (DOC get-document-comment). */

@@ -176,7 +176,7 @@ func TestAdminRateLimitRoutes(t *testing.T) {
 		{`{"profile":"free","window":"5s"}`, "free", "5s", "150"},
 		{`{"limits":{"read":3}}`, "custom", "5s", "3"},
 		{`{"profile":"paid","window":60000}`, "paid", "1m0s", "600"},
-		{`{"profile":"off"}`, "off", "1m0s", ""},
+		{`{"profile":"off"}`, "off", "1m0s", "1000000"},
 	}
 	for _, c := range cases {
 		st, _, body := send(t, s, "PUT", "/_emulator/ratelimit", adminHeader, c.body)

@@ -4,16 +4,161 @@ import (
 	"mime"
 	"path"
 	"strconv"
+	"strings"
 )
 
-// routesAttachments registers issue attachments and the temporary upload
-// endpoint POST /space/attachment. It is called from routesIssues so that
-// routes.go needs no change.
+// Attachments of issues, wiki pages, pull requests and documents are served
+// by one implementation: an attachmentHolder says, for each kind, how the
+// request names the object, what it may do, and what deleting one means.
+// The routes differ only in what Backlog offers for each kind:
+//
+//	kind          list  download  delete
+//	issue          ✓       ✓        ✓   (a change-log comment, activity 2)
+//	wiki page      ✓       ✓
+//	pull request   ✓       ✓        ✓   (uploader, project or space administrators)
+//	document               ✓
+//
+// Uploads go through POST /space/attachment and are attached by each kind's
+// own write call (add-issue, attach-file-to-wiki, …).
+
+// attachmentHolder resolves the object named by a request's path (visible to
+// the caller) and returns its attachments and how to delete one (nil when
+// Backlog has no delete call for the kind). The store's lock is held.
+type attachmentHolder func(s *Server, c *call) (list []*attachment, remove func(a *attachment) error, err error)
+
+// attachmentKind is one kind of object with attachments: the route prefix
+// naming one object, whether it has list and delete routes, and its holder
+// (whose remove is non-nil exactly when del is set).
+type attachmentKind struct {
+	prefix    string
+	list, del bool
+	holder    attachmentHolder
+}
+
+// routesAttachments registers the attachment routes of every kind and the
+// temporary upload endpoint POST /space/attachment.
 func (s *Server) routesAttachments() {
 	s.handle("POST /api/v2/space/attachment", s.postSpaceAttachment)
-	s.handle("GET /api/v2/issues/{issueIdOrKey}/attachments", s.getIssueAttachments)
-	s.handle("GET /api/v2/issues/{issueIdOrKey}/attachments/{attachmentId}", s.getIssueAttachment)
-	s.handle("DELETE /api/v2/issues/{issueIdOrKey}/attachments/{attachmentId}", s.deleteIssueAttachment)
+	kinds := []attachmentKind{
+		{"/api/v2/issues/{issueIdOrKey}", true, true, func(s *Server, c *call) ([]*attachment, func(*attachment) error, error) {
+			is, _, err := s.store.visibleIssue(c.u, c.path("issueIdOrKey"))
+			if err != nil {
+				return nil, nil, err
+			}
+			return is.Attachments, func(a *attachment) error { return s.store.deleteAttachment(c.u, s.now(), is, a) }, nil
+		}},
+		{"/api/v2/wikis/{wikiId}", true, false, func(s *Server, c *call) ([]*attachment, func(*attachment) error, error) {
+			w, err := s.store.wikiFromPath(c)
+			if err != nil {
+				return nil, nil, err
+			}
+			return w.Attachments, nil, nil
+		}},
+		{"/api/v2/projects/{projectIdOrKey}/git/repositories/{repoIdOrName}/pullRequests/{number}", true, true,
+			func(s *Server, c *call) ([]*attachment, func(*attachment) error, error) {
+				pr, err := s.store.visiblePullRequest(c)
+				if err != nil {
+					return nil, nil, err
+				}
+				return pr.Attachments, func(a *attachment) error { return s.store.deletePullRequestAttachment(c.u, pr, a) }, nil
+			}},
+		{"/api/v2/documents/{documentId}", false, false, func(s *Server, c *call) ([]*attachment, func(*attachment) error, error) {
+			d, err := s.store.visibleDocument(c)
+			if err != nil {
+				return nil, nil, err
+			}
+			return d.Attachments, nil, nil
+		}},
+	}
+	for _, k := range kinds {
+		if k.list {
+			s.handle("GET "+k.prefix+"/attachments", s.listAttachments(k.holder))
+		}
+		s.handle("GET "+k.prefix+"/attachments/{attachmentId}", s.downloadAttachment(k.holder))
+		if k.del {
+			s.handle("DELETE "+k.prefix+"/attachments/{attachmentId}", s.removeAttachment(k.holder))
+		}
+	}
+}
+
+// listAttachments serves GET …/attachments: the object's Attachment list.
+func (s *Server) listAttachments(h attachmentHolder) handlerFunc {
+	return func(c *call) error {
+		st := s.store
+		st.mu.RLock()
+		defer st.mu.RUnlock()
+		list, _, err := h(s, c)
+		if err != nil {
+			return err
+		}
+		return c.ok(st.renderAttachments(list))
+	}
+}
+
+// downloadAttachment serves GET …/attachments/:attachmentId: the bytes with
+// Content-Disposition, generated after the store's lock is released.
+func (s *Server) downloadAttachment(h attachmentHolder) handlerFunc {
+	return func(c *call) error {
+		st := s.store
+		st.mu.RLock()
+		list, _, err := h(s, c)
+		var a attachment
+		if err == nil {
+			if found := findAttachment(list, c.path("attachmentId")); found != nil {
+				a = *found
+			} else {
+				err = notFound("attachment")
+			}
+		}
+		st.mu.RUnlock()
+		if err != nil {
+			return err
+		}
+		return c.sendAttachment(&a)
+	}
+}
+
+// removeAttachment serves DELETE …/attachments/:attachmentId: the removed
+// Attachment.
+func (s *Server) removeAttachment(h attachmentHolder) handlerFunc {
+	return func(c *call) error {
+		st := s.store
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		list, remove, err := h(s, c)
+		if err != nil {
+			return err
+		}
+		a := findAttachment(list, c.path("attachmentId"))
+		if a == nil {
+			return notFound("attachment")
+		}
+		out := st.renderAttachments([]*attachment{a})[0]
+		if err := remove(a); err != nil {
+			return err
+		}
+		return c.ok(out)
+	}
+}
+
+// findAttachment finds an attachment by its path id.
+func findAttachment(list []*attachment, v string) *attachment {
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return nil
+	}
+	for _, a := range list {
+		if a.ID == id {
+			return a
+		}
+	}
+	return nil
+}
+
+// sendAttachment serves an attachment's (or a shared file's) bytes as a
+// download.
+func (c *call) sendAttachment(a *attachment) error {
+	return c.file(a.Name, contentTypeOf(a.Name), attachmentBytes(a.ID, a.Size))
 }
 
 // maxAttachmentBytes caps the generated content of a download; the declared
@@ -43,7 +188,7 @@ func attachmentBytes(id, size int64) []byte {
 
 // contentTypeOf guesses a download's Content-Type from its name.
 func contentTypeOf(name string) string {
-	if t := mime.TypeByExtension(path.Ext(name)); t != "" {
+	if t := mime.TypeByExtension(strings.ToLower(path.Ext(name))); t != "" {
 		return t
 	}
 	return "application/octet-stream"
@@ -73,68 +218,4 @@ func (s *Server) postSpaceAttachment(c *call) error {
 	}
 	u := st.addUpload(c.u, s.now(), f.Name, f.Size)
 	return c.ok(map[string]any{"id": u.ID, "name": u.Name, "size": u.Size})
-}
-
-// issueAttachment resolves the path's attachment of a visible issue.
-func (st *store) issueAttachment(u *user, issueIDOrKey, attachmentID string) (*issue, *attachment, error) {
-	is, _, err := st.visibleIssue(u, issueIDOrKey)
-	if err != nil {
-		return nil, nil, err
-	}
-	id, perr := strconv.ParseInt(attachmentID, 10, 64)
-	if perr == nil {
-		for _, a := range is.Attachments {
-			if a.ID == id {
-				return is, a, nil
-			}
-		}
-	}
-	return nil, nil, notFound("attachment")
-}
-
-// getIssueAttachments serves GET /issues/:id/attachments.
-func (s *Server) getIssueAttachments(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderAttachments(is.Attachments))
-}
-
-// getIssueAttachment serves GET /issues/:id/attachments/:attachmentId: the
-// bytes with Content-Disposition.
-func (s *Server) getIssueAttachment(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	_, a, err := st.issueAttachment(c.u, c.path("issueIdOrKey"), c.path("attachmentId"))
-	var id, size int64
-	var name string
-	if a != nil {
-		id, size, name = a.ID, a.Size, a.Name
-	}
-	st.mu.RUnlock()
-	if err != nil {
-		return err
-	}
-	return c.file(name, contentTypeOf(name), attachmentBytes(id, size))
-}
-
-// deleteIssueAttachment serves DELETE /issues/:id/attachments/:attachmentId:
-// the removed Attachment; the removal shows up as a change-log comment.
-func (s *Server) deleteIssueAttachment(c *call) error {
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	is, a, err := st.issueAttachment(c.u, c.path("issueIdOrKey"), c.path("attachmentId"))
-	if err != nil {
-		return err
-	}
-	out := st.renderAttachments([]*attachment{a})[0]
-	if err := st.deleteAttachment(c.u, s.now(), is, a); err != nil {
-		return err
-	}
-	return c.ok(out)
 }

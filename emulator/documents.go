@@ -21,7 +21,6 @@ func (s *Server) routesDocuments() {
 	s.handle("GET /api/v2/documents/tree", s.getDocumentTree)
 	s.handle("GET /api/v2/documents/{documentId}", s.getDocument)
 	s.handle("GET /api/v2/documents/{documentId}/comments", s.getDocumentComments)
-	s.handle("GET /api/v2/documents/{documentId}/attachments/{attachmentId}", s.getDocumentAttachment)
 	s.handle("POST /api/v2/documents", s.postDocument)
 	s.handle("DELETE /api/v2/documents/{documentId}", s.deleteDocumentByID)
 	s.handle("POST /api/v2/documents/{documentId}/tags", s.postDocumentTags)
@@ -40,9 +39,9 @@ type jsonDocument struct {
 	Emoji       *string           `json:"emoji"`
 	Attachments []*jsonAttachment `json:"attachments"`
 	Tags        []*jsonIDName     `json:"tags"`
-	CreatedUser *jsonUser         `json:"createdUser"`
+	CreatedUser *jsonKeywordUser  `json:"createdUser"`
 	Created     ts                `json:"created"`
-	UpdatedUser *jsonUser         `json:"updatedUser"`
+	UpdatedUser *jsonKeywordUser  `json:"updatedUser"`
 	Updated     ts                `json:"updated"`
 }
 
@@ -126,8 +125,8 @@ type jsonDocTree struct {
 func (st *store) renderDocument(d *document) *jsonDocument {
 	j := &jsonDocument{ID: d.ID, ProjectID: d.ProjectID, Title: d.Title, Plain: d.Plain, JSON: d.JSON,
 		StatusID: d.StatusID, Emoji: d.Emoji, Attachments: st.renderAttachments(d.Attachments),
-		Tags: make([]*jsonIDName, 0, len(d.Tags)), CreatedUser: st.renderUser(d.CreatedUser),
-		Created: ts(d.Created), UpdatedUser: st.renderUser(d.UpdatedUser), Updated: ts(d.Updated)}
+		Tags: make([]*jsonIDName, 0, len(d.Tags)), CreatedUser: st.renderKeywordUser(d.CreatedUser),
+		Created: ts(d.Created), UpdatedUser: st.renderKeywordUser(d.UpdatedUser), Updated: ts(d.Updated)}
 	for _, t := range d.Tags {
 		j.Tags = append(j.Tags, &jsonIDName{t.ID, t.Name})
 	}
@@ -384,22 +383,6 @@ func (s *Server) getDocumentComments(c *call) error {
 		return err
 	}
 	return c.ok(st.renderDocumentComments(d))
-}
-
-// getDocumentAttachment serves GET /documents/:documentId/attachments/:attachmentId.
-func (s *Server) getDocumentAttachment(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	d, err := st.visibleDocument(c)
-	if err != nil {
-		return err
-	}
-	a := findAttachment(d.Attachments, c.path("attachmentId"))
-	if a == nil {
-		return notFound("attachment")
-	}
-	return c.sendAttachment(a)
 }
 
 // postDocument serves POST /documents (add-document).

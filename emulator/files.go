@@ -1,5 +1,7 @@
 package emulator
 
+import "strconv"
+
 // Shared-file endpoints (endpoints.md §8).
 
 // routesFiles registers the routes of this area.
@@ -10,6 +12,7 @@ func (s *Server) routesFiles() {
 	s.handle("GET /api/v2/projects/{projectIdOrKey}/files/metadata", s.getSharedFiles)
 	s.handle("GET /api/v2/projects/{projectIdOrKey}/files/metadata/{path...}", s.getSharedFiles)
 	s.handle("GET /api/v2/projects/{projectIdOrKey}/files/{sharedFileId}", s.getSharedFile)
+	s.routesFileLinks()
 }
 
 // getSharedFiles serves GET /projects/:p/files/metadata/:path
@@ -100,4 +103,125 @@ func (st *store) linkSharedFiles(projectID int64, links *[]int64, ids []int64) (
 		}
 	}
 	return linked, nil
+}
+
+// Issues and wiki pages link shared files the same way (get, link, unlink:
+// /issues/:id/sharedFiles and /wikis/:id/sharedFiles); a fileLinker says,
+// for each, how the request names the object and who may change its links.
+
+// fileLinks are the shared-file links of one object.
+type fileLinks struct {
+	projectID int64
+	ids       *[]int64
+	// canEdit reports whether the caller may change the links.
+	canEdit func() error
+	// changed is called after the links changed.
+	changed func()
+}
+
+// fileLinker resolves the object named by a request's path, visible to the
+// caller; the store's lock is held.
+type fileLinker func(s *Server, c *call) (*fileLinks, error)
+
+// routesFileLinks registers the shared-file link routes of issues and wiki
+// pages.
+func (s *Server) routesFileLinks() {
+	issue := func(s *Server, c *call) (*fileLinks, error) {
+		is, _, err := s.store.visibleIssue(c.u, c.path("issueIdOrKey"))
+		if err != nil {
+			return nil, err
+		}
+		return &fileLinks{projectID: is.ProjectID, ids: &is.SharedFileIDs,
+			canEdit: func() error { return s.store.checkEdit(c.u, is) },
+			changed: func() { s.store.issueChanged(is) }}, nil
+	}
+	wiki := func(s *Server, c *call) (*fileLinks, error) {
+		w, err := s.store.wikiFromPath(c)
+		if err != nil {
+			return nil, err
+		}
+		return &fileLinks{projectID: w.ProjectID, ids: &w.SharedFileIDs,
+			canEdit: func() error {
+				if !canWriteContent(c.u) {
+					return forbidden()
+				}
+				return nil
+			},
+			changed: func() {}}, nil
+	}
+	for _, k := range []struct {
+		prefix string
+		linker fileLinker
+	}{{"/api/v2/issues/{issueIdOrKey}", issue}, {"/api/v2/wikis/{wikiId}", wiki}} {
+		s.handle("GET "+k.prefix+"/sharedFiles", s.getFileLinks(k.linker))
+		s.handle("POST "+k.prefix+"/sharedFiles", s.postFileLinks(k.linker))
+		s.handle("DELETE "+k.prefix+"/sharedFiles/{fileId}", s.deleteFileLink(k.linker))
+	}
+}
+
+// getFileLinks serves GET …/sharedFiles: the linked files.
+func (s *Server) getFileLinks(l fileLinker) handlerFunc {
+	return func(c *call) error {
+		st := s.store
+		st.mu.RLock()
+		defer st.mu.RUnlock()
+		fl, err := l(s, c)
+		if err != nil {
+			return err
+		}
+		return c.ok(st.renderSharedFiles(*fl.ids))
+	}
+}
+
+// postFileLinks serves POST …/sharedFiles (fileId[]): the files linked by
+// this call.
+func (s *Server) postFileLinks(l fileLinker) handlerFunc {
+	return func(c *call) error {
+		if _, e := c.q.required("fileId"); e != nil {
+			return e
+		}
+		ids, e := c.q.ints("fileId")
+		if e != nil {
+			return e
+		}
+		st := s.store
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		fl, err := l(s, c)
+		if err != nil {
+			return err
+		}
+		if err := fl.canEdit(); err != nil {
+			return err
+		}
+		linked, err := st.linkSharedFiles(fl.projectID, fl.ids, ids)
+		if err != nil {
+			return err
+		}
+		fl.changed()
+		return c.ok(st.renderSharedFiles(linked))
+	}
+}
+
+// deleteFileLink serves DELETE …/sharedFiles/:fileId: the unlinked file.
+func (s *Server) deleteFileLink(l fileLinker) handlerFunc {
+	return func(c *call) error {
+		id, perr := strconv.ParseInt(c.path("fileId"), 10, 64)
+		st := s.store
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		fl, err := l(s, c)
+		if err != nil {
+			return err
+		}
+		if perr != nil || !containsID(*fl.ids, id) || st.sharedFiles[id] == nil {
+			return notFound("file")
+		}
+		if err := fl.canEdit(); err != nil {
+			return err
+		}
+		*fl.ids = removeID(*fl.ids, id)
+		fl.changed()
+		return c.ok(st.renderSharedFile(st.sharedFiles[id]))
+	}
 }

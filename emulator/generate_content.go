@@ -45,7 +45,7 @@ func (g *gen) createWiki(i int32, at time.Time) error {
 	if g.r.IntN(100) < 5 {
 		g.schedule(g.between(at.Unix()+600, at.Unix()+30*86400), evStar, i, starTarget{WikiID: w.ID})
 	}
-	return nil
+	return g.extraWiki(pp, i, w, at)
 }
 
 // editWiki appends to a wiki page (a new history version) or, once its
@@ -96,6 +96,7 @@ func (g *gen) createDocument(i int32, at time.Time) error {
 		return fmt.Errorf("createDocument: %w", err)
 	}
 	pp.docs = append(pp.docs, d)
+	g.extraDocument(i, d)
 	// About a third of documents carry an attachment (activity 46); the
 	// first one always does, so that every space has one to download.
 	if i == 0 || g.r.IntN(3) == 0 {
@@ -164,7 +165,12 @@ func (g *gen) createPR(i int32, at time.Time) error {
 			linked = ip.is
 		}
 	}
-	pr, err := g.st.createPullRequest(g.writer(p), at, r, g.prInput(p, r, at, linked))
+	actor := g.writer(p)
+	in := g.prInput(p, r, at, linked)
+	if err := g.extraPR(i, r, in, actor, at); err != nil {
+		return err
+	}
+	pr, err := g.st.createPullRequest(actor, at, r, in)
 	if err != nil {
 		return fmt.Errorf("createPullRequest: %w", err)
 	}
@@ -175,6 +181,9 @@ func (g *gen) createPR(i int32, at time.Time) error {
 	}
 	if g.r.IntN(100) < 5 {
 		g.schedule(g.between(at.Unix()+600, at.Unix()+7*86400), evStar, i, starTarget{PullRequestID: pr.ID})
+	}
+	if i == 0 || g.xchance(5) {
+		g.schedule(g.xbetween(at.Unix()+600, at.Unix()+7*86400), evStar, i, starTarget{PullRequestID: pr.ID})
 	}
 	return nil
 }
@@ -201,9 +210,11 @@ func (g *gen) prStep(pr *pullRequest, i int32, t int64, at time.Time) error {
 		return nil
 	}
 	if g.r.IntN(100) < 85 {
-		if _, err := g.st.addPullRequestComment(actor, at, pr, g.c.text(commentTemplates, lang), nil); err != nil {
+		pc, err := g.st.addPullRequestComment(actor, at, pr, g.c.text(commentTemplates, lang), nil)
+		if err != nil {
 			return fmt.Errorf("addPullRequestComment: %w", err)
 		}
+		g.extraPRComment(i, pc, t)
 	} else {
 		in := &pullRequestInput{Comment: gptr(g.c.text(commentTemplates, lang))}
 		if u := g.other(p, 0); u != nil {

@@ -79,6 +79,9 @@ func (g *gen) run(e event) error {
 		}
 		pp.repos = append(pp.repos, r)
 		g.repoObjs[e.i] = r
+		if e.i == 0 || g.xchance(50) {
+			st.setRepositoryHook(r, "https://ci.example.com/backlog/"+pp.key+"/"+r.Name)
+		}
 	case evPR:
 		return g.createPR(e.i, at)
 	case evPRStep:
@@ -92,10 +95,15 @@ func (g *gen) run(e event) error {
 			name = strconv.Itoa(k) + "_" + name
 		}
 		pp.files[dir+name] = true
-		if _, err := st.addSharedFile(g.writer(pp.p), at, pp.p, dir, name, g.c.fileSize(), false); err != nil {
+		f, err := st.addSharedFile(g.writer(pp.p), at, pp.p, dir, name, g.c.fileSize(), false)
+		if err != nil {
 			return fmt.Errorf("addSharedFile: %w", err)
 		}
+		g.extraFile(pp, f, at)
 	default:
+		if ok, err := g.runExtra(e, at); ok {
+			return err
+		}
 		return fmt.Errorf("unknown event kind %d", e.kind)
 	}
 	return nil
@@ -198,7 +206,7 @@ func (g *gen) project(j int32, at time.Time) error {
 			return fmt.Errorf("addCustomField %s: %w", in.Name, err)
 		}
 	}
-	return nil
+	return g.extraProject(j, p, at)
 }
 
 // customFields returns one definition of every custom-field type.
@@ -213,11 +221,20 @@ func (g *gen) customFields(p *project) []*customFieldInput {
 	if len(p.IssueTypes) > 0 && g.r.IntN(2) == 0 {
 		bugOnly = []int64{p.IssueTypes[0].ID}
 	}
+	// Projects take turns with the three kinds of initial date: today,
+	// today plus a shift, a fixed date.
+	dateField := &customFieldInput{TypeID: CFDate, Name: "リリース予定日", InitialValueType: 1 + int(p.ID%3)}
+	switch dateField.InitialValueType {
+	case 2:
+		dateField.InitialShift = gptr(7)
+	case 3:
+		dateField.InitialDate = gptr(calDate(HistoryEnd, 60))
+	}
 	return []*customFieldInput{
 		{TypeID: CFText, Name: "顧客名", Description: "問い合わせ元の顧客"},
 		{TypeID: CFTextArea, Name: "再現手順詳細", Description: "Steps to reproduce", ApplicableIssueTypes: bugOnly},
-		{TypeID: CFNumeric, Name: "見積", Min: &minN, Max: &maxN, Unit: &yen},
-		{TypeID: CFDate, Name: "リリース予定日", InitialValueType: 1},
+		{TypeID: CFNumeric, Name: "見積", Min: &minN, Max: &maxN, Unit: &yen, InitialValue: gptr(1.0)},
+		dateField,
 		{TypeID: CFSingleList, Name: "重要度", Items: []string{"S", "A", "B", "C"}},
 		{TypeID: CFMultipleList, Name: "Browsers", Items: []string{"Chrome", "Firefox", "Safari", "Edge"}, AllowAddItem: true},
 		{TypeID: CFCheckBox, Name: "影響範囲", Items: []string{"フロントエンド", "API", "DB", "バッチ"}, AllowInput: true},
@@ -254,6 +271,7 @@ func (g *gen) createIssue(k int32, at time.Time) error {
 	}
 	ip.is = is
 	pp.issues = append(pp.issues, k)
+	g.extraIssue(pp, is)
 	switch {
 	case ip.deleted:
 		g.schedule(g.between(ip.at+3600, min(ip.at+30*86400, g.end-1)), evIssueDelete, k, nil)
@@ -305,7 +323,7 @@ func (g *gen) issueStep(k int32, t int64, at time.Time) error {
 		return fmt.Errorf("issue step on %s-%d made no comment (left %d status %d)", p.Key, ip.is.KeyID, ip.left, ip.is.StatusID)
 	}
 	g.afterStep(k, t, c)
-	return nil
+	return g.extraComment(p, ip.is, c, at)
 }
 
 // afterStep schedules an issue's next step and maybe a star on comment c.
@@ -373,10 +391,23 @@ func (g *gen) star(t starTarget, k int32, at time.Time) error {
 	case t.PullRequestID != 0:
 		pr := g.st.pullReqs[t.PullRequestID]
 		p, author = g.st.projects[pr.ProjectID], pr.CreatedUser
+	case t.PullRequestCommentID != 0:
+		c := g.st.prComments[t.PullRequestCommentID]
+		if c == nil {
+			return nil
+		}
+		p, author = g.st.projects[g.st.pullReqs[c.PullRequestID].ProjectID], c.CreatedUser
 	}
 	u := g.other(p, author)
 	if u == nil {
 		return nil
+	}
+	if pl, err := g.st.resolveStar(u, t); err == nil {
+		for _, s := range *pl.stars {
+			if s.Presenter == u.ID {
+				return nil // a user stars a thing once
+			}
+		}
 	}
 	if _, err := g.st.addStar(u, at, t, nil); err != nil {
 		return fmt.Errorf("addStar %+v: %w", t, err)

@@ -29,9 +29,6 @@ func (s *Server) routesGit() {
 	s.handle("GET "+pr+"/comments/count", s.getPullRequestCommentCount)
 	s.handle("POST "+pr+"/comments", s.postPullRequestComment)
 	s.handle("PATCH "+pr+"/comments/{commentId}", s.patchPullRequestComment)
-	s.handle("GET "+pr+"/attachments", s.getPullRequestAttachments)
-	s.handle("GET "+pr+"/attachments/{attachmentId}", s.getPullRequestAttachment)
-	s.handle("DELETE "+pr+"/attachments/{attachmentId}", s.deletePullRequestAttachment)
 }
 
 // ------------------------------------------------------------- render
@@ -394,65 +391,6 @@ func (s *Server) getPullRequestCommentCount(c *call) error {
 		return err
 	}
 	return c.ok(map[string]int{"count": len(pr.Comments)})
-}
-
-// getPullRequestAttachments serves GET .../pullRequests/:number/attachments.
-func (s *Server) getPullRequestAttachments(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	pr, err := st.visiblePullRequest(c)
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderAttachments(pr.Attachments))
-}
-
-// getPullRequestAttachment serves GET .../attachments/:attachmentId (bytes).
-func (s *Server) getPullRequestAttachment(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	pr, err := st.visiblePullRequest(c)
-	if err != nil {
-		return err
-	}
-	a := findAttachment(pr.Attachments, c.path("attachmentId"))
-	if a == nil {
-		return notFound("attachment")
-	}
-	return c.sendAttachment(a)
-}
-
-// deletePullRequestAttachment serves DELETE .../attachments/:attachmentId
-// (delete-pull-request-attachments): the uploader, project and space
-// administrators may delete; answers the removed Attachment.
-func (s *Server) deletePullRequestAttachment(c *call) error {
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	pr, err := st.visiblePullRequest(c)
-	if err != nil {
-		return err
-	}
-	a := findAttachment(pr.Attachments, c.path("attachmentId"))
-	if a == nil {
-		return notFound("attachment")
-	}
-	if err := st.writableProject(c.u, st.projects[pr.ProjectID]); err != nil {
-		return err
-	}
-	if a.CreatedUser != c.u.ID && c.u.RoleType != RoleAdmin && !st.projects[pr.ProjectID].isAdmin(c.u.ID) {
-		return forbidden()
-	}
-	out := st.renderAttachments([]*attachment{a})[0]
-	for i, x := range pr.Attachments {
-		if x == a {
-			pr.Attachments = append(pr.Attachments[:i:i], pr.Attachments[i+1:]...)
-			break
-		}
-	}
-	return c.ok(out)
 }
 
 // optID parses an optional, clearable id parameter: absent = not set,

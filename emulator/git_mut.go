@@ -336,10 +336,13 @@ func (s *store) updatePullRequest(actor *user, at time.Time, pr *pullRequest, in
 			pr.MergeAt, pr.CloseAt = &t, &t
 			sha := fakeSHA(pr.ID, at.UnixNano(), "merge")
 			pr.MergeCommit = &sha
+			pr.BaseCommit, pr.BranchCommit = prEndCommits(pr, at)
 		case PRClosed:
 			pr.CloseAt = &t
+			pr.BaseCommit, pr.BranchCommit = prEndCommits(pr, at)
 		case PROpen:
 			pr.CloseAt, pr.MergeAt, pr.MergeCommit = nil, nil, nil
+			pr.BaseCommit, pr.BranchCommit = nil, nil
 		}
 	}
 	if len(log) == 0 && in.Comment == nil {
@@ -428,4 +431,39 @@ func (s *store) addPullRequestAttachments(actor *user, at time.Time, pr *pullReq
 	}
 	pr.Attachments = append(pr.Attachments, list...)
 	return list, nil
+}
+
+// prEndCommits returns the heads of a pull request's base and branch when it
+// is merged or closed: Backlog records them then (baseCommit, branchCommit)
+// and leaves them null while the request is open.
+func prEndCommits(pr *pullRequest, at time.Time) (base, branch *string) {
+	b, h := fakeSHA(pr.ID, at.UnixNano(), pr.Base), fakeSHA(pr.ID, at.UnixNano(), pr.Branch)
+	return &b, &h
+}
+
+// setRepositoryHook sets the URL Backlog calls after a push (hookUrl). The
+// API has no call for it (Backlog's web UI sets it); the generator uses it.
+func (s *store) setRepositoryHook(r *repository, url string) {
+	r.HookURL = &url
+	r.UpdatedUser, r.Updated = r.CreatedUser, r.Created
+	s.touch()
+}
+
+// deletePullRequestAttachment removes an attachment of a pull request: the
+// uploader, project administrators and space administrators may.
+func (s *store) deletePullRequestAttachment(actor *user, pr *pullRequest, a *attachment) error {
+	p := s.projects[pr.ProjectID]
+	if err := s.writableProject(actor, p); err != nil {
+		return err
+	}
+	if a.CreatedUser != actor.ID && actor.RoleType != RoleAdmin && !p.isAdmin(actor.ID) {
+		return forbidden()
+	}
+	for i, x := range pr.Attachments {
+		if x == a {
+			pr.Attachments = append(pr.Attachments[:i:i], pr.Attachments[i+1:]...)
+			break
+		}
+	}
+	return nil
 }

@@ -17,9 +17,6 @@ func (s *Server) routesIssues() {
 	s.handle("GET /api/v2/issues/{issueIdOrKey}", s.getIssue)
 	s.handle("PATCH /api/v2/issues/{issueIdOrKey}", s.patchIssue)
 	s.handle("DELETE /api/v2/issues/{issueIdOrKey}", s.deleteIssueHandler)
-	s.handle("GET /api/v2/issues/{issueIdOrKey}/sharedFiles", s.getIssueSharedFiles)
-	s.handle("POST /api/v2/issues/{issueIdOrKey}/sharedFiles", s.postIssueSharedFiles)
-	s.handle("DELETE /api/v2/issues/{issueIdOrKey}/sharedFiles/{fileId}", s.deleteIssueSharedFile)
 	s.handle("GET /api/v2/issues/{issueIdOrKey}/participants", s.getIssueParticipants)
 	s.handle("GET /api/v2/issues/{issueIdOrKey}/relatedIssues", s.getRelatedIssues)
 	s.handle("POST /api/v2/issues/{issueIdOrKey}/relatedIssues", s.postRelatedIssue)
@@ -320,67 +317,6 @@ func (s *Server) deleteIssueHandler(c *call) error {
 	return c.raw(http.StatusOK, data)
 }
 
-// getIssueSharedFiles serves GET /issues/:id/sharedFiles.
-func (s *Server) getIssueSharedFiles(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderSharedFiles(is.SharedFileIDs))
-}
-
-// postIssueSharedFiles serves POST /issues/:id/sharedFiles (fileId[]):
-// the files linked by this call.
-func (s *Server) postIssueSharedFiles(c *call) error {
-	if _, e := c.q.required("fileId"); e != nil {
-		return e
-	}
-	ids, e := c.q.ints("fileId")
-	if e != nil {
-		return e
-	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
-	if err != nil {
-		return err
-	}
-	if err := st.checkEdit(c.u, is); err != nil {
-		return err
-	}
-	linked, err := st.linkSharedFiles(is.ProjectID, &is.SharedFileIDs, ids)
-	if err != nil {
-		return err
-	}
-	st.issueChanged(is)
-	return c.ok(st.renderSharedFiles(linked))
-}
-
-// deleteIssueSharedFile serves DELETE /issues/:id/sharedFiles/:fileId.
-func (s *Server) deleteIssueSharedFile(c *call) error {
-	id, perr := strconv.ParseInt(c.path("fileId"), 10, 64)
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
-	if err != nil {
-		return err
-	}
-	if perr != nil || !containsID(is.SharedFileIDs, id) || st.sharedFiles[id] == nil {
-		return notFound("file")
-	}
-	if err := st.checkEdit(c.u, is); err != nil {
-		return err
-	}
-	is.SharedFileIDs = removeID(is.SharedFileIDs, id)
-	st.issueChanged(is)
-	return c.ok(st.renderSharedFile(st.sharedFiles[id]))
-}
-
 // participants lists the creator, the assignee and the commenters of an
 // issue, distinct, in first-seen order.
 func (st *store) participants(is *issue) []*jsonUser {
@@ -472,10 +408,7 @@ func (s *Server) postRelatedIssue(c *call) error {
 	if containsID(is.Related, t.ID) {
 		return badRequest("Issue %s is already related to %s.", st.issueKey(t), st.issueKey(is))
 	}
-	is.Related = append(is.Related, t.ID)
-	t.Related = append(t.Related, is.ID)
-	st.issueChanged(is)
-	st.issueChanged(t)
+	st.relateIssues(is, t)
 	return c.raw(http.StatusOK, mergeJSON(st.issueJSON(t), relatesJSON))
 }
 

@@ -1,3 +1,8 @@
+// Why this file is over 600 lines: it is the issue write contract (create,
+// update with its change log, comments, bulk update, delete, attachments,
+// relations) that the HTTP handlers, the generator and churn all call; the
+// change-log rules are shared by every one of them.
+
 package emulator
 
 import (
@@ -463,7 +468,7 @@ func (s *store) createIssue(actor *user, at time.Time, in *issueInput) (*issue, 
 	notified = append(notified, s.notifyUsers(in.NotifiedUserIDs, reasonAdded, actor, at, ref)...)
 	s.addActivity(p.ID, ActIssueCreated, actor, at, actIssueContent{
 		ID: is.ID, KeyID: is.KeyID, Summary: is.Summary, Description: is.Description,
-		Attachments: actAttachments(is.Attachments), SharedFiles: []actSharedFile{}, ExternalFileLinks: []any{},
+		Attachments: actAttachments(is.Attachments), SharedFiles: s.actSharedFiles(is.SharedFileIDs), ExternalFileLinks: []any{},
 	}, notified...)
 	return is, nil
 }
@@ -490,13 +495,6 @@ type actAttachment struct {
 	Size int64  `json:"size"`
 }
 
-type actSharedFile struct {
-	ID   int64  `json:"id"`
-	Dir  string `json:"dir"`
-	Name string `json:"name"`
-	Size int64  `json:"size"`
-}
-
 type actComment struct {
 	ID      int64   `json:"id"`
 	Content *string `json:"content"`
@@ -519,7 +517,7 @@ type actIssueContent struct {
 	Comment           *actComment     `json:"comment,omitempty"`
 	Changes           []actChange     `json:"changes,omitempty"`
 	Attachments       []actAttachment `json:"attachments"`
-	SharedFiles       []actSharedFile `json:"shared_files"`
+	SharedFiles       []actFileRef    `json:"shared_files"`
 	ExternalFileLinks []any           `json:"external_file_links"`
 }
 
@@ -532,7 +530,7 @@ type actUpdateContent struct {
 	Comment           actComment      `json:"comment"`
 	Changes           []actChange     `json:"changes"`
 	Attachments       []actAttachment `json:"attachments"`
-	SharedFiles       []actSharedFile `json:"shared_files"`
+	SharedFiles       []actFileRef    `json:"shared_files"`
 	ExternalFileLinks []any           `json:"external_file_links"`
 }
 
@@ -556,7 +554,7 @@ func (s *store) commentContent(is *issue, c *comment, added []*attachment) actUp
 	}
 	return actUpdateContent{ID: is.ID, KeyID: is.KeyID, Summary: is.Summary, Description: is.Description,
 		Comment: actComment{ID: c.ID, Content: c.Content}, Changes: changes,
-		Attachments: actAttachments(added), SharedFiles: []actSharedFile{}, ExternalFileLinks: []any{}}
+		Attachments: actAttachments(added), SharedFiles: s.actSharedFiles(is.SharedFileIDs), ExternalFileLinks: []any{}}
 }
 
 // Display strings for change logs.
@@ -850,4 +848,16 @@ func (s *store) deleteAttachment(actor *user, at time.Time, is *issue, a *attach
 	s.issueChanged(is)
 	s.addActivity(is.ProjectID, ActIssueUpdated, actor, at, s.commentContent(is, c, nil))
 	return nil
+}
+
+// relateIssues relates two different issues (RELATES is symmetric); an
+// existing relation is left as it is.
+func (s *store) relateIssues(is, t *issue) {
+	if is == t || containsID(is.Related, t.ID) {
+		return
+	}
+	is.Related = append(is.Related, t.ID)
+	t.Related = append(t.Related, is.ID)
+	s.issueChanged(is)
+	s.issueChanged(t)
 }

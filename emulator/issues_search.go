@@ -1,3 +1,7 @@
+// Why this file is over 600 lines: it is one idea, the query language of
+// GET /issues and /issues/count (every filter parameter, the sort keys and
+// their orderings), which reads best in one place next to its cache.
+
 package emulator
 
 import (

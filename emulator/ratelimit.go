@@ -99,7 +99,7 @@ type bucket struct {
 
 // rateState is what one class's budget looks like to one user.
 type rateState struct {
-	Limit     int   // 0 = unlimited
+	Limit     int   // UnlimitedReport for a class without a limit
 	Remaining int   // requests left in the current window
 	Reset     int64 // UNIX seconds when the window ends
 }
@@ -138,13 +138,20 @@ func (l *limiter) peek(uid int64, c Class, now time.Time) rateState {
 	return st
 }
 
+// peekLocked reports (and with count, takes) one request of class c. A class
+// without a limit is reported with the limit UnlimitedReport, as Backlog
+// always reports one, and never refuses.
 func (l *limiter) peekLocked(uid int64, c Class, now time.Time, count bool) (rateState, bool) {
 	limit := l.limits.of(c)
 	k := limitKey{uid, c}
 	b := l.state[k]
 	if b == nil || !now.Before(b.start.Add(l.window)) {
 		if !count {
-			return rateState{Limit: limit, Remaining: limit, Reset: now.Add(l.window).Unix()}, true
+			reported := limit
+			if limit == 0 {
+				reported = UnlimitedReport
+			}
+			return rateState{Limit: reported, Remaining: reported, Reset: resetSeconds(now.Add(l.window))}, true
 		}
 		b = &bucket{start: now}
 		l.state[k] = b
@@ -154,7 +161,7 @@ func (l *limiter) peekLocked(uid int64, c Class, now time.Time, count bool) (rat
 		if count {
 			b.used++
 		}
-		return rateState{Limit: 0, Remaining: 0, Reset: reset}, true
+		return rateState{Limit: UnlimitedReport, Remaining: max(UnlimitedReport-b.used, 0), Reset: reset}, true
 	}
 	if b.used >= limit {
 		return rateState{Limit: limit, Remaining: 0, Reset: reset}, false

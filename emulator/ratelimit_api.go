@@ -4,8 +4,8 @@ import (
 	"time"
 )
 
-// UnlimitedReport is the limit GET /rateLimit reports for a class without a
-// limit (profile "off"): a budget far above any Backlog plan, so that a
+// UnlimitedReport is the limit GET /rateLimit and the X-RateLimit-Limit
+// header report for a class without a limit (profile "off"): a budget far above any Backlog plan, so that a
 // client pacing itself by limit and remaining runs at full speed, with
 // remaining still counting the requests of the current window.
 const UnlimitedReport = 1_000_000
@@ -44,17 +44,8 @@ func (s *Server) getRateLimit(c *call) error {
 // report is the state of one class as GET /rateLimit shows it; unlimited
 // classes report UnlimitedReport.
 func (l *limiter) report(uid int64, c Class, now time.Time) jsonRate {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	limit := l.limits.of(c)
-	used, reset := 0, resetSeconds(now.Add(l.window))
-	if b := l.state[limitKey{uid, c}]; b != nil && now.Before(b.start.Add(l.window)) {
-		used, reset = b.used, resetSeconds(b.start.Add(l.window))
-	}
-	if limit == 0 {
-		limit = UnlimitedReport
-	}
-	return jsonRate{Limit: limit, Remaining: max(limit-used, 0), Reset: reset}
+	st := l.peek(uid, c, now)
+	return jsonRate{Limit: st.Limit, Remaining: st.Remaining, Reset: st.Reset}
 }
 
 // RateSettings are the rate-limit settings of a running emulator

@@ -90,3 +90,20 @@ func TestRateLimitEndpointUnlimited(t *testing.T) {
 		t.Errorf("profile %q", s.RateSettings().Profile)
 	}
 }
+
+// TestRateHeadersWithoutLimits: Backlog sends X-RateLimit-* on every
+// response, so an emulator without limits sends them too, reporting
+// UnlimitedReport and counting down remaining.
+func TestRateHeadersWithoutLimits(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := newTestServer(t, Options{Seed: 1, AdminAPIKey: "k", Empty: true, Now: func() time.Time { return now }})
+	for i, path := range []string{"/api/v2/space", "/api/v2/space", "/api/v2/issues", "/api/v2/users/myself"} {
+		st, h, _ := do(t, s, "GET", path, "k", "")
+		want := map[int]string{0: "999999", 1: "999998", 2: "999999", 3: "999997"}[i]
+		if st != 200 || h.Get("X-RateLimit-Limit") != "1000000" || h.Get("X-RateLimit-Remaining") != want ||
+			h.Get("X-RateLimit-Reset") != "1767225660" {
+			t.Errorf("GET %s (%d): %d limit %q remaining %q (want %s) reset %q", path, i, st,
+				h.Get("X-RateLimit-Limit"), h.Get("X-RateLimit-Remaining"), want, h.Get("X-RateLimit-Reset"))
+		}
+	}
+}

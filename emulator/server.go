@@ -273,13 +273,13 @@ func (ms *methodSet) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c.u = u
+		// Backlog sends the headers on every response; without limits
+		// they report UnlimitedReport.
 		st, allowed := s.limiter.take(u.ID, rt.class, s.now())
-		if st.Limit > 0 {
-			h := w.Header()
-			h.Set("X-RateLimit-Limit", strconv.Itoa(st.Limit))
-			h.Set("X-RateLimit-Remaining", strconv.Itoa(st.Remaining))
-			h.Set("X-RateLimit-Reset", strconv.FormatInt(st.Reset, 10))
-		}
+		h := w.Header()
+		h.Set("X-RateLimit-Limit", strconv.Itoa(st.Limit))
+		h.Set("X-RateLimit-Remaining", strconv.Itoa(st.Remaining))
+		h.Set("X-RateLimit-Reset", strconv.FormatInt(st.Reset, 10))
 		if !allowed {
 			s.writeError(w, errorf(CodeTooManyRequests,
 				"Rate limit exceeded for %s requests. Please retry after %s.", rt.class,
@@ -437,13 +437,34 @@ func (t inProcessTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	return resp, nil
 }
 
+// Timeouts of the emulator's HTTP servers (SetTimeouts). A client that
+// stops sending its request head or body, or leaves a connection idle, is
+// cut off; there is no write timeout, because a large list page or an
+// injected latency fault may take long to answer and must still arrive.
+const (
+	ReadHeaderTimeout = 10 * time.Second
+	ReadTimeout       = 2 * time.Minute // whole request, body included (attachments)
+	IdleTimeout       = 2 * time.Minute
+)
+
+// SetTimeouts sets the emulator's read and idle timeouts on hs: Start,
+// StartTLS and the "backlogsync emulator" command serve with them.
+func SetTimeouts(hs *http.Server) {
+	hs.ReadHeaderTimeout = ReadHeaderTimeout
+	hs.ReadTimeout = ReadTimeout
+	hs.IdleTimeout = IdleTimeout
+}
+
 // Start serves the emulator on a loopback port over HTTP (for clients that
 // need a real address); URL returns its base URL. Close stops it.
 func (s *Server) Start() string {
 	s.hsMu.Lock()
 	defer s.hsMu.Unlock()
 	if s.hs == nil {
-		s.hs = httptest.NewServer(s)
+		hs := httptest.NewUnstartedServer(s)
+		SetTimeouts(hs.Config)
+		hs.Start()
+		s.hs = hs
 	}
 	return s.hs.URL
 }

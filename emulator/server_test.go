@@ -160,3 +160,27 @@ func TestParamsFold(t *testing.T) {
 		t.Errorf("count=101 accepted")
 	}
 }
+
+// TestStartSetsTimeouts: the servers Start and StartTLS run cut off clients
+// that stall their request or idle, and have no write timeout (long list
+// pages and latency faults must still arrive).
+func TestStartSetsTimeouts(t *testing.T) {
+	for _, tls := range []bool{false, true} {
+		s, err := New(Options{Seed: 1, Empty: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tls {
+			if _, err := s.StartTLS(); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			s.Start()
+		}
+		c := s.hs.Config
+		if c.ReadHeaderTimeout != ReadHeaderTimeout || c.ReadTimeout != ReadTimeout || c.IdleTimeout != IdleTimeout || c.WriteTimeout != 0 {
+			t.Errorf("tls=%v: timeouts header %v read %v idle %v write %v", tls, c.ReadHeaderTimeout, c.ReadTimeout, c.IdleTimeout, c.WriteTimeout)
+		}
+		s.Close()
+	}
+}

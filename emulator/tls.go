@@ -134,6 +134,7 @@ func (s *Server) StartTLS() (string, error) {
 		return "", err
 	}
 	hs := httptest.NewUnstartedServer(s)
+	SetTimeouts(hs.Config)
 	hs.TLS = cert.TLSConfig()
 	hs.StartTLS()
 	s.hs = hs

@@ -1,8 +1,6 @@
 package emulator
 
 import (
-	"mime"
-	"path"
 	"strconv"
 	"strings"
 )
@@ -20,11 +18,6 @@ func (s *Server) routesWikis() {
 	s.handle("GET /api/v2/wikis/count", s.getWikiCount)
 	s.handle("GET /api/v2/wikis/tags", s.getWikiTags)
 	s.handle("GET /api/v2/wikis/{wikiId}", s.getWiki)
-	s.handle("GET /api/v2/wikis/{wikiId}/attachments", s.getWikiAttachments)
-	s.handle("GET /api/v2/wikis/{wikiId}/attachments/{attachmentId}", s.getWikiAttachment)
-	s.handle("GET /api/v2/wikis/{wikiId}/sharedFiles", s.getWikiSharedFiles)
-	s.handle("POST /api/v2/wikis/{wikiId}/sharedFiles", s.postWikiSharedFiles)
-	s.handle("DELETE /api/v2/wikis/{wikiId}/sharedFiles/{fileId}", s.deleteWikiSharedFile)
 	s.handle("GET /api/v2/wikis/{wikiId}/history", s.getWikiHistory)
 	s.handle("GET /api/v2/wikis/{wikiId}/stars", s.getWikiStars)
 	s.handle("POST /api/v2/wikis", s.postWiki)
@@ -69,46 +62,6 @@ func pathID(v, what string) (int64, error) {
 		return 0, notFound(what)
 	}
 	return id, nil
-}
-
-// contentBytes returns deterministic bytes standing in for an uploaded file
-// of the given size.
-func contentBytes(seed, size int64) []byte {
-	if size < 0 {
-		size = 0
-	}
-	b := make([]byte, size)
-	x := uint64(seed)*0x9e3779b97f4a7c15 + 1
-	for i := range b {
-		x ^= x << 13
-		x ^= x >> 7
-		x ^= x << 17
-		b[i] = 'a' + byte(x%26)
-	}
-	return b
-}
-
-// sendAttachment serves an attachment's bytes as a download.
-func (c *call) sendAttachment(a *attachment) error {
-	ct := mime.TypeByExtension(strings.ToLower(path.Ext(a.Name)))
-	if ct == "" {
-		ct = "application/octet-stream"
-	}
-	return c.file(a.Name, ct, contentBytes(a.ID, a.Size))
-}
-
-// findAttachment finds an attachment by path id.
-func findAttachment(list []*attachment, v string) *attachment {
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
-		return nil
-	}
-	for _, a := range list {
-		if a.ID == id {
-			return a
-		}
-	}
-	return nil
 }
 
 // ------------------------------------------------------------- render
@@ -292,94 +245,6 @@ func (s *Server) getWiki(c *call) error {
 		return err
 	}
 	return c.ok(st.renderWiki(w))
-}
-
-// getWikiAttachments serves GET /wikis/:wikiId/attachments.
-func (s *Server) getWikiAttachments(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	w, err := st.wikiFromPath(c)
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderAttachments(w.Attachments))
-}
-
-// getWikiAttachment serves GET /wikis/:wikiId/attachments/:attachmentId (bytes).
-func (s *Server) getWikiAttachment(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	w, err := st.wikiFromPath(c)
-	if err != nil {
-		return err
-	}
-	a := findAttachment(w.Attachments, c.path("attachmentId"))
-	if a == nil {
-		return notFound("attachment")
-	}
-	return c.sendAttachment(a)
-}
-
-// getWikiSharedFiles serves GET /wikis/:wikiId/sharedFiles.
-func (s *Server) getWikiSharedFiles(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	w, err := st.wikiFromPath(c)
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderSharedFiles(w.SharedFileIDs))
-}
-
-// postWikiSharedFiles serves POST /wikis/:wikiId/sharedFiles (fileId[],
-// link-shared-files-to-wiki): the files linked by this call.
-func (s *Server) postWikiSharedFiles(c *call) error {
-	if _, e := c.q.required("fileId"); e != nil {
-		return e
-	}
-	ids, e := c.q.ints("fileId")
-	if e != nil {
-		return e
-	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	w, err := st.wikiFromPath(c)
-	if err != nil {
-		return err
-	}
-	if !canWriteContent(c.u) {
-		return forbidden()
-	}
-	linked, err := st.linkSharedFiles(w.ProjectID, &w.SharedFileIDs, ids)
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderSharedFiles(linked))
-}
-
-// deleteWikiSharedFile serves DELETE /wikis/:wikiId/sharedFiles/:id
-// (remove-link-to-shared-file-from-wiki): the unlinked file.
-func (s *Server) deleteWikiSharedFile(c *call) error {
-	id, perr := strconv.ParseInt(c.path("fileId"), 10, 64)
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	w, err := st.wikiFromPath(c)
-	if err != nil {
-		return err
-	}
-	if perr != nil || !containsID(w.SharedFileIDs, id) || st.sharedFiles[id] == nil {
-		return notFound("file")
-	}
-	if !canWriteContent(c.u) {
-		return forbidden()
-	}
-	w.SharedFileIDs = removeID(w.SharedFileIDs, id)
-	return c.ok(st.renderSharedFile(st.sharedFiles[id]))
 }
 
 // getWikiHistory serves GET /wikis/:wikiId/history. History entries have no

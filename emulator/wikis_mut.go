@@ -26,19 +26,26 @@ func (s *store) wikiTagByName(p *project, name string, create bool) *wikiTag {
 // wikiActivity builds the content of activities 5–7.
 func (s *store) wikiActivity(w *wiki, diff *string) actWiki {
 	a := actWiki{ID: w.ID, Name: w.Name, Content: w.Content, Diff: diff,
-		Attachments: []actContentAttachment{}, SharedFiles: []actFileRef{}}
+		Attachments: []actContentAttachment{}, SharedFiles: s.actSharedFiles(w.SharedFileIDs)}
 	if n := len(w.History); n > 0 {
 		a.Version = w.History[n-1].Version
 	}
 	for _, at := range w.Attachments {
 		a.Attachments = append(a.Attachments, actContentAttachment{at.ID, at.Name, at.Size})
 	}
-	for _, id := range w.SharedFileIDs {
+	return a
+}
+
+// actSharedFiles renders the shared files linked to an issue or wiki page
+// for an activity's content (shared_files).
+func (s *store) actSharedFiles(ids []int64) []actFileRef {
+	out := make([]actFileRef, 0, len(ids))
+	for _, id := range ids {
 		if f := s.sharedFiles[id]; f != nil {
-			a.SharedFiles = append(a.SharedFiles, actFileRef{f.ID, f.Dir, f.Name, f.Size})
+			out = append(out, actFileRef{f.ID, f.Dir, f.Name, f.Size})
 		}
 	}
-	return a
+	return out
 }
 
 // wikiNameTaken reports whether another page of the project has the name.

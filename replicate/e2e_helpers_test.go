@@ -363,6 +363,29 @@ func canonRow(ct *catalog.Table, r bs.Row) []string {
 }
 
 func canonValue(ty bs.Type, v any) string {
+	// Text as destinations store it: the storable-text policy applied
+	// (NUL removed, invalid UTF-8 replaced), also to the emulator's truth.
+	storable := func(s string) string {
+		if ty == bs.TypeJSON {
+			s, _ = bs.StorableJSON(s)
+			// PostgreSQL's JSONB orders keys and drops spaces.
+			var v any
+			if json.Unmarshal([]byte(s), &v) == nil {
+				if b, err := json.Marshal(v); err == nil {
+					s = string(b)
+				}
+			}
+		} else {
+			s, _ = bs.StorableText(s)
+		}
+		return s
+	}
+	switch x := v.(type) {
+	case string:
+		v = storable(x)
+	case json.RawMessage:
+		v = json.RawMessage(storable(string(x)))
+	}
 	switch x := v.(type) {
 	case nil:
 		return "NULL"

@@ -58,6 +58,9 @@ type Options struct {
 	Events func(Event)
 	// Now returns the current time (default time.Now).
 	Now func() time.Time
+	// Wait is how long an account's run waits for another run holding
+	// the destination's lease on its job and account (Engine.Wait).
+	Wait time.Duration
 }
 
 // EventKind says what an Event reports.
@@ -249,7 +252,7 @@ func Run(ctx context.Context, job *Job, opts Options) (*Result, error) {
 	var wg sync.WaitGroup
 	for i, a := range job.Accounts {
 		stmts := job.statements(a)
-		e := &Engine{Client: a.Client, Dest: d, Account: a.Name, Job: job.Name, Logger: opts.Logger, Now: opts.Now}
+		e := &Engine{Client: a.Client, Dest: d, Account: a.Name, Job: job.Name, Logger: opts.Logger, Now: opts.Now, Wait: opts.Wait}
 		name := e.account()
 		if opts.Events != nil {
 			e.Progress = func(p Progress) {

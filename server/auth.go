@@ -51,7 +51,7 @@ func WorkspaceFrom(ctx context.Context) (*Workspace, bool) {
 }
 
 // Authenticated wraps h with HTTP Basic authentication (user = e-mail,
-// password = personal access token): 401 with a Basic challenge when the
+// password = personal access token) or a Bearer personal access token: 401 with a Basic challenge when the
 // credentials are missing or wrong, 429 while the client's address is
 // slowed down after repeated failures. h finds the user with UserFrom.
 func (s *Server) Authenticated(h http.Handler) http.Handler {
@@ -64,12 +64,19 @@ func (s *Server) Authenticated(h http.Handler) http.Handler {
 				"too many failed sign-ins from your address; wait "+strconv.Itoa(secs)+" s and check the e-mail and token")
 			return
 		}
-		email, token, ok := r.BasicAuth()
-		if !ok || email == "" || token == "" {
-			s.challenge(w, r, "sign in with HTTP Basic: your e-mail as the user name and a personal access token (backlogsync tokens create) as the password")
-			return
+		var u *store.User
+		var err error
+		if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && strings.TrimSpace(bearer) != "" {
+			// The REST API's clients send the token alone.
+			u, _, err = s.o.Store.AuthenticateBearer(r.Context(), strings.TrimSpace(bearer))
+		} else {
+			email, token, ok := r.BasicAuth()
+			if !ok || email == "" || token == "" {
+				s.challenge(w, r, "sign in with HTTP Basic: your e-mail as the user name and a personal access token (backlogsync tokens create) as the password, or send the token as a Bearer token")
+				return
+			}
+			u, _, err = s.o.Store.Authenticate(r.Context(), email, token)
 		}
-		u, _, err := s.o.Store.Authenticate(r.Context(), email, token)
 		if err != nil {
 			if backlogsync.ErrorCode(err) != backlogsync.EUNAUTHORIZED {
 				s.log.Error("authenticate", "err", err)

@@ -474,3 +474,40 @@ func BenchmarkUnauthenticatedRequest(b *testing.B) {
 		h.ServeHTTP(w, r)
 	}
 }
+
+// TestBearer: the REST API's clients send the token alone; it signs in as
+// its owner, and a wrong or revoked one is refused like a wrong Basic
+// password.
+func TestBearer(t *testing.T) {
+	f := newFixture(t, LimiterOptions{})
+	send := func(auth string) result {
+		r := httptest.NewRequest("GET", "/odata/all/", nil)
+		r.RemoteAddr = ip1
+		if auth != "" {
+			r.Header.Set("Authorization", auth)
+		}
+		w := httptest.NewRecorder()
+		f.srv.Handler().ServeHTTP(w, r)
+		res := result{status: w.Code, header: w.Header()}
+		_ = json.Unmarshal(w.Body.Bytes(), &res.body)
+		return res
+	}
+	boss := f.tokens["boss@example.com"]
+	if r := send("Bearer " + boss); r.status != 200 || r.body["user"] != "boss@example.com" {
+		t.Fatalf("bearer: %d %v", r.status, r.body)
+	}
+	if r := send("Bearer " + f.tokens["bo@example.com"]); r.status != 403 {
+		t.Errorf("bo's bearer token on a workspace bo lacks: %d", r.status)
+	}
+	if r := send("Bearer bsp_nope"); r.status != 401 {
+		t.Errorf("bad bearer: %d", r.status)
+	}
+	ts, _ := f.st.Tokens(t.Context(), "boss@example.com")
+	f.st.RevokeToken(t.Context(), fmt.Sprint(ts[0].ID))
+	if r := send("Bearer " + boss); r.status != 401 {
+		t.Errorf("revoked bearer: %d", r.status)
+	}
+	if strings.Contains(f.log.String(), boss) {
+		t.Error("the access log shows the bearer token")
+	}
+}

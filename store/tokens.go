@@ -183,6 +183,16 @@ func (s *Store) RevokeToken(ctx context.Context, ref string) (*Token, error) {
 // Revocation and expiry take effect on the next call: nothing is cached.
 // The token's last-used time is updated at most once a minute.
 func (s *Store) Authenticate(ctx context.Context, email, token string) (*User, *Token, error) {
+	return s.authenticate(ctx, email, true, token)
+}
+
+// AuthenticateBearer is Authenticate for a token sent alone (HTTP Bearer):
+// the token's prefix names its user, so there is no e-mail to compare.
+func (s *Store) AuthenticateBearer(ctx context.Context, token string) (*User, *Token, error) {
+	return s.authenticate(ctx, "", false, token)
+}
+
+func (s *Store) authenticate(ctx context.Context, email string, checkEmail bool, token string) (*User, *Token, error) {
 	m := tokenRE.FindStringSubmatch(token)
 	if m == nil {
 		return nil, nil, backlogsync.Errorf(backlogsync.EUNAUTHORIZED, "the password is not a backlogsync token (bsp_…)")
@@ -203,7 +213,7 @@ func (s *Store) Authenticate(ctx context.Context, email, token string) (*User, *
 	if subtle.ConstantTimeCompare(got[:], want) != 1 {
 		return nil, nil, backlogsync.Errorf(backlogsync.EUNAUTHORIZED, "wrong secret for token %s", t.Prefix)
 	}
-	if !strings.EqualFold(strings.TrimSpace(email), t.User) {
+	if checkEmail && !strings.EqualFold(strings.TrimSpace(email), t.User) {
 		return nil, nil, backlogsync.Errorf(backlogsync.EUNAUTHORIZED, "token %s belongs to another user than %q", t.Prefix, email)
 	}
 	now := s.now()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/config"
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"github.com/backlogsync/backlogsync/store"
 )
 
@@ -62,7 +63,7 @@ func runGroup(ctx context.Context, group string, subs []subcommand, args []strin
 		}
 	}
 	if sub == nil {
-		return reportUsage(group, usagef("unknown subcommand %q%s: use %s", args[0], didYouMean(args[0], names), strings.Join(names, ", ")), stderr)
+		return reportUsage(group, usagef("unknown subcommand %q%s: use %s", args[0], fuzzy.DidYouMean(args[0], names), strings.Join(names, ", ")), stderr)
 	}
 	cmd := group + " " + sub.name
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)

@@ -300,8 +300,8 @@ func startEmulator(cfg *emulatorConfig, stderr io.Writer) (*runningEmulator, err
 		shown = "127.0.0.1"
 	}
 	r := &runningEmulator{cfg: cfg, srv: srv, ln: ln, served: make(chan error, 1)}
-	r.hs = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: log.New(stderr, "emulator: ", 0)}
+	r.hs = &http.Server{Handler: srv, ErrorLog: log.New(stderr, "emulator: ", 0)}
+	emulator.SetTimeouts(r.hs)
 	scheme := "http"
 	if cfg.tls {
 		scheme = "https"
@@ -531,6 +531,8 @@ func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:0", "`host:port` to listen on (default: a free loopback port)")
 	dbPath := fs.String("db", "demo.db", "SQLite `file` to replicate the space into (an existing file is brought up to date)")
 	profile := fs.String("rate-limit", "off", "rate-limit `profile` of the emulator: off (a fast demo), paid or free")
+	serveAddr := fs.String("serve-addr", "127.0.0.1:8080", "`host:port` of the OData server (a free port when taken)")
+	insecure := fs.Bool("insecure-http", false, "allow --serve-addr on a non-loopback address over plain HTTP")
 	if err := parseFlagSet(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(stdout, "Usage: backlogsync demo [flags]")
@@ -566,6 +568,12 @@ func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		run.hs.Close()
 		return exitError
 	}
+	ds, err := startDemoServer(ctx, *dbPath, *serveAddr, *insecure)
+	if err != nil {
+		fmt.Fprintf(stderr, "backlogsync demo: serving %s: %v\n", *dbPath, err)
+		run.hs.Close()
+		return exitError
+	}
 	w := &bytes.Buffer{} // the banner is written in one piece
 	fmt.Fprintln(w, "backlogsync demo: a generated Backlog space served by the built-in emulator, replicated into SQLite.")
 	fmt.Fprintf(w, "  Base URL:     %s\n", run.baseURL)
@@ -594,11 +602,20 @@ func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fmt.Fprintln(w, "And through the emulator's API:")
 	printTryLines(w, run, key)
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Not yet: the OData server for BI tools and the admin console arrive with later issues.")
+	ds.printBanner(w)
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Serving until interrupted (Ctrl+C).")
+	fmt.Fprintln(w, "Serving until interrupted (Ctrl+C): the emulator and the OData server.")
 	_, _ = stdout.Write(w.Bytes())
-	return run.wait(ctx, stderr)
+	served := make(chan error, 1)
+	sctx, stopServe := context.WithCancel(ctx)
+	go func() { served <- ds.serve(sctx, *dbPath, stderr) }()
+	code := run.wait(ctx, stderr)
+	stopServe()
+	if err := <-served; err != nil {
+		fmt.Fprintf(stderr, "backlogsync demo: OData server: %v\n", err)
+		code = max(code, exitError)
+	}
+	return code
 }
 
 // tableCount is a demo table's row count.

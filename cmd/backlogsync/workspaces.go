@@ -13,6 +13,7 @@ import (
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/config"
 	"github.com/backlogsync/backlogsync/dest"
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"github.com/backlogsync/backlogsync/store"
 )
 
@@ -98,7 +99,7 @@ func addWorkspace(ctx context.Context, e *adminEnv, name, destName string, table
 	d, ok := e.cfg.Destination(destName)
 	if !ok {
 		return backlogsync.Errorf(backlogsync.ENOTFOUND, "no destination %q in %s%s; its destinations: %s",
-			destName, e.cfg.File, didYouMean(destName, names), strings.Join(names, ", "))
+			destName, e.cfg.File, fuzzy.DidYouMean(destName, names), strings.Join(names, ", "))
 	}
 	existing, missing, err := destinationTables(ctx, d)
 	if err != nil {
@@ -115,7 +116,7 @@ func addWorkspace(ctx context.Context, e *adminEnv, name, destName string, table
 		}
 		if !found {
 			return backlogsync.Errorf(backlogsync.ENOTFOUND, "destination %s has no table %q%s; its tables: %s",
-				destName, t, didYouMean(t, existing), strings.Join(existing, ", "))
+				destName, t, fuzzy.DidYouMean(t, existing), strings.Join(existing, ", "))
 		}
 	}
 	w, err := e.st.AddWorkspace(ctx, name, destName, tables)

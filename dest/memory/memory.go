@@ -23,6 +23,7 @@ type DB struct {
 	tables      map[string]*table // by name as created
 	checkpoints map[[2]string]string
 	runs        []bs.Run // index = id-1
+	leases      map[string]*lease
 }
 
 type table struct {
@@ -201,10 +202,12 @@ func (db *DB) write(ctx context.Context, b bs.Batch) (bs.WriteResult, func(), er
 		}
 		cols[i] = j
 	}
+	keyPos := make([]int, 0, len(t.key)) // the key columns' positions in a batch row
 	for _, k := range t.key {
 		if !slices.Contains(cols, k) {
 			return res, nil, bs.Errorf(bs.EINVALID, "batch for table %s lacks key column %s", t.def.Name, t.def.Columns[k].Name)
 		}
+		keyPos = append(keyPos, slices.Index(cols, k))
 	}
 	staged := map[string]bs.Row{} // nil value: deleted
 	existed := func(k string) bool {
@@ -224,9 +227,12 @@ func (db *DB) write(ctx context.Context, b bs.Batch) (bs.WriteResult, func(), er
 		}
 		nr := make(bs.Row, len(t.def.Columns))
 		for i, v := range r {
-			v, err := destutil.Value(t.def.Name, b.Table.Columns[i], v)
+			v, altered, err := destutil.Cell(t.def.Name, b.Table.Columns[i], v, r, keyPos)
 			if err != nil {
 				return bs.WriteResult{}, nil, err
+			}
+			if altered {
+				res.Altered++
 			}
 			nr[cols[i]] = bs.Widen(v, b.Table.Columns[i].Type, t.def.Columns[cols[i]].Type)
 		}
@@ -449,7 +455,11 @@ func (db *DB) query(ctx context.Context, name string, q bs.Query) ([]bs.Row, err
 	if err != nil {
 		return nil, err
 	}
-	f, err := destutil.Resolve(t.def, q.Filter)
+	qf, err := destutil.QueryFilter(t.def, q)
+	if err != nil {
+		return nil, err
+	}
+	f, err := destutil.Resolve(t.def, qf)
 	if err != nil {
 		return nil, err
 	}
@@ -566,6 +576,36 @@ func eval(e destutil.Resolved, r bs.Row) tri {
 			}
 		}
 		return no
+	case destutil.KCompare:
+		l, rv := destutil.EvalTerm(e.Args[0], r), destutil.EvalTerm(e.Args[1], r)
+		if l == nil || rv == nil {
+			return unknown
+		}
+		switch e.Op {
+		case bs.OpContains:
+			return truth(strings.Contains(l.(string), rv.(string)))
+		case bs.OpStartsWith:
+			return truth(strings.HasPrefix(l.(string), rv.(string)))
+		case bs.OpEndsWith:
+			return truth(strings.HasSuffix(l.(string), rv.(string)))
+		}
+		return cmpTruth(e.Op, destutil.CompareTerms(l, rv))
+	case destutil.KInTerms:
+		if len(e.Values) == 0 {
+			return no
+		}
+		v := destutil.EvalTerm(e.Args[0], r)
+		if v == nil {
+			return unknown
+		}
+		for _, x := range e.Values {
+			if destutil.CompareTerms(v, x) == 0 {
+				return yes
+			}
+		}
+		return no
+	case destutil.KIsNullTerm:
+		return truth(destutil.EvalTerm(e.Args[0], r) == nil)
 	case destutil.KAnd:
 		res := yes
 		for _, t := range e.Terms {
@@ -582,6 +622,48 @@ func eval(e destutil.Resolved, r bs.Row) tri {
 		return yes - eval(e.Terms[0], r)
 	}
 	return no
+}
+
+func cmpTruth(op bs.Op, c int) tri {
+	switch op {
+	case bs.OpEq:
+		return truth(c == 0)
+	case bs.OpNe:
+		return truth(c != 0)
+	case bs.OpLt:
+		return truth(c < 0)
+	case bs.OpLe:
+		return truth(c <= 0)
+	case bs.OpGt:
+		return truth(c > 0)
+	case bs.OpGe:
+		return truth(c >= 0)
+	}
+	return no
+}
+
+// Count implements backlogsync.Destination.
+func (db *DB) Count(ctx context.Context, name string, filter bs.Expr) (int64, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if err := db.check(ctx); err != nil {
+		return 0, err
+	}
+	t, err := db.table(name)
+	if err != nil {
+		return 0, err
+	}
+	f, err := destutil.Resolve(t.def, filter)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, r := range t.rows {
+		if eval(f, r) == yes {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // StartRun implements backlogsync.Destination.

@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	bs "github.com/backlogsync/backlogsync"
@@ -62,7 +63,37 @@ func (x *DB) selectSQL(def *bs.Table, q bs.Query) (string, []any, []bs.Column, e
 	if q.Limit < 0 || q.Offset < 0 {
 		return "", nil, nil, bs.Errorf(bs.EINVALID, "negative limit or offset")
 	}
-	f, err := destutil.Resolve(def, q.Filter)
+	// Keyset paging in ascending order from a position without NULLs is
+	// a row-value comparison, which every database serves from the index;
+	// the general expansion (an OR per sort column) makes them scan.
+	rowAfter := q.After != nil && len(q.After) == len(q.OrderBy)+len(def.PrimaryKey) && !slices.Contains(q.After, nil) &&
+		!slices.ContainsFunc(q.OrderBy, func(o bs.Order) bool { return o.Desc })
+	qf := q.Filter
+	var afterCols []bs.Column
+	var afterVals []any
+	if rowAfter {
+		for _, o := range q.OrderBy {
+			c, i := def.Column(o.Column)
+			if i < 0 {
+				return "", nil, nil, bs.Errorf(bs.EINVALID, "table %s has no column %q", def.Name, o.Column)
+			}
+			afterCols = append(afterCols, c)
+		}
+		for _, k := range def.PrimaryKey {
+			c, _ := def.Column(k)
+			afterCols = append(afterCols, c)
+		}
+		for i, c := range afterCols {
+			v, err := destutil.Literal(c, q.After[i])
+			if err != nil {
+				return "", nil, nil, err
+			}
+			afterVals = append(afterVals, v)
+		}
+	} else if qf, err = destutil.QueryFilter(def, q); err != nil {
+		return "", nil, nil, err
+	}
+	f, err := destutil.Resolve(def, qf)
 	if err != nil {
 		return "", nil, nil, err
 	}
@@ -78,18 +109,61 @@ func (x *DB) selectSQL(def *bs.Table, q bs.Query) (string, []any, []bs.Column, e
 	}
 	b.WriteString(" FROM " + x.d.TableRef(bs.ParseTableName(def.Name)))
 	var args []any
-	if q.Filter != nil {
+	if qf != nil || rowAfter {
 		b.WriteString(" WHERE ")
-		x.filterSQL(&b, &args, f)
+	}
+	if qf != nil {
+		if err := x.filterSQL(&b, &args, f); err != nil {
+			return "", nil, nil, err
+		}
+	}
+	if rowAfter {
+		if qf != nil {
+			b.WriteString(" AND ")
+		}
+		b.WriteString("(")
+		for i, c := range afterCols {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(x.q(c.Name))
+		}
+		b.WriteString(") > (")
+		for i, c := range afterCols {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			args = append(args, x.d.Encode(c.Type, afterVals[i]))
+			ph := x.d.Placeholder(len(args))
+			if ed, ok := x.d.(ExprDialect); ok {
+				ph = ed.Param(c.Type, ph)
+			}
+			b.WriteString(ph)
+		}
+		b.WriteString(")")
 	}
 	b.WriteString(" ORDER BY ")
 	n := 0
+	key := map[string]bool{}
+	for _, k := range def.PrimaryKey {
+		key[k] = true
+	}
 	term := func(col string, desc bool) {
 		if n > 0 {
 			b.WriteString(", ")
 		}
 		n++
-		b.WriteString(x.d.OrderTerm(x.q(col), desc))
+		switch {
+		case !key[col]:
+			b.WriteString(x.d.OrderTerm(x.q(col), desc))
+		case desc:
+			b.WriteString(x.q(col) + " DESC")
+		default:
+			// Key columns are NOT NULL: a plain term, which PostgreSQL
+			// serves from the primary key's index (NULLS FIRST is not
+			// the index's order and forces a sort).
+			b.WriteString(x.q(col))
+		}
 	}
 	for _, o := range q.OrderBy {
 		c, i := def.Column(o.Column)
@@ -110,12 +184,14 @@ func (x *DB) selectSQL(def *bs.Table, q bs.Query) (string, []any, []bs.Column, e
 	return b.String(), args, proj, nil
 }
 
-func (x *DB) filterSQL(b *strings.Builder, args *[]any, e destutil.Resolved) {
+func (x *DB) filterSQL(b *strings.Builder, args *[]any, e destutil.Resolved) error {
 	arg := func(t bs.Type, v any) string {
 		*args = append(*args, x.d.Encode(t, v))
 		return x.d.Placeholder(len(*args))
 	}
 	switch e.Kind {
+	case destutil.KCompare, destutil.KInTerms, destutil.KIsNullTerm:
+		return x.compareSQL(b, args, e)
 	case destutil.KCmp:
 		col := x.q(e.Column.Name)
 		switch e.Op {
@@ -127,7 +203,7 @@ func (x *DB) filterSQL(b *strings.Builder, args *[]any, e destutil.Resolved) {
 	case destutil.KIn:
 		if len(e.Values) == 0 {
 			b.WriteString("1 = 0")
-			return
+			return nil
 		}
 		b.WriteString(x.q(e.Column.Name) + " IN (")
 		for i, v := range e.Values {
@@ -146,7 +222,7 @@ func (x *DB) filterSQL(b *strings.Builder, args *[]any, e destutil.Resolved) {
 			} else {
 				b.WriteString("1 = 0")
 			}
-			return
+			return nil
 		}
 		op := " AND "
 		if e.Kind == destutil.KOr {
@@ -157,12 +233,17 @@ func (x *DB) filterSQL(b *strings.Builder, args *[]any, e destutil.Resolved) {
 			if i > 0 {
 				b.WriteString(op)
 			}
-			x.filterSQL(b, args, t)
+			if err := x.filterSQL(b, args, t); err != nil {
+				return err
+			}
 		}
 		b.WriteString(")")
 	case destutil.KNot:
 		b.WriteString("NOT (")
-		x.filterSQL(b, args, e.Terms[0])
+		if err := x.filterSQL(b, args, e.Terms[0]); err != nil {
+			return err
+		}
 		b.WriteString(")")
 	}
+	return nil
 }

@@ -1,0 +1,153 @@
+package odata
+
+import (
+	"bufio"
+	"compress/gzip"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// output is a response body: buffered, gzip-compressed when the client
+// accepts it. Until the first bytes reach the client an error can still be
+// answered cleanly (Reset); afterwards the only honest failure is to abort
+// the connection so that the client sees a truncated response rather than a
+// complete-looking one (Abort).
+type output struct {
+	w       http.ResponseWriter
+	sent    *sentWriter
+	gz      *gzip.Writer
+	bw      *bufio.Writer
+	ctype   string
+	started bool // headers written
+}
+
+type sentWriter struct {
+	o *output
+	n int64
+}
+
+func (s *sentWriter) Write(p []byte) (int, error) {
+	if !s.o.started {
+		s.o.writeHeader()
+	}
+	s.n += int64(len(p))
+	return s.o.w.Write(p)
+}
+
+func newOutput(w http.ResponseWriter, r *http.Request, contentType string) *output {
+	o := &output{w: w, ctype: contentType}
+	o.sent = &sentWriter{o: o}
+	if acceptsGzip(r) {
+		o.gz, _ = gzip.NewWriterLevel(o.sent, gzip.BestSpeed)
+		o.bw = bufio.NewWriterSize(o.gz, 32<<10)
+	} else {
+		o.bw = bufio.NewWriterSize(o.sent, 32<<10)
+	}
+	return o
+}
+
+func (o *output) writeHeader() {
+	h := o.w.Header()
+	h.Set("Content-Type", o.ctype)
+	h.Set("OData-Version", "4.0")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Add("Vary", "Accept, Accept-Encoding")
+	if o.gz != nil {
+		h.Set("Content-Encoding", "gzip")
+	}
+	o.w.WriteHeader(http.StatusOK)
+	o.started = true
+}
+
+func (o *output) Write(p []byte) (int, error) { return o.bw.Write(p) }
+
+// Flushed reports whether any byte may have reached the client.
+func (o *output) Flushed() bool { return o.started }
+
+// Close flushes everything; an empty body still sends the headers.
+func (o *output) Close() error {
+	if err := o.bw.Flush(); err != nil {
+		return err
+	}
+	if o.gz != nil {
+		if err := o.gz.Close(); err != nil {
+			return err
+		}
+	}
+	if !o.started {
+		o.writeHeader()
+	}
+	return nil
+}
+
+// Abort ends a response that has started: the handler panics with
+// http.ErrAbortHandler, which closes the connection without the final
+// chunk, so no client mistakes a partial page for a whole one.
+func (o *output) Abort() {
+	panic(http.ErrAbortHandler)
+}
+
+// acceptsGzip reports whether Accept-Encoding allows gzip (q > 0).
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, q := mediaQ(part)
+		if (name == "gzip" || name == "*") && q > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// mediaQ splits one Accept element into its lower-cased value (with its
+// parameters other than q) and its q-value (1 when absent).
+func mediaQ(part string) (string, float64) {
+	fields := strings.Split(part, ";")
+	q := 1.0
+	var keep []string
+	for i, f := range fields {
+		f = strings.TrimSpace(f)
+		if i > 0 {
+			if k, v, ok := strings.Cut(f, "="); ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+				if x, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+					q = x
+				}
+				continue
+			}
+		}
+		keep = append(keep, strings.ToLower(f))
+	}
+	return strings.Join(keep, ";"), q
+}
+
+// negotiate picks the JSON format when the Accept header allows it at a
+// q-value at least as high as any Atom/XML type (which this server does not
+// produce); the OData v3 JSON types (odata=minimalmetadata) count as JSON.
+// ok is false when JSON is not acceptable at all. ieee reports
+// IEEE754Compatible=true on the chosen JSON range.
+func negotiate(r *http.Request) (ok, ieee bool) {
+	accept := strings.TrimSpace(r.Header.Get("Accept"))
+	if accept == "" {
+		return true, false
+	}
+	best := -1.0
+	for _, part := range strings.Split(accept, ",") {
+		v, q := mediaQ(part)
+		mt, params, _ := strings.Cut(v, ";")
+		switch mt {
+		case "application/json", "application/*", "*/*":
+		default:
+			continue
+		}
+		if q > best {
+			best = q
+			ieee = strings.Contains(params, "ieee754compatible=true")
+		}
+	}
+	return best > 0, ieee
+}
+
+func acceptsJSON(r *http.Request) bool {
+	ok, _ := negotiate(r)
+	return ok
+}
