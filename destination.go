@@ -18,6 +18,23 @@ type MultiWriter interface {
 	WriteAll(ctx context.Context, batches []Batch) ([]WriteResult, error)
 }
 
+// Leaser is the part of the Destination contract that keeps two runs from
+// writing one scope (a job and account) at once, from two terminals, a cron
+// job overlapping a manual run, or two machines sharing a server database.
+// The lease lives in the destination itself (a row of its leases table), so
+// it holds across processes and machines. Every destination of this module
+// implements it; dest/desttest checks it.
+type Leaser interface {
+	// Lease takes the lease on scope for ttl, or fails at once with an
+	// *Error EBUSY naming the holder (host, process, since when) when
+	// another holder's lease has not expired. The lease is renewed every
+	// ttl/3 until release is called (which gives it back) or ctx ends
+	// (renewal stops: the lease expires after ttl, as the lease of a killed
+	// process does). Expiry is judged by the database server's clock, so
+	// the hosts of the holders need not agree on the time.
+	Lease(ctx context.Context, scope string, ttl time.Duration) (release func() error, err error)
+}
+
 // Destination is a database that replication writes into and that the OData
 // server reads from. Implementations live under dest/ (dest/sqlite,
 // dest/memory, …) and all pass the conformance suite in dest/desttest.
@@ -363,6 +380,9 @@ type Checkpoint struct {
 // and were deleted.
 type WriteResult struct {
 	Inserted, Updated, Deleted int64
+	// Altered counts the values the storable-text policy changed
+	// (StorableText: NUL removed, invalid UTF-8 replaced).
+	Altered int64
 }
 
 // Query selects rows of one table: a projection, a filter, an order and a
@@ -497,6 +517,10 @@ const (
 	RunPartial   RunStatus = "partial"   // some tables failed
 	RunFailed    RunStatus = "failed"    // the run stopped on an error
 	RunCancelled RunStatus = "cancelled" // interrupted by the user
+	// RunSkipped is a scheduled run that did not start because the job's
+	// previous run was still going (serve's scheduler; Error says why).
+	// Started and Finished are both the time it was due.
+	RunSkipped RunStatus = "skipped"
 )
 
 // Run is one replication run as recorded in the destination's runs table.
@@ -523,5 +547,8 @@ type Requests struct {
 type RunTable struct {
 	Table                      string
 	Inserted, Updated, Deleted int64
-	CursorBefore, CursorAfter  string
+	// Altered counts the values written altered by the storable-text
+	// policy (StorableText).
+	Altered                   int64
+	CursorBefore, CursorAfter string
 }

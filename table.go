@@ -93,6 +93,15 @@ type Table struct {
 	Indexes []string
 }
 
+// ColumnNames returns the names of the columns, in order.
+func (t *Table) ColumnNames() []string {
+	names := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		names[i] = c.Name
+	}
+	return names
+}
+
 // Column returns the named column (case-insensitive) and its index, or -1.
 func (t *Table) Column(name string) (Column, int) {
 	for i, c := range t.Columns {

@@ -15,8 +15,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/backlogsync/backlogsync"
 )
 
 const (
@@ -426,6 +424,7 @@ func (c *Client) send(req *http.Request, consume func(*Response) error) (*Respon
 		if err == nil && consume != nil {
 			err = consume(resp)
 		}
+		err = classified(err)
 		if err == nil {
 			return resp, nil
 		}
@@ -626,30 +625,4 @@ func (c *Client) scrubString(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(s, c.apiKey, redacted)
-}
-
-// Code maps a client error to a backlogsync error code for user-facing
-// surfaces: EUNAUTHORIZED, ERATELIMIT, ENOTFOUND, EINVALID, or EINTERNAL.
-func Code(err error) string {
-	var ae *AuthError
-	var rl *RateLimitError
-	var er *ErrorResponse
-	switch {
-	case err == nil:
-		return ""
-	case errors.As(err, &ae), errors.Is(err, ErrLoginRequired):
-		return backlogsync.EUNAUTHORIZED
-	case errors.As(err, &rl):
-		return backlogsync.ERATELIMIT
-	case errors.As(err, &er):
-		switch {
-		case er.HasCode(CodeNoResource) || er.StatusCode() == http.StatusNotFound:
-			return backlogsync.ENOTFOUND
-		case er.HasCode(CodeUnauthorizedOperation) || er.HasCode(CodeAccessDenied) || er.HasCode(CodeRequiredMFA):
-			return backlogsync.EUNAUTHORIZED
-		case er.HasCode(CodeInvalidRequest) || er.StatusCode() == http.StatusBadRequest:
-			return backlogsync.EINVALID
-		}
-	}
-	return backlogsync.EINTERNAL
 }

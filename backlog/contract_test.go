@@ -373,8 +373,8 @@ func contractErrorBodies(t *testing.T, tg *contractTarget) {
 		if er.StatusCode() != tt.status || !er.HasCode(tt.code) || len(er.Errors) == 0 || er.Errors[0].Message == "" {
 			t.Errorf("%s: %d %+v, want %d with code %d and a message", tt.name, er.StatusCode(), er.Errors, tt.status, tt.code)
 		}
-		if got := Code(err); got != tt.ecode {
-			t.Errorf("%s: Code = %s, want %s", tt.name, got, tt.ecode)
+		if got := backlogsync.ErrorCode(err); got != tt.ecode {
+			t.Errorf("%s: ErrorCode = %s, want %s", tt.name, got, tt.ecode)
 		}
 	}
 }
@@ -398,8 +398,8 @@ func contractAuthFailure(t *testing.T, tg *contractTarget) {
 	if msg := err.Error(); strings.Contains(msg, bad) || !strings.Contains(msg, "the API key was rejected") {
 		t.Errorf("message %q", msg)
 	}
-	if Code(err) != backlogsync.EUNAUTHORIZED {
-		t.Errorf("Code = %s", Code(err))
+	if backlogsync.ErrorCode(err) != backlogsync.EUNAUTHORIZED {
+		t.Errorf("Code = %s", backlogsync.ErrorCode(err))
 	}
 	if n := c.Stats().Total().Requests; n != 1 {
 		t.Errorf("%d attempts for a 401, want 1", n)

@@ -64,7 +64,7 @@ func TestCheckResponse_typing(t *testing.T) {
 				}
 			},
 			wantInErr: []string{"500 Internal Server Error: <html>"},
-			wantCode:  backlogsync.EINTERNAL,
+			wantCode:  backlogsync.EUNAVAILABLE,
 		},
 		{
 			name: "429", status: 429,
@@ -164,7 +164,7 @@ func TestCheckResponse_typing(t *testing.T) {
 			if strings.Contains(msg, testKey) {
 				t.Errorf("error leaks the key: %s", msg)
 			}
-			if got := Code(err); got != tt.wantCode {
+			if got := backlogsync.ErrorCode(err); got != tt.wantCode {
 				t.Errorf("Code = %q, want %q", got, tt.wantCode)
 			}
 		})

@@ -145,6 +145,9 @@ type classBudget struct {
 	// blockedUntil holds every request back after a 429 that came without
 	// rate-limit headers.
 	blockedUntil time.Time
+	// limitedUntil is when the wait that the last 429 imposed ends: time
+	// spent waiting before it counts as ClassStats.RateLimitWaited.
+	limitedUntil time.Time
 }
 
 // user returns the budget of key, creating it.
@@ -203,7 +206,8 @@ func (g *Governor) acquire(ctx context.Context, key string, class RateClass, sha
 	}
 	t := &ticket{g: g, class: class, stats: []*statsCounter{&g.stats, stats}}
 	start := time.Now()
-	defer func() { t.addWait(time.Since(start)) }()
+	var after429 time.Duration // the part of the wait a 429 imposed
+	defer func() { t.addWait(time.Since(start), after429) }()
 	for {
 		g.mu.Lock()
 		ub := g.user(key)
@@ -249,11 +253,17 @@ func (g *Governor) acquire(ctx context.Context, key string, class RateClass, sha
 		}
 		epoch := b.epoch
 		capped := wait > g.cfg.MaxWait
+		limited := now.Before(b.limitedUntil)
 		g.mu.Unlock()
 		if capped {
 			wait = g.cfg.MaxWait
 		}
-		if err := sleepCtx(ctx, wait); err != nil {
+		slept := time.Now()
+		err := sleepCtx(ctx, wait)
+		if limited {
+			after429 += time.Since(slept)
+		}
+		if err != nil {
 			return nil, err
 		}
 		if capped {
@@ -276,10 +286,10 @@ func (g *Governor) acquire(ctx context.Context, key string, class RateClass, sha
 	return t, nil
 }
 
-// addWait records time spent waiting.
-func (t *ticket) addWait(d time.Duration) {
+// addWait records time spent waiting, of which after429 after a 429.
+func (t *ticket) addWait(d, after429 time.Duration) {
 	for _, s := range t.stats {
-		s.add(t.class, func(c *ClassStats) { c.Waited += d })
+		s.add(t.class, func(c *ClassStats) { c.Waited += d; c.RateLimitWaited += after429 })
 	}
 }
 
@@ -328,6 +338,7 @@ func (t *ticket) observe(h http.Header, status int, recv time.Time) {
 		if limited {
 			// A 429 without a usable reset: wait a window, as Nulab advises.
 			b.blockedUntil = laterOf(b.blockedUntil, recv.Add(window))
+			b.limitedUntil = laterOf(b.limitedUntil, b.blockedUntil)
 		}
 		return
 	}
@@ -369,6 +380,7 @@ func (t *ticket) observe(h http.Header, status int, recv time.Time) {
 			b.remaining = 0
 			b.safeEnd = laterOf(b.safeEnd, rateLimitedUntil(h, R, recv, window))
 			b.paceEnd = b.safeEnd
+			b.limitedUntil = laterOf(b.limitedUntil, b.safeEnd)
 		}
 	}
 }
@@ -476,6 +488,9 @@ type ClassStats struct {
 	RateLimited int64         // 429 answers received
 	Retries     int64         // attempts after the first (back-off and 429 retries)
 	Waited      time.Duration // time spent waiting: pacing, resets, back-off, the per-user queue
+	// RateLimitWaited is the part of Waited spent waiting for a reset that
+	// a 429 answer imposed (the runs table's wait_seconds).
+	RateLimitWaited time.Duration
 }
 
 // Total sums the classes.
@@ -486,6 +501,7 @@ func (s Stats) Total() ClassStats {
 		t.RateLimited += c.RateLimited
 		t.Retries += c.Retries
 		t.Waited += c.Waited
+		t.RateLimitWaited += c.RateLimitWaited
 	}
 	return t
 }

@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/backlogsync/backlogsync"
 )
 
 // OAuth 2.0 endpoints below a space's base URL (behaviour.md §2).
@@ -28,7 +30,8 @@ const (
 // sign-in can fix: the token endpoint rejected the grant (invalid_grant) or
 // the application (invalid_client), or an access token expired and no
 // refresh token is stored.
-var ErrLoginRequired = errors.New("sign in again with `backlogsync auth login`")
+// Its code is backlogsync.EUNAUTHORIZED.
+var ErrLoginRequired error = &backlogsync.Error{Code: backlogsync.EUNAUTHORIZED, Message: "sign in again with `backlogsync auth login`"}
 
 // ParseBaseURL validates a space's base URL with the rule NewClient applies
 // and returns it normalised to end in "/": https for any host, plain http

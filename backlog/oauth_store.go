@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/backlogsync/backlogsync"
 )
 
 // TokenFile is the JSON document a FileTokenStore keeps: the token and,
@@ -125,18 +128,21 @@ func (e *missingFileError) Is(target error) bool {
 	return target == fs.ErrNotExist || target == ErrLoginRequired
 }
 
+// As classifies the error as backlogsync.EUNAUTHORIZED: only a sign-in fixes it.
+func (e *missingFileError) As(target any) bool { return asKind(target, e, backlogsync.EUNAUTHORIZED) }
+
 func (s *FileTokenStore) readFile() (*TokenFile, error) {
-	data, err := os.ReadFile(s.path)
+	data, err := readTokenFile(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &missingFileError{s.path}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("backlog: reading the token file: %w", err)
+		return nil, &backlogsync.Error{Code: backlogsync.EUNAUTHORIZED, Message: "backlog: reading the token file", Err: err}
 	}
 	var f TokenFile
 	if err := json.Unmarshal(data, &f); err != nil {
 		// Syntax errors quote at most a character; never the content.
-		return nil, fmt.Errorf("backlog: token file %s is not a backlogsync token file (%v); sign in again with `backlogsync auth login`", s.path, err)
+		return nil, backlogsync.Errorf(backlogsync.EUNAUTHORIZED, "backlog: token file %s is not a backlogsync token file (%v); sign in again with `backlogsync auth login`", s.path, err)
 	}
 	return &f, nil
 }
@@ -220,4 +226,25 @@ func (s *MemoryTokenStore) Save(_ context.Context, t *Token) error {
 	s.tok = &c
 	s.mu.Unlock()
 	return nil
+}
+
+// maxTokenFile bounds a token file (a few hundred bytes in practice), so a
+// wrong path fails at once instead of being read whole.
+const maxTokenFile = 1 << 20
+
+// readTokenFile reads a token file of at most maxTokenFile bytes.
+func readTokenFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxTokenFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxTokenFile {
+		return nil, fmt.Errorf("%s is larger than 1 MiB, the limit of a token file: is it the right file?", path)
+	}
+	return data, nil
 }

@@ -207,8 +207,8 @@ func TestOAuth_exchangeAndRefresh(t *testing.T) {
 		strings.Contains(err.Error(), tok.RefreshToken) {
 		t.Errorf("message: %v", err)
 	}
-	if Code(err) != backlogsync.EUNAUTHORIZED {
-		t.Errorf("Code = %q", Code(err))
+	if backlogsync.ErrorCode(err) != backlogsync.EUNAUTHORIZED {
+		t.Errorf("Code = %q", backlogsync.ErrorCode(err))
 	}
 }
 

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/backlogsync/backlogsync"
 )
 
 // RetryPolicy says how a Client retries failed requests. Idempotent requests
@@ -154,38 +156,35 @@ const (
 	failRateLimit                // wait for the reset, then retry any request
 )
 
-// classify decides what to do about err and names it for RetryError.
+// classify decides what to do about err from its classification
+// (backlogsync.ErrorCode of the classified error: ERATELIMIT waits for the
+// reset, EUNAVAILABLE is retried when the request is idempotent, anything
+// else is final) and names a transient failure for RetryError.
 func classify(err error) (failure, string) {
-	var rl *RateLimitError
-	var er *ErrorResponse
-	var ae *AuthError
 	var te *tokenError
+	if errors.As(err, &te) {
+		return failPermanent, "" // the token source retries on its own
+	}
+	switch backlogsync.ErrorCode(classified(err)) {
+	case backlogsync.ERATELIMIT:
+		return failRateLimit, "429 rate limited"
+	case backlogsync.EUNAVAILABLE:
+		if permanentTransport(err) {
+			return failPermanent, "" // a certificate, host name or scheme to fix
+		}
+	default:
+		return failPermanent, ""
+	}
+	var er *ErrorResponse
 	var syn *json.SyntaxError
 	switch {
-	case errors.As(err, &rl):
-		return failRateLimit, "429 rate limited"
-	case errors.As(err, &ae), errors.As(err, &te):
-		return failPermanent, ""
 	case errors.As(err, &er):
-		st := er.StatusCode()
-		if st >= 500 && st != http.StatusNotImplemented && st != http.StatusHTTPVersionNotSupported {
-			return failTransient, statusText(er.Response)
-		}
-		return failPermanent, ""
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded) && !isTimeout(err):
-		return failPermanent, ""
-	case errors.As(err, &syn) && syn.Error() == "unexpected end of JSON input":
+		return failTransient, statusText(er.Response)
+	case errors.As(err, &syn) && syn.Error() == "unexpected end of JSON input", errors.Is(err, io.ErrUnexpectedEOF):
 		return failTransient, "truncated body"
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return failTransient, "truncated body"
-	}
-	if permanentTransport(err) {
-		return failPermanent, ""
-	}
-	if isTimeout(err) {
+	case isTimeout(err):
 		return failTransient, "timeout"
-	}
-	if isReset(err) {
+	case isReset(err):
 		return failTransient, "connection reset"
 	}
 	return failTransient, "transport error"

@@ -372,6 +372,11 @@ func TestRetry_rateLimitWaitsBounded(t *testing.T) {
 		if n := c.Stats().Classes[RateRead].RateLimited; n != 3 {
 			t.Errorf("RateLimited = %d", n)
 		}
+		// The waits the 429s imposed are counted apart (the runs table's
+		// wait_seconds): at least the 10s to the first reset.
+		if st := c.Stats().Classes[RateRead]; st.RateLimitWaited < 10*time.Second || st.RateLimitWaited > st.Waited {
+			t.Errorf("RateLimitWaited = %s (Waited %s)", st.RateLimitWaited, st.Waited)
+		}
 	})
 }
 

@@ -26,12 +26,12 @@
 package catalog
 
 import (
-	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"slices"
 	"strings"
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/backlog"
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 )
 
 // Table is one catalog table: its schema as a backlogsync.Table and the
@@ -118,6 +118,16 @@ var tables = buildRegistry()
 // order. The returned tables must not be modified.
 func Tables() []*Table { return slices.Clone(tables) }
 
+// MustLookup is Lookup for a name known to be in the catalog (tests,
+// benchmarks); it panics for an unknown one.
+func MustLookup(name string) *Table {
+	t, ok := Lookup(name)
+	if !ok {
+		panic("catalog: no table " + name)
+	}
+	return t
+}
+
 // Lookup returns the table with the given name or alias (case-insensitive).
 func Lookup(name string) (*Table, bool) {
 	for _, t := range tables {
@@ -165,15 +175,14 @@ func unknownTable(name string) error {
 // Suggest returns the table name nearest to name (edit distance, case
 // folded), or "" when nothing is close.
 func Suggest(name string) string {
-	best, bestD := "", len(name)/2+2
+	var names []string
 	for _, t := range tables {
-		for _, n := range append([]string{t.Name}, t.Aliases...) {
-			if d := fuzzy.Distance(strings.ToLower(name), strings.ToLower(n)); d < bestD {
-				best, bestD = t.Name, d
-			}
-		}
+		names = append(append(names, t.Name), t.Aliases...)
 	}
-	return best
+	if t, ok := Lookup(fuzzy.Nearest(name, names)); ok {
+		return t.Name
+	}
+	return ""
 }
 
 // ParentKeys returns how this table's columns equal its parent's (e.g.

@@ -2,12 +2,12 @@ package catalog
 
 import (
 	"fmt"
-	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 )
 
 // Op is a comparison operator of a Predicate.
@@ -85,16 +85,7 @@ func (q *Query) check(t *Table) error {
 
 // suggestColumn returns ` (did you mean "X"?)` for the nearest column.
 func suggestColumn(t *Table, name string) string {
-	best, bestD := "", len(name)/2+2
-	for _, c := range t.Columns {
-		if d := fuzzy.Distance(strings.ToLower(name), strings.ToLower(c.Name)); d < bestD {
-			best, bestD = c.Name, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
+	return fuzzy.DidYouMean(name, t.ColumnNames())
 }
 
 // normalize converts a predicate value to the Go type of column c.
@@ -365,4 +356,23 @@ func (q *Query) matchExcept(t *Table, r backlogsync.Row, skip ...string) bool {
 		}
 	}
 	return true
+}
+
+// String renders a predicate in SQL: ProjectId = 12, StatusId IN (1, 2).
+func (p Predicate) String() string {
+	vals := make([]string, len(p.Values))
+	for i, v := range p.Values {
+		switch x := v.(type) {
+		case string:
+			vals[i] = "'" + strings.ReplaceAll(x, "'", "''") + "'"
+		case time.Time:
+			vals[i] = "'" + x.UTC().Format(time.RFC3339) + "'"
+		default:
+			vals[i] = fmt.Sprint(x)
+		}
+	}
+	if p.Op == OpIn {
+		return fmt.Sprintf("%s IN (%s)", p.Column, strings.Join(vals, ", "))
+	}
+	return fmt.Sprintf("%s %s %s", p.Column, p.Op, strings.Join(vals, ", "))
 }

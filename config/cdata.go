@@ -236,6 +236,7 @@ func ParseCData(data []byte, file string, opts Options) (*Config, error) {
 		cfg.Notifications.ErrorsOnly = b
 	}
 	cfg.Jobs = []Job{job}
+	cfg.Server = defaultServer(file, configDir(file))
 
 	cfg.lines = p.lines
 	if len(p.errs) == 0 {

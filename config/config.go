@@ -22,6 +22,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/backlogsync/backlogsync"
 )
 
 // Format names the syntax a Config was read from.
@@ -46,6 +48,9 @@ type Config struct {
 	Jobs         []Job         `json:"jobs"`
 	// Notifications say how serve reports runs (e-mail, webhook).
 	Notifications Notifications `json:"notifications,omitzero"`
+	// Server configures "backlogsync serve"; defaults when the config has
+	// no server section (always for CData XML configs).
+	Server Server `json:"server"`
 
 	// Extra holds the elements of a CData XML config that backlogsync does
 	// not use, kept verbatim (each is also reported in Warnings).
@@ -171,9 +176,11 @@ type Statements struct {
 	Text string `json:"-"`
 	// File is the path Text was read from; "" for inline text.
 	File string `json:"file,omitempty"`
-	// Line is the line of the config where inline text starts (so statement
-	// errors can point into the config); 0 for a file.
+	// Line and Col are where inline text starts in the config (so that
+	// statement errors point into it: jobsql.ParseAt); 0 for a file. Col is
+	// the indentation of a block (| or >): every line of it is shifted alike.
 	Line int `json:"line,omitempty"`
+	Col  int `json:"col,omitempty"`
 }
 
 // MarshalJSON shows the text too (it holds no secrets).
@@ -222,6 +229,15 @@ type Error struct {
 	Problems []Problem
 }
 
+// As classifies the error as backlogsync.EINVALID (bad input).
+func (e *Error) As(target any) bool {
+	t, ok := target.(**backlogsync.Error)
+	if ok {
+		*t = &backlogsync.Error{Code: backlogsync.EINVALID, Message: e.Error()}
+	}
+	return ok
+}
+
 // Error renders one problem per line.
 func (e *Error) Error() string {
 	lines := make([]string, len(e.Problems))
@@ -243,9 +259,9 @@ type Options struct {
 // Load reads a config file: CData Sync XML when the name ends in ".xml" or
 // the content starts with "<", YAML otherwise.
 func Load(path string, opts Options) (*Config, error) {
-	data, err := opts.Env.readFile(path)
+	data, err := opts.Env.readFile(path, MaxConfigBytes, "configuration")
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return nil, &backlogsync.Error{Code: backlogsync.EINVALID, Message: "config", Err: err}
 	}
 	ext := strings.ToLower(filepath.Ext(path))
 	switch {

@@ -207,8 +207,13 @@ func parseURLDSN(t DestType, s string) (DSN, error) {
 			err = ue.Err
 		}
 		msg := err.Error()
-		if strings.Contains(msg, "invalid URL escape") || strings.Contains(msg, "userinfo") {
+		switch {
+		case strings.Contains(msg, "invalid URL escape") || strings.Contains(msg, "userinfo"):
 			msg = "a character in the user name or password must be percent-encoded (%40 for @, %2F for /, %3A for :, %25 for %)"
+		case strings.Contains(msg, "invalid port"):
+			// Quotes the text after the last colon, which is the password
+			// of "mysql://user:password" written without a host.
+			msg = "the port after the host is not a number (a URL without @host reads user:password as host:port; write scheme://user:password@host:port/db)"
 		}
 		return DSN{}, errDSN("malformed URL: %s", msg)
 	}

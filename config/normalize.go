@@ -3,13 +3,14 @@ package config
 import (
 	"errors"
 	"fmt"
-	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"net"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 )
 
 // parseBool reads True/False (CData's spelling), case-insensitively, and
@@ -349,21 +350,4 @@ func checkOption(name, value string) (canon string, known bool, err error) {
 }
 
 // suggest returns ` (did you mean "x"?)` when a candidate is close to s.
-func suggest(s string, candidates []string) string {
-	best, bestD := "", 3
-	ls := strings.ToLower(s)
-	for _, c := range candidates {
-		lc := strings.ToLower(c)
-		d := fuzzy.Distance(ls, lc)
-		if len(ls) >= 4 && strings.Contains(lc, ls) {
-			d = min(d, 2) // "refresh" for "refresh_token", "share" for "max_share"
-		}
-		if d < bestD {
-			best, bestD = c, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
+func suggest(s string, candidates []string) string { return fuzzy.DidYouMean(s, candidates) }

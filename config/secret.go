@@ -91,11 +91,17 @@ func (e Env) lookup(name string) (string, bool) {
 	return os.LookupEnv(name)
 }
 
-func (e Env) readFile(name string) ([]byte, error) {
+// readFile reads name, refusing files larger than limit bytes (what
+// describes the file in the error).
+func (e Env) readFile(name string, limit int64, what string) ([]byte, error) {
 	if e.ReadFile != nil {
-		return e.ReadFile(name)
+		b, err := e.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		return checkSize(name, b, limit, what)
 	}
-	return os.ReadFile(name)
+	return ReadFileLimit(name, limit, what)
 }
 
 // expandEnv replaces every ${NAME} in s with the variable's value. "$${" is
@@ -168,7 +174,7 @@ func (e Env) resolveSecret(raw, dir string) (Secret, error) {
 		if !filepath.IsAbs(p) && dir != "" {
 			p = filepath.Join(dir, p)
 		}
-		b, err := e.readFile(p)
+		b, err := e.readFile(p, MaxSecretBytes, "secret")
 		if err != nil {
 			return Secret{}, fmt.Errorf("cannot read secret file %s: %w", p, unwrapPathError(err))
 		}

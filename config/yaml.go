@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -70,16 +71,16 @@ func ParseYAML(data []byte, file string, opts Options) (*Config, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		line, msg := yamlErr(err)
-		p.errAt(line, "", "malformed YAML: %s", msg)
+		p.errAt(problemLine(data, line, err), "", "malformed YAML: %s", msg)
 		return nil, p.err()
 	}
 	if len(doc.Content) == 0 {
 		p.errAt(0, "", "the file is empty; it needs accounts, destinations and jobs")
 		return nil, p.err()
 	}
-	y := &ydec{p: p, env: opts.Env, dir: configDir(file)}
+	y := &ydec{p: p, env: opts.Env, dir: configDir(file), lines: strings.Split(string(data), "\n")}
 	cfg := &Config{File: file, Format: FormatYAML}
-	top := y.mapping(doc.Content[0], "", "version", "accounts", "destinations", "jobs", "notifications")
+	top := y.mapping(doc.Content[0], "", "version", "accounts", "destinations", "jobs", "notifications", "server")
 	if top == nil {
 		return nil, p.err()
 	}
@@ -101,6 +102,7 @@ func ParseYAML(data []byte, file string, opts Options) (*Config, error) {
 			p.warnf(fmt.Sprintf("jobs[%d].notify", i), "no mail is sent: add notifications: {email: {host: …, from: …}} with the SMTP server")
 		}
 	}
+	cfg.Server = y.server(file, top)
 	cfg.lines = p.lines
 	cfg.validate(p, true)
 	cfg.Warnings = sortProblems(p.warns)
@@ -122,11 +124,59 @@ func yamlErr(err error) (int, string) {
 	return n, m[2]
 }
 
+// maxProblemSearch bounds the lines problemLine re-parses.
+const maxProblemSearch = 5000
+
+// problemLine returns the line a YAML syntax error is at. yaml.v3 reports
+// the line where the enclosing structure began (its "context"), so a
+// badly indented key on line 4 of a list that starts on line 1 is reported
+// at line 1. The problem's own line is the first line whose prefix of the
+// document fails with the same message; without one (or in a document too
+// long to search) the reported line stands.
+func problemLine(data []byte, reported int, err error) int {
+	want := err.Error()
+	_, msg := yamlErr(err)
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	if len(lines) > maxProblemSearch {
+		return reported
+	}
+	n := 0
+	for k := 1; k <= len(lines); k++ {
+		n += len(lines[k-1])
+		var doc yaml.Node
+		e := yaml.Unmarshal(data[:n], &doc)
+		if e == nil {
+			continue
+		}
+		if _, m := yamlErr(e); m == msg || e.Error() == want {
+			if k > reported {
+				return k
+			}
+			return reported
+		}
+	}
+	return reported
+}
+
 // ydec walks the YAML node tree, recording the line of every key path.
 type ydec struct {
-	p   *problems
-	env Env
-	dir string
+	p     *problems
+	env   Env
+	dir   string
+	lines []string // the document's lines, for the columns of block scalars
+}
+
+// indentOf returns the column (1-based) where the block scalar starting on
+// line n (1-based) has its text: the indentation of its first non-blank
+// line, or 1.
+func (y *ydec) indentOf(n int) int {
+	for ; n >= 1 && n <= len(y.lines); n++ {
+		l := strings.TrimRight(y.lines[n-1], "\r")
+		if t := strings.TrimLeft(l, " "); t != "" {
+			return len(l) - len(t) + 1
+		}
+	}
+	return 1
 }
 
 // ymap is a YAML mapping whose keys have been checked.

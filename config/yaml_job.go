@@ -52,14 +52,19 @@ func (y *ydec) job(n *yaml.Node, path string) Job {
 	case m.has("statements"):
 		if text, ok := m.scalar("statements"); ok {
 			sn := m.vals["statements"]
-			j.Statements = Statements{Text: text, Line: sn.Line}
-			if sn.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
-				j.Statements.Line++ // the text starts below the | or >
+			j.Statements = Statements{Text: text, Line: sn.Line, Col: sn.Column}
+			switch {
+			case sn.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
+				// The text starts below the | or >, its lines indented alike.
+				j.Statements.Line++
+				j.Statements.Col = y.indentOf(j.Statements.Line)
+			case sn.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0:
+				j.Statements.Col++ // after the opening quote
 			}
 		}
 	case m.has("statements_file"):
 		if f := m.filePath("statements_file"); f != "" {
-			b, err := y.env.readFile(f)
+			b, err := y.env.readFile(f, MaxStatementsBytes, "statements")
 			if err != nil {
 				y.p.errf(path+".statements_file", "cannot read %s: %v", f, unwrapPathError(err))
 			} else {

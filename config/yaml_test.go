@@ -100,12 +100,13 @@ func TestYAMLErrors(t *testing.T) {
 	}{
 		{"unterminated quote", "accounts:\n  - name: 'a\n", []string{"/cfg/c.yaml:2: malformed YAML: found unexpected end of stream"}},
 		// yaml.v3 gives parser errors the line of the enclosing construct.
-		{"bad indent", "accounts:\n  - name: a\n   url: x\n", []string{"/cfg/c.yaml:1: malformed YAML: did not find expected '-' indicator"}},
+		{"bad indent", "accounts:\n  - name: a\n   url: x\n", []string{"/cfg/c.yaml:3: malformed YAML: did not find expected '-' indicator"}},
+		{"bad indent deeper", "accounts:\n  - name: a\n    url: https://x.backlog.com\n   auth: {api_key: k}\n", []string{"/cfg/c.yaml:4: malformed YAML: did not find expected '-' indicator"}},
 		{"tab", "accounts:\n\t- name: a\n", []string{"/cfg/c.yaml:2: malformed YAML: found character that cannot start any token"}},
 		{"empty", "", []string{"/cfg/c.yaml: the file is empty; it needs accounts, destinations and jobs"}},
 		{"not a mapping", "- a\n- b\n", []string{"/cfg/c.yaml:1: expected a mapping (key: value), got a list"}},
 		{"unknown top key", edit("accounts:", "acounts:"), []string{
-			`/cfg/c.yaml:1: acounts: unknown key (did you mean "accounts"?); known keys here: version, accounts, destinations, jobs, notifications`,
+			`/cfg/c.yaml:1: acounts: unknown key (did you mean "accounts"?); known keys here: version, accounts, destinations, jobs, notifications, server`,
 			"/cfg/c.yaml:17: jobs[0].accounts[0]: \"prod\" is not defined; defined accounts: (none)",
 			"/cfg/c.yaml: accounts: no account defined; add one with name, url and auth",
 		}},

@@ -106,12 +106,25 @@ func (e *openError) Error() string {
 	return fmt.Sprintf("destination %s (%s): %s", e.name, e.typ, e.msg)
 }
 
+// As classifies the error with the driver error's code (EINVALID when the
+// connection string or path must change, EUNAVAILABLE when the server
+// cannot be reached), carrying the scrubbed message.
+func (e *openError) As(target any) bool {
+	t, ok := target.(**backlogsync.Error)
+	if ok {
+		*t = &backlogsync.Error{Code: backlogsync.ErrorCode(e.err), Message: e.Error()}
+	}
+	return ok
+}
+
 // Is reports whether target is in the driver error's chain.
 func (e *openError) Is(target error) bool { return errors.Is(e.err, target) }
 
-// scrub replaces every spelling of password in s (as written, and as a URL
-// or query escapes it) with "****". The drivers do not put passwords in
-// their errors; this keeps it so if one ever does.
+// scrub replaces the password in s (as written, and as a URL or query
+// escapes it) with "****" where it stands as a value: an occurrence inside a
+// longer word is left alone, so that password "p" does not turn "accepts"
+// into "acce****ts". The drivers do not put passwords in their errors; this
+// keeps it so if one ever does.
 func scrub(s, password string) string {
 	if password == "" {
 		return s
@@ -119,8 +132,41 @@ func scrub(s, password string) string {
 	userinfo := strings.TrimPrefix(url.UserPassword("u", password).String(), "u:")
 	for _, p := range []string{password, url.QueryEscape(password), url.PathEscape(password), userinfo} {
 		if p != "" {
-			s = strings.ReplaceAll(s, p, "****")
+			s = replaceValue(s, p, "****")
 		}
 	}
 	return s
+}
+
+// replaceValue replaces the occurrences of value in s that stand apart: not
+// preceded or followed by a letter or digit where value itself starts or
+// ends with one.
+func replaceValue(s, value, with string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i+len(value) <= len(s); {
+		j := strings.Index(s[i:], value)
+		if j < 0 {
+			break
+		}
+		start, end := i+j, i+j+len(value)
+		if (start > 0 && isWordByte(s[start-1]) && isWordByte(value[0])) ||
+			(end < len(s) && isWordByte(s[end]) && isWordByte(value[len(value)-1])) {
+			i = start + 1
+			continue
+		}
+		b.WriteString(s[last:start])
+		b.WriteString(with)
+		last, i = end, end
+	}
+	if last == 0 {
+		return s
+	}
+	return b.String() + s[last:]
+}
+
+// isWordByte reports whether c is an ASCII letter or digit, or part of a
+// multi-byte character.
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
 }

@@ -62,6 +62,15 @@ func TestScrub(t *testing.T) {
 			t.Errorf("scrub(%q) = %q", s, got)
 		}
 	}
+	// The value is redacted where it stands, not inside other words.
+	for in, want := range map[string]string{
+		"server accepts p": "server accepts ****", "user u:p@host": "user u:****@host",
+		"password=p;": "password=****;", "accepts": "accepts", "p": "****", "pp p": "pp ****",
+	} {
+		if got := scrub(in, "p"); got != want {
+			t.Errorf("scrub(%q, p) = %q, want %q", in, got, want)
+		}
+	}
 	if got := scrub("no secret here", ""); got != "no secret here" {
 		t.Errorf("scrub without a password changed the text: %q", got)
 	}

@@ -1,30 +1,14 @@
 package jobsql
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/backlogsync/backlogsync"
 )
 
-// Pos is a position in a statement file. Line and Col are 1-based; Col
-// counts Unicode code points (a tab counts as one), so it matches what an
-// editor shows. Offset is the 0-based byte offset. The zero Pos means
-// "unknown".
-type Pos struct {
-	Filename string
-	Offset   int
-	Line     int
-	Col      int
-}
-
-// String returns "file:line:col" (or "line:col" without a file name).
-func (p Pos) String() string {
-	if p.Filename == "" {
-		return fmt.Sprintf("%d:%d", p.Line, p.Col)
-	}
-	return fmt.Sprintf("%s:%d:%d", p.Filename, p.Line, p.Col)
-}
+// Pos is a position in a statement file: the root package's one position
+// type. Offset is the byte offset into the text given to Parse.
+type Pos = backlogsync.Pos
 
 // Error is a syntax or validation error in a statement file. Error() gives
 // the one-line "file:line:col: message" form; Snippet renders the source
@@ -46,36 +30,8 @@ func (e *Error) Unwrap() error {
 }
 
 // Snippet returns the offending source line and, below it, a caret under
-// the error's column, each line indented by four spaces and ending in a
-// newline. Tabs before the column are kept and East Asian wide characters
-// count two cells, so the caret lines up in a terminal. It returns "" when
-// the source line is not available.
-func (e *Error) Snippet() string {
-	if e.Line < 1 || e.Offset < 0 || e.Offset > len(e.src) {
-		return ""
-	}
-	start := strings.LastIndexByte(e.src[:e.Offset], '\n') + 1
-	end := strings.IndexByte(e.src[e.Offset:], '\n')
-	if end < 0 {
-		end = len(e.src)
-	} else {
-		end += e.Offset
-	}
-	line := strings.TrimRight(e.src[start:end], "\r")
-	var caret strings.Builder
-	for _, r := range e.src[start:e.Offset] {
-		switch {
-		case r == '\t':
-			caret.WriteByte('\t')
-		case isWide(r):
-			caret.WriteString("  ")
-		default:
-			caret.WriteByte(' ')
-		}
-	}
-	caret.WriteByte('^')
-	return "    " + line + "\n    " + caret.String() + "\n"
-}
+// the error's column (Pos.Snippet); "" when the source is not available.
+func (e *Error) Snippet() string { return e.Pos.Snippet(e.src) }
 
 // Detail returns Error() followed by the Snippet, the form meant for a
 // terminal.
@@ -114,13 +70,4 @@ func (l ErrorList) Unwrap() []error {
 		out[i] = e
 	}
 	return out
-}
-
-// isWide reports whether r takes two cells in a terminal (East Asian Wide
-// and Fullwidth: CJK, kana, Hangul, fullwidth forms).
-func isWide(r rune) bool {
-	return r >= 0x1100 && r <= 0x115F || r >= 0x2E80 && r <= 0x303E || r >= 0x3041 && r <= 0x33FF ||
-		r >= 0x3400 && r <= 0x4DBF || r >= 0x4E00 && r <= 0x9FFF || r >= 0xA000 && r <= 0xA4CF ||
-		r >= 0xAC00 && r <= 0xD7A3 || r >= 0xF900 && r <= 0xFAFF || r >= 0xFE30 && r <= 0xFE4F ||
-		r >= 0xFF00 && r <= 0xFF60 || r >= 0xFFE0 && r <= 0xFFE6 || r >= 0x20000 && r <= 0x3FFFD
 }

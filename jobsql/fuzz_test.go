@@ -65,7 +65,13 @@ func checkErrors(t *testing.T, src string, err error) {
 		before := src[:e.Offset]
 		line := strings.Count(before, "\n") + 1
 		lineStart := strings.LastIndexByte(before, '\n') + 1
-		col := utf8.RuneCountInString(strings.TrimPrefix(before[lineStart:], "\uFEFF")) + 1
+		text := before[lineStart:]
+		if lineStart == 0 {
+			// Only the file's first character can be a byte order mark;
+			// a U+FEFF later on is a character of its line.
+			text = strings.TrimPrefix(text, "\uFEFF")
+		}
+		col := utf8.RuneCountInString(text) + 1
 		if utf8.ValidString(before) && (e.Line != line || e.Col != col) {
 			t.Fatalf("%v: position says %d:%d, offset %d is at %d:%d", e, e.Line, e.Col, e.Offset, line, col)
 		}

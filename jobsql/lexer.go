@@ -36,10 +36,19 @@ type lexer struct {
 	off       int
 	line      int
 	lineStart int
+	colOff    int // added to every column (ParseAt)
 }
 
 func newLexer(filename, src string) *lexer {
-	lx := &lexer{src: src, filename: filename, line: 1}
+	return newLexerAt(Pos{Filename: filename, Line: 1, Col: 1}, src)
+}
+
+// newLexerAt is newLexer for a text whose first byte is at start (its
+// Line and Col; statements written inline in a YAML file): lines count
+// from start.Line and every column is shifted by start.Col-1, the
+// indentation of a YAML block.
+func newLexerAt(start Pos, src string) *lexer {
+	lx := &lexer{src: src, filename: start.Filename, line: max(start.Line, 1), colOff: max(start.Col-1, 0)}
 	if strings.HasPrefix(src, "\uFEFF") { // byte order mark from Windows editors
 		lx.off = len("\uFEFF")
 		lx.lineStart = lx.off
@@ -54,7 +63,7 @@ func (lx *lexer) pos(off int) Pos {
 		Filename: lx.filename,
 		Offset:   off,
 		Line:     lx.line,
-		Col:      utf8.RuneCountInString(lx.src[lx.lineStart:off]) + 1,
+		Col:      utf8.RuneCountInString(lx.src[lx.lineStart:off]) + 1 + lx.colOff,
 	}
 }
 

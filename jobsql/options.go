@@ -2,11 +2,12 @@ package jobsql
 
 import (
 	"fmt"
-	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 )
 
 // Settings is the effective configuration of one REPLICATE statement: its
@@ -28,6 +29,13 @@ type Settings struct {
 	ContinueOnError bool
 	// SkipDeleted turns off the capture of deleted rows.
 	SkipDeleted bool
+	// CommentRecheckDays makes incremental runs of the comment tables
+	// (IssueComments and the tables below it) read again every comment of
+	// the issues updated in the last N days, so that comment edits and
+	// deletions (which Backlog records in no activity and which do not
+	// move the issue's Updated) reach the replica. 0 (the default): not
+	// read again; CHECKCACHE … WITH REPAIR finds them.
+	CommentRecheckDays int
 	// UseGmtDateTime stores times in UTC. Default true (backlogsync always
 	// stores UTC; False is accepted for CData files but has no effect).
 	UseGmtDateTime bool
@@ -148,6 +156,7 @@ var optionSpecs = []optSpec{
 	{name: "CommandTimeout", kind: kindInt, min: 0, max: 86400, apply: func(s *Settings, v optValue) {
 		s.CommandTimeout = time.Duration(v.n) * time.Second
 	}},
+	{name: "CommentRecheckDays", kind: kindInt, min: 0, max: 3650, apply: func(s *Settings, v optValue) { s.CommentRecheckDays = int(v.n) }},
 	{name: "ContinueOnError", kind: kindBool, apply: func(s *Settings, v optValue) { s.ContinueOnError = v.b }},
 	{name: "DropTable", kind: kindBool, apply: func(s *Settings, v optValue) { s.DropTable = v.b }},
 	{name: "IncrementalCheckColumns", kind: kindColumns, apply: func(s *Settings, v optValue) { s.IncrementalCheckColumns = v.cols }},
@@ -319,21 +328,4 @@ func formatDate(t time.Time) string {
 // suggest returns the candidate closest to name (case-insensitive
 // Levenshtein distance, or a prefix of at least 4 letters), or "" when none
 // is close enough.
-func suggest(name string, cands []string) string {
-	lname := strings.ToLower(name)
-	best, bestD := "", -1
-	for _, c := range cands {
-		lc := strings.ToLower(c)
-		d := fuzzy.Distance(lname, lc)
-		if len(lname) >= 4 && strings.HasPrefix(lc, lname) {
-			d = min(d, 1)
-		}
-		if bestD < 0 || d < bestD {
-			best, bestD = c, d
-		}
-	}
-	if bestD >= 0 && bestD <= max(2, (len([]rune(name))+2)/3) {
-		return best
-	}
-	return ""
-}
+func suggest(name string, cands []string) string { return fuzzy.Nearest(name, cands) }

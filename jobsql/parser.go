@@ -11,6 +11,15 @@ import (
 // did not, an ErrorList with the first error of each bad statement (parsing
 // resumes after the next ';').
 func Parse(filename, src string) ([]Statement, error) {
+	return ParseAt(Pos{Filename: filename, Line: 1, Col: 1}, src)
+}
+
+// ParseAt is Parse for a text that starts at start in a larger file, such
+// as statements written inline in a YAML configuration: positions count
+// lines from start.Line and shift columns by start.Col-1 (the block's
+// indentation), so errors point into that file. Offsets stay offsets into
+// src.
+func ParseAt(start Pos, src string) ([]Statement, error) {
 	if !utf8.ValidString(src) {
 		off := 0
 		for off < len(src) {
@@ -20,11 +29,11 @@ func Parse(filename, src string) ([]Statement, error) {
 			}
 			off += n
 		}
-		lx := newLexer(filename, src[:off])
+		lx := newLexerAt(start, src[:off])
 		lx.advanceTo(off)
 		return nil, ErrorList{{Pos: lx.pos(off), Msg: "invalid UTF-8: save the file as UTF-8", src: src}}
 	}
-	p := &parser{lx: newLexer(filename, src), src: src}
+	p := &parser{lx: newLexerAt(start, src), src: src}
 	p.next()
 	var stmts []Statement
 	var errs ErrorList

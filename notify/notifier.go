@@ -169,3 +169,8 @@ func unwrapURLError(err error) error {
 	}
 	return err
 }
+
+// Scrub returns s without the secrets the Notifier knows (API keys,
+// passwords, tokens), for messages shown outside notifications (the REST
+// API's run events).
+func (n *Notifier) Scrub(s string) string { return scrub(s, n.o.Secrets) }

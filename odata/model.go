@@ -153,10 +153,13 @@ func buildModel(ctx context.Context, ws *Workspace) (*model, error) {
 		}
 		linked := map[string]bool{}
 		if p := byCatalog[ct.Parent]; p != nil && ct.Parent != "" {
-			keys := ct.ParentKeys()
-			keys["Account"] = "Account"
-			if link(s, p, keys) {
-				linked[ct.Parent] = true
+			// A parent without known key columns gets no navigation property:
+			// Account alone would relate every child to every parent.
+			if keys := ct.ParentKeys(); keys != nil {
+				keys["Account"] = "Account"
+				if link(s, p, keys) {
+					linked[ct.Parent] = true
+				}
 			}
 		}
 		if proj := byCatalog["Projects"]; proj != nil && proj != s && !linked["Projects"] {

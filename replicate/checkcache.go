@@ -358,8 +358,15 @@ func (p *checkPlan) run(ctx context.Context, e *Engine, rep *CacheReport) error 
 			if t, ok := v.(time.Time); ok {
 				v = t.UTC().Truncate(time.Second)
 			}
-			if str, ok := v.(string); ok && (pr.srcType == backlogsync.TypeJSON || pr.target == backlogsync.TypeJSON) {
-				v = canonicalJSON(str)
+			if str, ok := v.(string); ok {
+				// The source's value as destinations store it (the
+				// storable-text policy): NUL removed, bad UTF-8 replaced.
+				if pr.srcType == backlogsync.TypeJSON || pr.target == backlogsync.TypeJSON {
+					str, _ = backlogsync.StorableJSON(str)
+					v = canonicalJSON(str)
+				} else {
+					v, _ = backlogsync.StorableText(str)
+				}
 			}
 			norm[n] = v
 			writeValue(&h, buf[:], v)

@@ -363,6 +363,29 @@ func canonRow(ct *catalog.Table, r bs.Row) []string {
 }
 
 func canonValue(ty bs.Type, v any) string {
+	// Text as destinations store it: the storable-text policy applied
+	// (NUL removed, invalid UTF-8 replaced), also to the emulator's truth.
+	storable := func(s string) string {
+		if ty == bs.TypeJSON {
+			s, _ = bs.StorableJSON(s)
+			// PostgreSQL's JSONB orders keys and drops spaces.
+			var v any
+			if json.Unmarshal([]byte(s), &v) == nil {
+				if b, err := json.Marshal(v); err == nil {
+					s = string(b)
+				}
+			}
+		} else {
+			s, _ = bs.StorableText(s)
+		}
+		return s
+	}
+	switch x := v.(type) {
+	case string:
+		v = storable(x)
+	case json.RawMessage:
+		v = json.RawMessage(storable(string(x)))
+	}
 	switch x := v.(type) {
 	case nil:
 		return "NULL"
@@ -406,6 +429,7 @@ type scenario struct {
 	account string
 	job     string
 	logs    *logRecorder
+	wait    time.Duration // how long a run waits for another run's lease (replicate.Options.Wait)
 }
 
 // newScenario generates a space and opens a destination. With loopback the
@@ -454,7 +478,7 @@ func (s *scenario) runWith(ctx context.Context, ct *countingTransport, d bs.Dest
 		s.t.Fatal(err)
 	}
 	job := &replicate.Job{Name: s.job, Dest: d, Statements: stmts, Accounts: []replicate.Account{{Name: s.account, Client: c}}}
-	res, err := replicate.Run(ctx, job, replicate.Options{Logger: slog.New(s.logs)})
+	res, err := replicate.Run(ctx, job, replicate.Options{Logger: slog.New(s.logs), Wait: s.wait})
 	if err != nil {
 		return replicate.AccountResult{}, err
 	}

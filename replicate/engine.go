@@ -13,7 +13,6 @@ package replicate
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -49,6 +48,13 @@ type Engine struct {
 	// Progress, when set, receives a report at each step of each table
 	// (see Progress).
 	Progress func(Progress)
+	// Wait is how long Run waits for another run holding the
+	// destination's lease on this job and account (backlogsync.Leaser)
+	// before it fails with EBUSY; 0 fails at once.
+	Wait time.Duration
+	// LeaseTTL is how long the lease of a run that died blocks the others
+	// (default DefaultLeaseTTL).
+	LeaseTTL time.Duration
 }
 
 // AccountResult is what one account's run did: its row in the runs table
@@ -214,6 +220,11 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (AccountResu
 	if e.Client == nil || e.Dest == nil {
 		return AccountResult{Account: e.account()}, backlogsync.Errorf(backlogsync.EINVALID, "replicate: engine needs a Client and a Dest")
 	}
+	release, err := e.lease(ctx)
+	if err != nil {
+		return AccountResult{Account: e.account()}, err
+	}
+	defer release()
 	t0 := e.now()
 	started := t0.UTC().Truncate(time.Second)
 	id, err := e.Dest.StartRun(ctx, backlogsync.Run{Job: e.job(), Account: e.account(), Started: started})
@@ -256,7 +267,14 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (AccountResu
 		}
 	}
 	stopped := false
-	if len(family) > 0 {
+	if err := e.checkSpace(ctx); err != nil {
+		log.Error("run refused", "err", err)
+		firstErr, stopped, res.Status = err, true, backlogsync.RunFailed
+		if ctx.Err() != nil {
+			res.Status = backlogsync.RunCancelled
+		}
+	}
+	if len(family) > 0 && !stopped {
 		tables, first, p, err := r.issuesFamily(ctx, family)
 		res.Tables = append(res.Tables, tables...)
 		firstLoads += first
@@ -319,6 +337,7 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (AccountResu
 	}
 	st := e.Client.Stats().Total()
 	run.Waits429 = st.RateLimited - before.Total().RateLimited
+	run.WaitTime = st.RateLimitWaited - before.Total().RateLimitWaited
 	res.Waits429, res.Waited = run.Waits429, st.Waited-before.Total().Waited
 	res.API = statsDelta(before, e.Client.Stats())
 	// FinishRun must be recorded even when ctx was cancelled.
@@ -338,7 +357,7 @@ func statsDelta(before, after backlog.Stats) backlog.Stats {
 	for c, a := range after.Classes {
 		b := before.Classes[c]
 		out.Classes[c] = backlog.ClassStats{Requests: a.Requests - b.Requests, RateLimited: a.RateLimited - b.RateLimited,
-			Retries: a.Retries - b.Retries, Waited: a.Waited - b.Waited}
+			Retries: a.Retries - b.Retries, Waited: a.Waited - b.Waited, RateLimitWaited: a.RateLimitWaited - b.RateLimitWaited}
 	}
 	return out
 }
@@ -441,6 +460,8 @@ func (w *writer) flush(ctx context.Context, cp *backlogsync.Checkpoint) error {
 	w.rt.Inserted += res.Inserted
 	w.rt.Updated += res.Updated
 	w.rt.Deleted += res.Deleted
+	w.rt.Altered += res.Altered
+	warnAltered(w.e.log(), w.p.dest, res.Altered)
 	w.rows, w.dels = nil, nil
 	if w.after != nil {
 		w.after()
@@ -484,12 +505,6 @@ func pick(r backlogsync.Row, idx []int) []any {
 		out[i] = r[j]
 	}
 	return out
-}
-
-// IsAuth reports whether err is an authentication failure.
-func IsAuth(err error) bool {
-	var ae *backlog.AuthError
-	return errors.As(err, &ae)
 }
 
 // Check validates stmts as Run would before writing anything: only

@@ -26,7 +26,12 @@ type run struct {
 	// versions holds, per object kind, the Updated of each object the
 	// destination held when the run started (see catalog.Session.Unchanged).
 	versions map[string]map[string]time.Time
-	start    backlog.Stats
+	// newest is the newest activity id, read once (newestActivity);
+	// feedCursor the one to store with each version table
+	// (versionCheckpoint).
+	newest     *int64
+	feedCursor map[*plan]int64
+	start      backlog.Stats
 	// dest is the destination with its table list read once per run.
 	dest *tableCache
 }
@@ -169,8 +174,13 @@ func (r *run) loadVersions(ctx context.Context, plans []*plan) (*plan, error) {
 		if vp == nil || !narrowed || !usable {
 			continue
 		}
+		// Before any object is read: what the feed says changed.
+		changed, trusted, err := r.changedObjects(ctx, vp, kind)
+		if err != nil {
+			return vp, err
+		}
 		m := map[string]time.Time{}
-		err := r.e.Dest.Query(ctx, vp.dest, backlogsync.Query{Columns: []string{"Id", "Updated"},
+		err = r.e.Dest.Query(ctx, vp.dest, backlogsync.Query{Columns: []string{"Id", "Updated"},
 			Filter: backlogsync.Cmp{Column: "Account", Op: backlogsync.OpEq, Value: r.e.account()}},
 			func(row backlogsync.Row) error {
 				id, _ := row[0].(int64)
@@ -184,6 +194,11 @@ func (r *run) loadVersions(ctx context.Context, plans []*plan) (*plan, error) {
 		}
 		if err != nil {
 			return vp, fmt.Errorf("reading stored %s versions: %w", table, err)
+		}
+		for id := range m {
+			if !trusted || changed[id] {
+				delete(m, id)
+			}
 		}
 		r.versions[kind] = m
 	}
@@ -253,7 +268,15 @@ func (r *run) table(ctx context.Context, p *plan) (rt backlogsync.RunTable, firs
 		if err != nil {
 			return rt, first, err
 		}
-		q.Where = append(q.Where, catalog.Cmp(p.src.Change.Cursor, catalog.OpGT, top))
+		rolledBack, err := r.activityRollback(ctx, p, top)
+		if err != nil {
+			return rt, first, err
+		}
+		if rolledBack {
+			appendOnly = false // read in full, stale rows deleted
+		} else {
+			q.Where = append(q.Where, catalog.Cmp(p.src.Change.Cursor, catalog.OpGT, top))
+		}
 	}
 	w := &writer{e: e, p: p, rt: &rt, after: func() { r.progress(p, PhaseLoad, &rt, -1, t0) }}
 	seen := make(map[string]bool, len(stored))
@@ -296,7 +319,7 @@ func (r *run) table(ctx context.Context, p *plan) (rt backlogsync.RunTable, firs
 	if fetched == 0 && stale > 0 {
 		r.log.Warn("!!! fetched no rows: deleting every stored row of this account", "table", p.dest, "deleted", stale)
 	}
-	if err := w.flush(ctx, nil); err != nil {
+	if err := w.flush(ctx, r.versionCheckpoint(p)); err != nil {
 		return rt, first, err
 	}
 	r.log.Info("table replicated", "table", p.dest, "fetched", fetched, "inserted", rt.Inserted,

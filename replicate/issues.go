@@ -50,9 +50,18 @@ type issuesState struct {
 	// ActivityID is the newest activity already applied (during a load: the
 	// newest activity when the load began).
 	ActivityID int64 `json:"activityId"`
+	// ActivityTime is the creation time (server clock, whole seconds) of
+	// the activity ActivityID when a load began: the load's feed horizon.
+	// An issue created in a later second has every comment in the feed
+	// above ActivityID, which the incremental run after the load reads.
+	ActivityTime time.Time `json:"activityTime,omitzero"`
 	// Reload marks a load over a table that already held rows: stale rows
 	// are deleted when it ends, and a killed reload starts over.
 	Reload bool `json:"reload,omitempty"`
+	// Resync marks a reload after a source rollback: comments are read in
+	// full and stored comments the source no longer has are deleted (they
+	// are otherwise read above the last one stored).
+	Resync bool `json:"resync,omitempty"`
 	// Windows are the load's creation-date windows, Window the one being
 	// read and Offset the number of its issues already stored.
 	Windows []loadWindow `json:"windows,omitempty"`
@@ -79,10 +88,6 @@ const (
 // enough that re-reading a window is cheap. (A variable for tests.)
 var windowTarget = 40000
 
-// recentIssue is how recent an issue must be for a load to read its
-// comments although it looks never updated.
-const recentIssue = 10 * time.Minute
-
 // less reports whether a is less advanced than b.
 func (a issuesState) less(b issuesState) bool {
 	if a.Phase != b.Phase {
@@ -104,7 +109,7 @@ func (a issuesState) less(b issuesState) bool {
 type family struct {
 	r        *run
 	plans    []*plan // Issues last
-	issues   *plan   // the Issues plan, or nil
+	issues   []*plan // the plans over Issues (several statements may read it)
 	tables   map[*plan]*backlogsync.RunTable
 	state    issuesState
 	pristine bool // nothing of this account was stored: no stale rows to find
@@ -115,6 +120,7 @@ type family struct {
 	delAct   int64          // the newest deletion activity read
 	pre      []*prefetch    // the next pages, read ahead, in offset order
 	touched  map[int64]bool // issues with activities other than their creation (incremental)
+	recheck  map[int64]bool // issues whose comments are read again in full (CommentRecheckDays)
 	// pending holds, per table, the rows of pages stored but not yet
 	// written (see flush); grouped counts the issues of those pages.
 	pending  map[*plan]*writer
@@ -140,7 +146,7 @@ func (r *run) issuesFamily(ctx context.Context, plans []*plan) ([]backlogsync.Ru
 	f := &family{r: r, tables: map[*plan]*backlogsync.RunTable{}, expected: -1, t0: time.Now()}
 	for _, p := range plans {
 		if p.src.Name == "Issues" {
-			f.issues = p
+			f.issues = append(f.issues, p)
 		} else {
 			f.plans = append(f.plans, p)
 		}
@@ -149,9 +155,7 @@ func (r *run) issuesFamily(ctx context.Context, plans []*plan) ([]backlogsync.Ru
 	// write a page's tables one by one: a stored comment means its change
 	// log is stored, a stored issue that its child rows are.
 	slices.SortStableFunc(f.plans, func(a, b *plan) int { return familyDepth(b.src) - familyDepth(a.src) })
-	if f.issues != nil {
-		f.plans = append(f.plans, f.issues)
-	}
+	f.plans = append(f.plans, f.issues...)
 	out := func() []backlogsync.RunTable {
 		var rts []backlogsync.RunTable
 		for _, p := range f.plans {
@@ -213,7 +217,7 @@ func (f *family) run(ctx context.Context) (int, *plan, error) {
 			case s.Phase == "" && !s.Updated.IsZero():
 				s.Phase = phaseIncremental // written by version 1
 				st = &s
-			case s.Phase == phaseIncremental && !hasRows && !s.Updated.IsZero() && p.src.Name == "Issues":
+			case s.Phase == phaseIncremental && !hasRows && !s.Updated.IsZero() && p.src.Name == "Issues" && p.c.Match == nil:
 				log.Warn("checkpoint but no rows stored: reloading the Issues tables", "table", p.dest)
 			case s.Phase == phaseLoad || s.Phase == phaseIncremental:
 				st = &s
@@ -236,6 +240,18 @@ func (f *family) run(ctx context.Context) (int, *plan, error) {
 			cur = s
 		}
 	}
+	resync := cur != nil && cur.Resync
+	if cur != nil && cur.ActivityID > 0 {
+		newest, err := r.newestActivity(ctx)
+		if err != nil {
+			return firstLoads, nil, err
+		}
+		if cur.ActivityID > newest {
+			r.rollback(f.plans[len(f.plans)-1].dest, cur.ActivityID, newest)
+			cur = nil // reload: every issue read again, the others deleted
+			resync = true
+		}
+	}
 	f.pristine = !anyRows
 	projects, err := f.projectIDs(ctx)
 	if err != nil {
@@ -254,7 +270,7 @@ func (f *family) run(ctx context.Context) (int, *plan, error) {
 		if anyRows {
 			log.Info("reloading the Issues tables (rows stored without a usable checkpoint)")
 		}
-		act, err := f.latestActivity(ctx)
+		act, actTime, err := f.latestActivity(ctx)
 		if err != nil {
 			return firstLoads, nil, fmt.Errorf("reading the activity cursor: %w", err)
 		}
@@ -262,7 +278,7 @@ func (f *family) run(ctx context.Context) (int, *plan, error) {
 		if err != nil {
 			return firstLoads, nil, fmt.Errorf("planning the load windows: %w", err)
 		}
-		f.state = issuesState{Phase: phaseLoad, ActivityID: act, Reload: anyRows, Windows: windows}
+		f.state = issuesState{Phase: phaseLoad, ActivityID: act, ActivityTime: actTime, Reload: anyRows, Resync: resync && anyRows, Windows: windows}
 	}
 	return firstLoads, nil, f.load(ctx)
 }
@@ -318,13 +334,14 @@ func (f *family) projectIDs(ctx context.Context) ([]int64, error) {
 	return ids, nil
 }
 
-// latestActivity returns the id of the newest space activity (0 when none).
-func (f *family) latestActivity(ctx context.Context) (int64, error) {
+// latestActivity returns the id and creation time (whole seconds, UTC) of
+// the newest space activity (0 and zero time when none).
+func (f *family) latestActivity(ctx context.Context) (int64, time.Time, error) {
 	acts, _, err := f.r.e.Client.Activities.ListSpace(ctx, &backlog.ActivityListOptions{CursorOptions: backlog.CursorOptions{Count: 1, Order: backlog.OrderDesc}})
 	if err != nil || len(acts) == 0 {
-		return 0, err
+		return 0, time.Time{}, err
 	}
-	return acts[0].ID, nil
+	return acts[0].ID, acts[0].Created.UTC().Truncate(time.Second), nil
 }
 
 // count is /issues/count over every project for a creation-date window.
@@ -712,27 +729,14 @@ func (f *family) store(ctx context.Context, page []*backlog.Issue, ph Phase) err
 		ids[i] = is.ID
 	}
 	s := &catalog.Session{Issues: page}
-	// An issue never updated has no comment (a comment moves Updated).
-	// Times have a one-second resolution, so an issue commented in the
-	// second it was created looks never updated: incremental runs trust
-	// it only when the activity feed shows nothing but its creation.
-	// Loads trust it for issues created more than recentIssue ago (a
-	// comment in the same second as the creation is automation at work,
-	// and it is recent).
-	recent := e.now().Add(-recentIssue)
-	s.NoComments = func(is *backlog.Issue) bool {
-		if !is.Updated.Equal(is.Created) {
-			return false
-		}
-		if ph == PhaseLoad {
-			return is.Created.Before(recent)
-		}
-		return !f.touched[is.ID]
-	}
-	if !f.pristine {
+	s.NoComments = f.noComments(ph)
+	if !f.pristine && !f.state.Resync {
 		above, err := f.lastComments(ctx, ids)
 		if err != nil {
 			return err
+		}
+		for id := range f.recheck {
+			delete(above, id) // all its comments are read
 		}
 		s.CommentsAbove = above
 	}
@@ -757,9 +761,24 @@ func (f *family) store(ctx context.Context, page []*backlog.Issue, ph Phase) err
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.dest, err)
 		}
-		if col := p.col("IssueId"); !f.pristine && len(page) > 0 && p.src.Name != "Issues" && !commentTable(p.src) && !p.stmt.Settings.SkipDeleted && col != "" {
-			// Child rows the issues no longer have.
-			err := f.keysWhere(ctx, p, backlogsync.In{Column: col, Values: ids}, func(k []any) error {
+		if col := p.col("IssueId"); !f.pristine && len(page) > 0 && p.src.Name != "Issues" && !p.stmt.Settings.SkipDeleted && col != "" {
+			// Child rows the issues no longer have. Comments are read
+			// above the last one stored, except in a resync and for the
+			// issues rechecked (CommentRecheckDays): only then are
+			// unread comment rows stale.
+			scope := ids
+			if commentTable(p.src) && !f.state.Resync {
+				scope = nil
+				for _, is := range page {
+					if f.recheck[is.ID] {
+						scope = append(scope, is.ID)
+					}
+				}
+			}
+			if len(scope) == 0 {
+				continue
+			}
+			err := f.keysWhere(ctx, p, backlogsync.In{Column: col, Values: scope}, func(k []any) error {
 				if emitted[keyString(k)] {
 					return nil
 				}
@@ -781,6 +800,36 @@ func (f *family) store(ctx context.Context, page []*backlog.Issue, ph Phase) err
 		return f.flushAsync(ctx, ph)
 	}
 	return f.flush(ctx, ph)
+}
+
+// noComments returns the rule that tells which issues of a page need no
+// comment call (docs/replication.md, "Comments are never skipped on a
+// guess"). A comment moves an issue's Updated, but Updated has a one-second
+// resolution: an issue commented in the second it was created keeps
+// Updated == Created. Such an issue is skipped only when the activity feed
+// the next incremental run reads is sure to name it if it has a comment:
+//
+//   - in a load, when it was created in a later second than the newest
+//     activity at the load's start (ActivityTime): every activity of its
+//     life, its comments' included, lies above ActivityID, where the
+//     incremental run that follows the load starts reading the feed, and a
+//     commented issue is read there again with its comments;
+//   - in an incremental run, when the feed above the cursor named it with
+//     nothing but its creation: a comment before the feed was read would
+//     have been named, a comment after it lies above the next cursor.
+//
+// Every other issue has its comments read.
+func (f *family) noComments(ph Phase) func(*backlog.Issue) bool {
+	horizon := f.state.ActivityTime
+	return func(is *backlog.Issue) bool {
+		if !is.Updated.Equal(is.Created) {
+			return false
+		}
+		if ph == PhaseLoad {
+			return !horizon.IsZero() && is.Created.UTC().Truncate(time.Second).After(horizon)
+		}
+		return f.touched != nil && !f.touched[is.ID]
+	}
 }
 
 // groupIssues is how many issues of a first load are written in one
@@ -911,6 +960,8 @@ func (f *family) take(ph Phase) ([]backlogsync.Batch, func([]backlogsync.WriteRe
 			rt.Inserted += res[i].Inserted
 			rt.Updated += res[i].Updated
 			rt.Deleted += res[i].Deleted
+			rt.Altered += res[i].Altered
+			warnAltered(f.r.log, w.p.dest, res[i].Altered)
 			rt.CursorAfter = string(v)
 			f.r.progress(w.p, ph, rt, f.expected, f.t0)
 		}
@@ -1189,6 +1240,11 @@ func (f *family) incremental(ctx context.Context) error {
 			}
 		}
 	}
+	// CommentRecheckDays: the issues updated in the last N days have all
+	// their comments read again (edits and deletions make no activity).
+	if err := f.addRechecks(ctx, add); err != nil {
+		return err
+	}
 	// Skip issues stored at the same version (the boundary second).
 	list := make([]*backlog.Issue, 0, len(order))
 	stored, err := f.storedVersions(ctx, order)
@@ -1202,7 +1258,7 @@ func (f *family) incremental(ctx context.Context) error {
 		if u.After(newCur.Updated) {
 			newCur.Updated = u
 		}
-		if t, ok := stored[id]; ok && t.Equal(u) && !changed[id] {
+		if t, ok := stored[id]; ok && t.Equal(u) && !changed[id] && !f.recheck[id] {
 			// Updated has a one-second resolution: an issue the feed names
 			// is read even at the stored version.
 			continue
@@ -1272,10 +1328,36 @@ func (f *family) affectedByDeletes(ctx context.Context, deleted, changed map[int
 }
 
 // storedVersions returns the stored Updated of the given issues (none
-// when the run does not replicate Issues).
+// when the run does not replicate Issues). With several statements over
+// Issues an issue has a stored version only when every one of their tables
+// holds it at the same Updated (a filtered table that lacks it reads it).
 func (f *family) storedVersions(ctx context.Context, ids []int64) (map[int64]time.Time, error) {
+	var out map[int64]time.Time
+	for _, ip := range f.issues {
+		got, err := f.storedVersionsIn(ctx, ip, ids)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = got
+			continue
+		}
+		for id, t := range out {
+			if u, ok := got[id]; !ok || !u.Equal(t) {
+				delete(out, id)
+			}
+		}
+	}
+	if out == nil {
+		out = map[int64]time.Time{}
+	}
+	return out, nil
+}
+
+// storedVersionsIn is storedVersions for one table over Issues.
+func (f *family) storedVersionsIn(ctx context.Context, ip *plan, ids []int64) (map[int64]time.Time, error) {
 	out := map[int64]time.Time{}
-	if f.issues == nil || len(ids) == 0 || f.issues.col("Id") == "" || f.issues.col("Updated") == "" {
+	if len(ids) == 0 || ip.col("Id") == "" || ip.col("Updated") == "" {
 		return out, nil
 	}
 	for chunk := range slices.Chunk(ids, 500) {
@@ -1283,7 +1365,6 @@ func (f *family) storedVersions(ctx context.Context, ids []int64) (map[int64]tim
 		for i, id := range chunk {
 			vals[i] = id
 		}
-		ip := f.issues
 		err := f.r.e.Dest.Query(ctx, ip.dest, backlogsync.Query{Columns: []string{ip.col("Id"), ip.col("Updated")},
 			Filter: backlogsync.And{f.acct(ip),
 				backlogsync.In{Column: ip.col("Id"), Values: vals}}},

@@ -73,7 +73,7 @@ func countPaths(e *env, f func()) map[string]int {
 	for _, r := range e.srv.Requests()[n0:] {
 		p := strings.TrimPrefix(r.Path, "/api/v2/")
 		switch {
-		case p == "issues" || p == "issues/count" || p == "projects" || p == "space/activities":
+		case p == "issues" || p == "issues/count" || p == "projects" || p == "space/activities" || p == "space":
 			out[p]++
 		case strings.HasSuffix(p, "/comments"):
 			out["comments"]++

@@ -119,10 +119,10 @@ func TestRunTwoAccounts(t *testing.T) {
 				t.Errorf("Accounts[%d] is %s; want %s (the job's order)", i, res.Accounts[i].Account, want)
 			}
 		}
-		if b := res.Accounts[1]; !replicate.IsAuth(b.Err) || b.Status != bs.RunFailed {
+		if b := res.Accounts[1]; bs.ErrorCode(b.Err) != bs.EUNAUTHORIZED || b.Status != bs.RunFailed {
 			t.Errorf("bad account: status %s, err %v; want failed with an authentication error", b.Status, b.Err)
 		}
-		if !replicate.IsAuth(res.Err()) {
+		if bs.ErrorCode(res.Err()) != bs.EUNAUTHORIZED {
 			t.Errorf("Result.Err() = %v; want the bad account's error", res.Err())
 		}
 		runs, err := d.Runs(context.Background(), "two", 10)
@@ -226,7 +226,12 @@ func TestRunCancel(t *testing.T) {
 		}
 		for _, ar := range res.Accounts {
 			if ar.RunID == 0 {
-				t.Fatalf("%s: no run recorded", ar.Account)
+				// Cancelled before it took the destination's lease: it
+				// wrote nothing, so there is no run to record.
+				if ar.Account == "acme" || !errors.Is(ar.Err, context.Canceled) {
+					t.Fatalf("%s: no run recorded (err %v)", ar.Account, ar.Err)
+				}
+				continue
 			}
 			if ar.Status == bs.RunOK {
 				continue // beta may have finished before the cancellation

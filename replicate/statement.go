@@ -40,7 +40,6 @@ package replicate
 import (
 	"context"
 	"fmt"
-	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +47,7 @@ import (
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/catalog"
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"github.com/backlogsync/backlogsync/jobsql"
 )
 
@@ -254,16 +254,7 @@ func sourceColumn(src *catalog.Table, fromName jobsql.TableName, ref *jobsql.Col
 
 // suggestCol returns `: did you mean "X"?` for the nearest column, or "".
 func suggestCol(cols []backlogsync.Column, name string) string {
-	best, bestD := "", len(name)/2+2
-	for _, c := range cols {
-		if d := fuzzy.Distance(strings.ToLower(name), strings.ToLower(c.Name)); d < bestD {
-			best, bestD = c.Name, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
+	return fuzzy.DidYouMean(name, (&backlogsync.Table{Columns: cols}).ColumnNames())
 }
 
 // forceTypes applies REPLICATE's column list: each named column must be a

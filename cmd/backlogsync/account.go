@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -29,9 +31,10 @@ type accountFlags struct {
 	url       string
 	apiKey    string
 	tokenFile string
-	config    string  // -c/--config: YAML or CData XML configuration file
-	account   string  // --account: which account of the configuration file
-	maxShare  float64 // rate-limit share from the configuration file (0 = all)
+	config    string        // -c/--config: YAML or CData XML configuration file
+	account   string        // --account: which account of the configuration file
+	maxShare  float64       // rate-limit share from the configuration file (0 = all)
+	oauth     *config.OAuth // the configuration file's OAuth block, when the account uses OAuth
 }
 
 // register declares --url, --api-key and --token-file on fs.
@@ -81,14 +84,21 @@ func configAccount(f accountFlags) (accountFlags, error) {
 	case config.AuthAPIKey:
 		out.apiKey = acct.Auth.APIKey.Reveal()
 	case config.AuthOAuth:
-		if acct.Auth.OAuth != nil {
-			out.tokenFile = acct.Auth.OAuth.TokenStore
+		out.oauth = acct.Auth.OAuth
+		if o := out.oauth; o != nil {
+			out.tokenFile = o.TokenStore
 		}
-		if out.tokenFile == "" {
+		if out.tokenFile == "" && !hasConfigToken(out.oauth) {
 			return accountFlags{}, usagef("account %s in %s uses OAuth but names no token store: add token_store (OAuthSettingsLocation in CData XML) written by 'backlogsync auth login --token-file'", acct.Name, f.config)
 		}
 	}
 	return out, nil
+}
+
+// hasConfigToken reports whether a configuration's OAuth block carries a
+// token of its own (access_token or refresh_token).
+func hasConfigToken(o *config.OAuth) bool {
+	return o != nil && (o.AccessToken.Reveal() != "" || o.RefreshToken.Reveal() != "")
 }
 
 // accountNames lists a configuration's account names.
@@ -108,12 +118,20 @@ type account struct {
 	file      *backlog.TokenFile // the token file's content
 	source    string             // where the credentials came from, for messages
 	maxShare  float64            // share of the rate-limit budget to use (0 = all)
+	// oauth is the configuration file's OAuth block: its client_id and
+	// client_secret are used to refresh tokens (they win over the token
+	// file's), its access_token and refresh_token seed a token store that
+	// holds no token yet (or, without token_store, a store in memory).
+	oauth *config.OAuth
 }
 
 // describe says how the account authenticates, without secrets.
 func (a *account) describe() string {
 	if a.tokenFile != "" {
 		return "the OAuth token in " + a.tokenFile
+	}
+	if hasConfigToken(a.oauth) {
+		return "the OAuth token in the configuration file"
 	}
 	return "the API key from " + a.source
 }
@@ -129,6 +147,9 @@ func resolveAccount(f accountFlags) (*account, error) {
 		return nil, err
 	}
 	a := &account{maxShare: cfg.maxShare}
+	if f.apiKey == "" && f.tokenFile == "" && os.Getenv(envAPIKey) == "" && os.Getenv(envTokenFile) == "" {
+		a.oauth = cfg.oauth
+	}
 	rawURL, urlSource := f.url, "--url"
 	if rawURL == "" {
 		rawURL, urlSource = os.Getenv(envURL), envURL
@@ -154,6 +175,8 @@ func resolveAccount(f accountFlags) (*account, error) {
 		a.apiKey, a.source = cfg.apiKey, "the configuration file"
 	case cfg.tokenFile != "":
 		a.tokenFile, a.source = cfg.tokenFile, "the configuration file"
+	case hasConfigToken(a.oauth):
+		a.source = "the configuration file's oauth block"
 	case rawURL != "":
 		// An earlier "backlogsync auth login --url" for this space?
 		if u, err := backlog.ParseBaseURL(rawURL); err == nil {
@@ -164,11 +187,14 @@ func resolveAccount(f accountFlags) (*account, error) {
 			}
 		}
 	}
-	if a.apiKey == "" && a.tokenFile == "" {
+	if a.apiKey == "" && a.tokenFile == "" && !hasConfigToken(a.oauth) {
 		return nil, usagef("no credentials: give --api-key (or set %s), or sign in with 'backlogsync auth login' and give --token-file", envAPIKey)
 	}
 	if a.tokenFile != "" {
 		tf, err := backlog.NewFileTokenStore(a.tokenFile).ReadFile()
+		if errors.Is(err, fs.ErrNotExist) && hasConfigToken(a.oauth) {
+			tf, err = &backlog.TokenFile{}, nil // seeded from the configuration in client
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -203,11 +229,13 @@ func (a *account) client(ctx context.Context, hc *http.Client, extra ...backlog.
 		opts = append(opts, backlog.WithMaxShare(a.maxShare))
 	}
 	var ts *backlog.RefreshingTokenSource
-	if a.tokenFile != "" {
-		cfg := a.file.OAuthConfig()
+	if a.tokenFile != "" || hasConfigToken(a.oauth) {
+		cfg, store, err := a.tokenStore(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
 		cfg.BaseURL, cfg.HTTPClient = a.baseURL.String(), hc
-		var err error
-		ts, err = cfg.TokenSource(ctx, backlog.NewFileTokenStore(a.tokenFile), 0)
+		ts, err = cfg.TokenSource(ctx, store, 0)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -217,6 +245,41 @@ func (a *account) client(ctx context.Context, hc *http.Client, extra ...backlog.
 	}
 	c, err := backlog.NewClient(a.baseURL.String(), opts...)
 	return c, ts, err
+}
+
+// tokenStore returns the OAuth client registration and the token store of
+// an OAuth account: the token file (seeded with the configuration's tokens
+// when it holds none yet), or a store in memory holding the configuration's
+// tokens when no token file is named. The configuration's client_id and
+// client_secret win over the token file's.
+func (a *account) tokenStore(ctx context.Context) (*backlog.OAuthConfig, backlog.TokenStore, error) {
+	file := a.file
+	if file == nil {
+		file = &backlog.TokenFile{}
+	}
+	cfg := file.OAuthConfig()
+	var seed *backlog.Token
+	if o := a.oauth; o != nil {
+		if o.ClientID != "" {
+			cfg.ClientID = o.ClientID
+		}
+		if s := o.ClientSecret.Reveal(); s != "" {
+			cfg.ClientSecret = s
+		}
+		if hasConfigToken(o) {
+			seed = &backlog.Token{AccessToken: o.AccessToken.Reveal(), RefreshToken: o.RefreshToken.Reveal()}
+		}
+	}
+	if a.tokenFile == "" {
+		return cfg, backlog.NewMemoryTokenStore(seed), nil
+	}
+	store := backlog.NewFileTokenStore(a.tokenFile)
+	if seed != nil && file.Token.AccessToken == "" && file.Token.RefreshToken == "" {
+		if err := store.Save(ctx, seed); err != nil {
+			return nil, nil, err
+		}
+	}
+	return cfg, store, nil
 }
 
 // defaultTokenFile is where "auth login" saves the token of a space unless

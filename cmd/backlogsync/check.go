@@ -54,7 +54,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return reportUsage("check", err, stderr)
 		}
 		fmt.Fprintf(stderr, "backlogsync check: FAILED: %s\n", strings.TrimPrefix(err.Error(), "backlog: "))
-		return exitAuth
+		return exitCode(err)
 	}
 	fmt.Fprintf(stdout, "Checking %s with %s\n", backlog.RedactURL(acct.baseURL), acct.describe())
 	c, ts, err := acct.client(ctx, &http.Client{Timeout: timeout}, quickRetry)
@@ -202,7 +202,8 @@ func statusOf(err error) string {
 }
 
 // explainFailure turns an error of a connection check into the message for
-// the user and the exit code: 4 for rejected credentials, 1 otherwise.
+// the user and the exit code (exitCode of the error: 4 for rejected
+// credentials, 1 for a server that cannot be reached).
 func explainFailure(err error, acct *account, timeout time.Duration) (string, int) {
 	base := backlog.RedactURL(acct.baseURL)
 	host := acct.baseURL.Host
@@ -230,37 +231,38 @@ func explainFailure(err error, acct *account, timeout time.Duration) (string, in
 			return s
 		}
 	)
+	code := exitCode(err)
 	switch {
 	case errors.Is(err, context.Canceled):
-		return "interrupted", exitError
+		return "interrupted", code
 	case errors.As(err, &ae):
 		switch {
 		case ae.Credential == "oauth" || acct.tokenFile != "":
 			return fmt.Sprintf("the OAuth token in %s was rejected by %s (%s): run 'backlogsync auth login --url %s' again",
-				acct.tokenFile, base, describe(ae), base), exitAuth
+				acct.tokenFile, base, describe(ae), base), code
 		case ae.Reason == backlog.AuthKeyRejected:
 			return fmt.Sprintf("the API key was rejected by %s (%s): it is wrong or was deleted, or its user is no longer a member of the space. Create a key under Personal Settings > API and pass it with --api-key or %s",
-				base, describe(ae), envAPIKey), exitAuth
+				base, describe(ae), envAPIKey), code
 		}
-		return fmt.Sprintf("authentication failed at %s (%s): check the API key", base, describe(ae)), exitAuth
+		return fmt.Sprintf("authentication failed at %s (%s): check the API key", base, describe(ae)), code
 	case errors.Is(err, backlog.ErrLoginRequired):
-		return trimmed, exitAuth
+		return trimmed, code
 	case errors.As(err, &rl):
-		return trimmed, exitError
+		return trimmed, code
 	case errors.As(err, &er):
 		switch {
 		case len(er.Errors) == 0:
 			return fmt.Sprintf("%s is not a Backlog server: %s %s answered %s without Backlog's error body; check --url (the space's address, e.g. https://example.backlog.com)",
-				base, er.Method, er.URL, er.Response.Status), exitError
+				base, er.Method, er.URL, er.Response.Status), code
 		case er.HasCode(backlog.CodeAccessDenied) || er.HasCode(backlog.CodeRequiredMFA):
-			return trimmed, exitAuth
+			return trimmed, code
 		}
-		return trimmed, exitError
+		return trimmed, code
 	case errors.Is(err, errNotBacklog):
-		return fmt.Sprintf("%s is %v; check --url (the space's address, e.g. https://example.backlog.com)", base, err), exitError
+		return fmt.Sprintf("%s is %v; check --url (the space's address, e.g. https://example.backlog.com)", base, err), code
 	case errors.As(err, &synErr) || errors.As(err, &typeErr):
 		return fmt.Sprintf("%s is not a Backlog server: its answer is not Backlog's JSON (%s); check --url (the space's address, e.g. https://example.backlog.com)",
-			base, trimmed), exitError
+			base, trimmed), code
 	case errors.As(err, &certErr) || errors.As(err, &unknown) || errors.As(err, &hostErr) || errors.As(err, &invalid):
 		why := "the server's certificate is not valid"
 		switch {
@@ -272,20 +274,20 @@ func explainFailure(err error, acct *account, timeout time.Duration) (string, in
 			why = "the server's certificate is expired or not valid for this use"
 		}
 		return fmt.Sprintf("TLS error talking to %s: %s (%s). If this is a server with a private certificate (such as 'backlogsync emulator --tls'), add its certificate to the system's trusted certificates or point SSL_CERT_FILE at it",
-			host, why, innermost(err)), exitError
+			host, why, innermost(err)), code
 	case errors.As(err, &record) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
-		return fmt.Sprintf("TLS error talking to %s: the server does not speak HTTPS on that port (it answers plain HTTP?); check --url", host), exitError
+		return fmt.Sprintf("TLS error talking to %s: the server does not speak HTTPS on that port (it answers plain HTTP?); check --url", host), code
 	case errors.As(err, &dnsErr):
 		return fmt.Sprintf("cannot reach %s: the host name %s does not resolve (%s); check --url (e.g. https://example.backlog.com)",
-			base, dnsErr.Name, dnsErr.Err), exitError
+			base, dnsErr.Name, dnsErr.Err), code
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return fmt.Sprintf("cannot reach %s: nothing accepts connections at %s (connection refused); check --url and that the server is running", base, host), exitError
+		return fmt.Sprintf("cannot reach %s: nothing accepts connections at %s (connection refused); check --url and that the server is running", base, host), code
 	case errors.As(err, &netErr) && netErr.Timeout():
-		return fmt.Sprintf("cannot reach %s: no answer within %v (network, proxy or firewall?); check --url or raise --timeout", base, timeout), exitError
+		return fmt.Sprintf("cannot reach %s: no answer within %v (network, proxy or firewall?); check --url or raise --timeout", base, timeout), code
 	case errors.As(err, &netErr) || strings.Contains(err.Error(), "tls: "):
-		return fmt.Sprintf("cannot reach %s: %s", base, innermost(err)), exitError
+		return fmt.Sprintf("cannot reach %s: %s", base, innermost(err)), code
 	}
-	return trimmed, exitError
+	return trimmed, code
 }
 
 // innermost returns the message of the innermost wrapped error.

@@ -85,6 +85,8 @@ func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:0", "`host:port` to listen on (default: a free loopback port)")
 	dbPath := fs.String("db", "demo.db", "SQLite `file` to replicate the space into (an existing file is brought up to date)")
 	profile := fs.String("rate-limit", "off", "rate-limit `profile` of the emulator: off (a fast demo), paid or free")
+	serveAddr := fs.String("serve-addr", "127.0.0.1:8080", "`host:port` of the OData server (a free port when taken)")
+	insecure := fs.Bool("insecure-http", false, "allow --serve-addr on a non-loopback address over plain HTTP")
 	if err := parseFlagSet(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(stdout, "Usage: backlogsync demo [flags]")
@@ -120,6 +122,12 @@ func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		run.Close()
 		return exitError
 	}
+	ds, err := startDemoServer(ctx, *dbPath, *serveAddr, *insecure)
+	if err != nil {
+		fmt.Fprintf(stderr, "backlogsync demo: serving %s: %v\n", *dbPath, err)
+		run.Close()
+		return exitError
+	}
 	w := &bytes.Buffer{} // the banner is written in one piece
 	fmt.Fprintln(w, "backlogsync demo: a generated Backlog space served by the built-in emulator, replicated into SQLite.")
 	fmt.Fprintf(w, "  Base URL:     %s\n", run.BaseURL)
@@ -148,15 +156,24 @@ func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fmt.Fprintln(w, "And through the emulator's API:")
 	emuserve.PrintTryLines(w, run)
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Not yet: the OData server for BI tools and the admin console arrive with later issues.")
+	ds.printBanner(w)
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Serving until interrupted (Ctrl+C).")
+	fmt.Fprintln(w, "Serving until interrupted (Ctrl+C): the emulator and the OData server.")
 	_, _ = stdout.Write(w.Bytes())
+	served := make(chan error, 1)
+	sctx, stopServe := context.WithCancel(ctx)
+	go func() { served <- ds.serve(sctx, *dbPath, stderr) }()
+	code := exitOK
 	if err := run.Wait(ctx, stderr); err != nil {
 		fmt.Fprintf(stderr, "backlogsync demo: %v\n", err)
-		return exitError
+		code = exitError
 	}
-	return exitOK
+	stopServe()
+	if err := <-served; err != nil {
+		fmt.Fprintf(stderr, "backlogsync demo: OData server: %v\n", err)
+		code = max(code, exitError)
+	}
+	return code
 }
 
 // tableCount is a demo table's row count.

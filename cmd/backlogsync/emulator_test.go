@@ -247,7 +247,7 @@ func TestEmulatorCommandPortInUse(t *testing.T) {
 
 func TestDemoCommand(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "demo.db")
-	out, errOut, done, stop := startCommand(t, "demo", "--seed", "2", "--db", db)
+	out, errOut, done, stop := startCommand(t, "demo", "--seed", "2", "--db", db, "--serve-addr", "127.0.0.1:0")
 	base := waitFor(t, out, baseURLRE, done)
 	key := regexp.MustCompile(`Admin key:\s+(\S+)`).FindStringSubmatch(out.String())
 	if key == nil {
@@ -265,6 +265,7 @@ func TestDemoCommand(t *testing.T) {
 	if resp := getSpace(t, http.DefaultClient, base, key[1]); resp.StatusCode != 200 {
 		t.Errorf("GET /space: %d", resp.StatusCode)
 	}
+	checkDemoOData(t, out.String())
 	if code := stop(); code != exitOK {
 		t.Errorf("exit %d; %s", code, errOut.String())
 	}

@@ -20,15 +20,6 @@ func main() {
 	os.Exit(code)
 }
 
-// Exit codes.
-const (
-	exitOK      = 0
-	exitError   = 1
-	exitUsage   = 2
-	exitPartial = 3
-	exitAuth    = 4
-)
-
 // command is one subcommand.
 type command struct {
 	name    string
@@ -46,8 +37,12 @@ func commands() []command {
 		{"query", "run SQL over the live API (predicates pushed into API parameters; --explain shows the calls)", runQuery},
 		{"replicate", "run the jobs of a configuration: REPLICATE statements into a database (also: -g config.xml -f jobs.sql)", runReplicate},
 		{"state", "show or reset the replication checkpoints and show the last runs of a configuration's jobs", runState},
+		{"serve", "serve the replicas over OData (Excel, Power BI) to users with personal access tokens, per workspace", runServe},
 		{"tables", "list the Backlog tables, or describe one (columns, key, pushdown, changes)", runTables},
+		{"tokens", "personal access tokens of serve's users: create (printed once), list, revoke", runTokens},
+		{"users", "users who may sign in to serve: add, list, remove", runUsers},
 		{"version", "print the version", runVersion},
+		{"workspaces", "workspaces served over OData: add (a destination's tables), grant, revoke, list (with URLs)", runWorkspaces},
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/backlogsync/backlogsync"
-	"github.com/backlogsync/backlogsync/catalog"
+	"github.com/backlogsync/backlogsync/livesql"
 )
 
 // runQuery implements "backlogsync query [flags] SQL": live SQL over the
@@ -30,6 +30,8 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	format := fs.String("format", "", "output `format`: table, csv, json or jsonl (default table on a terminal, csv otherwise)")
 	explain := fs.Bool("explain", false, "print the API calls the query would make, with their rate-limit class, and send none")
 	timeout := fs.Duration("timeout", 60*time.Second, "`time` to wait for each answer")
+	maxTime := fs.Duration("max-time", defaultQueryMaxTime, "stop the whole query after this `time` (API reads and SQL)")
+	maxRows := fs.Int("max-rows", defaultQueryMaxRows, "stop with an error when the result has more than `n` rows (0: no cap)")
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
 	switch {
@@ -46,6 +48,10 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		err = usagef("--format %s: use table, csv, json or jsonl", *format)
 	case *timeout <= 0:
 		err = usagef("--timeout %v: give a positive duration such as 60s", *timeout)
+	case *maxTime <= 0:
+		err = usagef("--max-time %v: give a positive duration such as 5m", *maxTime)
+	case *maxRows < 0:
+		err = usagef("--max-rows %d: give 0 (no cap) or more", *maxRows)
 	}
 	if err != nil {
 		return reportUsage("query", err, stderr)
@@ -60,13 +66,16 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		text = string(b)
 	}
 
-	lq, err := catalog.PrepareLive(ctx, text)
+	lq, err := livesql.PrepareLive(ctx, text)
 	if err != nil {
 		return reportQueryError(err, stderr)
 	}
 	defer lq.Close()
+	lq.MaxRows = *maxRows
+	ctx, cancel := context.WithTimeout(ctx, *maxTime)
+	defer cancel()
 	if *explain {
-		catalog.Explain(stdout, lq.Plans)
+		livesql.Explain(stdout, lq.Plans)
 		return exitOK
 	}
 
@@ -80,7 +89,7 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return exitAuth
 	}
 	c, ts, err := acct.client(ctx, &http.Client{Timeout: *timeout})
-	var res *catalog.Result
+	var res *livesql.Result
 	if err == nil {
 		res, err = lq.Run(ctx, c, af.account)
 	}
@@ -90,11 +99,11 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	}
 	if err != nil {
-		if catalog.IsSQLError(err) {
+		if livesql.IsSQLError(err) || backlogsync.ErrorCode(err) == backlogsync.EINVALID {
 			return reportQueryError(err, stderr)
 		}
 		msg, code := explainFailure(err, acct, *timeout)
-		fmt.Fprintf(stderr, "backlogsync query: %s\n", strings.TrimPrefix(msg, "catalog: "))
+		fmt.Fprintf(stderr, "backlogsync query: %s\n", strings.TrimPrefix(msg, "livesql: "))
 		return code
 	}
 	f := *format
@@ -127,10 +136,16 @@ func queryUsage(w io.Writer, fs *flag.FlagSet) {
 	printFlags(w, fs)
 }
 
+// The default limits of a query: --max-time and --max-rows.
+const (
+	defaultQueryMaxTime = 5 * time.Minute
+	defaultQueryMaxRows = 1_000_000
+)
+
 // reportQueryError prints an error in the statement with its position and
 // a caret, and returns exit code 2.
 func reportQueryError(err error, stderr io.Writer) int {
-	var se *catalog.SQLError
+	var se *livesql.SQLError
 	if errors.As(err, &se) {
 		fmt.Fprintf(stderr, "backlogsync query: %s", se.Detail())
 		if se.Line == 0 {
@@ -147,7 +162,7 @@ func reportQueryError(err error, stderr io.Writer) int {
 }
 
 // writeResult writes res in the given format.
-func writeResult(w io.Writer, format string, res *catalog.Result) error {
+func writeResult(w io.Writer, format string, res *livesql.Result) error {
 	switch format {
 	case "table":
 		return writeTable(w, res)
@@ -181,7 +196,7 @@ func cellText(v any) string {
 
 // writeCSV writes RFC 4180 CSV with a header. NULL is an empty field, an
 // empty string a quoted "" so the two stay apart.
-func writeCSV(w io.Writer, res *catalog.Result) error {
+func writeCSV(w io.Writer, res *livesql.Result) error {
 	var b strings.Builder
 	field := func(i int, s string, null bool) {
 		if i > 0 {
@@ -211,7 +226,7 @@ func writeCSV(w io.Writer, res *catalog.Result) error {
 
 // jsonNames returns the column names made unique as SQLite does for
 // CREATE TABLE AS (Id, Id:1, …), for JSON object keys.
-func jsonNames(cols []catalog.ResultColumn) []string {
+func jsonNames(cols []livesql.ResultColumn) []string {
 	seen := map[string]bool{}
 	out := make([]string, len(cols))
 	for i, c := range cols {
@@ -227,7 +242,7 @@ func jsonNames(cols []catalog.ResultColumn) []string {
 
 // writeJSON writes an array of objects (one per line) or, for jsonl, one
 // object per line; keys in column order, NULL as null.
-func writeJSON(w io.Writer, res *catalog.Result, lines bool) error {
+func writeJSON(w io.Writer, res *livesql.Result, lines bool) error {
 	names := jsonNames(res.Columns)
 	keys := make([]string, len(names))
 	for i, n := range names {
@@ -288,7 +303,7 @@ const maxCell = 60
 // writeTable writes an aligned table for a terminal: NULL as NULL (an
 // empty string stays empty), numbers right-aligned, line breaks shown as ↵,
 // long values cut at 60 columns, and a row count.
-func writeTable(w io.Writer, res *catalog.Result) error {
+func writeTable(w io.Writer, res *livesql.Result) error {
 	n := len(res.Columns)
 	cells := make([][]string, 0, len(res.Rows)+1)
 	right := make([]bool, n)

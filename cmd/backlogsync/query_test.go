@@ -127,3 +127,24 @@ func TestQueryErrors(t *testing.T) {
 		})
 	}
 }
+
+// A query that never ends stops at --max-time, one with too many rows at
+// --max-rows; both are usage errors that name the flag to change.
+func TestQueryLimits(t *testing.T) {
+	isolateAccountEnv(t)
+	srv, base := startAuthEmulator(t, nil)
+	const endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--max-time", "300ms", endless + "SELECT count(*) FROM c"}, "--max-time"},
+		{[]string{"--max-rows", "10", endless + "SELECT x FROM c"}, "--max-rows"},
+	} {
+		args := append([]string{"query", "--url", base, "--api-key", srv.AdminAPIKey()}, tc.args...)
+		code, _, errOut := runCLI(t, args...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, want %d naming %s:\n%s", tc.args, code, exitUsage, tc.want, errOut)
+		}
+	}
+}

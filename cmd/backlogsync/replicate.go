@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/backlogsync/backlogsync/backlog"
 	"github.com/backlogsync/backlogsync/config"
 	"github.com/backlogsync/backlogsync/dest"
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"github.com/backlogsync/backlogsync/jobsql"
 	"github.com/backlogsync/backlogsync/replicate"
 )
@@ -29,6 +29,7 @@ type replicateFlags struct {
 	logFormat string
 	progress  string // --progress: auto, always or never
 	quiet     bool
+	wait      time.Duration // --wait: how long to wait for another run's lease
 }
 
 // isReplicateFlag reports whether a top-level argument is one of CData's
@@ -55,6 +56,7 @@ func runReplicate(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	fs.StringVar(&f.logFormat, "log-format", "text", "log `format`: text or json (logs go to stderr)")
 	fs.StringVar(&f.progress, "progress", progressAuto, "`when` to draw per-table progress on stderr: auto (when stderr is a terminal), always or never")
 	fs.BoolVar(&f.quiet, "q", false, "log only warnings and errors")
+	fs.DurationVar(&f.wait, "wait", 0, "how long to wait (e.g. 10m) when another run of the same job and account holds the destination; 0 exits at once with code 5")
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -123,16 +125,6 @@ func (o *replicateOutput) fail(code int, format string, args ...any) int {
 	return code
 }
 
-// worst returns the exit code to report for two outcomes: authentication
-// errors first, then usage errors, errors and partial runs.
-func worst(a, b int) int {
-	rank := map[int]int{exitOK: 0, exitPartial: 1, exitError: 2, exitUsage: 3, exitAuth: 4}
-	if rank[b] > rank[a] {
-		return b
-	}
-	return a
-}
-
 // replicateConfig runs the jobs of the configuration file, one after the
 // other.
 func replicateConfig(ctx context.Context, f replicateFlags, jobNames []string, out *replicateOutput) int {
@@ -145,7 +137,7 @@ func replicateConfig(ctx context.Context, f replicateFlags, jobNames []string, o
 	for _, n := range jobNames {
 		j, ok := cfg.Job(n)
 		if !ok {
-			return fail(exitUsage, "no job %q in %s%s; it defines: %s", n, f.acct.config, didYouMean(n, jobNamesOf(cfg)), strings.Join(jobNamesOf(cfg), ", "))
+			return fail(exitUsage, "no job %q in %s%s; it defines: %s", n, f.acct.config, fuzzy.DidYouMean(n, jobNamesOf(cfg)), strings.Join(jobNamesOf(cfg), ", "))
 		}
 		jobs = append(jobs, *j)
 	}
@@ -157,7 +149,7 @@ func replicateConfig(ctx context.Context, f replicateFlags, jobNames []string, o
 	}
 	var fileText string
 	if f.file != "" {
-		b, err := os.ReadFile(f.file)
+		b, err := config.ReadFileLimit(f.file, config.MaxStatementsBytes, "statements")
 		if err != nil {
 			return fail(exitUsage, "-f %s: %v", f.file, err)
 		}
@@ -170,14 +162,16 @@ func replicateConfig(ctx context.Context, f replicateFlags, jobNames []string, o
 	}
 	code := exitOK
 	for _, job := range jobs {
-		name, text := job.Statements.File, job.Statements.Text
-		if name == "" {
-			name = f.acct.config
+		// Where the statements start: a file's first line, or their line
+		// and column in the configuration when written inline.
+		src, text := jobsql.Pos{Filename: job.Statements.File, Line: 1, Col: 1}, job.Statements.Text
+		if src.Filename == "" {
+			src = jobsql.Pos{Filename: f.acct.config, Line: max(job.Statements.Line, 1), Col: max(job.Statements.Col, 1)}
 		}
 		if f.file != "" {
-			name, text = f.file, fileText
+			src, text = jobsql.Pos{Filename: f.file, Line: 1, Col: 1}, fileText
 		}
-		code = worst(code, replicateJob(ctx, f, cfg, job, name, text, out))
+		code = worst(code, replicateJob(ctx, f, cfg, job, src, text, out))
 	}
 	return code
 }
@@ -197,7 +191,7 @@ type accountRun struct {
 // replicate.Run, which runs the accounts concurrently (one failing does
 // not stop the others). The result is the worst of the accounts' exit
 // codes.
-func replicateJob(ctx context.Context, f replicateFlags, cfg *config.Config, job config.Job, file, text string, out *replicateOutput) int {
+func replicateJob(ctx context.Context, f replicateFlags, cfg *config.Config, job config.Job, src jobsql.Pos, text string, out *replicateOutput) int {
 	fail := out.fail
 	if strings.TrimSpace(text) == "" && !job.ReplicateAll {
 		return fail(exitUsage, "job %s has no statements: give them with -f jobs.sql (REPLICATE Issues;) or set ReplicateAll", job.Name)
@@ -210,9 +204,12 @@ func replicateJob(ctx context.Context, f replicateFlags, cfg *config.Config, job
 		return fail(exitUsage, "job %s: destination %s: %v", job.Name, d.Name, err)
 	}
 	// Parse and check the statements before opening anything.
-	stmts, err := jobsql.Parse(file, text)
+	stmts, err := jobsql.ParseAt(src, text)
 	if err != nil {
 		return fail(exitUsage, "job %s: %v", job.Name, err)
+	}
+	if len(stmts) == 0 && !job.ReplicateAll {
+		return fail(exitUsage, "job %s: %s holds no statement (only comments or blank lines): add one, e.g. REPLICATE Issues;", job.Name, src.Filename)
 	}
 	rj := &replicate.Job{Name: job.Name, Statements: stmts, ReplicateAll: job.ReplicateAll}
 	for _, ja := range job.Accounts {
@@ -240,12 +237,12 @@ func replicateJob(ctx context.Context, f replicateFlags, cfg *config.Config, job
 	rj.Accounts = accounts
 	db, err := dest.OpenConfig(ctx, d)
 	if err != nil {
-		return fail(exitError, "job %s: opening destination %s: %v", job.Name, d.Name, err)
+		return fail(exitCode(err), "job %s: opening destination %s: %v", job.Name, d.Name, err)
 	}
 	rj.Dest = db
 	results := map[string]*replicate.AccountResult{}
 	if len(accounts) > 0 {
-		opts := replicate.Options{Logger: out.log}
+		opts := replicate.Options{Logger: out.log, Wait: f.wait}
 		if out.view != nil {
 			opts.Events = out.view.event
 		}
@@ -283,16 +280,12 @@ func prepareAccount(ctx context.Context, f replicateFlags, ja config.JobAccount)
 	af.account = ja.Account
 	a, err := resolveAccount(af)
 	if err != nil {
-		var ue *usageError
-		r.code, r.msg = exitAuth, err.Error()
-		if errors.As(err, &ue) {
-			r.code = exitUsage
-		}
+		r.code, r.msg = exitCode(err), err.Error()
 		return r
 	}
 	r.client, _, err = a.client(ctx, &http.Client{})
 	if err != nil {
-		r.code, r.msg = exitError, err.Error()
+		r.code, r.msg = exitCode(err), err.Error()
 	}
 	return r
 }
@@ -302,19 +295,23 @@ func prepareAccount(ctx context.Context, f replicateFlags, ja config.JobAccount)
 func accountOutcome(f replicateFlags, job config.Job, r *accountRun, res *replicate.AccountResult, out *replicateOutput) int {
 	prefix := fmt.Sprintf("job %s, account %s: ", job.Name, r.ja.Account)
 	err := res.Err
-	switch {
-	case r.code != exitOK:
+	if r.code != exitOK {
 		return out.fail(r.code, "%s%s", prefix, r.msg)
-	case err == nil:
-		return exitOK
-	case replicate.IsAuth(err):
-		return out.fail(exitAuth, "%s%v\nCheck the account's API key or OAuth token (backlogsync check -c %s --account %s).", prefix, err, f.acct.config, r.ja.Account)
-	case res.RunID == 0 && backlogsync.ErrorCode(err) == backlogsync.EINVALID:
-		return out.fail(exitUsage, "%s%v", prefix, err)
-	case res.Status == backlogsync.RunPartial:
-		return out.fail(exitPartial, "%spartial run: %v", prefix, err)
 	}
-	return out.fail(exitError, "%s%v", prefix, err)
+	if res.Status == backlogsync.RunPartial && err != nil {
+		err = &backlogsync.Error{Code: backlogsync.EPARTIAL, Message: "partial run", Err: err}
+	}
+	code := exitCode(err)
+	if code == exitUsage && res.RunID != 0 {
+		code = exitError // a run that began wrote data: not a usage error
+	}
+	switch code {
+	case exitOK:
+		return exitOK
+	case exitAuth:
+		return out.fail(code, "%s%v\nCheck the account's API key or OAuth token (backlogsync check -c %s --account %s).", prefix, err, f.acct.config, r.ja.Account)
+	}
+	return out.fail(code, "%s%v", prefix, err)
 }
 
 // jobNamesOf lists a configuration's job names.

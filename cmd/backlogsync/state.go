@@ -8,7 +8,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"io"
 	"os"
 	"sort"
@@ -20,6 +19,7 @@ import (
 	"github.com/backlogsync/backlogsync/catalog"
 	"github.com/backlogsync/backlogsync/config"
 	"github.com/backlogsync/backlogsync/dest"
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 )
 
 // stateFlags are the flags of "backlogsync state show|reset".
@@ -45,7 +45,7 @@ func runState(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	sub := args[0]
 	if sub != "show" && sub != "reset" {
-		return reportUsage("state", usagef("unknown subcommand %q%s: use show or reset", sub, didYouMean(sub, []string{"show", "reset"})), stderr)
+		return reportUsage("state", usagef("unknown subcommand %q%s: use show or reset", sub, fuzzy.DidYouMean(sub, []string{"show", "reset"})), stderr)
 	}
 	var f stateFlags
 	fs := flag.NewFlagSet("state "+sub, flag.ContinueOnError)
@@ -86,7 +86,7 @@ func runState(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return reportUsage("state "+sub, err, stderr)
 		}
 		fmt.Fprintf(stderr, "backlogsync state %s: %v\n", sub, err)
-		return exitError
+		return exitCode(err)
 	}
 	if sub == "show" {
 		return showState(st, f, stdout, stderr)
@@ -151,7 +151,7 @@ func loadState(ctx context.Context, f stateFlags) (*state, error) {
 			return nil, usagef("%s defines no job", f.config)
 		}
 		names := jobNamesOf(cfg)
-		return nil, usagef("--job %s: no such job in %s%s; it defines: %s", f.job, f.config, didYouMean(f.job, names), strings.Join(names, ", "))
+		return nil, usagef("--job %s: no such job in %s%s; it defines: %s", f.job, f.config, fuzzy.DidYouMean(f.job, names), strings.Join(names, ", "))
 	}
 	if f.account != "" {
 		var names []string
@@ -167,7 +167,7 @@ func loadState(ctx context.Context, f stateFlags) (*state, error) {
 			if f.job != "" {
 				where = "job " + f.job
 			}
-			return nil, usagef("--account %s: no such account in %s%s; there are: %s", f.account, where, didYouMean(f.account, names), strings.Join(names, ", "))
+			return nil, usagef("--account %s: no such account in %s%s; there are: %s", f.account, where, fuzzy.DidYouMean(f.account, names), strings.Join(names, ", "))
 		}
 	}
 	opened := map[string]*destState{}
@@ -238,7 +238,7 @@ func loadState(ctx context.Context, f stateFlags) (*state, error) {
 	}
 	if f.table != "" && !st.knowsTable(f) {
 		st.close()
-		return nil, usagef("--table %s: no such table%s; %s", f.table, didYouMean(f.table, st.tableNames()), "run 'backlogsync tables' for the Backlog tables")
+		return nil, usagef("--table %s: no such table%s; %s", f.table, fuzzy.DidYouMean(f.table, st.tableNames()), "run 'backlogsync tables' for the Backlog tables")
 	}
 	return st, nil
 }
@@ -631,20 +631,4 @@ func appendNew(list []string, s string) []string {
 		}
 	}
 	return append(list, s)
-}
-
-// didYouMean returns ` (did you mean "x"?)` for the name of names nearest
-// to s, or "" when none is near.
-func didYouMean(s string, names []string) string {
-	best, bestD := "", len(s)/2+2
-	ls := strings.ToLower(s)
-	for _, n := range names {
-		if d := fuzzy.Distance(ls, strings.ToLower(n)); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	bs "github.com/backlogsync/backlogsync"
-	"github.com/backlogsync/backlogsync/catalog"
 )
 
 // Write benchmarks shared by every destination: each destination's
@@ -17,16 +16,13 @@ import (
 //
 //	go test -run '^$' -bench . -benchtime 1x ./dest/sqlite/ ./dest/postgres/ ./dest/mysql/
 
-// BenchTable returns the catalog's Issues table (its columns, key and
-// cursor column) named name.
-func BenchTable(name string) *bs.Table {
-	ct, ok := catalog.Lookup("Issues")
-	if !ok {
-		panic("desttest: the catalog has no Issues table")
-	}
-	t := ct.Table
-	t.Columns = append([]bs.Column(nil), ct.Columns...)
-	t.PrimaryKey = append([]string(nil), ct.PrimaryKey...)
+// BenchTable returns a copy of def (the catalog's Issues table: its
+// columns, key and cursor column, passed in by the destination's benchmark
+// so that this package does not depend on the catalog) named name.
+func BenchTable(def *bs.Table, name string) *bs.Table {
+	t := *def
+	t.Columns = append([]bs.Column(nil), def.Columns...)
+	t.PrimaryKey = append([]string(nil), def.PrimaryKey...)
 	return t.Renamed(bs.TableName{Name: name})
 }
 
@@ -175,14 +171,14 @@ func load(b *testing.B, d bs.Destination, t *bs.Table) {
 	}
 }
 
-// BenchWriteFull loads 100,000 rows of the catalog's Issues table in
+// BenchWriteFull loads 100,000 rows of def (the catalog's Issues table) in
 // batches of 1,000, each with a checkpoint, into a fresh table; it reports
 // rows/s and the process's peak RSS.
-func BenchWriteFull(b *testing.B, open BenchOpen) {
+func BenchWriteFull(b *testing.B, def *bs.Table, open BenchOpen) {
 	var elapsed time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		tb := BenchTable(fmt.Sprintf("Bench_Issues_%d", time.Now().UnixNano()))
+		tb := BenchTable(def, fmt.Sprintf("Bench_Issues_%d", time.Now().UnixNano()))
 		d := open(b, tb)
 		b.StartTimer()
 		start := time.Now()
@@ -205,12 +201,12 @@ const incUpdates, incDeletes = 980, 10
 // they delete and re-insert.
 func incUpdated(k int64) int64 { return k/99*100 + k%99 + 1 }
 
-// BenchWriteIncremental loads 100,000 rows of the catalog's Issues table,
+// BenchWriteIncremental loads 100,000 rows of def (the catalog's Issues table),
 // then times incremental batches (see incUpdates); it reports rows/s
 // (upserts and deletes) and the process's peak RSS.
-func BenchWriteIncremental(b *testing.B, open BenchOpen) {
+func BenchWriteIncremental(b *testing.B, def *bs.Table, open BenchOpen) {
 	ctx := context.Background()
-	tb := BenchTable(fmt.Sprintf("Bench_Issues_%d", time.Now().UnixNano()))
+	tb := BenchTable(def, fmt.Sprintf("Bench_Issues_%d", time.Now().UnixNano()))
 	d := open(b, tb)
 	load(b, d, tb)
 	var deleted []int64

@@ -50,12 +50,13 @@ type Opt struct {
 	// Rejected, when set, is a row value that passes the Destination's
 	// own checks but that its database refuses while writing, so that the
 	// suite can fail a large batch inside the database and check that
-	// nothing of it is applied.
+	// nothing of it is applied. (Text a database cannot store is not such
+	// a value: the storable-text policy alters it, see Types/Storable.)
 	Rejected *Rejected
 }
 
 // Rejected is a value of a column type that a destination's database
-// refuses (for PostgreSQL, text with a NUL byte).
+// refuses (for PostgreSQL, a JSON column's text that is not JSON).
 type Rejected struct {
 	Type  bs.Type
 	Value any
@@ -71,6 +72,8 @@ func Run(t *testing.T, open func(t *testing.T) bs.Destination, opt Opt) {
 	s.group(t, "WriteAll", s.writeAllTests)
 	s.group(t, "Checkpoint", s.checkpointTests)
 	s.group(t, "Types", s.typeTests)
+	s.group(t, "Storable", s.storableTests)
+	s.group(t, "Lease", s.leaseTests)
 	s.group(t, "Names", s.nameTests)
 	s.group(t, "Tables", s.tableTests)
 	s.group(t, "Runs", s.runTests)

@@ -369,7 +369,7 @@ func (s *suite) runTests(t *testing.T) {
 			Requests: bs.Requests{Read: 1200, Update: 0, Search: 7, Icon: 2}, Waits429: 3, WaitTime: 61500 * time.Millisecond,
 			Tables: []bs.RunTable{
 				{Table: "Users", Inserted: 3, CursorBefore: "", CursorAfter: ""},
-				{Table: "Issues", Inserted: 100, Updated: 20, Deleted: 1, CursorBefore: "2024-05-31", CursorAfter: "2024-06-01"},
+				{Table: "Issues", Inserted: 100, Updated: 20, Deleted: 1, Altered: 2, CursorBefore: "2024-05-31", CursorAfter: "2024-06-01"},
 			}}
 		if err := d.FinishRun(ctx, done); err != nil {
 			t.Fatal(err)
@@ -408,6 +408,28 @@ func (s *suite) runTests(t *testing.T) {
 		}
 		if n != 2 || !slices.IsSortedFunc(all, func(a, b bs.Run) int { return int(sign(b.ID - a.ID)) }) {
 			t.Errorf("Runs(\"\") has %d of ours (want 2) or is not newest first", n)
+		}
+	})
+	s.test(t, "Skipped", func(t *testing.T, d bs.Destination) {
+		// serve's scheduler records a run it skipped (the previous one was
+		// still going): started and finished at the due time, status skipped.
+		job := s.name("job")
+		due := time.Date(2024, 6, 1, 10, 15, 0, 0, time.UTC)
+		id, err := d.StartRun(ctx, bs.Run{Job: job, Account: "acme", Started: due})
+		if err != nil {
+			t.Fatal(err)
+		}
+		skip := bs.Run{ID: id, Finished: due, Status: bs.RunSkipped, Error: "the previous run was still going"}
+		if err := d.FinishRun(ctx, skip); err != nil {
+			t.Fatal(err)
+		}
+		runs, err := d.Runs(ctx, job, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(runs) != 1 || runs[0].Status != bs.RunSkipped || runs[0].Error != skip.Error ||
+			!runs[0].Started.Equal(due) || !runs[0].Finished.Equal(due) || len(runs[0].Tables) != 0 {
+			t.Errorf("skipped run read back as %+v", runs)
 		}
 	})
 }

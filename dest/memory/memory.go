@@ -23,6 +23,7 @@ type DB struct {
 	tables      map[string]*table // by name as created
 	checkpoints map[[2]string]string
 	runs        []bs.Run // index = id-1
+	leases      map[string]*lease
 }
 
 type table struct {
@@ -201,10 +202,12 @@ func (db *DB) write(ctx context.Context, b bs.Batch) (bs.WriteResult, func(), er
 		}
 		cols[i] = j
 	}
+	keyPos := make([]int, 0, len(t.key)) // the key columns' positions in a batch row
 	for _, k := range t.key {
 		if !slices.Contains(cols, k) {
 			return res, nil, bs.Errorf(bs.EINVALID, "batch for table %s lacks key column %s", t.def.Name, t.def.Columns[k].Name)
 		}
+		keyPos = append(keyPos, slices.Index(cols, k))
 	}
 	staged := map[string]bs.Row{} // nil value: deleted
 	existed := func(k string) bool {
@@ -224,9 +227,12 @@ func (db *DB) write(ctx context.Context, b bs.Batch) (bs.WriteResult, func(), er
 		}
 		nr := make(bs.Row, len(t.def.Columns))
 		for i, v := range r {
-			v, err := destutil.Value(t.def.Name, b.Table.Columns[i], v)
+			v, altered, err := destutil.Cell(t.def.Name, b.Table.Columns[i], v, r, keyPos)
 			if err != nil {
 				return bs.WriteResult{}, nil, err
+			}
+			if altered {
+				res.Altered++
 			}
 			nr[cols[i]] = bs.Widen(v, b.Table.Columns[i].Type, t.def.Columns[cols[i]].Type)
 		}

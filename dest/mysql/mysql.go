@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -100,6 +101,7 @@ func connectError(cfg *driver.Config, err error) error {
 	where := fmt.Sprintf("MySQL/MariaDB at %s (database %q, user %q)", cfg.Addr, cfg.DBName, cfg.User)
 	var me *driver.MySQLError
 	var hint string
+	code := bs.EINVALID // the connection string must change
 	switch {
 	case errors.As(err, &me) && me.Number == 1045:
 		hint = "authentication failed: check User and Password in the connection string (and the user's allowed host)"
@@ -108,9 +110,9 @@ func connectError(cfg *driver.Config, err error) error {
 	case errors.As(err, &me) && me.Number == 1044:
 		hint = fmt.Sprintf("the user may not use database %q: GRANT ALL ON %s.* to it, or use another User", cfg.DBName, (&Dialect{}).QuoteIdent(cfg.DBName))
 	default:
-		hint = destutil.ConnectHint(err, "MySQL", connectTimeout)
+		hint, code = destutil.ConnectHint(err, "MySQL", connectTimeout), bs.EUNAVAILABLE
 	}
-	return fmt.Errorf("mysql: %s: %s: %w", where, hint, err)
+	return &bs.Error{Code: code, Message: fmt.Sprintf("mysql: %s: %s", where, hint), Err: err}
 }
 
 // Dialect is the MySQL/MariaDB sqldb.Dialect.
@@ -199,41 +201,16 @@ func columnType(dataType, colType string) bs.Type {
 // UpsertSQL implements sqldb.Dialect with INSERT … ON DUPLICATE KEY UPDATE
 // col = VALUES(col), which MariaDB and MySQL 8 both accept.
 func (*Dialect) UpsertSQL(ref string, columns, key []string, rows int) string {
-	var b strings.Builder
-	b.Grow(64 + rows*(2+3*len(columns)) + 40*len(columns))
-	b.WriteString("INSERT INTO " + ref + " (" + strings.Join(columns, ", ") + ") VALUES ")
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(columns)), ", ") + ")"
-	for i := range rows {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(row)
-	}
-	b.WriteString(" ON DUPLICATE KEY UPDATE ")
-	n := 0
-	for _, c := range columns {
-		if isIn(c, key) {
-			continue
-		}
-		if n > 0 {
-			b.WriteString(", ")
-		}
-		n++
-		b.WriteString(c + " = VALUES(" + c + ")")
-	}
-	if n == 0 {
-		b.WriteString(key[0] + " = " + key[0])
-	}
-	return b.String()
+	return upsert.UpsertSQL(ref, columns, key, rows)
 }
 
-func isIn(s string, list []string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+// upsert spells MySQL's upsert; with nothing to update it assigns the first
+// key column to itself.
+var upsert = destutil.Upsert{
+	Placeholder: destutil.QuestionMark,
+	Conflict:    func([]string) string { return " ON DUPLICATE KEY UPDATE " },
+	Set:         func(c string) string { return c + " = VALUES(" + c + ")" },
+	NoUpdate:    func(key []string) string { return key[0] + " = " + key[0] },
 }
 
 // KeyListSQL implements sqldb.KeyLister: MySQL 8 does not take
@@ -365,7 +342,7 @@ func (d *Dialect) WidenColumns(ctx context.Context, tx *sql.Tx, n bs.TableName, 
 			continue
 		}
 		q := d.QuoteIdent(c.Name)
-		key := isIn(c.Name, have.PrimaryKey)
+		key := slices.Contains(have.PrimaryKey, c.Name)
 		mod := "MODIFY COLUMN " + q + " " + d.ColumnType(c.Type, key)
 		if key {
 			mod += " NOT NULL"
@@ -506,4 +483,9 @@ func (*Dialect) Match(op bs.Op, col string, arg func() string) string {
 		return "RIGHT(" + col + ", CHAR_LENGTH(" + arg() + ")) = " + arg()
 	}
 	return "INSTR(" + col + ", " + arg() + ") > 0"
+}
+
+// NowMillisSQL implements sqldb.Clock.
+func (*Dialect) NowMillisSQL() string {
+	return "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)"
 }

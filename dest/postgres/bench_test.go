@@ -9,6 +9,7 @@ import (
 	"time"
 
 	bs "github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/catalog"
 	"github.com/backlogsync/backlogsync/dest/desttest"
 	"github.com/backlogsync/backlogsync/dest/postgres"
 )
@@ -45,10 +46,14 @@ func openBench(b *testing.B, t *bs.Table) bs.Destination {
 }
 
 // BenchmarkWriteFull: desttest.BenchWriteFull (100,000 rows, batches of 1,000).
-func BenchmarkWriteFull(b *testing.B) { desttest.BenchWriteFull(b, openBench) }
+func BenchmarkWriteFull(b *testing.B) {
+	desttest.BenchWriteFull(b, &catalog.MustLookup("Issues").Table, openBench)
+}
 
 // BenchmarkWriteIncremental: desttest.BenchWriteIncremental.
-func BenchmarkWriteIncremental(b *testing.B) { desttest.BenchWriteIncremental(b, openBench) }
+func BenchmarkWriteIncremental(b *testing.B) {
+	desttest.BenchWriteIncremental(b, &catalog.MustLookup("Issues").Table, openBench)
+}
 
 // BenchmarkUpsertPath times batches of Issues rows (scattered keys over a
 // 10,000-row table, updates and inserts mixed) through the multi-row
@@ -72,7 +77,7 @@ func BenchmarkUpsertPath(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				tb := desttest.BenchTable(fmt.Sprintf("Bench_Path_%d", time.Now().UnixNano()))
+				tb := desttest.BenchTable(&catalog.MustLookup("Issues").Table, fmt.Sprintf("Bench_Path_%d", time.Now().UnixNano()))
 				if err := d.Migrate(ctx, tb); err != nil {
 					b.Fatal(err)
 				}

@@ -104,6 +104,7 @@ func connectError(cfg *pgconn.Config, err error) error {
 	where := fmt.Sprintf("PostgreSQL at %s (database %q, user %q)", net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), cfg.Database, cfg.User)
 	var pe *pgconn.PgError
 	var hint string
+	code := bs.EINVALID // the connection string must change
 	switch {
 	case errors.As(err, &pe) && (pe.Code == "28P01" || pe.Code == "28000"):
 		hint = "authentication failed: check User and Password in the connection string (and the server's pg_hba.conf)"
@@ -112,9 +113,9 @@ func connectError(cfg *pgconn.Config, err error) error {
 	case errors.As(err, &pe) && pe.Code == "42501":
 		hint = "the user may not connect to this database: GRANT CONNECT, or use another User"
 	default:
-		hint = destutil.ConnectHint(err, "PostgreSQL", connectTimeout)
+		hint, code = destutil.ConnectHint(err, "PostgreSQL", connectTimeout), bs.EUNAVAILABLE
 	}
-	return fmt.Errorf("postgres: %s: %s: %w", where, hint, err)
+	return &bs.Error{Code: code, Message: fmt.Sprintf("postgres: %s: %s", where, hint), Err: err}
 }
 
 // Dialect is PostgreSQL's sqldb.Dialect.
@@ -189,52 +190,16 @@ func columnType(dataType string) bs.Type {
 
 // UpsertSQL implements sqldb.Dialect with INSERT … ON CONFLICT DO UPDATE.
 func (d Dialect) UpsertSQL(ref string, columns, key []string, rows int) string {
-	var b strings.Builder
-	b.Grow(64 + rows*(4+6*len(columns)) + 40*len(columns))
-	b.WriteString("INSERT INTO " + ref + " (" + strings.Join(columns, ", ") + ") VALUES ")
-	p := 0
-	for i := range rows {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for j := range columns {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			p++
-			b.WriteString("$" + strconv.Itoa(p))
-		}
-		b.WriteByte(')')
-	}
-	b.WriteString(" ON CONFLICT (" + strings.Join(key, ", ") + ") DO ")
-	n := 0
-	for _, c := range columns {
-		if isIn(c, key) {
-			continue
-		}
-		if n == 0 {
-			b.WriteString("UPDATE SET ")
-		} else {
-			b.WriteString(", ")
-		}
-		n++
-		b.WriteString(c + " = EXCLUDED." + c)
-	}
-	if n == 0 {
-		b.WriteString("NOTHING")
-	}
-	return b.String()
+	return upsert.UpsertSQL(ref, columns, key, rows)
 }
 
-func isIn(s string, list []string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
+// upsert spells PostgreSQL's upsert: ON CONFLICT with $n placeholders (and
+// EXCLUDED in capitals, as PostgreSQL's documentation writes it).
+var upsert = func() destutil.Upsert {
+	u := destutil.OnConflict(func(n int) string { return "$" + strconv.Itoa(n) })
+	u.Set = func(c string) string { return c + " = EXCLUDED." + c }
+	return u
+}()
 
 // indexName returns a name of at most 63 bytes for the index on col of the
 // table n (PostgreSQL truncates longer names, which could collide).
@@ -470,4 +435,10 @@ func IsUniqueViolation(err error) bool {
 // whose parameters take the key columns' types.
 func (d Dialect) KeyListSQL(qkey []string, n int) string {
 	return sqldb.RowList(d, qkey, n)
+}
+
+// NowMillisSQL implements sqldb.Clock (clock_timestamp: the time of the
+// statement, not of the transaction's start).
+func (Dialect) NowMillisSQL() string {
+	return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
 }

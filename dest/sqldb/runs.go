@@ -42,9 +42,10 @@ var internalTables = []*bs.Table{
 		Name: runTablesName,
 		Columns: []bs.Column{col("run_id", bs.TypeInt), col("table_name", bs.TypeText), col("rows_inserted", bs.TypeInt),
 			col("rows_updated", bs.TypeInt), col("rows_deleted", bs.TypeInt), col("cursor_before", bs.TypeText),
-			col("cursor_after", bs.TypeText)},
+			col("cursor_after", bs.TypeText), col("values_altered", bs.TypeInt)},
 		PrimaryKey: []string{"run_id", "table_name"},
 	},
+	leasesTable,
 }
 
 func (x *DB) ref(name string) string { return x.d.TableRef(bs.TableName{Name: name}) }
@@ -119,10 +120,10 @@ func (x *DB) FinishRun(ctx context.Context, r bs.Run) error {
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s = %s", x.ref(runTablesName), x.q("run_id"), x.d.Placeholder(1)), r.ID); err != nil {
 		return fmt.Errorf("finish run %d: %w", r.ID, err)
 	}
-	cols := x.quoteAll("run_id", "table_name", "rows_inserted", "rows_updated", "rows_deleted", "cursor_before", "cursor_after")
+	cols := x.quoteAll("run_id", "table_name", "rows_inserted", "rows_updated", "rows_deleted", "cursor_before", "cursor_after", "values_altered")
 	ins := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", x.ref(runTablesName), strings.Join(cols, ", "), x.placeholders(1, len(cols)))
 	for _, t := range r.Tables {
-		if _, err := tx.ExecContext(ctx, ins, r.ID, t.Table, t.Inserted, t.Updated, t.Deleted, t.CursorBefore, t.CursorAfter); err != nil {
+		if _, err := tx.ExecContext(ctx, ins, r.ID, t.Table, t.Inserted, t.Updated, t.Deleted, t.CursorBefore, t.CursorAfter, t.Altered); err != nil {
 			return fmt.Errorf("finish run %d: table %s: %w", r.ID, t.Table, err)
 		}
 	}
@@ -190,7 +191,7 @@ func (x *DB) Runs(ctx context.Context, job string, limit int) ([]bs.Run, error) 
 	for _, r := range out {
 		ids = append(ids, r.ID)
 	}
-	tcols := x.quoteAll("run_id", "table_name", "rows_inserted", "rows_updated", "rows_deleted", "cursor_before", "cursor_after")
+	tcols := x.quoteAll("run_id", "table_name", "rows_inserted", "rows_updated", "rows_deleted", "cursor_before", "cursor_after", "values_altered")
 	for start := 0; start < len(ids); start += 500 {
 		part := ids[start:min(start+500, len(ids))]
 		q := fmt.Sprintf("SELECT %s FROM %s WHERE %s IN (%s) ORDER BY %s, %s", strings.Join(tcols, ", "), x.ref(runTablesName),
@@ -203,11 +204,12 @@ func (x *DB) Runs(ctx context.Context, job string, limit int) ([]bs.Run, error) 
 			var id int64
 			var t bs.RunTable
 			var before, after sql.NullString
-			if err := trows.Scan(&id, &t.Table, &t.Inserted, &t.Updated, &t.Deleted, &before, &after); err != nil {
+			var altered sql.NullInt64
+			if err := trows.Scan(&id, &t.Table, &t.Inserted, &t.Updated, &t.Deleted, &before, &after, &altered); err != nil {
 				trows.Close()
 				return nil, fmt.Errorf("list runs: tables: %w", err)
 			}
-			t.CursorBefore, t.CursorAfter = before.String, after.String
+			t.CursorBefore, t.CursorAfter, t.Altered = before.String, after.String, altered.Int64
 			out[byID[id]].Tables = append(out[byID[id]].Tables, t)
 		}
 		err = trows.Err()

@@ -148,6 +148,16 @@ func New(ctx context.Context, db *sql.DB, d Dialect) (*DB, error) {
 			if err := x.create(ctx, tx, n, t); err != nil {
 				return nil, err
 			}
+			continue
+		}
+		// Columns added by later versions (run_tables.values_altered).
+		for _, c := range t.Columns {
+			if _, i := have.Column(c.Name); i >= 0 {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", d.TableRef(n), x.q(c.Name), d.ColumnType(c.Type, false))); err != nil {
+				return nil, fmt.Errorf("%s: %s: add column %s: %w", d.Name(), t.Name, c.Name, err)
+			}
 		}
 	}
 	if err := tx.Commit(); err != nil {

@@ -103,6 +103,7 @@ func (x *DB) WriteAll(ctx context.Context, batches []bs.Batch) ([]bs.WriteResult
 			if res.Deleted, err = w.delete(ctx, tx, b.Deletes); err != nil {
 				return nil, err
 			}
+			res.Altered = w.altered
 			out[i] = res
 		}
 		if err := x.putCheckpoint(ctx, tx, b.Checkpoint); err != nil {
@@ -126,6 +127,8 @@ type writer struct {
 	qcols  []string // quoted, batch order
 	qkey   []string // quoted key columns
 	keyIn  string   // "k" or "(a, b)" for IN lists
+	// altered counts the values the storable-text policy changed.
+	altered int64
 }
 
 func (x *DB) newWriter(def, src *bs.Table) (*writer, error) {
@@ -171,9 +174,12 @@ func (w *writer) convert(r bs.Row, args []any, driver bool) ([]any, string, erro
 		return nil, "", bs.Errorf(bs.EINVALID, "table %s: row has %d values for %d columns", w.def.Name, len(r), len(w.cols))
 	}
 	for i, v := range r {
-		v, err := destutil.Value(w.def.Name, w.src.Columns[i], v)
+		v, altered, err := destutil.Cell(w.def.Name, w.src.Columns[i], v, r, w.keyPos)
 		if err != nil {
 			return nil, "", err
+		}
+		if altered {
+			w.altered++
 		}
 		if v != nil {
 			v = bs.Widen(v, w.src.Columns[i].Type, w.cols[i].Type)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	bs "github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/catalog"
 	"github.com/backlogsync/backlogsync/dest/desttest"
 	"github.com/backlogsync/backlogsync/dest/sqlite"
 )
@@ -28,7 +29,11 @@ func openBench(b *testing.B, t *bs.Table) bs.Destination {
 }
 
 // BenchmarkWriteFull: desttest.BenchWriteFull (100,000 rows, batches of 1,000).
-func BenchmarkWriteFull(b *testing.B) { desttest.BenchWriteFull(b, openBench) }
+func BenchmarkWriteFull(b *testing.B) {
+	desttest.BenchWriteFull(b, &catalog.MustLookup("Issues").Table, openBench)
+}
 
 // BenchmarkWriteIncremental: desttest.BenchWriteIncremental.
-func BenchmarkWriteIncremental(b *testing.B) { desttest.BenchWriteIncremental(b, openBench) }
+func BenchmarkWriteIncremental(b *testing.B) {
+	desttest.BenchWriteIncremental(b, &catalog.MustLookup("Issues").Table, openBench)
+}

@@ -50,7 +50,10 @@ func Open(ctx context.Context, dsn string) (*sqldb.DB, error) {
 	db.SetMaxIdleConns(4)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", dsn, err)
+		// A local file that cannot be opened: its path (or its directory's
+		// permissions) must change.
+		return nil, &bs.Error{Code: bs.EINVALID, Message: fmt.Sprintf("sqlite: open %s", dsn),
+			Err: fmt.Errorf("%w (check that the directory exists and is writable)", err)}
 	}
 	d, err := sqldb.New(ctx, db, Dialect{})
 	if err != nil {
@@ -168,43 +171,7 @@ func columnType(decl string) bs.Type {
 
 // UpsertSQL implements sqldb.Dialect with INSERT … ON CONFLICT DO UPDATE.
 func (Dialect) UpsertSQL(ref string, columns, key []string, rows int) string {
-	var b strings.Builder
-	b.Grow(64 + rows*(2+3*len(columns)) + 40*len(columns))
-	b.WriteString("INSERT INTO " + ref + " (" + strings.Join(columns, ", ") + ") VALUES ")
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(columns)), ", ") + ")"
-	for i := range rows {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(row)
-	}
-	b.WriteString(" ON CONFLICT (" + strings.Join(key, ", ") + ") DO ")
-	n := 0
-	for _, c := range columns {
-		if isIn(c, key) {
-			continue
-		}
-		if n == 0 {
-			b.WriteString("UPDATE SET ")
-		} else {
-			b.WriteString(", ")
-		}
-		n++
-		b.WriteString(c + " = excluded." + c)
-	}
-	if n == 0 {
-		b.WriteString("NOTHING")
-	}
-	return b.String()
-}
-
-func isIn(s string, list []string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return destutil.OnConflict(destutil.QuestionMark).UpsertSQL(ref, columns, key, rows)
 }
 
 // CreateIndexSQL implements sqldb.Dialect.
@@ -432,4 +399,9 @@ func (Dialect) Match(op bs.Op, col string, arg func() string) string {
 		return "substr(" + col + ", length(" + col + ") - length(" + arg() + ") + 1) = " + arg()
 	}
 	return "instr(" + col + ", " + arg() + ") > 0"
+}
+
+// NowMillisSQL implements sqldb.Clock.
+func (Dialect) NowMillisSQL() string {
+	return "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
 }

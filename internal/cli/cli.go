@@ -10,6 +10,8 @@ import (
 	"io"
 	"regexp"
 	"strings"
+
+	"github.com/backlogsync/backlogsync"
 )
 
 // UsageError is a bad command line: the program prints Msg and exits 2.
@@ -20,6 +22,16 @@ type UsageError struct {
 }
 
 func (e *UsageError) Error() string { return e.Msg }
+
+// As classifies a usage error as backlogsync.EINVALID, so that the
+// programs' one mapping from error kinds to exit codes gives 2 for it.
+func (e *UsageError) As(target any) bool {
+	t, ok := target.(**backlogsync.Error)
+	if ok {
+		*t = &backlogsync.Error{Code: backlogsync.EINVALID, Message: e.Msg}
+	}
+	return ok
+}
 
 // Usagef returns a *UsageError with the formatted message.
 func Usagef(format string, args ...any) error {

@@ -17,6 +17,49 @@ import (
 	bs "github.com/backlogsync/backlogsync"
 )
 
+// Cell is Value followed by the storable-text policy
+// (backlogsync.StorableText): it returns the value to store and whether
+// the policy altered it. An error names the table, the row's key (the
+// values of key, positions in r) and the column.
+func Cell(table string, c bs.Column, v any, r bs.Row, key []int) (any, bool, error) {
+	v, err := Value(table, c, v)
+	if err != nil {
+		var e *bs.Error
+		if errors.As(err, &e) {
+			return nil, false, bs.Errorf(e.Code, "%s (row %s)", e.Message, KeyText(r, key))
+		}
+		return nil, false, err
+	}
+	s, ok := v.(string)
+	if !ok {
+		return v, false, nil
+	}
+	switch c.Type {
+	case bs.TypeText:
+		s, altered := bs.StorableText(s)
+		return s, altered, nil
+	case bs.TypeJSON:
+		s, altered := bs.StorableJSON(s)
+		return s, altered, nil
+	}
+	return v, false, nil
+}
+
+// KeyText describes a row by its key values (positions key in r), for
+// error messages: "key 7" or "key (3, 41)".
+func KeyText(r bs.Row, key []int) string {
+	vals := make([]string, 0, len(key))
+	for _, p := range key {
+		if p >= 0 && p < len(r) {
+			vals = append(vals, fmt.Sprint(r[p]))
+		}
+	}
+	if len(vals) == 1 {
+		return "key " + vals[0]
+	}
+	return "key (" + strings.Join(vals, ", ") + ")"
+}
+
 // Value checks that v may be stored in column c and returns it normalised:
 // TIMESTAMP in UTC truncated to the second, DATE at midnight UTC of its own
 // calendar date. NaN is refused; so are years outside 1–9999.

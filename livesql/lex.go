@@ -1,4 +1,4 @@
-package catalog
+package livesql
 
 import (
 	"fmt"
@@ -13,20 +13,15 @@ import (
 // rules, tokens with line:column positions, and SQLError, the error with a
 // position and a caret under the offending spot.
 
-// SQLPos is a position in a live-SQL statement. Line and Col are 1-based
-// (Col counts Unicode code points); Offset is the 0-based byte offset.
-type SQLPos struct {
-	Offset, Line, Col int
-}
-
-// String returns "line:col".
-func (p SQLPos) String() string { return fmt.Sprintf("%d:%d", p.Line, p.Col) }
+// SQLPos is a position in a live-SQL statement: the root package's one
+// position type (without a file name it prints "line:col").
+type SQLPos = backlogsync.Pos
 
 // SQLError is an error in a live-SQL statement: bad syntax, an unknown
 // table or column, a statement that is not a query. Error() gives
 // "line:col: message"; Snippet shows the line with a caret.
 type SQLError struct {
-	SQLPos
+	backlogsync.Pos
 	Msg string
 	src string
 }
@@ -36,7 +31,7 @@ func (e *SQLError) Error() string {
 	if e.Line == 0 {
 		return e.Msg
 	}
-	return e.SQLPos.String() + ": " + e.Msg
+	return e.Pos.String() + ": " + e.Msg
 }
 
 // Unwrap classifies every SQL error as bad input (backlogsync.EINVALID).
@@ -44,29 +39,9 @@ func (e *SQLError) Unwrap() error {
 	return &backlogsync.Error{Code: backlogsync.EINVALID, Message: e.Error()}
 }
 
-// Snippet returns the offending line and a caret under the error's column,
-// each indented by four spaces and ending in a newline ("" without source).
-func (e *SQLError) Snippet() string {
-	if e.Line < 1 || e.Offset < 0 || e.Offset > len(e.src) {
-		return ""
-	}
-	start := strings.LastIndexByte(e.src[:e.Offset], '\n') + 1
-	end := strings.IndexByte(e.src[e.Offset:], '\n')
-	if end < 0 {
-		end = len(e.src)
-	} else {
-		end += e.Offset
-	}
-	var caret strings.Builder
-	for _, r := range e.src[start:e.Offset] {
-		if r == '\t' {
-			caret.WriteByte('\t')
-		} else {
-			caret.WriteByte(' ')
-		}
-	}
-	return "    " + strings.TrimRight(e.src[start:end], "\r") + "\n    " + caret.String() + "^\n"
-}
+// Snippet returns the offending line and a caret under the error's column
+// (Pos.Snippet); "" without source.
+func (e *SQLError) Snippet() string { return e.Pos.Snippet(e.src) }
 
 // Detail returns Error() and the Snippet, for a terminal.
 func (e *SQLError) Detail() string { return e.Error() + "\n" + e.Snippet() }
@@ -111,7 +86,7 @@ func lexSQL(src string) ([]sqlTok, error) {
 		return SQLPos{Offset: off, Line: line, Col: utf8.RuneCountInString(src[lineStart:off]) + 1}
 	}
 	errAt := func(off int, format string, args ...any) error {
-		return &SQLError{SQLPos: pos(off), Msg: fmt.Sprintf(format, args...), src: src}
+		return &SQLError{Pos: pos(off), Msg: fmt.Sprintf(format, args...), src: src}
 	}
 	// advance moves over src[from:to], counting lines.
 	advance := func(from, to int) {

@@ -1,8 +1,10 @@
-package catalog
+package livesql
 
 import (
 	"fmt"
 	"strings"
+
+	"github.com/backlogsync/backlogsync/catalog"
 )
 
 // This file finds the structure of a live-SQL statement that the planner
@@ -13,9 +15,9 @@ import (
 
 // sqlRef is one reference to a table in FROM or JOIN.
 type sqlRef struct {
-	name  string // as written
-	alias string // "" when none
-	table *Table // nil for CTEs, sqlite_ tables
+	name  string         // as written
+	alias string         // "" when none
+	table *catalog.Table // nil for CTEs, sqlite_ tables
 	pos   SQLPos
 	// core is the index of the top-level SELECT whose FROM list holds the
 	// reference, or -1 inside subqueries and CTEs.
@@ -66,7 +68,7 @@ type parsedSQL struct {
 
 // errAt returns an SQLError at token i.
 func (p *parsedSQL) errAt(i int, format string, args ...any) *SQLError {
-	return &SQLError{SQLPos: p.toks[i].pos, Msg: fmt.Sprintf(format, args...), src: p.src}
+	return &SQLError{Pos: p.toks[i].pos, Msg: fmt.Sprintf(format, args...), src: p.src}
 }
 
 // parseSQL lexes src and finds its structure. It rejects what is not one
@@ -110,7 +112,7 @@ func parseSQL(src string) (*parsedSQL, error) {
 		}
 	}
 	if end == 0 {
-		return nil, &SQLError{SQLPos: SQLPos{Line: 1, Col: 1}, Msg: "empty statement: give a query such as SELECT * FROM Issues", src: src}
+		return nil, &SQLError{Pos: SQLPos{Line: 1, Col: 1}, Msg: "empty statement: give a query such as SELECT * FROM Issues", src: src}
 	}
 	first := 0
 	if toks[0].is("WITH") {
@@ -126,7 +128,7 @@ func parseSQL(src string) (*parsedSQL, error) {
 		}
 		i := p.tokAt(r.pos.Offset)
 		msg := fmt.Sprintf("no table %s", r.name)
-		if s := Suggest(r.name); s != "" {
+		if s := catalog.Suggest(r.name); s != "" {
 			msg += fmt.Sprintf("; did you mean %s?", s)
 		} else {
 			msg += " (run 'backlogsync tables' for the list)"
@@ -302,7 +304,7 @@ func (p *parsedSQL) fromList(i, hi, depth, core int, direct bool) int {
 			ref := &sqlRef{name: name.text, pos: p.toks[at].pos, core: core, direct: direct, join: join}
 			if p.ctes[strings.ToLower(name.text)] {
 				p.opaque(core)
-			} else if tab, ok := Lookup(name.text); ok {
+			} else if tab, ok := catalog.Lookup(name.text); ok {
 				ref.table = tab
 			}
 			p.refs = append(p.refs, ref)

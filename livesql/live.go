@@ -1,11 +1,10 @@
-package catalog
+package livesql
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/backlog"
+	"github.com/backlogsync/backlogsync/catalog"
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 
 	// The SQLite engine of live SQL: pure Go, so the binary stays static.
 	_ "modernc.org/sqlite"
@@ -34,6 +35,11 @@ type LiveQuery struct {
 	SQL string
 	// Plans are the tables read, in fetch order, with their pushdown.
 	Plans []*TablePlan
+	// MaxRows stops Run with an EINVALID error when the result would hold
+	// more rows (0: no cap). Run's context bounds its time: a statement
+	// that never ends (a recursive CTE without a bound) stops when the
+	// context does, with an EINVALID error that says so.
+	MaxRows int
 
 	p  *parsedSQL
 	db *sql.DB
@@ -86,13 +92,13 @@ func PrepareLive(ctx context.Context, text string) (*LiveQuery, error) {
 	for _, tp := range lq.Plans {
 		if _, err := db.ExecContext(ctx, createTable(tp.Table)); err != nil {
 			db.Close()
-			return nil, fmt.Errorf("catalog: create %s in SQLite: %w", tp.Table.Name, err)
+			return nil, fmt.Errorf("livesql: create %s in SQLite: %w", tp.Table.Name, err)
 		}
 		for _, n := range tp.Names {
 			if !strings.EqualFold(n, tp.Table.Name) {
 				if _, err := db.ExecContext(ctx, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM %s", quoteIdent(n), quoteIdent(tp.Table.Name))); err != nil {
 					db.Close()
-					return nil, fmt.Errorf("catalog: create view %s in SQLite: %w", n, err)
+					return nil, fmt.Errorf("livesql: create view %s in SQLite: %w", n, err)
 				}
 			}
 		}
@@ -111,7 +117,7 @@ func PrepareLive(ctx context.Context, text string) (*LiveQuery, error) {
 func (lq *LiveQuery) Close() error { return lq.db.Close() }
 
 // createTable is the CREATE TABLE statement of t in SQLite.
-func createTable(t *Table) string {
+func createTable(t *catalog.Table) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "CREATE TABLE %s (", quoteIdent(t.Name))
 	for i, c := range t.Columns {
@@ -131,14 +137,14 @@ func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 // in plan order; a semi-join's keys are read from the rows already loaded.
 func (lq *LiveQuery) Run(ctx context.Context, client *backlog.Client, account string) (*Result, error) {
 	for _, tp := range lq.Plans {
-		q := Query{Account: account, Where: slices.Clone(tp.Where)}
+		q := catalog.Query{Account: account, Where: slices.Clone(tp.Where)}
 		for _, s := range tp.SemiJoins {
 			vals, err := lq.distinct(ctx, s.From, s.FromColumn)
 			if err != nil {
 				return nil, err
 			}
 			if len(vals) <= maxSemiJoin {
-				q.Where = append(q.Where, In(s.Column, vals...))
+				q.Where = append(q.Where, catalog.In(s.Column, vals...))
 			}
 		}
 		if err := lq.load(ctx, client, tp.Table, q); err != nil {
@@ -149,7 +155,7 @@ func (lq *LiveQuery) Run(ctx context.Context, client *backlog.Client, account st
 }
 
 // distinct returns the distinct non-NULL values of a loaded column.
-func (lq *LiveQuery) distinct(ctx context.Context, t *Table, column string) ([]any, error) {
+func (lq *LiveQuery) distinct(ctx context.Context, t *catalog.Table, column string) ([]any, error) {
 	rows, err := lq.db.QueryContext(ctx, fmt.Sprintf("SELECT DISTINCT %s FROM %s WHERE %[1]s IS NOT NULL ORDER BY 1",
 		quoteIdent(column), quoteIdent(t.Name)))
 	if err != nil {
@@ -168,7 +174,7 @@ func (lq *LiveQuery) distinct(ctx context.Context, t *Table, column string) ([]a
 }
 
 // load fetches a table and inserts its rows.
-func (lq *LiveQuery) load(ctx context.Context, client *backlog.Client, t *Table, q Query) error {
+func (lq *LiveQuery) load(ctx context.Context, client *backlog.Client, t *catalog.Table, q catalog.Query) error {
 	tx, err := lq.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -181,7 +187,7 @@ func (lq *LiveQuery) load(ctx context.Context, client *backlog.Client, t *Table,
 	}
 	defer ins.Close()
 	args := make([]any, len(t.Columns))
-	err = Fetch(ctx, client, t.Name, q, func(r backlogsync.Row) error {
+	err = catalog.Fetch(ctx, client, t.Name, q, func(r backlogsync.Row) error {
 		for i, v := range r {
 			args[i] = sqliteValue(t.Columns[i].Type, v)
 		}
@@ -232,6 +238,10 @@ func (lq *LiveQuery) query(ctx context.Context) (*Result, error) {
 		}
 	}
 	for rows.Next() {
+		if lq.MaxRows > 0 && len(res.Rows) >= lq.MaxRows {
+			return nil, backlogsync.Errorf(backlogsync.EINVALID,
+				"the query returns more than %d rows: stopped; add a LIMIT or a WHERE clause, or raise the row cap (backlogsync query --max-rows)", lq.MaxRows)
+		}
 		vals := make([]any, len(types))
 		ptrs := make([]any, len(types))
 		for i := range vals {
@@ -248,6 +258,9 @@ func (lq *LiveQuery) query(ctx context.Context) (*Result, error) {
 		res.Rows = append(res.Rows, vals)
 	}
 	if err := rows.Err(); err != nil {
+		return nil, lq.mapError(ctx, err)
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, lq.mapError(ctx, err)
 	}
 	return res, nil
@@ -267,6 +280,13 @@ var (
 // with the position of the offending name or token and, for unknown
 // names, the nearest known one.
 func (lq *LiveQuery) mapError(ctx context.Context, err error) error {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return &backlogsync.Error{Code: backlogsync.EINVALID, Err: ctx.Err(),
+			Message: "the query ran out of time in SQLite and was stopped (a recursive CTE without a bound never ends); add a bound or a LIMIT, or raise the time limit (backlogsync query --max-time)"}
+	case ctx.Err() != nil:
+		return ctx.Err()
+	}
 	p := lq.p
 	msg := reSQLiteTag.ReplaceAllString(err.Error(), "")
 	at := func(i int, format string, args ...any) error {
@@ -288,7 +308,7 @@ func (lq *LiveQuery) mapError(ctx context.Context, err error) error {
 			name = name[k+1:]
 		}
 		s := "no table " + name
-		if sug := Suggest(name); sug != "" {
+		if sug := catalog.Suggest(name); sug != "" {
 			s += "; did you mean " + sug + "?"
 		}
 		return at(p.findName("", name), "%s", s)
@@ -333,7 +353,7 @@ func (p *parsedSQL) findName(qual, name string) int {
 // unknownColumn words the error of an unknown column: the table it was
 // looked for in and the nearest column there.
 func (lq *LiveQuery) unknownColumn(qual, name string) string {
-	var tables []*Table
+	var tables []*catalog.Table
 	for _, r := range lq.p.refs {
 		if r.table == nil || slices.Contains(tables, r.table) {
 			continue

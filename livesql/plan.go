@@ -1,4 +1,4 @@
-package catalog
+package livesql
 
 import (
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/catalog"
 )
 
 // This file plans the pushdown of a live-SQL statement: which top-level
@@ -24,13 +25,13 @@ const maxSemiJoin = 100
 
 // TablePlan is how one table of a live-SQL statement is fetched.
 type TablePlan struct {
-	Table *Table
+	Table *catalog.Table
 	// Names are the names the statement uses for the table (the catalog
 	// name or an alias of it).
 	Names []string
 	// Where are the predicates pushed into catalog.Fetch, known before any
 	// call.
-	Where []Predicate
+	Where []catalog.Predicate
 	// SemiJoins pass the join keys of tables fetched earlier on as IN
 	// predicates, when there are at most 100 of them.
 	SemiJoins []SemiJoin
@@ -40,7 +41,7 @@ type TablePlan struct {
 // rows fetched for From (an equi-join of the statement).
 type SemiJoin struct {
 	Column     string
-	From       *Table
+	From       *catalog.Table
 	FromColumn string
 }
 
@@ -155,11 +156,11 @@ func (p *parsedSQL) plan() []*TablePlan {
 	// (IssueComments.IssueId = Issues.Id gives ProjectId = ProjectId).
 	for _, e := range slices.Clone(edges) {
 		u, t := p.refs[e.from.ref].table, p.refs[e.to.ref].table
-		if u == nil || t == nil || t.Parent != u.Name || t.parentKeys[e.to.col] != e.from.col ||
+		if u == nil || t == nil || t.Parent != u.Name || t.ParentKeys()[e.to.col] != e.from.col ||
 			!slices.Equal(u.PrimaryKey, []string{"Account", e.from.col}) {
 			continue
 		}
-		for c, y := range t.parentKeys {
+		for c, y := range t.ParentKeys() {
 			if c != e.to.col {
 				if _, i := u.Column(y); i >= 0 {
 					edges = append(edges, joinEdge{from: colID{e.from.ref, y}, to: colID{e.to.ref, c}})
@@ -199,7 +200,7 @@ func (p *parsedSQL) plan() []*TablePlan {
 		t := p.refs[f.c.ref].table
 		tp := byName[t.Name]
 		for _, pr := range pushPredicates(t, f) {
-			if !slices.ContainsFunc(tp.Where, func(q Predicate) bool { return fmt.Sprint(q) == fmt.Sprint(pr) }) {
+			if !slices.ContainsFunc(tp.Where, func(q catalog.Predicate) bool { return fmt.Sprint(q) == fmt.Sprint(pr) }) {
 				tp.Where = append(tp.Where, pr)
 			}
 		}
@@ -209,7 +210,7 @@ func (p *parsedSQL) plan() []*TablePlan {
 	slices.SortStableFunc(plans, func(a, b *TablePlan) int {
 		return boolInt(len(a.Where) == 0) - boolInt(len(b.Where) == 0)
 	})
-	pos := map[*Table]int{}
+	pos := map[*catalog.Table]int{}
 	for i, tp := range plans {
 		pos[tp.Table] = i
 	}
@@ -225,8 +226,8 @@ func (p *parsedSQL) plan() []*TablePlan {
 		if ty := p.colType(e.to); ty != backlogsync.TypeInt && ty != backlogsync.TypeText {
 			continue
 		}
-		if !pushes(t, e.to.col, OpIn) || slices.ContainsFunc(tp.Where, func(q Predicate) bool {
-			return q.Column == e.to.col && (q.Op == OpEq || q.Op == OpIn)
+		if !pushes(t, e.to.col, catalog.OpIn) || slices.ContainsFunc(tp.Where, func(q catalog.Predicate) bool {
+			return q.Column == e.to.col && (q.Op == catalog.OpEq || q.Op == catalog.OpIn)
 		}) || slices.ContainsFunc(tp.SemiJoins, func(s SemiJoin) bool { return s.Column == e.to.col }) {
 			continue
 		}
@@ -433,7 +434,7 @@ func (p *parsedSQL) resolve(k int, o operand) (colID, bool) {
 }
 
 // pushes reports whether t pushes op on column.
-func pushes(t *Table, column string, op Op) bool {
+func pushes(t *catalog.Table, column string, op catalog.Op) bool {
 	for _, pd := range t.Pushdown {
 		if pd.Column == column && slices.Contains(pd.Ops, op) {
 			return true
@@ -444,24 +445,24 @@ func pushes(t *Table, column string, op Op) bool {
 
 // pushPredicates turns a fact into the catalog predicates t can push,
 // chosen so that they admit every row SQLite's comparison admits.
-func pushPredicates(t *Table, f fact) []Predicate {
+func pushPredicates(t *catalog.Table, f fact) []catalog.Predicate {
 	col, _ := t.Column(f.c.col)
 	name := col.Name
-	keep := func(ps ...Predicate) []Predicate {
-		var out []Predicate
+	keep := func(ps ...catalog.Predicate) []catalog.Predicate {
+		var out []catalog.Predicate
 		for _, pr := range ps {
 			switch {
 			case pushes(t, name, pr.Op):
 				out = append(out, pr)
-			case pr.Op == OpIn && len(pr.Values) == 1 && pushes(t, name, OpEq):
-				out = append(out, Eq(name, pr.Values[0]))
-			case pr.Op == OpEq && pushes(t, name, OpIn):
-				out = append(out, In(name, pr.Values[0]))
+			case pr.Op == catalog.OpIn && len(pr.Values) == 1 && pushes(t, name, catalog.OpEq):
+				out = append(out, catalog.Eq(name, pr.Values[0]))
+			case pr.Op == catalog.OpEq && pushes(t, name, catalog.OpIn):
+				out = append(out, catalog.In(name, pr.Values[0]))
 			}
 		}
 		return out
 	}
-	ops := map[string]Op{"=": OpEq, "<": OpLT, "<=": OpLE, ">": OpGT, ">=": OpGE}
+	ops := map[string]catalog.Op{"=": catalog.OpEq, "<": catalog.OpLT, "<=": catalog.OpLE, ">": catalog.OpGT, ">=": catalog.OpGE}
 	switch col.Type {
 	case backlogsync.TypeInt, backlogsync.TypeText, backlogsync.TypeJSON:
 		want := byte('i')
@@ -481,17 +482,17 @@ func pushPredicates(t *Table, f fact) []Predicate {
 		}
 		switch f.op {
 		case "IN":
-			return keep(In(name, vals...))
+			return keep(catalog.In(name, vals...))
 		case "BETWEEN":
-			return keep(Cmp(name, OpGE, vals[0]), Cmp(name, OpLE, vals[1]))
+			return keep(catalog.Cmp(name, catalog.OpGE, vals[0]), catalog.Cmp(name, catalog.OpLE, vals[1]))
 		}
-		return keep(Predicate{Column: name, Op: ops[f.op], Values: vals})
+		return keep(catalog.Predicate{Column: name, Op: ops[f.op], Values: vals})
 	case backlogsync.TypeBool:
 		l := f.lits[0]
 		if f.op != "=" || !(l.kind == 'b' || l.kind == 'i' && (l.i == 0 || l.i == 1)) {
 			return nil
 		}
-		return keep(Eq(name, l.b || l.i == 1))
+		return keep(catalog.Eq(name, l.b || l.i == 1))
 	case backlogsync.TypeDate, backlogsync.TypeTimestamp:
 		// SQLite compares the ISO text: a value ≥ 'yyyy-MM-dd…' has a day ≥
 		// that day, a value ≤ it a day ≤ it, whatever follows the date.
@@ -506,12 +507,12 @@ func pushPredicates(t *Table, f fact) []Predicate {
 			}
 			days = append(days, d)
 		}
-		lower := func(d time.Time) Predicate { return Cmp(name, OpGE, d) }
-		upper := func(d time.Time) Predicate {
+		lower := func(d time.Time) catalog.Predicate { return catalog.Cmp(name, catalog.OpGE, d) }
+		upper := func(d time.Time) catalog.Predicate {
 			if col.Type == backlogsync.TypeTimestamp {
 				d = d.Add(24*time.Hour - time.Second)
 			}
-			return Cmp(name, OpLE, d)
+			return catalog.Cmp(name, catalog.OpLE, d)
 		}
 		switch f.op {
 		case "=":
@@ -569,27 +570,8 @@ func Explain(w io.Writer, plans []*TablePlan) {
 	fmt.Fprintln(w, "\nEvery predicate is evaluated again by SQLite over the fetched rows; no request was sent.")
 }
 
-// String renders a predicate in SQL: ProjectId = 12, StatusId IN (1, 2).
-func (p Predicate) String() string {
-	vals := make([]string, len(p.Values))
-	for i, v := range p.Values {
-		switch x := v.(type) {
-		case string:
-			vals[i] = "'" + strings.ReplaceAll(x, "'", "''") + "'"
-		case time.Time:
-			vals[i] = "'" + x.UTC().Format(time.RFC3339) + "'"
-		default:
-			vals[i] = fmt.Sprint(x)
-		}
-	}
-	if p.Op == OpIn {
-		return fmt.Sprintf("%s IN (%s)", p.Column, strings.Join(vals, ", "))
-	}
-	return fmt.Sprintf("%s %s %s", p.Column, p.Op, strings.Join(vals, ", "))
-}
-
 // paramOf describes the API parameter a column is pushed into.
-func paramOf(t *Table, column string) string {
+func paramOf(t *catalog.Table, column string) string {
 	for _, pd := range t.Pushdown {
 		if pd.Column == column {
 			if pd.Note != "" {
@@ -601,7 +583,7 @@ func paramOf(t *Table, column string) string {
 	return "checked locally"
 }
 
-func stepOf(plans []*TablePlan, t *Table) int {
+func stepOf(plans []*TablePlan, t *catalog.Table) int {
 	for i, tp := range plans {
 		if tp.Table == t {
 			return i + 1

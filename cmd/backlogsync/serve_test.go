@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer is a writer safe for a command running in another
+// goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+var servingRE = regexp.MustCompile(`Serving (http://127\.0\.0\.1:\d+) `)
+
+// startServe runs "backlogsync serve" args in the background and returns
+// its base URL, its stderr and a stop function returning the exit code.
+func startServe(t *testing.T, args ...string) (string, *lockedBuffer, func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut lockedBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, append([]string{"serve"}, args...), nil, &out, &errOut) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if m := servingRE.FindStringSubmatch(errOut.String()); m != nil {
+			stop := sync.OnceValue(func() int { cancel(); return <-done })
+			t.Cleanup(func() { stop() })
+			return m[1], &errOut, stop
+		}
+		select {
+		case code := <-done:
+			cancel()
+			t.Fatalf("serve exited %d\n%s", code, errOut.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("serve did not start:\n%s", errOut.String())
+		}
+	}
+}
+
+func basicGet(t *testing.T, url, user, password string) (int, http.Header, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if user != "" {
+		req.SetBasicAuth(user, password)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+// TestServeEndToEnd creates a user, token and workspace with the CLI,
+// serves, reads the service document and an entity set over HTTP Basic,
+// then revokes: the next request is refused.
+func TestServeEndToEnd(t *testing.T) {
+	cfg, _ := serveConfig(t, "")
+	mustCLI(t, "users", "add", "ana@example.com", "-c", cfg)
+	mustCLI(t, "users", "add", "bo@example.com", "-c", cfg)
+	tok, _ := mustCLI(t, "tokens", "create", "-c", cfg, "--user", "ana@example.com")
+	tok = strings.TrimSpace(tok)
+	boTok, _ := mustCLI(t, "tokens", "create", "-c", cfg, "--user", "bo@example.com")
+	boTok = strings.TrimSpace(boTok)
+	mustCLI(t, "workspaces", "add", "sales", "-c", cfg, "--destination", "db", "--table", "Issues", "--table", "Projects")
+	mustCLI(t, "workspaces", "grant", "sales", "-c", cfg, "--user", "ana@example.com")
+
+	base, logs, stop := startServe(t, "-c", cfg, "--addr", "127.0.0.1:0", "--log-format", "json")
+	if !strings.Contains(logs.String(), base+"/odata/sales/") {
+		t.Errorf("the banner lacks the workspace URL:\n%s", logs.String())
+	}
+
+	code, h, body := basicGet(t, base+"/odata/sales/", "", "")
+	if code != 401 || !strings.HasPrefix(h.Get("WWW-Authenticate"), `Basic realm="backlogsync"`) {
+		t.Fatalf("no credentials: %d %q", code, h.Get("WWW-Authenticate"))
+	}
+	code, _, body = basicGet(t, base+"/odata/sales/", "ana@example.com", tok)
+	if code != 200 || !strings.Contains(body, `"Issues"`) || !strings.Contains(body, `"Projects"`) || strings.Contains(body, `"Users"`) {
+		t.Fatalf("service document: %d\n%s", code, body)
+	}
+	code, _, body = basicGet(t, base+"/odata/sales/Issues", "ana@example.com", tok)
+	var coll struct {
+		Value []map[string]any `json:"value"`
+	}
+	if err := json.Unmarshal([]byte(body), &coll); code != 200 || err != nil || len(coll.Value) != 3 || coll.Value[2]["Name"] != "Issues 3" {
+		t.Fatalf("Issues: %d %v\n%s", code, err, body)
+	}
+	if code, _, _ := basicGet(t, base+"/odata/sales/Users", "ana@example.com", tok); code != 404 {
+		t.Errorf("a table outside the workspace: %d", code)
+	}
+	if code, _, _ := basicGet(t, base+"/odata/sales/", "bo@example.com", boTok); code != 403 {
+		t.Errorf("not granted: %d", code)
+	}
+	if code, _, _ := basicGet(t, base+"/healthz", "", ""); code != 200 {
+		t.Errorf("healthz: %d", code)
+	}
+	// The service runs inside serve: readiness, metrics and the REST API.
+	if code, _, body := basicGet(t, base+"/readyz", "", ""); code != 200 {
+		t.Errorf("readyz: %d %s", code, body)
+	}
+	if code, _, body := basicGet(t, base+"/metrics", "", ""); code != 200 || !strings.Contains(body, "go_goroutines") {
+		t.Errorf("metrics: %d\n%.300s", code, body)
+	}
+	// The web admin at /: an anonymous visitor is sent to sign in.
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if resp, err := noRedirect.Get(base + "/"); err != nil || resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "/signin") {
+		t.Errorf("web admin at /: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	if code, _, _ := basicGet(t, base+"/api/jobs", "", ""); code != 401 {
+		t.Errorf("REST API without credentials: %d", code)
+	}
+	if code, _, _ := basicGet(t, base+"/api/users", "bo@example.com", boTok); code != 403 {
+		t.Errorf("REST API admin route with a non-admin token: %d", code)
+	}
+
+	// Revocation by the CLI, while serve runs: the next request is 401.
+	mustCLI(t, "tokens", "revoke", "1", "-c", cfg)
+	if code, _, _ := basicGet(t, base+"/odata/sales/Issues", "ana@example.com", tok); code != 401 {
+		t.Errorf("after tokens revoke: %d", code)
+	}
+	if code := stop(); code != exitOK {
+		t.Errorf("serve exit %d", code)
+	}
+	all := logs.String()
+	if strings.Contains(all, tok[13:]) || strings.Contains(all, boTok[13:]) {
+		t.Errorf("serve's log contains a token:\n%s", all)
+	}
+	if !strings.Contains(all, `"user":"ana@example.com"`) || !strings.Contains(all, `"status":403`) {
+		t.Errorf("access log:\n%s", all)
+	}
+}
+
+func TestServeRefusesPlainHTTPOnNetwork(t *testing.T) {
+	cfg, _ := serveConfig(t, "")
+	wantCLIError(t, exitUsage, "no TLS is configured", "serve", "-c", cfg, "--addr", "0.0.0.0:0")
+	wantCLIError(t, exitUsage, "--addr", "serve", "-c", cfg, "--addr", "8080")
+}
+
+// checkDemoOData runs the curl line the demo printed, as printed (with a
+// Go client doing what curl -u does), and checks the Excel steps are there.
+func checkDemoOData(t *testing.T, banner string) {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^  curl -u '([^:']+):(bsp_[a-z2-7_]+)' '(http://127\.0\.0\.1:\d+/odata/demo/)(Issues\?\$top=3)'$`).FindStringSubmatch(banner)
+	if m == nil {
+		t.Fatalf("no curl line in the demo banner:\n%s", banner)
+	}
+	for _, want := range []string{"OData URL:    " + m[3], "User:         " + m[1], "Token:        " + m[2], "From OData Feed", "Basic", "Data Model"} {
+		if !strings.Contains(banner, want) {
+			t.Errorf("the demo banner lacks %q:\n%s", want, banner)
+		}
+	}
+	code, _, body := basicGet(t, m[3]+m[4], m[1], m[2])
+	var coll struct {
+		Value []map[string]any `json:"value"`
+	}
+	if err := json.Unmarshal([]byte(body), &coll); code != 200 || err != nil || len(coll.Value) != 3 || coll.Value[0]["IssueKey"] == nil {
+		t.Errorf("the demo's curl line: %d %v\n%.500s", code, err, body)
+	}
+	if code, _, _ := basicGet(t, m[3], m[1], m[2]+"x"); code != 401 {
+		t.Errorf("a wrong token: %d", code)
+	}
+}

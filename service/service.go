@@ -1,0 +1,365 @@
+// Package service runs a config's jobs unattended inside "backlogsync
+// serve": a schedule.Scheduler fires each job on its schedule (or on a
+// "run now" of the REST API), replicate.Run runs it into the job's
+// destination (whose runs table records every run, skipped ones too),
+// notify tells someone about failures and zero-row warnings, and metrics
+// counts it all. Mount adds /metrics, /readyz and the REST API under
+// /api/ to serve's server.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/backlog"
+	"github.com/backlogsync/backlogsync/config"
+	"github.com/backlogsync/backlogsync/jobsql"
+	"github.com/backlogsync/backlogsync/metrics"
+	"github.com/backlogsync/backlogsync/notify"
+	"github.com/backlogsync/backlogsync/replicate"
+	"github.com/backlogsync/backlogsync/schedule"
+	"github.com/backlogsync/backlogsync/server"
+	"github.com/backlogsync/backlogsync/store"
+)
+
+// Options configure a Service.
+type Options struct {
+	// Config holds the jobs, accounts, destinations and notification
+	// settings (required).
+	Config *config.Config
+	// Server is serve's HTTP server: its destinations are shared with
+	// OData, and Mount adds routes to it (required).
+	Server *server.Server
+	// Store is serve's state database (users, tokens, workspaces; required).
+	Store *store.Store
+	// Client returns the Backlog client of a config account (required).
+	Client func(ctx context.Context, account string) (*backlog.Client, error)
+	// Metrics defaults to metrics.New().
+	Metrics *metrics.Metrics
+	// Notifier defaults to notify.New(notify.FromConfig(Config)).
+	Notifier *notify.Notifier
+	// Clock is the scheduler's clock (schedule.RealClock when nil).
+	Clock schedule.Clock
+	// Location is the zone of schedules that name none (time.Local when nil).
+	Location *time.Location
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+	// Recorded, when set, is called once a run has been recorded, counted
+	// and notified (tests wait on it).
+	Recorded func(schedule.Run)
+}
+
+// Service runs the config's jobs on their schedules and serves their state.
+type Service struct {
+	o     Options
+	log   *slog.Logger
+	met   *metrics.Metrics
+	notif *notify.Notifier
+	sched *schedule.Scheduler
+	jobs  map[string]config.Job
+	names []string
+	live  *broker
+
+	mu       sync.Mutex
+	prev     map[string][]notify.TableResult // the job's last successful run's tables, for Alarms
+	warnings map[int64][]notify.Warning      // by runs-table id
+}
+
+// New returns a Service for the config's jobs. A job whose schedule is
+// invalid is an EINVALID error naming it.
+func New(ctx context.Context, o Options) (*Service, error) {
+	if o.Config == nil || o.Server == nil || o.Store == nil || o.Client == nil {
+		return nil, errors.New("service: Config, Server, Store and Client are required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Metrics == nil {
+		o.Metrics = metrics.New()
+	}
+	if o.Notifier == nil {
+		o.Notifier = notify.New(notify.FromConfig(o.Config))
+	}
+	s := &Service{o: o, log: o.Logger, met: o.Metrics, notif: o.Notifier, jobs: map[string]config.Job{},
+		live: newBroker(), prev: map[string][]notify.TableResult{}, warnings: map[int64][]notify.Warning{}}
+	var sj []schedule.Job
+	for _, j := range o.Config.Jobs {
+		last := s.lastRun(ctx, j)
+		job, err := schedule.JobFromConfig(j, schedule.Defaults{Location: o.Location}, last)
+		if err != nil {
+			return nil, backlogsync.Errorf(backlogsync.EINVALID, "%v", err)
+		}
+		sj = append(sj, job)
+		s.jobs[j.Name] = j
+		s.names = append(s.names, j.Name)
+	}
+	sched, err := schedule.New(sj, schedule.Options{Run: s.runJob, Record: s.record, Clock: o.Clock, Logger: o.Logger})
+	if err != nil {
+		return nil, err
+	}
+	s.sched = sched
+	return s, nil
+}
+
+// lastRun is when the job's newest recorded run started (zero when it
+// never ran or the destination cannot be read yet).
+func (s *Service) lastRun(ctx context.Context, j config.Job) time.Time {
+	d, err := s.o.Server.Destination(ctx, j.Destination)
+	if err != nil {
+		s.log.Warn("destination not reachable; no catch-up run for the job", "job", j.Name, "destination", j.Destination, "err", err)
+		return time.Time{}
+	}
+	runs, err := d.Runs(ctx, j.Name, 1)
+	if err != nil || len(runs) == 0 {
+		return time.Time{}
+	}
+	return runs[0].Started
+}
+
+// Run schedules until ctx is done, then cancels runs in progress and waits
+// for them. It returns nil on cancellation.
+func (s *Service) Run(ctx context.Context) error {
+	err := s.sched.Run(ctx)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// Ready is closed once Run has started (run-now works from then on).
+func (s *Service) Ready() <-chan struct{} { return s.sched.Ready() }
+
+// Metrics returns the service's metrics.
+func (s *Service) Metrics() *metrics.Metrics { return s.met }
+
+// runJob is the scheduler's RunFunc: one attempt of a job through
+// replicate.Run. Its outcome is the *replicate.Result (nil when the job
+// could not start).
+func (s *Service) runJob(ctx context.Context, name string, attempt int) (any, error) {
+	j, ok := s.jobs[name]
+	if !ok {
+		return nil, backlogsync.Errorf(backlogsync.ENOTFOUND, "no job named %q", name)
+	}
+	s.met.Started(name)
+	s.live.publish(name, Event{Kind: "run_start", Job: name, Attempt: attempt, Time: time.Now().UTC()})
+	rj, err := s.resolve(ctx, j)
+	if err != nil {
+		s.live.publish(name, Event{Kind: "run_done", Job: name, Attempt: attempt, Status: "failed", Error: s.scrub(err), Time: time.Now().UTC()})
+		return nil, err
+	}
+	res, err := replicate.Run(ctx, rj, replicate.Options{Logger: s.log.With("job", name), Events: func(e replicate.Event) {
+		s.live.publish(name, eventOf(e))
+	}})
+	for _, a := range rj.Accounts {
+		for _, class := range []backlog.RateClass{backlog.RateRead, backlog.RateUpdate, backlog.RateSearch, backlog.RateIcon} {
+			if r := a.Client.Governor().Budget(a.Client, class); r.Limit > 0 {
+				s.met.SetBudget(a.Name, r)
+			}
+		}
+	}
+	if err == nil {
+		err = res.Err()
+	}
+	ev := Event{Kind: "run_done", Job: name, Attempt: attempt, Status: "succeeded", Time: time.Now().UTC()}
+	if err != nil {
+		ev.Status, ev.Error = "failed", s.scrub(err)
+	}
+	s.live.publish(name, ev)
+	if res == nil {
+		return nil, err
+	}
+	return res, err
+}
+
+// resolve builds the replicate.Job of a configured job: statements parsed,
+// destination open (shared with the server), a client per account.
+func (s *Service) resolve(ctx context.Context, j config.Job) (*replicate.Job, error) {
+	stmts, err := Statements(j)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.o.Server.Destination(ctx, j.Destination)
+	if err != nil {
+		return nil, fmt.Errorf("job %s: destination %s: %w", j.Name, j.Destination, err)
+	}
+	rj := &replicate.Job{Name: j.Name, Dest: d, Statements: stmts, ReplicateAll: j.ReplicateAll}
+	for _, ja := range j.Accounts {
+		c, err := s.o.Client(ctx, ja.Account)
+		if err != nil {
+			return nil, fmt.Errorf("job %s, account %s: %w", j.Name, ja.Account, err)
+		}
+		rj.Accounts = append(rj.Accounts, replicate.Account{Name: ja.Account, Client: c, Prefix: ja.Prefix, Schema: ja.Schema})
+	}
+	return rj, nil
+}
+
+// Statements parses a configured job's statements (EINVALID with the
+// statement's position when they do not parse).
+func Statements(j config.Job) ([]jobsql.Statement, error) {
+	if j.Statements.Text == "" {
+		return nil, nil
+	}
+	file := j.Statements.File
+	if file == "" {
+		file = "job " + j.Name
+	}
+	// jobsql's errors carry positions and unwrap to EINVALID.
+	return jobsql.Parse(file, j.Statements.Text)
+}
+
+// scrub returns err's message without the config's secrets.
+func (s *Service) scrub(err error) string {
+	if err == nil {
+		return ""
+	}
+	return s.notif.Scrub(err.Error())
+}
+
+// record is the scheduler's Record: it writes skipped runs to the runs
+// table, computes zero-row warnings, updates the metrics and notifies.
+func (s *Service) record(r schedule.Run) {
+	ctx := context.Background()
+	j := s.jobs[r.Job]
+	res, _ := r.Outcome.(*replicate.Result)
+	var accounts []string
+	for _, a := range j.Accounts {
+		accounts = append(accounts, a.Account)
+	}
+	if r.Status == schedule.StatusSkipped {
+		s.recordSkipped(ctx, j, r)
+	}
+	var tables []notify.TableResult
+	mt := metrics.Run{Job: r.Job, Status: string(r.Status), Started: r.Started, Finished: r.Finished}
+	var ids []int64
+	if res != nil {
+		for _, a := range res.Accounts {
+			if a.RunID > 0 {
+				ids = append(ids, a.RunID)
+			}
+			mt.Requests = addStats(mt.Requests, a.API)
+			for _, t := range a.Tables {
+				rows := t.Inserted + t.Updated + t.Deleted
+				tables = append(tables, notify.TableResult{Table: t.Table, Account: a.Account, Rows: rows, Total: -1})
+				mt.Tables = append(mt.Tables, metrics.Table{Name: t.Table, Rows: rows})
+			}
+		}
+	}
+	rep := notify.Report{Job: r.Job, Accounts: accounts, Status: string(r.Status), Trigger: string(r.Trigger),
+		Started: r.Started, Finished: r.Finished, Attempts: r.Attempts, Err: r.Err, Tables: tables}
+	if r.Status == schedule.StatusSucceeded {
+		s.count(ctx, j, tables)
+		s.mu.Lock()
+		rep.Warnings = notify.Alarms(tables, s.prev[r.Job], s.o.Config.Notifications.RowDropShare)
+		s.prev[r.Job] = tables
+		for _, id := range ids {
+			if len(rep.Warnings) > 0 {
+				s.warnings[id] = rep.Warnings
+			}
+		}
+		s.mu.Unlock()
+		for _, w := range rep.Warnings {
+			s.log.Warn("zero-row alarm", "job", r.Job, "table", w.Table, "warning", w.Message)
+		}
+	}
+	s.met.Record(mt)
+	if r.Status != schedule.StatusSkipped { // a skip is recorded and counted; the run it yielded to reports itself
+		nctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		if err := s.notif.Notify(nctx, rep, j.Notify); err != nil {
+			s.log.Error("notification not delivered", "job", r.Job, "err", err)
+		}
+		cancel()
+	}
+	if s.o.Recorded != nil {
+		s.o.Recorded(r)
+	}
+}
+
+// recordSkipped writes a skipped run to the runs table, one row per
+// account, as the runner does for runs that happen.
+func (s *Service) recordSkipped(ctx context.Context, j config.Job, r schedule.Run) {
+	d, err := s.o.Server.Destination(ctx, j.Destination)
+	if err != nil {
+		s.log.Error("skipped run not recorded", "job", j.Name, "err", err)
+		return
+	}
+	why := "the previous run was still going"
+	if r.Err != nil {
+		why = r.Err.Error()
+	}
+	at := r.Due
+	if at.IsZero() {
+		at = r.Started
+	}
+	for _, a := range j.Accounts {
+		id, err := d.StartRun(ctx, backlogsync.Run{Job: j.Name, Account: a.Account, Started: at})
+		if err == nil {
+			err = d.FinishRun(ctx, backlogsync.Run{ID: id, Finished: at, Status: backlogsync.RunSkipped, Error: why})
+		}
+		if err != nil {
+			s.log.Error("skipped run not recorded", "job", j.Name, "account", a.Account, "err", err)
+		}
+	}
+}
+
+// count fills each table's row count after the run (the account's rows
+// when the table has an Account column), for the row-drop alarm: a table
+// emptied or shrunk by more than the configured share warns. Rows
+// written per run cannot tell an empty full refresh from an unchanged
+// one (both write nothing), the count can.
+func (s *Service) count(ctx context.Context, j config.Job, tables []notify.TableResult) {
+	d, err := s.o.Server.Destination(ctx, j.Destination)
+	if err != nil {
+		return
+	}
+	ts, err := d.Tables(ctx)
+	if err != nil {
+		s.log.Warn("row counts for the zero-row alarm", "job", j.Name, "err", err)
+		return
+	}
+	byName := map[string]*backlogsync.Table{}
+	for _, t := range ts {
+		byName[t.Name] = t
+	}
+	for i := range tables {
+		t := byName[tables[i].Table]
+		if t == nil || len(t.Columns) == 0 {
+			continue
+		}
+		q := backlogsync.Query{Columns: []string{t.Columns[0].Name}}
+		for _, c := range t.Columns {
+			if c.Name == "Account" {
+				q.Filter = backlogsync.Cmp{Column: "Account", Op: backlogsync.OpEq, Value: tables[i].Account}
+			}
+		}
+		var n int64
+		if err := d.Query(ctx, t.Name, q, func(backlogsync.Row) error { n++; return nil }); err != nil {
+			s.log.Warn("row count for the zero-row alarm", "job", j.Name, "table", t.Name, "err", err)
+			continue
+		}
+		tables[i].Total = n
+	}
+}
+
+// addStats sums the per-class client counts of a job's accounts.
+func addStats(a, b backlog.Stats) backlog.Stats {
+	if len(b.Classes) == 0 {
+		return a
+	}
+	if a.Classes == nil {
+		a.Classes = map[backlog.RateClass]backlog.ClassStats{}
+	}
+	for c, cs := range b.Classes {
+		t := a.Classes[c]
+		t.Requests += cs.Requests
+		t.RateLimited += cs.RateLimited
+		t.Retries += cs.Retries
+		t.Waited += cs.Waited
+		a.Classes[c] = t
+	}
+	return a
+}

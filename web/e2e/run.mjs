@@ -1,0 +1,194 @@
+// End-to-end test of the web admin, run by web/e2e_test.go against serve
+// and the emulator on loopback. playwright-core drives Debian's chromium;
+// axe-core checks every page. Prints one JSON line of results on stdout;
+// any failed expectation throws (exit code 1) with a message.
+import { chromium } from 'playwright-core';
+import { readFileSync, mkdtempSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+const env = (k) => { const v = process.env[k]; if (!v) throw new Error(`${k} is not set`); return v; };
+const BASE = env('WEB_BASE_URL');
+const EMU = env('WEB_EMU_URL');
+const EMU_KEY = env('WEB_EMU_KEY');
+const SHOTS = env('WEB_SHOTS_DIR');
+const ADMIN = [env('WEB_ADMIN_EMAIL'), env('WEB_ADMIN_PASSWORD')];
+const USER = [env('WEB_USER_EMAIL'), env('WEB_USER_PASSWORD')];
+mkdirSync(SHOTS, { recursive: true });
+
+const results = { pages: [], axe: {}, screenshots: [] };
+function expect(cond, msg) { if (!cond) throw new Error('expectation failed: ' + msg); }
+
+const ctx = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'bs-chromium-')), {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run'],
+  viewport: { width: 1280, height: 860 },
+});
+ctx.setDefaultTimeout(15000);
+await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
+const page = ctx.pages()[0] || await ctx.newPage();
+
+// check screenshots the page (wide and narrow) and runs axe on it: no
+// serious or critical violation, and no horizontal scrolling of the page
+// at 375 px (wide tables scroll inside their own box).
+async function check(name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  await page.evaluate(axeSource);
+  const r = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  results.axe[name] = r.violations.map((v) => `${v.impact} ${v.id}`);
+  expect(bad.length === 0, `axe on ${name}: ${bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`).join(' | ')}`);
+  await page.setViewportSize({ width: 375, height: 800 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  await page.screenshot({ path: join(SHOTS, `${name}-narrow.png`), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 860 });
+  expect(overflow <= 1, `${name} scrolls sideways at 375 px by ${overflow} px`);
+  results.screenshots.push(`${name}.png`, `${name}-narrow.png`);
+  results.pages.push(name);
+}
+
+async function signIn([email, pw], keyboard) {
+  await page.goto(BASE + '/');
+  expect(page.url().includes('/signin'), 'signed out, / should lead to the sign-in page, got ' + page.url());
+  if (keyboard) {
+    // Keyboard only: the e-mail field has focus; Tab to the password; Enter submits.
+    await page.keyboard.type(email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(pw);
+    await page.keyboard.press('Enter');
+  } else {
+    await page.getByLabel('E-mail').fill(email);
+    await page.getByLabel('Password').fill(pw);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+}
+
+try {
+// --- Sign-in: a wrong password first.
+await page.goto(BASE + '/signin');
+await check('signin');
+await page.getByLabel('E-mail').fill(ADMIN[0]);
+await page.getByLabel('Password').fill('not-the-password');
+await page.getByRole('button', { name: 'Sign in' }).click();
+await page.getByRole('alert').filter({ hasText: 'Wrong e-mail or password' }).waitFor();
+await signIn(ADMIN, false);
+await check('overview-admin');
+
+// --- Connections: Create & Test with a wrong key, then the right one.
+await page.getByRole('link', { name: 'Connections' }).click();
+await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
+await check('connections');
+async function fillConnection(key) {
+  await page.getByLabel('Connection name').fill('demo');
+  await page.getByLabel('Space URL').fill(EMU);
+  await page.getByLabel('API key', { exact: true }).check();
+  await page.getByLabel('API key or access token').fill(key);
+  await page.getByRole('button', { name: 'Create & Test' }).click();
+}
+await fillConnection('wrong-key-0000');
+const err = page.getByRole('alert').filter({ hasText: 'Wrong API key' });
+await err.waitFor();
+expect((await err.textContent()).includes('nothing saved'), 'the wrong-key error says nothing was saved');
+expect(await page.getByText('No connections yet.').isVisible(), 'no connection listed after a failed test');
+expect(!(await page.content()).includes('wrong-key-0000'), 'the typed key is not rendered back');
+await check('connections-wrong-key');
+await fillConnection(EMU_KEY);
+const ok = page.getByRole('status').filter({ hasText: 'Test passed, saved' });
+await ok.waitFor();
+const okText = await ok.textContent();
+expect(okText.includes('Administrator') && okText.includes('read '), 'the test shows the role and the rate-limit budget: ' + okText);
+expect(await page.getByRole('cell', { name: 'demo', exact: true }).isVisible(), 'the saved connection is listed');
+expect(!(await page.content()).includes(EMU_KEY), 'the key is never shown back');
+results.connectionTest = okText.replace(/\s+/g, ' ').trim();
+await check('connections-saved');
+await page.getByRole('link', { name: 'Edit connection demo' }).click();
+await page.getByRole('button', { name: 'Save & Test' }).waitFor();
+expect(!(await page.content()).includes(EMU_KEY), 'the edit page does not show the key');
+await check('connection-edit');
+
+// --- Workspaces: pick a replicated table, create, copy the URL, grant.
+await page.getByRole('link', { name: 'Workspaces' }).click();
+await page.getByLabel('Destination').selectOption('main');
+await page.getByRole('button', { name: 'Show tables' }).click();
+await page.getByLabel('Workspace name').fill('sales');
+await page.getByLabel('Projects', { exact: true }).check();
+await page.getByRole('button', { name: 'Create workspace' }).click();
+await page.getByRole('status').filter({ hasText: 'Workspace sales created' }).waitFor();
+const odataURL = (await page.locator('#url-sales').textContent()).trim();
+expect(odataURL === BASE + '/odata/sales/', 'OData URL shown: ' + odataURL);
+await page.getByLabel('Grant sales to').selectOption(USER[0]);
+await page.getByRole('button', { name: 'Grant' }).click();
+await page.getByRole('status').filter({ hasText: 'may now read workspace sales' }).waitFor();
+await page.getByRole('button', { name: 'Copy the OData URL of sales' }).click();
+await page.getByRole('button', { name: 'Copied' }).waitFor();
+const clip = await page.evaluate(() => navigator.clipboard.readText());
+expect(clip === odataURL, 'the clipboard holds the OData URL: ' + clip);
+await check('workspaces');
+
+// --- Runs, filtered; jobs' statement checker; users.
+await page.getByRole('link', { name: 'Runs' }).click();
+await page.getByLabel('Job').selectOption('nightly');
+await page.getByLabel('Status').selectOption('ok');
+await page.getByRole('button', { name: 'Filter' }).click();
+expect(await page.getByText(/Projects: \+\d+/).first().isVisible(), 'runs show rows per table');
+await check('runs');
+await page.getByRole('link', { name: 'Jobs' }).click();
+await page.getByLabel('Statements').fill('REPLICATE Projects;\nREPLICATE Issues WHERE;\n');
+await page.getByRole('button', { name: 'Check' }).click();
+await page.getByRole('alert').filter({ hasText: 'line 2, column' }).waitFor();
+await check('jobs');
+await page.getByRole('link', { name: 'Users' }).click();
+await page.getByLabel('E-mail').fill('bo@example.com');
+await page.getByRole('button', { name: 'Add user' }).click();
+await page.getByRole('status').filter({ hasText: 'Added bo@example.com' }).waitFor();
+await check('users');
+await page.getByRole('button', { name: 'Sign out' }).click();
+await page.getByRole('button', { name: 'Sign in' }).waitFor();
+
+// --- A user (keyboard only): their workspace, a token, OData with it, revoke.
+await signIn(USER, true);
+expect(await page.getByText(BASE + '/odata/sales/').isVisible(), "the user's overview lists the granted workspace");
+await check('overview-user');
+for (const p of ['/admin/users', '/admin/connections', '/admin/workspaces', '/admin/runs', '/admin/jobs']) {
+  const resp = await page.goto(BASE + p);
+  expect(resp.status() === 403, `${p} as a non-admin: ${resp.status()}, want 403`);
+}
+await check('forbidden');
+await page.goto(BASE + '/tokens');
+await page.getByLabel('Token name').fill('excel');
+await page.getByRole('button', { name: 'Create token' }).click();
+const token = await page.getByRole('textbox', { name: 'New token' }).inputValue();
+expect(/^bsp_/.test(token), 'a token is shown: ' + token.slice(0, 4));
+await page.getByRole('button', { name: 'Copy token' }).click();
+await page.getByRole('button', { name: 'Copied' }).waitFor();
+expect(await page.evaluate(() => navigator.clipboard.readText()) === token, 'the clipboard holds the token');
+await check('tokens-new');
+const auth = 'Basic ' + Buffer.from(`${USER[0]}:${token}`).toString('base64');
+let r = await fetch(odataURL + 'Projects', { headers: { Authorization: auth } });
+expect(r.status === 200, 'OData with the new token: ' + r.status);
+results.rows = (await r.json()).value.length;
+expect(results.rows > 0, 'OData returned rows');
+await page.goto(BASE + '/tokens');
+expect(!(await page.content()).includes(token), 'the token is shown only once');
+await page.getByRole('button', { name: 'Revoke token excel' }).click();
+await page.getByRole('status').filter({ hasText: 'revoked' }).waitFor();
+await check('tokens-revoked');
+r = await fetch(odataURL + 'Projects', { headers: { Authorization: auth } });
+expect(r.status === 401, 'OData with the revoked token: ' + r.status);
+results.afterRevoke = r.status;
+results.token = token; // for the Go test's own check
+} catch (e) {
+  try { await page.screenshot({ path: join(SHOTS, 'FAILURE.png'), fullPage: true }); } catch {}
+  console.error('at ' + page.url() + '\n' + (await page.locator('main').innerText().catch(() => '')));
+  await ctx.close();
+  throw e;
+}
+await ctx.close();
+console.log(JSON.stringify(results));
