@@ -55,7 +55,7 @@ func newClockEnv(t *testing.T, seed int64) (*env, *clock) {
 	}
 	t.Cleanup(func() { d.Close() })
 	return &env{srv: srv, client: c, dest: d,
-		eng: &Engine{Client: c, Dest: d, Account: "demo", Job: "test", Logger: newLogger(testWriter{t}), Now: clk.now}}, clk
+		eng: newEngine(&Job{Name: "test"}, Account{Name: "demo", Client: c}, d, Options{Logger: newLogger(testWriter{t}), Now: clk.now})}, clk
 }
 
 // post sends a form to the emulator's API as the admin and decodes the

@@ -116,7 +116,12 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := (&replicate.Engine{Client: c, Dest: d, Job: "nightly", Account: "demo"}).Run(ctx, stmts); err != nil {
+	res, err := replicate.Run(ctx, &replicate.Job{Name: "nightly", Dest: d, Statements: stmts,
+		Accounts: []replicate.Account{{Name: "demo", Client: c}}}, replicate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Err(); err != nil {
 		t.Fatal(err)
 	}
 
