@@ -82,7 +82,7 @@ func userDefs() []def {
 				push("UserId", "/users/:userId/stars (only those users)", "", eqIn...),
 				push("Id", "minId / maxId", "bounds passed one beyond and re-checked", rangeOps...),
 			},
-			change: Change{Kind: ChangeAppend, Cursor: "Id", Note: "per user, ids above the last seen; un-starring is only visible in a full re-read"},
+			change: Change{Kind: ChangeFull, Note: "every user's list re-read and diffed by key: a star disappears when it is removed or its issue, comment, wiki page or pull request is deleted, which no feed reports (one request per user, as reading above the last id would cost)"},
 			fetch: func(f *fetcher, q *Query, emit func(*row) error) error {
 				lo, hi := q.intBounds("Id")
 				opts := cursorOpts(lo, hi)
