@@ -157,7 +157,7 @@ func replicateConfig(ctx context.Context, f replicateFlags, jobNames []string, o
 	}
 	for _, job := range jobs {
 		if sc := job.Schedule; !sc.IsZero() && sc.Interval != config.Never {
-			out.log.Warn(fmt.Sprintf("job %s has a schedule (%s), but no scheduler exists yet: it runs only when started, as now; run replicate from cron or a task scheduler meanwhile", job.Name, sc.Interval), "job", job.Name)
+			out.log.Warn(fmt.Sprintf("job %s has a schedule (%s), which replicate does not follow: it runs the job once, now; backlogsync serve -c %s runs it on its schedule", job.Name, sc.Interval, shellQuote(f.acct.config)), "job", job.Name)
 		}
 	}
 	code := exitOK

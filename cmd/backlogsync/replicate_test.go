@@ -417,7 +417,8 @@ func writeTwoAccountConfig(t *testing.T, dir, file string, a, b yamlAccount, sta
 	return path, db
 }
 
-// A schedule other than Never is warned about (no scheduler exists yet),
+// A schedule other than Never is warned about (replicate runs once; serve
+// follows schedules),
 // the run still happens, and a rerun over unchanged data reports no row
 // updated for the full-refresh tables.
 func TestReplicateScheduleWarnsAndRerunCountsChanges(t *testing.T) {
@@ -430,7 +431,7 @@ func TestReplicateScheduleWarnsAndRerunCountsChanges(t *testing.T) {
 	}
 	os.WriteFile(xmlPath, []byte(strings.Replace(string(b), "<TaskSchedulerInterval>Never<", "<TaskSchedulerInterval>Hourly<", 1)), 0o600)
 	code, out, errOut := runCLI(t, "-g", xmlPath, "-f", sqlPath)
-	if code != exitOK || !strings.Contains(errOut, "no scheduler exists yet") {
+	if code != exitOK || !strings.Contains(errOut, "runs it on its schedule") {
 		t.Fatalf("exit %d; want 0 and a warning about the schedule\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 	code, out, errOut = runCLI(t, "-g", xmlPath, "-f", sqlPath)
