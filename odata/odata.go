@@ -335,14 +335,31 @@ func escapeSegment(s string) string {
 }
 
 func (rq *request) serviceDocument() {
+	f, _ := negotiateFormat(rq.r.Header.Get("Accept"), true)
 	if rq.r.URL.RawQuery != "" {
-		if _, err := rq.formatOnly(); err != nil {
+		format, err := rq.formatOnly()
+		if err != nil {
 			rq.h.fail(rq.w, rq.r, err)
 			return
 		}
+		mt, _, _ := strings.Cut(format, ";")
+		switch mt {
+		case "":
+		case "json", "application/json":
+			f = fmtJSON
+		case "atom", "xml", "application/atom+xml", "application/atomsvc+xml", "application/xml":
+			f = fmtAtom
+		default:
+			rq.h.fail(rq.w, rq.r, &optionError{Status: 400, Option: "$format", Msg: fmt.Sprintf("unknown format %q; use json or atom", format)})
+			return
+		}
 	}
-	if !acceptsJSON(rq.r) {
+	switch f {
+	case fmtNone:
 		rq.notAcceptable()
+		return
+	case fmtAtom:
+		rq.atomServiceDocument()
 		return
 	}
 	b := []byte(`{"@odata.context":`)
@@ -397,7 +414,7 @@ func (rq *request) formatOnly() (string, error) {
 
 func (rq *request) notAcceptable() {
 	writeError(rq.w, http.StatusNotAcceptable, "NotAcceptable",
-		"this service answers application/json (odata.metadata=minimal); the Accept header allows none of it", "")
+		"this service answers application/json (odata.metadata=minimal) or application/atom+xml; the Accept header allows neither", "")
 }
 
 // writeSmall writes a complete, small body (gzip when accepted).
