@@ -3,6 +3,9 @@
 // other OData clients: the service document, $metadata (CSDL XML), entity
 // sets with $select, $filter, $orderby, $top, $skip, $count, $expand, key
 // lookup and navigation, and server-driven paging with keyset $skiptoken.
+// Payloads are JSON (minimal metadata) or, when the client prefers it by
+// Accept q-value or $format=atom, Atom (OData Atom Format 4.0); JSON wins
+// ties. Errors are JSON OData error bodies in both cases.
 //
 // Every query option becomes a backlogsync.Query that the destination runs
 // in SQL; rows stream from the database cursor into the response, so memory
@@ -22,7 +25,8 @@
 // last replicated successfully (the newest run with status ok or partial
 // that lists the table) in the Backlogsync-Last-Replicated response header
 // and, for JSON collections, the instance annotation
-// "@backlogsync.lastReplicated" (RFC 3339, UTC); both are absent when no
+// "@backlogsync.lastReplicated" (RFC 3339, UTC; Atom feeds use it as
+// <updated>); both are absent when no
 // run recorded the table.
 package odata
 
