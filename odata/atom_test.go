@@ -149,14 +149,12 @@ func TestAtomFeedValuesAndTypes(t *testing.T) {
 	}
 }
 
-func TestAtomPagingReturnsExactlyTheRows(t *testing.T) {
-	d := demoDest(t, 2345)
-	srv := serve(t, d, Options{MaxPageSize: 1000})
-	u := srv.URL + "/odata/demo/Issues?$select=Id"
-	var ids []int64
-	pages := 0
+// readAllAtom follows the next links of Atom feeds from u and returns every
+// entry's Id and the number of pages.
+func readAllAtom(t *testing.T, u string, hdr map[string]string) (ids []int64, pages int) {
+	t.Helper()
 	for u != "" && pages < 100 {
-		_, f := getAtom(t, u, atomAccept)
+		_, f := getAtom(t, u, hdr)
 		for _, e := range f.Entries {
 			p, _ := e.prop("Id")
 			n, err := strconv.ParseInt(p.Value, 10, 64)
@@ -173,8 +171,20 @@ func TestAtomPagingReturnsExactlyTheRows(t *testing.T) {
 			}
 		}
 	}
+	return ids, pages
+}
+
+func TestAtomPagingReturnsExactlyTheRows(t *testing.T) {
+	d := demoDest(t, 2345)
+	srv := serve(t, d, Options{MaxPageSize: 1000})
+	ids, pages := readAllAtom(t, srv.URL+"/odata/demo/Issues?$select=Id", atomAccept)
 	if !slices.Equal(ids, seq(1, 2345)) || pages != 3 {
 		t.Errorf("Atom paging: %d rows in %d pages; want 1..2345 in 3", len(ids), pages)
+	}
+	// $format=atom is carried into the next links; $top counts across pages.
+	ids, pages = readAllAtom(t, srv.URL+"/odata/demo/Issues?$format=atom&$top=1500&$orderby=Id%20desc", nil)
+	if !slices.Equal(ids, reversed(seq(846, 2345))) || pages != 2 {
+		t.Errorf("Atom paging with $top, $orderby desc: %d rows in %d pages; want 2345..846 in 2", len(ids), pages)
 	}
 }
 
@@ -266,4 +276,10 @@ func TestAtomFailureMidStreamAbortsTheResponse(t *testing.T) {
 	if resp.StatusCode != 500 || p.Error == nil {
 		t.Errorf("early failure: %d %v", resp.StatusCode, p.Error)
 	}
+}
+
+func reversed(s []int64) []int64 {
+	s = slices.Clone(s)
+	slices.Reverse(s)
+	return s
 }
