@@ -27,6 +27,7 @@ type projection struct {
 	fetch  []string // columns asked of the destination
 	out    []int    // indexes into fetch of the written columns …
 	names  [][]byte // … and their `"Name":` prefixes
+	cols   []string // … and their names
 	types  []bs.Type
 	sort   []int // indexes into fetch of the keyset columns
 	navCol map[*nav][]int
@@ -53,6 +54,7 @@ func newProjection(set *entitySet, sel []string, order []bs.Order, expand []*nav
 		c, _ := set.column(name)
 		p.out = append(p.out, index(&p.fetch, name))
 		p.names = append(p.names, append(appendString(nil, name), ':'))
+		p.cols = append(p.cols, name)
 		p.types = append(p.types, c.Type)
 	}
 	for _, c := range sortColumns(set, order) {
@@ -93,7 +95,7 @@ func (rq *request) collection(set *entitySet, extra bs.Expr) {
 		rq.h.fail(rq.w, rq.r, err)
 		return
 	}
-	ok, ieee := negotiate(rq.r)
+	ok, ieee, atom := rq.negotiateData(o)
 	if o.format != "" {
 		ok, ieee = true, strings.Contains(o.format, "ieee754compatible=true")
 	}
@@ -104,6 +106,10 @@ func (rq *request) collection(set *entitySet, extra bs.Expr) {
 	f, err := rq.filterOf(set, o, extra)
 	if err != nil {
 		rq.h.fail(rq.w, rq.r, err)
+		return
+	}
+	if atom {
+		rq.atomCollection(set, o, f)
 		return
 	}
 	p := newProjection(set, o.sel, o.order, o.expand)
@@ -356,12 +362,16 @@ func (rq *request) entity(set *entitySet, key bs.Expr) {
 		rq.h.fail(rq.w, rq.r, err)
 		return
 	}
-	ok, ieee := negotiate(rq.r)
+	ok, ieee, atom := rq.negotiateData(o)
 	if o.format != "" {
 		ok, ieee = true, strings.Contains(o.format, "ieee754compatible=true")
 	}
 	if !ok {
 		rq.notAcceptable()
+		return
+	}
+	if atom {
+		rq.atomEntity(set, o, key)
 		return
 	}
 	p := newProjection(set, o.sel, nil, o.expand)

@@ -305,7 +305,8 @@ func TestErrors(t *testing.T) {
 		{"demo/Issues?$bogus=1", 400, "$bogus"},
 		{"demo/Issues?$top=1&$TOP=2", 400, "more than once"},
 		{"demo/Issues?$skiptoken=garbage", 400, "$skiptoken"},
-		{"demo/Issues?$format=atom", 501, "JSON"},
+		{"demo/Issues?$format=xml", 501, "JSON or Atom"},
+		{"demo/Issues?$format=atom&$expand=Project", 501, "$expand is served in JSON only"},
 		{"demo/Issues(4)", 400, "name each"},
 		{"demo/Issues(Account='acme',Id=99)", 404, "no Issues entity"},
 		{"demo/Issues(Account='acme',Nope=1)", 400, "key"},
@@ -322,9 +323,9 @@ func TestErrors(t *testing.T) {
 			t.Errorf("%s: OData-Version %q", c.path, v)
 		}
 	}
-	resp, _ := get(t, base+"demo/Issues", map[string]string{"Accept": "application/atom+xml"})
+	resp, _ := get(t, base+"demo/Issues", map[string]string{"Accept": "text/csv"})
 	if resp.StatusCode != 406 {
-		t.Errorf("Atom-only Accept: %d; want 406", resp.StatusCode)
+		t.Errorf("CSV-only Accept: %d; want 406", resp.StatusCode)
 	}
 	req, _ := http.NewRequest("POST", base+"demo/Issues", strings.NewReader("{}"))
 	r2, err := http.DefaultClient.Do(req)

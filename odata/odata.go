@@ -3,6 +3,9 @@
 // other OData clients: the service document, $metadata (CSDL XML), entity
 // sets with $select, $filter, $orderby, $top, $skip, $count, $expand, key
 // lookup and navigation, and server-driven paging with keyset $skiptoken.
+// Payloads are JSON (minimal metadata) or, when the client prefers it by
+// Accept q-value or $format=atom, Atom (OData Atom Format 4.0); JSON wins
+// ties. Errors are JSON OData error bodies in both cases.
 //
 // Every query option becomes a backlogsync.Query that the destination runs
 // in SQL; rows stream from the database cursor into the response, so memory
@@ -22,7 +25,8 @@
 // last replicated successfully (the newest run with status ok or partial
 // that lists the table) in the Backlogsync-Last-Replicated response header
 // and, for JSON collections, the instance annotation
-// "@backlogsync.lastReplicated" (RFC 3339, UTC); both are absent when no
+// "@backlogsync.lastReplicated" (RFC 3339, UTC; Atom feeds use it as
+// <updated>); both are absent when no
 // run recorded the table.
 package odata
 
@@ -335,14 +339,31 @@ func escapeSegment(s string) string {
 }
 
 func (rq *request) serviceDocument() {
+	f, _ := negotiateFormat(rq.r.Header.Get("Accept"), true)
 	if rq.r.URL.RawQuery != "" {
-		if _, err := rq.formatOnly(); err != nil {
+		format, err := rq.formatOnly()
+		if err != nil {
 			rq.h.fail(rq.w, rq.r, err)
 			return
 		}
+		mt, _, _ := strings.Cut(format, ";")
+		switch mt {
+		case "":
+		case "json", "application/json":
+			f = fmtJSON
+		case "atom", "xml", "application/atom+xml", "application/atomsvc+xml", "application/xml":
+			f = fmtAtom
+		default:
+			rq.h.fail(rq.w, rq.r, &optionError{Status: 400, Option: "$format", Msg: fmt.Sprintf("unknown format %q; use json or atom", format)})
+			return
+		}
 	}
-	if !acceptsJSON(rq.r) {
+	switch f {
+	case fmtNone:
 		rq.notAcceptable()
+		return
+	case fmtAtom:
+		rq.atomServiceDocument()
 		return
 	}
 	b := []byte(`{"@odata.context":`)
@@ -397,7 +418,7 @@ func (rq *request) formatOnly() (string, error) {
 
 func (rq *request) notAcceptable() {
 	writeError(rq.w, http.StatusNotAcceptable, "NotAcceptable",
-		"this service answers application/json (odata.metadata=minimal); the Accept header allows none of it", "")
+		"this service answers application/json (odata.metadata=minimal) or application/atom+xml; the Accept header allows neither", "")
 }
 
 // writeSmall writes a complete, small body (gzip when accepted).

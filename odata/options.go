@@ -136,10 +136,12 @@ func (rq *request) parseOptions(set *entitySet, single bool) (*options, error) {
 			switch mt {
 			case "json", "application/json":
 				o.format = f
-			case "atom", "xml", "application/atom+xml", "application/xml":
-				return nil, &optionError{Status: 501, Option: "$format", Msg: "only JSON is served; use $format=json or leave $format out"}
+			case "atom", "application/atom+xml":
+				o.format = "atom"
+			case "xml", "application/xml":
+				return nil, &optionError{Status: 501, Option: "$format", Msg: "entity data is served as JSON or Atom; use $format=json or $format=atom"}
 			default:
-				return nil, bad("unknown format %q; use json", kv.value)
+				return nil, bad("unknown format %q; use json or atom", kv.value)
 			}
 		case "$apply", "$search", "$compute", "$levels", "$index", "$schemaversion", "$deltatoken", "$id":
 			return nil, &optionError{Status: 501, Option: kv.name, Msg: "not supported by this service"}

@@ -120,34 +120,17 @@ func mediaQ(part string) (string, float64) {
 	return strings.Join(keep, ";"), q
 }
 
-// negotiate picks the JSON format when the Accept header allows it at a
-// q-value at least as high as any Atom/XML type (which this server does not
-// produce); the OData v3 JSON types (odata=minimalmetadata) count as JSON.
-// ok is false when JSON is not acceptable at all. ieee reports
-// IEEE754Compatible=true on the chosen JSON range.
-func negotiate(r *http.Request) (ok, ieee bool) {
-	accept := strings.TrimSpace(r.Header.Get("Accept"))
-	if accept == "" {
-		return true, false
+// negotiateData picks the format of entity data: $format when given
+// (json, atom), otherwise the Accept header (negotiateFormat). ok is false
+// when nothing acceptable is left (406); ieee reports IEEE754Compatible=true
+// for JSON.
+func (rq *request) negotiateData(o *options) (ok, ieee, atom bool) {
+	if o.format == "atom" {
+		return true, false, true
 	}
-	best := -1.0
-	for _, part := range strings.Split(accept, ",") {
-		v, q := mediaQ(part)
-		mt, params, _ := strings.Cut(v, ";")
-		switch mt {
-		case "application/json", "application/*", "*/*":
-		default:
-			continue
-		}
-		if q > best {
-			best = q
-			ieee = strings.Contains(params, "ieee754compatible=true")
-		}
+	if o.format != "" {
+		return true, strings.Contains(o.format, "ieee754compatible=true"), false
 	}
-	return best > 0, ieee
-}
-
-func acceptsJSON(r *http.Request) bool {
-	ok, _ := negotiate(r)
-	return ok
+	f, ieee := negotiateFormat(rq.r.Header.Get("Accept"), false)
+	return f != fmtNone, ieee, f == fmtAtom
 }
