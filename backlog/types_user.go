@@ -2,6 +2,7 @@ package backlog
 
 import (
 	"encoding/json"
+	"strconv"
 	"time"
 )
 
@@ -17,6 +18,27 @@ const (
 	RoleAddIssues     RoleType = 3 // member or guest restricted to adding issues
 	RoleViewIssues    RoleType = 4 // member or guest restricted to viewing issues
 )
+
+// String names the role as Backlog's pages do ("Administrator", "Normal
+// user", "Reporter", "Viewer", and the classic plans' "Guest Reporter" and
+// "Guest Viewer"); an unknown value is "role N".
+func (rt RoleType) String() string {
+	switch rt {
+	case RoleAdministrator:
+		return "Administrator"
+	case RoleMember:
+		return "Normal user"
+	case RoleAddIssues:
+		return "Reporter"
+	case RoleViewIssues:
+		return "Viewer"
+	case 5:
+		return "Guest Reporter"
+	case 6:
+		return "Guest Viewer"
+	}
+	return "role " + strconv.Itoa(int(rt))
+}
 
 // User is a Backlog user. Embedded users (createdUser, assignee, …) are full
 // User objects too.

@@ -117,7 +117,7 @@ func (a *app) testConnection(ctx context.Context, f connForm, secret string) (*t
 	if err != nil {
 		return nil, explain(err, f)
 	}
-	res := &testResult{Space: sp.Name, SpaceKey: sp.SpaceKey, User: me.Name, Role: roleName(me.RoleType)}
+	res := &testResult{Space: sp.Name, SpaceKey: sp.SpaceKey, User: me.Name, Role: me.RoleType.String()}
 	if me.UserID != nil && *me.UserID != "" {
 		res.User += " (" + *me.UserID + ")"
 	}
@@ -169,24 +169,6 @@ func explain(err error, f connForm) string {
 		return "Network: cannot connect to " + f.SpaceURL + " (" + opErr.Err.Error() + "). Check the URL and that this server can reach it."
 	}
 	return "The test failed: " + strings.TrimPrefix(err.Error(), "backlog: ")
-}
-
-func roleName(rt backlog.RoleType) string {
-	switch rt {
-	case backlog.RoleAdministrator:
-		return "Administrator"
-	case backlog.RoleMember:
-		return "Normal user"
-	case backlog.RoleAddIssues:
-		return "Reporter"
-	case backlog.RoleViewIssues:
-		return "Viewer"
-	case 5:
-		return "Guest Reporter"
-	case 6:
-		return "Guest Viewer"
-	}
-	return "role " + strconv.Itoa(int(rt))
 }
 
 // createConnection is Create & Test: it tests the connection and saves it

@@ -199,7 +199,7 @@ func saveLogin(ctx context.Context, lc *loginConfig, tok *backlog.Token, stdout,
 	}
 	if acct != nil {
 		fmt.Fprintf(stdout, "Signed in to space %s (%q) as %s (%s, %s).\n", acct.SpaceKey, acct.SpaceName, acct.Name,
-			acct.UserID, roleTypeName(acct.RoleType))
+			acct.UserID, acct.RoleType.String())
 	}
 	fmt.Fprintf(stdout, "Token saved to %s (mode 0600).\n", lc.tokenFile)
 	if !tok.Expiry.IsZero() {
@@ -436,7 +436,7 @@ func runAuthStatus(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fmt.Fprintf(stdout, "Application:    client ID %s\n", tf.ClientID)
 	if a := tf.Account; a != nil {
 		fmt.Fprintf(stdout, "Signed in as:   %s (%s, id %d, %s) in space %s (%q)\n", a.Name, a.UserID, a.ID,
-			roleTypeName(a.RoleType), a.SpaceKey, a.SpaceName)
+			a.RoleType.String(), a.SpaceKey, a.SpaceName)
 	}
 	printExpiry(stdout, tf.Token)
 	if offline {
@@ -462,7 +462,7 @@ func runAuthStatus(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if me.UserID != nil {
 		uid = *me.UserID
 	}
-	fmt.Fprintf(stdout, "Checked:        the token works; Backlog says it belongs to %s (%s, id %d, %s)\n", me.Name, uid, me.ID, roleTypeName(me.RoleType))
+	fmt.Fprintf(stdout, "Checked:        the token works; Backlog says it belongs to %s (%s, id %d, %s)\n", me.Name, uid, me.ID, me.RoleType.String())
 	if ts.Refreshes() > 0 {
 		fmt.Fprintln(stdout, "Refreshed:      the access token was refreshed and the new one saved")
 		printExpiry(stdout, ts.Current())

@@ -101,7 +101,7 @@ func check(ctx context.Context, c *backlog.Client, w io.Writer) error {
 	if me.UserID != nil {
 		uid = *me.UserID
 	}
-	fmt.Fprintf(w, "  User:         %s (%q), id %d, role %s\n", uid, me.Name, me.ID, roleTypeName(me.RoleType))
+	fmt.Fprintf(w, "  User:         %s (%q), id %d, role %s\n", uid, me.Name, me.ID, me.RoleType.String())
 
 	rl, _, err := c.RateLimit.Get(ctx)
 	switch {
@@ -299,23 +299,4 @@ func innermost(err error) string {
 		}
 		err = next
 	}
-}
-
-// roleTypeName names a Backlog role type.
-func roleTypeName(rt backlog.RoleType) string {
-	switch rt {
-	case backlog.RoleAdministrator:
-		return "Administrator"
-	case backlog.RoleMember:
-		return "Normal user"
-	case backlog.RoleAddIssues:
-		return "Reporter"
-	case backlog.RoleViewIssues:
-		return "Viewer"
-	case 5:
-		return "Guest Reporter"
-	case 6:
-		return "Guest Viewer"
-	}
-	return "role " + strconv.Itoa(int(rt))
 }
