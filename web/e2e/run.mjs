@@ -58,6 +58,10 @@ async function signIn([email, pw], keyboard) {
   expect(page.url().includes('/signin'), 'signed out, / should lead to the sign-in page, got ' + page.url());
   if (keyboard) {
     // Keyboard only: the e-mail field has focus; Tab to the password; Enter submits.
+    // Chromium applies autofocus at a rendering update that can come after
+    // the load event goto waits for, so wait until the field has it (and
+    // fail if it never does) before typing.
+    await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'email');
     await page.keyboard.type(email);
     await page.keyboard.press('Tab');
     await page.keyboard.type(pw);
