@@ -192,6 +192,12 @@ func checkPort(p string) error {
 	}
 	n, err := strconv.Atoi(p)
 	if err != nil || n < 1 || n > 65535 {
+		if len(p) > 6 {
+			// A port is at most five digits; a longer value is more
+			// likely a shifted field (a password typed into Port=) than
+			// a typo, so it is not echoed.
+			return errDSN("port (%d characters) is not a number from 1 to 65535", len(p))
+		}
 		return errDSN("port %q is not a number from 1 to 65535", p)
 	}
 	return nil
