@@ -140,10 +140,7 @@ func appendAtomValue(b []byte, t bs.Type, v any) []byte {
 	case string:
 		return appendXML(b, x)
 	case time.Time:
-		if t == bs.TypeDate {
-			return x.AppendFormat(b, "2006-01-02")
-		}
-		return x.UTC().AppendFormat(b, "2006-01-02T15:04:05Z")
+		return appendTime(b, t, x)
 	}
 	return append(b, '?')
 }

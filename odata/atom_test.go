@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	bs "github.com/backlogsync/backlogsync"
 )
 
 // atomProp is one d: element of an Atom entry.
@@ -79,74 +81,75 @@ func getAtom(t testing.TB, u string, hdr map[string]string) (*http.Response, *at
 var atomAccept = map[string]string{"Accept": "application/atom+xml"}
 
 func TestAtomFeedValuesAndTypes(t *testing.T) {
-	d := demoDest(t, 7)
-	srv := serve(t, d, Options{})
-	base := srv.URL + "/odata/demo/"
-	_, f := getAtom(t, base+"Issues?$count=true", atomAccept)
-	_, j := getJSON(t, base+"Issues", nil)
-	if f.Count == nil || *f.Count != 7 || len(f.Entries) != 7 || len(j.Value) != 7 {
-		t.Fatalf("count %v, %d entries, %d JSON rows; want 7", f.Count, len(f.Entries), len(j.Value))
-	}
-	if !strings.HasSuffix(f.Context, "/$metadata#Issues") {
-		t.Errorf("m:context %q", f.Context)
-	}
-	wantType := map[string]string{"Id": "Int64", "Summary": "", "StartDate": "Date", "Created": "DateTimeOffset", "EstimatedHours": "Double"}
-	for i, e := range f.Entries {
-		row := j.Value[i]
-		if want := srv.URL + "/odata/demo/Issues(Account='acme',Id=" + strconv.Itoa(i+1) + ")"; e.ID != want {
-			t.Errorf("entry %d id %q; want %q", i, e.ID, want)
+	forEachDest(t, 7, func(t *testing.T, d bs.Destination) {
+		srv := serve(t, d, Options{})
+		base := srv.URL + "/odata/demo/"
+		_, f := getAtom(t, base+"Issues?$count=true", atomAccept)
+		_, j := getJSON(t, base+"Issues", nil)
+		if f.Count == nil || *f.Count != 7 || len(f.Entries) != 7 || len(j.Value) != 7 {
+			t.Fatalf("count %v, %d entries, %d JSON rows; want 7", f.Count, len(f.Entries), len(j.Value))
 		}
-		if e.Category.Term != "#Backlog.Issues" {
-			t.Errorf("category %q", e.Category.Term)
+		if !strings.HasSuffix(f.Context, "/$metadata#Issues") {
+			t.Errorf("m:context %q", f.Context)
 		}
-		if len(e.Content.Properties.Props) != len(row) {
-			t.Errorf("entry %d: %d properties; JSON has %d", i, len(e.Content.Properties.Props), len(row))
-		}
-		for name, typ := range wantType {
-			p, ok := e.prop(name)
-			if !ok || p.Type != typ {
-				t.Errorf("entry %d %s: present %v m:type %q; want %q", i, name, ok, p.Type, typ)
+		wantType := map[string]string{"Id": "Int64", "Summary": "", "StartDate": "Date", "Created": "DateTimeOffset", "EstimatedHours": "Double"}
+		for i, e := range f.Entries {
+			row := j.Value[i]
+			if want := srv.URL + "/odata/demo/Issues(Account='acme',Id=" + strconv.Itoa(i+1) + ")"; e.ID != want {
+				t.Errorf("entry %d id %q; want %q", i, e.ID, want)
 			}
-			switch v := row[name].(type) {
-			case nil:
-				if p.Null != "true" || p.Value != "" {
-					t.Errorf("entry %d %s: %+v; want m:null", i, name, p)
+			if e.Category.Term != "#Backlog.Issues" {
+				t.Errorf("category %q", e.Category.Term)
+			}
+			if len(e.Content.Properties.Props) != len(row) {
+				t.Errorf("entry %d: %d properties; JSON has %d", i, len(e.Content.Properties.Props), len(row))
+			}
+			for name, typ := range wantType {
+				p, ok := e.prop(name)
+				if !ok || p.Type != typ {
+					t.Errorf("entry %d %s: present %v m:type %q; want %q", i, name, ok, p.Type, typ)
 				}
-			case string:
-				if p.Value != v {
-					t.Errorf("entry %d %s: %q; JSON %q", i, name, p.Value, v)
-				}
-			case float64:
-				if x, err := strconv.ParseFloat(p.Value, 64); err != nil || x != v {
-					t.Errorf("entry %d %s: %q; JSON %v", i, name, p.Value, v)
+				switch v := row[name].(type) {
+				case nil:
+					if p.Null != "true" || p.Value != "" {
+						t.Errorf("entry %d %s: %+v; want m:null", i, name, p)
+					}
+				case string:
+					if p.Value != v {
+						t.Errorf("entry %d %s: %q; JSON %q", i, name, p.Value, v)
+					}
+				case float64:
+					if x, err := strconv.ParseFloat(p.Value, 64); err != nil || x != v {
+						t.Errorf("entry %d %s: %q; JSON %v", i, name, p.Value, v)
+					}
 				}
 			}
 		}
-	}
-	// The escaped text (quotes, non-ASCII) survives the XML round trip.
-	if p, _ := f.Entries[0].prop("Summary"); p.Value != "Summary 1 «é» 'q'" {
-		t.Errorf("Summary %q", p.Value)
-	}
+		// The escaped text (quotes, non-ASCII) survives the XML round trip.
+		if p, _ := f.Entries[0].prop("Summary"); p.Value != "Summary 1 «é» 'q'" {
+			t.Errorf("Summary %q", p.Value)
+		}
 
-	// $select applies (the key stays in the entry's id).
-	_, f = getAtom(t, base+"Issues?$select=Summary,Id&$format=atom", nil)
-	if len(f.Entries) != 7 || len(f.Entries[1].Content.Properties.Props) != 2 || f.Entries[1].Content.Properties.Props[0].XMLName.Local != "Summary" || f.Entries[1].Content.Properties.Props[1].XMLName.Local != "Id" ||
-		!strings.HasSuffix(f.Entries[1].ID, "Issues(Account='acme',Id=2)") {
-		t.Errorf("$select in Atom: %+v", f.Entries[1])
-	}
-	if !strings.HasSuffix(f.Context, "#Issues(Summary,Id)") {
-		t.Errorf("$select context %q", f.Context)
-	}
+		// $select applies (the key stays in the entry's id).
+		_, f = getAtom(t, base+"Issues?$select=Summary,Id&$format=atom", nil)
+		if len(f.Entries) != 7 || len(f.Entries[1].Content.Properties.Props) != 2 || f.Entries[1].Content.Properties.Props[0].XMLName.Local != "Summary" || f.Entries[1].Content.Properties.Props[1].XMLName.Local != "Id" ||
+			!strings.HasSuffix(f.Entries[1].ID, "Issues(Account='acme',Id=2)") {
+			t.Errorf("$select in Atom: %+v", f.Entries[1])
+		}
+		if !strings.HasSuffix(f.Context, "#Issues(Summary,Id)") {
+			t.Errorf("$select context %q", f.Context)
+		}
 
-	// One entity by key.
-	resp, body := get(t, base+"Issues(Account='acme',Id=3)?$select=Id,Summary", atomAccept)
-	var e atomEntryDoc
-	if err := xml.Unmarshal(body, &e); err != nil || resp.StatusCode != 200 || len(e.Content.Properties.Props) != 2 {
-		t.Fatalf("entity: %d %v %s", resp.StatusCode, err, body)
-	}
-	if p, _ := e.prop("Id"); p.Value != "3" || p.Type != "Int64" {
-		t.Errorf("entity Id %+v", p)
-	}
+		// One entity by key.
+		resp, body := get(t, base+"Issues(Account='acme',Id=3)?$select=Id,Summary", atomAccept)
+		var e atomEntryDoc
+		if err := xml.Unmarshal(body, &e); err != nil || resp.StatusCode != 200 || len(e.Content.Properties.Props) != 2 {
+			t.Fatalf("entity: %d %v %s", resp.StatusCode, err, body)
+		}
+		if p, _ := e.prop("Id"); p.Value != "3" || p.Type != "Int64" {
+			t.Errorf("entity Id %+v", p)
+		}
+	})
 }
 
 // readAllAtom follows the next links of Atom feeds from u and returns every
@@ -175,17 +178,18 @@ func readAllAtom(t *testing.T, u string, hdr map[string]string) (ids []int64, pa
 }
 
 func TestAtomPagingReturnsExactlyTheRows(t *testing.T) {
-	d := demoDest(t, 2345)
-	srv := serve(t, d, Options{MaxPageSize: 1000})
-	ids, pages := readAllAtom(t, srv.URL+"/odata/demo/Issues?$select=Id", atomAccept)
-	if !slices.Equal(ids, seq(1, 2345)) || pages != 3 {
-		t.Errorf("Atom paging: %d rows in %d pages; want 1..2345 in 3", len(ids), pages)
-	}
-	// $format=atom is carried into the next links; $top counts across pages.
-	ids, pages = readAllAtom(t, srv.URL+"/odata/demo/Issues?$format=atom&$top=1500&$orderby=Id%20desc", nil)
-	if !slices.Equal(ids, reversed(seq(846, 2345))) || pages != 2 {
-		t.Errorf("Atom paging with $top, $orderby desc: %d rows in %d pages; want 2345..846 in 2", len(ids), pages)
-	}
+	forEachDest(t, 2345, func(t *testing.T, d bs.Destination) {
+		srv := serve(t, d, Options{MaxPageSize: 1000})
+		ids, pages := readAllAtom(t, srv.URL+"/odata/demo/Issues?$select=Id", atomAccept)
+		if !slices.Equal(ids, seq(1, 2345)) || pages != 3 {
+			t.Errorf("Atom paging: %d rows in %d pages; want 1..2345 in 3", len(ids), pages)
+		}
+		// $format=atom is carried into the next links; $top counts across pages.
+		ids, pages = readAllAtom(t, srv.URL+"/odata/demo/Issues?$format=atom&$top=1500&$orderby=Id%20desc", nil)
+		if !slices.Equal(ids, reversed(seq(846, 2345))) || pages != 2 {
+			t.Errorf("Atom paging with $top, $orderby desc: %d rows in %d pages; want 2345..846 in 2", len(ids), pages)
+		}
+	})
 }
 
 func TestAtomNegotiation(t *testing.T) {

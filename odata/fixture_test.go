@@ -11,7 +11,9 @@ import (
 
 	bs "github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/catalog"
+	"github.com/backlogsync/backlogsync/dest"
 	"github.com/backlogsync/backlogsync/dest/sqlite"
+	"github.com/backlogsync/backlogsync/internal/dbtest"
 )
 
 var ctx = context.Background()
@@ -147,4 +149,24 @@ func serve(t testing.TB, d bs.Destination, o Options, wraps ...func(http.Handler
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// forEachDest runs f as a subtest on each destination filled with the demo
+// tables (issues issues): SQLite, and PostgreSQL and MariaDB in a schema /
+// database of the test's own (skipped without their test servers, failed
+// under CI=true), so that the query translation is checked on all three.
+func forEachDest(t *testing.T, issues int, f func(t *testing.T, d bs.Destination)) {
+	t.Run("sqlite", func(t *testing.T) { f(t, demoDest(t, issues)) })
+	for _, kind := range []string{"postgres", "mysql"} {
+		t.Run(kind, func(t *testing.T) {
+			dsn := map[string]func(testing.TB) string{"postgres": dbtest.Postgres, "mysql": dbtest.MySQL}[kind](t)
+			d, err := dest.Open(ctx, kind, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { d.Close() })
+			fillDemo(t, d, issues)
+			f(t, d)
+		})
+	}
 }

@@ -93,12 +93,34 @@ func appendValue(b []byte, t bs.Type, v any, ieee bool) []byte {
 		return appendString(b, x)
 	case time.Time:
 		b = append(b, '"')
-		if t == bs.TypeDate {
-			b = x.AppendFormat(b, "2006-01-02")
-		} else {
-			b = x.UTC().AppendFormat(b, "2006-01-02T15:04:05Z")
-		}
+		b = appendTime(b, t, x)
 		return append(b, '"')
 	}
 	return appendString(b, "?")
+}
+
+// appendTime appends a Date as YYYY-MM-DD (in x's own location) and a
+// DateTimeOffset as RFC 3339 in UTC, to the second, as
+// x.AppendFormat("2006-01-02") and x.UTC().AppendFormat(
+// "2006-01-02T15:04:05Z") do, without their layout parsing (a tenth of
+// the server's time per row when every row has four timestamps).
+func appendTime(b []byte, t bs.Type, x time.Time) []byte {
+	if t != bs.TypeDate {
+		x = x.UTC()
+	}
+	year, month, day := x.Date()
+	if year < 0 || year > 9999 {
+		if t == bs.TypeDate {
+			return x.AppendFormat(b, "2006-01-02")
+		}
+		return x.AppendFormat(b, "2006-01-02T15:04:05Z")
+	}
+	b = append(b, byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+month/10), byte('0'+month%10), '-', byte('0'+day/10), byte('0'+day%10))
+	if t == bs.TypeDate {
+		return b
+	}
+	h, m, sec := x.Clock()
+	return append(b, 'T', byte('0'+h/10), byte('0'+h%10), ':', byte('0'+m/10), byte('0'+m%10), ':',
+		byte('0'+sec/10), byte('0'+sec%10), 'Z')
 }

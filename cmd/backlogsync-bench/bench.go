@@ -50,10 +50,15 @@ type benchConfig struct {
 	generateTimeout time.Duration
 	cpuProfile      string
 	emuProfile      string
+	odataDests      []string
+	odataPasses     int
+	odataPage       int
+	odataProfile    string
 }
 
 // Bench scenarios.
-var benchScenarios = []string{"issues", "full", "incremental", "ratelimit", "rss", "all"}
+// "all" runs the replication scenarios; odata (serving) runs on its own.
+var benchScenarios = []string{"issues", "full", "incremental", "ratelimit", "rss", "all", "odata"}
 
 // The statements of the measured runs.
 const (
@@ -68,7 +73,7 @@ func parseBenchArgs(args []string, stdout io.Writer) (*benchConfig, error) {
 	cfg := &benchConfig{}
 	fs := flag.NewFlagSet("backlogsync-bench", flag.ContinueOnError)
 	fs.IntVar(&cfg.issues, "issues", 10000, "`number` of issues of the generated space (comments: 3 per issue, as the default space)")
-	fs.StringVar(&cfg.scenario, "scenario", "all", "`scenario`: issues (the full run of Issues alone), full, incremental, ratelimit, rss or all")
+	fs.StringVar(&cfg.scenario, "scenario", "all", "`scenario`: issues (the full run of Issues alone), full, incremental, ratelimit, rss, all (these five) or odata (paging the replicated Issues through OData)")
 	fs.StringVar(&cfg.dest, "dest", "", "SQLite `file` to replicate into; it is replaced (default: a temporary file, removed afterwards)")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object instead of lines")
 	fs.Int64Var(&cfg.seed, "seed", 1, "`seed` of the generated space and of the churn")
@@ -78,6 +83,7 @@ func parseBenchArgs(args []string, stdout io.Writer) (*benchConfig, error) {
 	sizes := fs.String("rss-sizes", "10000,100000", "comma-separated issue `counts` of the rss scenario, each measured in a fresh process")
 	fs.StringVar(&cfg.emuProfile, "emulator-cpuprofile", "", "write a CPU profile of the emulator child process (full scenario) to `file`")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (the replication, not the emulator) to `file`")
+	checkOData := cfg.odataFlags(fs)
 	fs.DurationVar(&cfg.generateTimeout, "generate-timeout", 10*time.Minute, "how long to wait for the emulator to generate the space")
 	if err := cli.ParseFlagSet(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -123,6 +129,9 @@ func parseBenchArgs(args []string, stdout io.Writer) (*benchConfig, error) {
 		}
 		cfg.rssSizes = append(cfg.rssSizes, n)
 	}
+	if err := checkOData(); err != nil {
+		return nil, err
+	}
 	if cfg.generateTimeout <= 0 {
 		return nil, cli.Usagef("--generate-timeout %v: give a positive duration such as 10m", cfg.generateTimeout)
 	}
@@ -137,6 +146,7 @@ type benchReport struct {
 	Incremental *incrResult       `json:"incremental,omitempty"`
 	RateLimit   *rateResult       `json:"ratelimit,omitempty"`
 	RSS         []rssResult       `json:"rss,omitempty"`
+	OData       []odataResult     `json:"odata,omitempty"`
 	MaxRSSMiB   float64           `json:"maxRssMiB"` // peak RSS of this process
 	Formulas    map[string]string `json:"formulas"`
 }
@@ -263,6 +273,11 @@ func (cfg *benchConfig) run(ctx context.Context, rep *benchReport, stdout, stder
 	}
 	if s == "rss" || s == "all" {
 		if err := cfg.rss(ctx, rep, lines, stderr); err != nil {
+			return err
+		}
+	}
+	if s == "odata" {
+		if err := cfg.odata(ctx, rep, lines, stderr); err != nil {
 			return err
 		}
 	}

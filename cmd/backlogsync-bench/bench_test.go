@@ -134,12 +134,15 @@ func TestBenchUsage(t *testing.T) {
 		want string
 	}{
 		{[]string{"--issues", "0"}, "--issues 0"},
-		{[]string{"--scenario", "fast"}, `--scenario "fast": use issues, full, incremental, ratelimit, rss, all`},
+		{[]string{"--scenario", "fast"}, `--scenario "fast": use issues, full, incremental, ratelimit, rss, all, odata`},
 		{[]string{"--window", "0s"}, "--window"},
 		{[]string{"--churn", "-1"}, "--churn -1"},
 		{[]string{"--rss-sizes", "10,x"}, "--rss-sizes"},
 		{[]string{"--ratelimit-issues", "0"}, "--ratelimit-issues 0"},
 		{[]string{"extra"}, "unexpected argument"},
+		{[]string{"--odata-dests", "sqlite,oracle"}, `--odata-dests "sqlite,oracle"`},
+		{[]string{"--odata-passes", "0"}, "--odata-passes 0"},
+		{[]string{"--odata-page-size", "0"}, "--odata-page-size 0"},
 	} {
 		code, _, errOut := runCLI(t, tc.args...)
 		if code != exitUsage || !strings.Contains(errOut, tc.want) {

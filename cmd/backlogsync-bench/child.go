@@ -76,29 +76,7 @@ func cpuSeconds() float64 {
 
 // cpuSeconds is the user+system CPU time of the emulator process, read
 // from /proc (0 where there is none).
-func (e *childEmulator) cpuSeconds() float64 {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", e.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	// Fields after the command name (which is in parentheses): state is
-	// field 3, utime 14 and stime 15, in clock ticks (100 per second on
-	// Linux).
-	i := bytes.LastIndexByte(data, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(string(data[i+1:]))
-	if len(f) < 13 {
-		return 0
-	}
-	ut, err1 := strconv.ParseFloat(f[11], 64)
-	st, err2 := strconv.ParseFloat(f[12], 64)
-	if err1 != nil || err2 != nil {
-		return 0
-	}
-	return (ut + st) / 100
-}
+func (e *childEmulator) cpuSeconds() float64 { return procCPUSeconds(e.cmd.Process.Pid) }
 
 // childEmulator is "backlogsync-bench emulator" running as a child process.
 type childEmulator struct {

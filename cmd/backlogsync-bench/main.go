@@ -1,13 +1,15 @@
 // Command backlogsync-bench measures replication against a generated space
 // served by the emulator: requests / the theoretical minimum for a full and
 // an incremental run, wall time / the rate-limit bound at paid limits,
-// issues per second with limits off, and peak RSS for growing spaces. It is
+// issues per second with limits off, peak RSS for growing spaces, and
+// OData paging of the replica (rows/s, server CPU and peak RSS). It is
 // a development tool, kept out of the backlogsync command users run.
 //
 // Usage:
 //
 //	backlogsync-bench [flags]           run the scenarios (-h lists the flags)
 //	backlogsync-bench emulator [flags]  serve the emulator, as the bench's child process does
+//	backlogsync-bench odata [flags]     serve OData over a destination, as the odata scenario's child does
 package main
 
 import (
@@ -50,6 +52,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitError
 		}
 		return exitOK
+	}
+	if len(args) > 0 && args[0] == "odata" {
+		return serveOData(ctx, args[1:], stdout, stderr)
 	}
 	return runBench(ctx, args, stdout, stderr)
 }
