@@ -222,12 +222,16 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (AccountResu
 	}
 	release, err := e.lease(ctx)
 	if err != nil {
-		return AccountResult{Account: e.account()}, err
+		return e.recordUnstarted(ctx, err)
 	}
 	defer release()
 	t0 := e.now()
 	started := t0.UTC().Truncate(time.Second)
-	id, err := e.Dest.StartRun(ctx, backlogsync.Run{Job: e.job(), Account: e.account(), Started: started})
+	// The run is recorded even when ctx ends now: it then finishes as
+	// cancelled at its first request instead of vanishing.
+	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	id, err := e.Dest.StartRun(sctx, backlogsync.Run{Job: e.job(), Account: e.account(), Started: started})
+	scancel()
 	if err != nil {
 		return AccountResult{Account: e.account()}, fmt.Errorf("replicate: recording the run: %w", err)
 	}
