@@ -13,6 +13,7 @@ package replicate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -241,6 +242,11 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (AccountResu
 	var firstErr error
 	firstLoads := 0
 	fail := func(p *plan, err error) (stop bool) {
+		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+			// A write cut short by the cancellation may report only
+			// its aftermath (sql.ErrTxDone at commit): say why.
+			err = fmt.Errorf("%w (%w)", err, ctx.Err())
+		}
 		err = fmt.Errorf("%s: REPLICATE %s: %w", p.stmt.Pos, p.dest, err)
 		log.Error("table failed", "table", p.dest, "err", err)
 		if firstErr == nil {
