@@ -17,13 +17,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,12 +30,12 @@ import (
 
 	bs "github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/backlog"
-	"github.com/backlogsync/backlogsync/catalog"
 	"github.com/backlogsync/backlogsync/dest/memory"
 	"github.com/backlogsync/backlogsync/dest/mysql"
 	"github.com/backlogsync/backlogsync/dest/postgres"
 	"github.com/backlogsync/backlogsync/dest/sqlite"
 	"github.com/backlogsync/backlogsync/emulator"
+	"github.com/backlogsync/backlogsync/internal/truth"
 	"github.com/backlogsync/backlogsync/jobsql"
 	"github.com/backlogsync/backlogsync/replicate"
 	gomysql "github.com/go-sql-driver/mysql"
@@ -194,27 +192,19 @@ func openMySQL(t *testing.T) bs.Destination {
 // ---------------------------------------------------------------------------
 // The emulator's truth.
 
-// truthClient is a client of srv that reads the truth: in process, with
-// no rate limit of its own and retries off (faults must be cleared first).
+// truthClient is a client of srv that reads the truth (truth.Client).
 func truthClient(t *testing.T, srv *emulator.Server) *backlog.Client {
 	t.Helper()
-	c, err := backlog.NewClient("http://127.0.0.1", backlog.WithAPIKey(srv.AdminAPIKey()),
-		backlog.WithHTTPClient(srv.Client()), backlog.WithoutRetry())
+	c, err := truth.Client(srv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
-// maxDiffs is how many differing keys per table a failure prints.
-const maxDiffs = 5
-
 // checkTruth compares every named table of d with the emulator's truth for
-// account: the rows catalog.Fetch reads from srv (the reference decoding
-// of the API, independent of the engine) against the rows d.Query returns,
-// by primary key, value by value. It reports missing, extra, duplicate and
-// differing rows (the first maxDiffs keys of each table) and returns the
-// number of truth rows per table.
+// account, row by row and column by column (truth.Diff), reports each
+// differing table as an error and returns the truth's row counts.
 func checkTruth(t *testing.T, srv *emulator.Server, d bs.Destination, account string, tables []string) map[string]int {
 	t.Helper()
 	counts, problems := truthDiff(t, srv, d, account, tables)
@@ -228,192 +218,11 @@ func checkTruth(t *testing.T, srv *emulator.Server, d bs.Destination, account st
 // and one problem report per differing table.
 func truthDiff(t *testing.T, srv *emulator.Server, d bs.Destination, account string, tables []string) (map[string]int, []string) {
 	t.Helper()
-	if f := srv.Faults(); len(f) > 0 {
-		t.Fatalf("checkTruth with %d fault rules active: clear them first", len(f))
-	}
-	ctx := context.Background()
-	c := truthClient(t, srv)
-	counts := map[string]int{}
-	var problems []string
-	for _, name := range tables {
-		ct, ok := catalog.Lookup(name)
-		if !ok {
-			t.Fatalf("checkTruth: no catalog table %s", name)
-		}
-		cols := make([]string, len(ct.Columns))
-		for i, col := range ct.Columns {
-			cols[i] = col.Name
-		}
-		key := make([]int, len(ct.PrimaryKey))
-		for i, k := range ct.PrimaryKey {
-			_, key[i] = ct.Column(k)
-		}
-		want := map[string][]string{}
-		var order []string
-		if err := catalog.Fetch(ctx, c, ct.Name, catalog.Query{Account: account}, func(r bs.Row) error {
-			n := canonRow(ct, r)
-			k := rowKey(n, key)
-			if _, dup := want[k]; dup {
-				return fmt.Errorf("the truth has key %s twice", k)
-			}
-			want[k] = n
-			order = append(order, k)
-			return nil
-		}); err != nil {
-			t.Fatalf("truth of %s: %v", ct.Name, err)
-		}
-		counts[ct.Name] = len(want)
-		got := map[string][]string{}
-		rows, dups := 0, []string(nil)
-		if err := d.Query(ctx, ct.Name, bs.Query{Columns: cols}, func(r bs.Row) error {
-			rows++
-			n := canonRow(ct, r)
-			k := rowKey(n, key)
-			if _, dup := got[k]; dup {
-				dups = append(dups, k)
-			}
-			got[k] = n
-			return nil
-		}); err != nil {
-			problems = append(problems, fmt.Sprintf("%s: Query: %v", ct.Name, err))
-			continue
-		}
-		var missing, extra, differ []string
-		for _, k := range order {
-			g, ok := got[k]
-			switch {
-			case !ok:
-				missing = append(missing, k)
-			case !slices.Equal(g, want[k]):
-				differ = append(differ, k+": "+rowDiff(cols, g, want[k]))
-			}
-		}
-		for k := range got {
-			if _, ok := want[k]; !ok {
-				extra = append(extra, k)
-			}
-		}
-		slices.Sort(extra)
-		if len(missing)+len(extra)+len(differ)+len(dups) == 0 && rows == len(want) {
-			continue
-		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "%s differs from the truth: destination %d rows (%d keys), truth %d; %d missing, %d extra, %d differing, %d duplicate keys",
-			ct.Name, rows, len(got), len(want), len(missing), len(extra), len(differ), len(dups))
-		list := func(what string, ks []string) {
-			for i, k := range ks {
-				if i == maxDiffs {
-					fmt.Fprintf(&b, "\n  … %d more %s", len(ks)-maxDiffs, what)
-					break
-				}
-				fmt.Fprintf(&b, "\n  %s %s", what, k)
-			}
-		}
-		list("missing", missing)
-		list("extra", extra)
-		list("differs", differ)
-		list("duplicate", dups)
-		problems = append(problems, b.String())
+	counts, problems, err := truth.Diff(context.Background(), srv, d, account, tables)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return counts, problems
-}
-
-// rowKey joins the canonical key values.
-func rowKey(n []string, key []int) string {
-	parts := make([]string, len(key))
-	for i, j := range key {
-		parts[i] = n[j]
-	}
-	return "(" + strings.Join(parts, ", ") + ")"
-}
-
-// rowDiff names the columns where got and want differ.
-func rowDiff(cols, got, want []string) string {
-	var parts []string
-	for i := range cols {
-		if got[i] != want[i] {
-			parts = append(parts, fmt.Sprintf("%s got %s want %s", cols[i], clip(got[i]), clip(want[i])))
-		}
-	}
-	return strings.Join(parts, "; ")
-}
-
-func clip(s string) string {
-	if len(s) > 80 {
-		return s[:80] + "…"
-	}
-	return s
-}
-
-// canonRow renders each value of a row of ct in a canonical typed form,
-// normalising only what the Destination contract lets a destination
-// report differently: JSON as TEXT, TIMESTAMP at second precision in UTC,
-// DATE as its calendar date, BOOLEAN as 0/1. Every other difference of
-// value or Go type shows.
-func canonRow(ct *catalog.Table, r bs.Row) []string {
-	out := make([]string, len(ct.Columns))
-	for i, col := range ct.Columns {
-		var v any
-		if i < len(r) {
-			v = r[i]
-		}
-		out[i] = canonValue(col.Type, v)
-	}
-	return out
-}
-
-func canonValue(ty bs.Type, v any) string {
-	// Text as destinations store it: the storable-text policy applied
-	// (NUL removed, invalid UTF-8 replaced), also to the emulator's truth.
-	storable := func(s string) string {
-		if ty == bs.TypeJSON {
-			s, _ = bs.StorableJSON(s)
-			// PostgreSQL's JSONB orders keys and drops spaces.
-			var v any
-			if json.Unmarshal([]byte(s), &v) == nil {
-				if b, err := json.Marshal(v); err == nil {
-					s = string(b)
-				}
-			}
-		} else {
-			s, _ = bs.StorableText(s)
-		}
-		return s
-	}
-	switch x := v.(type) {
-	case string:
-		v = storable(x)
-	case json.RawMessage:
-		v = json.RawMessage(storable(string(x)))
-	}
-	switch x := v.(type) {
-	case nil:
-		return "NULL"
-	case json.RawMessage:
-		return "text:" + string(x)
-	case []byte:
-		return "text:" + string(x)
-	case string:
-		return "text:" + x
-	case time.Time:
-		if ty == bs.TypeDate {
-			return "date:" + x.Format(time.DateOnly)
-		}
-		return "ts:" + x.UTC().Truncate(time.Second).Format(time.RFC3339)
-	case bool:
-		return "bool:" + strconv.FormatBool(x)
-	case int64:
-		if ty == bs.TypeBool && (x == 0 || x == 1) {
-			return "bool:" + strconv.FormatBool(x == 1)
-		}
-		return "int:" + strconv.FormatInt(x, 10)
-	case float64:
-		if math.IsNaN(x) {
-			return "float:NaN"
-		}
-		return "float:" + strconv.FormatFloat(x, 'g', -1, 64)
-	}
-	return fmt.Sprintf("%T:%v", v, v)
 }
 
 // ---------------------------------------------------------------------------

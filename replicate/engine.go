@@ -13,6 +13,7 @@ package replicate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -222,12 +223,16 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (AccountResu
 	}
 	release, err := e.lease(ctx)
 	if err != nil {
-		return AccountResult{Account: e.account()}, err
+		return e.recordUnstarted(ctx, err)
 	}
 	defer release()
 	t0 := e.now()
 	started := t0.UTC().Truncate(time.Second)
-	id, err := e.Dest.StartRun(ctx, backlogsync.Run{Job: e.job(), Account: e.account(), Started: started})
+	// The run is recorded even when ctx ends now: it then finishes as
+	// cancelled at its first request instead of vanishing.
+	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	id, err := e.Dest.StartRun(sctx, backlogsync.Run{Job: e.job(), Account: e.account(), Started: started})
+	scancel()
 	if err != nil {
 		return AccountResult{Account: e.account()}, fmt.Errorf("replicate: recording the run: %w", err)
 	}
@@ -237,6 +242,11 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (AccountResu
 	var firstErr error
 	firstLoads := 0
 	fail := func(p *plan, err error) (stop bool) {
+		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+			// A write cut short by the cancellation may report only
+			// its aftermath (sql.ErrTxDone at commit): say why.
+			err = fmt.Errorf("%w (%w)", err, ctx.Err())
+		}
 		err = fmt.Errorf("%s: REPLICATE %s: %w", p.stmt.Pos, p.dest, err)
 		log.Error("table failed", "table", p.dest, "err", err)
 		if firstErr == nil {

@@ -2,6 +2,7 @@ package replicate
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/backlogsync/backlogsync"
@@ -68,4 +69,36 @@ func leaserOf(d backlogsync.Destination) (backlogsync.Leaser, bool) {
 	}
 	l, ok := d.(backlogsync.Leaser)
 	return l, ok
+}
+
+// recordUnstarted records a run that never took the destination's lease,
+// so that it does not vanish from the runs table: RunCancelled when ctx
+// ended while it waited, RunSkipped when another run of the job and
+// account held the lease (past Wait), RunFailed for any other failure to
+// take it. The record needs no lease (it is one row of the runs table, not
+// the replicated tables) and is written even though ctx is cancelled. It
+// returns the run's result (RunID 0 when even the record failed) and err.
+func (e *Engine) recordUnstarted(ctx context.Context, err error) (AccountResult, error) {
+	res := AccountResult{Account: e.account(), Status: backlogsync.RunFailed}
+	switch {
+	case ctx.Err() != nil:
+		res.Status = backlogsync.RunCancelled
+	case backlogsync.ErrorCode(err) == backlogsync.EBUSY:
+		res.Status = backlogsync.RunSkipped
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	at := e.now().UTC().Truncate(time.Second)
+	id, rerr := e.Dest.StartRun(rctx, backlogsync.Run{Job: e.job(), Account: e.account(), Started: at})
+	if rerr == nil {
+		rerr = e.Dest.FinishRun(rctx, backlogsync.Run{ID: id, Finished: at, Status: res.Status,
+			Error: fmt.Sprintf("the run did not start: %v", err)})
+	}
+	if rerr != nil {
+		e.log().Warn("recording a run that did not take the destination's lease", "status", res.Status, "err", rerr)
+		return res, err
+	}
+	res.RunID = id
+	e.log().Info("run not started", "job", e.job(), "account", e.account(), "run", id, "status", res.Status, "err", err)
+	return res, err
 }

@@ -2,6 +2,7 @@ package replicate
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -20,14 +21,27 @@ func TestConcurrentRunsAreLeased(t *testing.T) {
 	stmts := parse(t, familyStatements+" REPLICATE WikiPages; REPLICATE Projects;")
 	l := e.dest.(backlogsync.Leaser)
 
-	// Held by another run: refused at once, nothing recorded.
+	// Held by another run: refused at once, nothing replicated, the
+	// refusal recorded as a skipped run.
 	release, err := l.Lease(ctx, "test/demo", 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	res, err := e.eng.Run(ctx, stmts)
-	if backlogsync.ErrorCode(err) != backlogsync.EBUSY || !strings.Contains(err.Error(), "--wait") || res.RunID != 0 {
-		t.Fatalf("run while the lease is held: %+v, %v; want EBUSY mentioning --wait", res, err)
+	if backlogsync.ErrorCode(err) != backlogsync.EBUSY || !strings.Contains(err.Error(), "--wait") ||
+		res.RunID == 0 || res.Status != backlogsync.RunSkipped || len(res.Tables) != 0 {
+		t.Fatalf("run while the lease is held: %+v, %v; want EBUSY mentioning --wait, recorded as skipped", res, err)
+	}
+	runs, err := e.dest.Runs(ctx, "test", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].ID != res.RunID || runs[0].Status != backlogsync.RunSkipped ||
+		!strings.Contains(runs[0].Error, "--wait") || runs[0].Finished.IsZero() {
+		t.Fatalf("runs table after the refused run: %+v; want one skipped run naming --wait", runs)
+	}
+	if ts, err := e.dest.Tables(ctx); err != nil || len(ts) != 0 {
+		t.Fatalf("the refused run created %d tables (%v)", len(ts), err)
 	}
 	// With Wait, it runs once the holder is done.
 	go func() { time.Sleep(300 * time.Millisecond); release() }()
@@ -64,4 +78,49 @@ func TestConcurrentRunsAreLeased(t *testing.T) {
 		}
 	}
 	e.checkEqualTables(t, "Issues", "IssueComments", "IssueCommentChangeLog", "IssueCategories", "IssueCustomFieldValues", "IssueParticipants", "WikiPages", "Projects")
+}
+
+// TestRunCancelledBeforeTheLeaseIsRecorded: a run cancelled while it
+// waits for another run's lease, or before it starts at all, writes
+// nothing yet leaves its row in the runs table (status cancelled, the
+// reason in Error) and its id in the result, rather than vanishing.
+func TestRunCancelledBeforeTheLeaseIsRecorded(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, testSize, 24)
+	stmts := parse(t, "REPLICATE Projects;")
+	release, err := e.dest.(backlogsync.Leaser).Lease(ctx, "test/demo", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+
+	waiting, cancel := context.WithCancel(ctx)
+	time.AfterFunc(300*time.Millisecond, cancel)
+	e.eng.Wait = time.Hour
+	res, err := e.eng.Run(waiting, stmts)
+	if !errors.Is(err, context.Canceled) || res.RunID == 0 || res.Status != backlogsync.RunCancelled {
+		t.Fatalf("run cancelled while waiting for the lease: %+v, %v; want a recorded cancelled run", res, err)
+	}
+	gone, cancel2 := context.WithCancel(ctx)
+	cancel2()
+	res2, err := e.eng.Run(gone, stmts)
+	if err == nil || res2.RunID == 0 || res2.Status != backlogsync.RunCancelled {
+		t.Fatalf("run with a cancelled context: %+v, %v; want a recorded cancelled run", res2, err)
+	}
+	runs, err := e.dest.Runs(ctx, "test", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 2 {
+		t.Fatalf("runs table: %+v; want the two cancelled runs", runs)
+	}
+	for _, r := range runs {
+		if (r.ID != res.RunID && r.ID != res2.RunID) || r.Status != backlogsync.RunCancelled || r.Account != "demo" ||
+			!strings.Contains(r.Error, "did not start") || r.Finished.IsZero() {
+			t.Errorf("recorded run %+v; want cancelled, account demo, Error saying it did not start", r)
+		}
+	}
+	if ts, err := e.dest.Tables(ctx); err != nil || len(ts) != 0 {
+		t.Errorf("the cancelled runs created %d tables (%v)", len(ts), err)
+	}
 }

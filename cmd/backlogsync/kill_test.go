@@ -3,20 +3,20 @@ package main
 import (
 	"context"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/backlogsync/backlogsync"
-	"github.com/backlogsync/backlogsync/dest/sqlite"
+	"github.com/backlogsync/backlogsync/config"
+	"github.com/backlogsync/backlogsync/dest"
 	"github.com/backlogsync/backlogsync/emulator"
+	"github.com/backlogsync/backlogsync/internal/truth"
 )
 
 // killStatements are the statements the killed process replicates.
@@ -31,11 +31,24 @@ REPLICATE ProjectSharedFiles;
 REPLICATE Users;
 `
 
-// TestReplicateKilledAndRestarted runs the real binary as a child process
-// against an emulator on a loopback port, SIGKILLs it at random moments of
-// a first load and of an incremental run after churn, restarts it until a
-// run completes, and checks that the database equals the one a clean run
-// writes, with the killed runs left as "running" in the runs table.
+// killDest is one destination the kill test runs on: SQLite (a file of
+// its own), or a test server (its DSN variable) in a schema of its own.
+type killDest struct {
+	typ, env string
+	parse    func(string) (server, error)
+}
+
+// TestReplicateKilledAndRestarted is issue 13's kill proof on SQLite,
+// PostgreSQL and MariaDB, with the real binary: while the emulator injects
+// 10% faults (500, 503, connection resets, truncated bodies) and churns
+// (creates, edits, comments, closes, deletes of issues, wiki pages, pull
+// requests, shared files), the binary is SIGKILLed at ≥ 10 random moments
+// of a first load and ≥ 10 of incremental runs, each kill followed by a
+// rerun; after each phase a rerun completes and every replicated table
+// equals the emulator's state row by row and column by column
+// (truth.Diff), and the killed runs are left as "running" in the runs
+// table. Sized for CI: about a minute per destination, the destinations in
+// parallel.
 func TestReplicateKilledAndRestarted(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -46,69 +59,135 @@ func TestReplicateKilledAndRestarted(t *testing.T) {
 	start := time.Now()
 	bin := buildBinary(t)
 	t.Logf("go build: %s", time.Since(start).Round(time.Millisecond))
-	// The runs, kills included, are bounded by 60 s.
-	deadline := time.Now().Add(60 * time.Second)
+	for i, kd := range []killDest{
+		{typ: "sqlite"},
+		{"postgres", "BACKLOGSYNC_TEST_POSTGRES_DSN", parsePostgresURL},
+		{"mysql", "BACKLOGSYNC_TEST_MYSQL_DSN", parseMySQLDSN},
+	} {
+		t.Run(kd.typ, func(t *testing.T) {
+			t.Parallel()
+			killScenario(t, bin, kd, int64(77+i))
+		})
+	}
+}
 
-	srv, err := emulator.New(emulator.Options{Seed: 77, Size: emulator.Size{Projects: 3, Users: 10, Teams: 2,
-		Issues: 600, Comments: 1500, Wikis: 12, Documents: 4, Repositories: 2, PullRequests: 16, SharedFiles: 16}})
+// killTables are the tables killStatements replicate.
+var killTables = func() []string {
+	var out []string
+	for _, l := range strings.Split(strings.TrimSpace(killStatements), "\n") {
+		out = append(out, strings.TrimSuffix(strings.TrimPrefix(l, "REPLICATE "), ";"))
+	}
+	return out
+}()
+
+// killFaults are about 10% of failed requests of every retryable kind,
+// after a little latency on every request that stretches a run so that the
+// kills land inside it.
+func killFaults(seed int64) []emulator.FaultRule {
+	api := "/api/v2/*"
+	return []emulator.FaultRule{
+		{Path: api, Kind: emulator.FaultLatency, Delay: 2 * time.Millisecond},
+		{Path: api, Kind: emulator.FaultStatus, Status: 500, Probability: 0.03, Seed: seed},
+		{Path: api, Kind: emulator.FaultStatus, Status: 503, Probability: 0.02, Seed: seed + 1},
+		{Path: api, Kind: emulator.FaultReset, Probability: 0.02, Seed: seed + 2},
+		{Path: api, Kind: emulator.FaultTruncate, Probability: 0.03, Seed: seed + 3},
+	}
+}
+
+// killMix is the default churn with deletions of issues more frequent.
+var killMix = func() emulator.ChurnMix {
+	mix := emulator.ChurnMix{}
+	for k, w := range emulator.DefaultChurnMix {
+		mix[k] = w
+	}
+	mix[emulator.ChurnDeleteIssue] = 6
+	return mix
+}()
+
+// minKills is how many kills each phase makes at least.
+const minKills = 10
+
+func killScenario(t *testing.T, bin string, kd killDest, seed int64) {
+	// The runs, kills included, are bounded by four minutes (two cores
+	// shared with the other tests under -race).
+	const bound = 4 * time.Minute
+	t0 := time.Now()
+	deadline := t0.Add(bound)
+	srv, err := emulator.New(emulator.Options{Seed: seed, Size: emulator.Size{Projects: 2, Users: 8, Teams: 2,
+		Issues: 100, Comments: 250, Wikis: 16, Documents: 2, Repositories: 2, PullRequests: 8, SharedFiles: 8}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := srv.Start()
 	t.Cleanup(srv.Close)
-	// A little latency per request stretches a run over a second or more,
-	// so that the kills land inside it.
-	if _, err := srv.AddFault(emulator.FaultRule{Path: "/api/v2/*", Kind: emulator.FaultLatency, Delay: time.Millisecond}); err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	killed := writeKillConfig(t, dir, "killed", base, srv.AdminAPIKey())
-	clean := writeKillConfig(t, dir, "clean", base, srv.AdminAPIKey())
-
-	r := rand.New(rand.NewPCG(77, 1))
-	kills := 0
-	phase := func(name string, attempts int, maxDelay time.Duration) {
-		for i := range attempts {
-			delay := 20*time.Millisecond + time.Duration(r.Int64N(int64(maxDelay)))
-			done, out := runUntil(t, bin, dir, killed.cfg, delay)
-			t.Logf("%s: attempt %d killed after %s: %v", name, i+1, delay, !done)
-			if done {
-				t.Logf("the run completed before the kill:\n%s", out)
-			} else {
-				kills++
+	kc := writeKillDestConfig(t, dir, kd, base, srv.AdminAPIKey())
+	addFaults := func(seed int64) {
+		for _, r := range killFaults(seed) {
+			if _, err := srv.AddFault(r); err != nil {
+				t.Fatal(err)
 			}
 		}
-		if code, out := runToEnd(t, bin, dir, killed.cfg, deadline); code != 0 {
-			t.Fatalf("%s: the run after the kills exited %d:\n%s", name, code, out)
+	}
+	// requests counts the API requests the emulator received (the
+	// latency rule matches every one).
+	requests := func() int {
+		n := 0
+		for _, f := range srv.Faults() {
+			if f.Kind == emulator.FaultLatency {
+				n += f.Matched
+			}
 		}
+		return n
 	}
-	phase("first load", 3, 1500*time.Millisecond)
-	mix := emulator.ChurnMix{}
-	for k, w := range emulator.DefaultChurnMix {
-		mix[k] = w
+	r := rand.New(rand.NewPCG(uint64(seed), 1))
+	kills := 0
+	phase := func(name string, maxRequests int, churnRate float64, faultSeed int64) {
+		addFaults(faultSeed)
+		ctx, cancel := context.WithCancel(context.Background())
+		stop := srv.StartChurn(ctx, emulator.ChurnOptions{Rate: churnRate, Seed: faultSeed, Mix: killMix})
+		n, completed, at := 0, 0, []string(nil)
+		for attempt := 1; n < minKills; attempt++ {
+			if attempt > 4*minKills {
+				t.Fatalf("%s: %d kills in %d attempts: the runs end before the kills", name, n, attempt-1)
+			}
+			k, jitter := 1+r.IntN(maxRequests), time.Duration(r.Int64N(int64(100*time.Millisecond)))
+			done, out, made := runUntil(t, bin, dir, kc.cfg, requests, k, jitter)
+			if done {
+				completed++
+				t.Logf("%s: attempt %d completed (%d requests) before its kill at request %d + %s:\n%s",
+					name, attempt, made, k, jitter, out)
+				continue
+			}
+			n++
+			at = append(at, fmt.Sprintf("%d+%s/%d", k, jitter.Round(time.Millisecond), made))
+		}
+		stop()
+		cancel()
+		kills += n
+		// The rerun after the last kill, still under faults.
+		if code, out := runToEnd(t, bin, dir, kc.cfg, deadline); code != 0 {
+			t.Fatalf("%s: the rerun after the kills exited %d:\n%s", name, code, out)
+		}
+		faults := srv.Faults()
+		srv.ClearFaults()
+		fired := 0
+		for _, f := range faults {
+			if f.Kind != emulator.FaultLatency {
+				fired += f.Fired
+			}
+		}
+		t.Logf("%s: %d kills (at request k + jitter / requests made: %s), %d runs completed before their kill, %d faults fired; %s elapsed",
+			name, n, strings.Join(at, " "), completed, fired, time.Since(t0).Round(time.Millisecond))
+		if fired == 0 {
+			t.Errorf("%s: no fault fired", name)
+		}
+		kc.checkTruth(t, srv, name)
 	}
-	mix[emulator.ChurnDeleteIssue], mix[emulator.ChurnDeleteWiki] = 6, 4
-	rep := srv.ChurnWith(60, emulator.ChurnOptions{Seed: 78, Mix: mix})
-	t.Logf("churn: %v", rep.Counts)
-	phase("after churn", 2, 500*time.Millisecond)
-	if kills == 0 {
-		t.Fatal("no run was killed: the test proves nothing")
-	}
-	t.Logf("kills and restarts: %s", time.Since(deadline.Add(-60*time.Second)).Round(time.Millisecond))
-	if code, out := runToEnd(t, bin, dir, clean.cfg, deadline); code != 0 {
-		t.Fatalf("the clean run exited %d:\n%s", code, out)
-	}
-	sameDatabases(t, killed.db, clean.db)
+	phase("first load", 60, 10, seed*10)
+	phase("incremental", 20, 15, seed*10+5)
 
-	d, err := sqlite.Open(context.Background(), killed.db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	runs, err := d.Runs(context.Background(), "kill", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	runs := kc.runs(t)
 	running, ok := 0, 0
 	for _, run := range runs {
 		switch run.Status {
@@ -148,31 +227,109 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
-// killConfig is one configuration file and the database it writes.
-type killConfig struct{ cfg, db string }
+// killConfig is the configuration file of one kill scenario and the
+// coordinates of what it writes.
+type killConfig struct {
+	cfg    string // the configuration file
+	job    string // the job's name, unique to the scenario
+	schema string // the account's schema on a server ("" for SQLite)
+	dest   *config.Destination
+}
 
-func writeKillConfig(t *testing.T, dir, name, base, key string) killConfig {
+// writeKillDestConfig writes the configuration of a job replicating
+// killStatements into kd: a SQLite file in dir, or a fresh schema (a MySQL
+// database) of the test server, dropped when t ends.
+func writeKillDestConfig(t *testing.T, dir string, kd killDest, base, key string) *killConfig {
 	t.Helper()
-	db := filepath.Join(dir, name+".db")
+	kc := &killConfig{job: "kill"}
+	dsn, account := filepath.Join(dir, "kill.db"), "k"
+	if kd.typ != "sqlite" {
+		s := testServer(t, kd.env, kd.parse)
+		kc.job = fmt.Sprintf("kill_%s_%d", kd.typ, time.Now().UnixNano())
+		kc.schema = kc.job
+		dsn = s.cdataConn()
+		account = "{account: k, schema: " + kc.schema + "}"
+		t.Cleanup(func() { dropSchema(t, kd.typ, os.Getenv(kd.env), kc.schema) })
+	}
 	var stmts strings.Builder
 	for _, l := range strings.Split(strings.TrimSpace(killStatements), "\n") {
 		stmts.WriteString("      " + l + "\n")
 	}
-	cfg := fmt.Sprintf(`accounts:
+	text := fmt.Sprintf(`accounts:
   - {name: k, url: %q, auth: {api_key: %s}}
 destinations:
-  - {name: db, type: sqlite, dsn: %q}
+  - {name: db, type: %s, dsn: %q}
 jobs:
-  - name: kill
+  - name: %s
     destination: db
-    accounts: [k]
+    accounts: [%s]
     statements: |
-%s`, base, key, db, stmts.String())
-	path := filepath.Join(dir, name+".yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+%s`, base, key, kd.typ, dsn, kc.job, account, stmts.String())
+	kc.cfg = filepath.Join(dir, "kill.yaml")
+	if err := os.WriteFile(kc.cfg, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return killConfig{cfg: path, db: db}
+	cfg, err := config.Load(kc.cfg, config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc.dest = &cfg.Destinations[0]
+	return kc
+}
+
+// open opens the scenario's destination (closed when t ends).
+func (kc *killConfig) open(t *testing.T) backlogsync.Destination {
+	t.Helper()
+	d, err := dest.OpenConfig(context.Background(), kc.dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// checkTruth fails t for every replicated table that differs from srv's
+// state, row by row and column by column.
+func (kc *killConfig) checkTruth(t *testing.T, srv *emulator.Server, what string) {
+	t.Helper()
+	var d backlogsync.Destination = schemaView{kc.open(t), kc.schema}
+	counts, problems, err := truth.Diff(context.Background(), srv, d, "k", killTables)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("%s: %s", what, p)
+	}
+	for _, name := range killTables {
+		if counts[name] == 0 {
+			t.Errorf("%s: the space has no %s rows: the test proves nothing for that table", what, name)
+		}
+	}
+	t.Logf("%s: every table equals the emulator: %v", what, counts)
+}
+
+// runs returns the job's runs, newest first.
+func (kc *killConfig) runs(t *testing.T) []backlogsync.Run {
+	t.Helper()
+	runs, err := kc.open(t).Runs(context.Background(), kc.job, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runs
+}
+
+// schemaView reads the tables of a schema by their bare names.
+type schemaView struct {
+	backlogsync.Destination
+	schema string
+}
+
+// Query implements backlogsync.Destination.
+func (v schemaView) Query(ctx context.Context, table string, q backlogsync.Query, fn func(backlogsync.Row) error) error {
+	if v.schema != "" {
+		table = v.schema + "." + table
+	}
+	return v.Destination.Query(ctx, table, q, fn)
 }
 
 // childCmd is the replicate command of the binary with an isolated
@@ -195,26 +352,42 @@ func startChild(t *testing.T, bin, home, cfg string) (*exec.Cmd, *strings.Builde
 	return cmd, buf
 }
 
-// runUntil starts the binary and SIGKILLs it after delay; it reports
-// whether the process had already exited by itself, with its output.
-func runUntil(t *testing.T, bin, home, cfg string, delay time.Duration) (done bool, out string) {
+// runUntil starts the binary and SIGKILLs it at a random moment of its
+// run: jitter after the run made its k-th API request (requests is the
+// emulator's count), so that every kill lands inside a run, spread over
+// its reads and writes, rather than in the process's start. It reports
+// whether the process had exited by itself, its output and the requests
+// the run had made when it was killed.
+func runUntil(t *testing.T, bin, home, cfg string, requests func() int, k int, jitter time.Duration) (done bool, out string, made int) {
 	t.Helper()
+	before := requests()
 	cmd, buf := startChild(t, bin, home, cfg)
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("the run failed before the kill: %v\n%s", err, buf.String())
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	var kill <-chan time.Time
+	for {
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Fatalf("the run failed before the kill: %v\n%s", err, buf.String())
+			}
+			return true, buf.String(), requests() - before
+		case <-tick.C:
+			if kill == nil && requests()-before >= k {
+				kill = time.After(jitter)
+			}
+			continue
+		case <-kill:
 		}
-		return true, buf.String()
-	case <-time.After(delay):
+		break
 	}
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	<-exited
-	return false, buf.String()
+	return false, buf.String(), requests() - before
 }
 
 // runToEnd runs the binary to completion (killing it at deadline) and
@@ -226,7 +399,7 @@ func runToEnd(t *testing.T, bin, home, cfg string, deadline time.Time) (int, str
 	defer timer.Stop()
 	err := cmd.Wait()
 	if time.Now().After(deadline) {
-		t.Fatalf("the test ran past its 60 s bound:\n%s", buf.String())
+		t.Fatalf("the test ran past its bound:\n%s", buf.String())
 	}
 	if err != nil {
 		if ee, ok := err.(*exec.ExitError); ok {
@@ -235,100 +408,4 @@ func runToEnd(t *testing.T, bin, home, cfg string, deadline time.Time) (int, str
 		t.Fatal(err)
 	}
 	return 0, buf.String()
-}
-
-// sameDatabases compares every table of two SQLite databases by primary
-// key, value by value, and reports the first differing keys per table.
-func sameDatabases(t *testing.T, gotPath, wantPath string) {
-	t.Helper()
-	ctx := context.Background()
-	open := func(p string) backlogsync.Destination {
-		d, err := sqlite.Open(ctx, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { d.Close() })
-		return d
-	}
-	got, want := open(gotPath), open(wantPath)
-	tables := func(d backlogsync.Destination) []*backlogsync.Table {
-		ts, err := d.Tables(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ts
-	}
-	gt, wt := tables(got), tables(want)
-	name := func(tb *backlogsync.Table) string { return tb.Name }
-	if gn, wn := mapSlice(gt, name), mapSlice(wt, name); !slices.Equal(gn, wn) {
-		t.Fatalf("tables differ: %v, want %v", gn, wn)
-	}
-	for _, tb := range wt {
-		var key []int
-		for _, k := range tb.PrimaryKey {
-			_, i := tb.Column(k)
-			key = append(key, i)
-		}
-		rows := func(d backlogsync.Destination) (map[string][]string, int) {
-			m, n := map[string][]string{}, 0
-			if err := d.Query(ctx, tb.Name, backlogsync.Query{}, func(r backlogsync.Row) error {
-				vals := mapSlice(r, fmtValue)
-				m[strings.Join(mapSlice(key, func(i int) string { return vals[i] }), ", ")] = vals
-				n++
-				return nil
-			}); err != nil {
-				t.Fatal(err)
-			}
-			return m, n
-		}
-		g, gn := rows(got)
-		w, wn := rows(want)
-		if wn == 0 {
-			t.Errorf("%s is empty after the clean run", tb.Name)
-		}
-		var diffs []string
-		for _, k := range slices.Sorted(maps.Keys(w)) {
-			switch gv, ok := g[k]; {
-			case !ok:
-				diffs = append(diffs, "missing ("+k+")")
-			case !slices.Equal(gv, w[k]):
-				var cols []string
-				for i, c := range tb.Columns {
-					if gv[i] != w[k][i] {
-						cols = append(cols, fmt.Sprintf("%s %s, clean run %s", c.Name, gv[i], w[k][i]))
-					}
-				}
-				diffs = append(diffs, "("+k+"): "+strings.Join(cols, "; "))
-			}
-		}
-		for _, k := range slices.Sorted(maps.Keys(g)) {
-			if _, ok := w[k]; !ok {
-				diffs = append(diffs, "extra ("+k+")")
-			}
-		}
-		if len(diffs) == 0 && gn == wn {
-			continue
-		}
-		t.Errorf("%s: %d rows, the clean run's %d; %d keys differ:\n  %s", tb.Name, gn, wn, len(diffs),
-			strings.Join(diffs[:min(len(diffs), 5)], "\n  "))
-	}
-}
-
-func mapSlice[T any](in []T, f func(T) string) []string {
-	out := make([]string, len(in))
-	for i, v := range in {
-		out[i] = f(v)
-	}
-	return out
-}
-
-func fmtValue(v any) string {
-	if tm, ok := v.(time.Time); ok {
-		v = tm.UTC().Format(time.RFC3339)
-	}
-	s := fmt.Sprintf("%T:%v", v, v)
-	if len(s) > 100 {
-		s = s[:100] + "…"
-	}
-	return s
 }
