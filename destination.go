@@ -536,7 +536,44 @@ type Run struct {
 	Waits429 int64         // how many times the run waited after a 429
 	WaitTime time.Duration // total time spent in those waits (millisecond precision)
 	Tables   []RunTable
+	// Warnings are the run's problems that did not fail it, in the order
+	// they were found (a table that lost its rows, values the
+	// storable-text policy altered…). Recorded by FinishRun.
+	Warnings []RunWarning
 }
+
+// RunWarning is a problem of a run that did not fail it, recorded with
+// the run in the runs table.
+type RunWarning struct {
+	// Table is the destination table concerned ("" for the whole run).
+	Table string `json:"table,omitempty"`
+	// Kind is one of the Warn* kinds.
+	Kind string `json:"kind"`
+	// Message says what happened and what to check, with no secrets.
+	Message string `json:"message"`
+}
+
+// The kinds of RunWarning.
+const (
+	// WarnZeroRows: a full refresh read no rows of a table that held rows
+	// (a revoked permission, a filter that matches nothing): the stored
+	// rows were deleted.
+	WarnZeroRows = "zero_rows"
+	// WarnRowDrop: a table lost more than the allowed share of its rows.
+	WarnRowDrop = "row_drop"
+	// WarnNoRows: a first load of the run's tables wrote no rows at all.
+	WarnNoRows = "no_rows"
+	// WarnAltered: values were written altered by the storable-text
+	// policy (StorableText).
+	WarnAltered = "altered_values"
+	// WarnStatement: a statement option has no effect or a statement
+	// does something the user may not expect (the statement's position
+	// starts the message).
+	WarnStatement = "statement"
+	// WarnSkipped: a statement failed under ContinueOnError and was
+	// skipped.
+	WarnSkipped = "skipped_statement"
+)
 
 // Requests counts API requests by Backlog rate-limit class.
 type Requests struct {

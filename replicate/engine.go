@@ -56,7 +56,14 @@ type Engine struct {
 	// LeaseTTL is how long the lease of a run that died blocks the others
 	// (default DefaultLeaseTTL).
 	LeaseTTL time.Duration
+	// RowDropShare is the share (0, 1] of a table's stored rows a full
+	// refresh may delete before the run records a row_drop warning
+	// (default DefaultRowDropShare).
+	RowDropShare float64
 }
+
+// DefaultRowDropShare is Engine.RowDropShare when unset.
+const DefaultRowDropShare = 0.5
 
 // AccountResult is what one account's run did: its row in the runs table
 // (id, status, per-table counts, requests by rate class, 429 waits) plus
@@ -90,6 +97,9 @@ type AccountResult struct {
 	Errors []error
 	// Checks are the reports of the run's CHECKCACHE statements, in order.
 	Checks []CacheReport
+	// Warnings are the run's problems that did not fail it, as recorded
+	// in the runs table (Run.Warnings).
+	Warnings []backlogsync.RunWarning
 }
 
 // Moved is the total number of rows inserted, updated and deleted.
@@ -241,6 +251,7 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (AccountResu
 	log := e.log().With("job", e.job(), "account", e.account(), "run", id)
 	var firstErr error
 	firstLoads := 0
+	r := &run{e: e, log: log, session: &catalog.Session{}, start: e.Client.Stats(), dest: &tableCache{Destination: e.Dest}}
 	fail := func(p *plan, err error) (stop bool) {
 		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 			// A write cut short by the cancellation may report only
@@ -262,12 +273,13 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (AccountResu
 		}
 		res.Status = backlogsync.RunPartial
 		res.Errors = append(res.Errors, err)
+		r.warn(p.dest, backlogsync.WarnSkipped, "skipped after an error (ContinueOnError): "+err.Error())
 		return false
 	}
-	r := &run{e: e, log: log, session: &catalog.Session{}, start: e.Client.Stats(), dest: &tableCache{Destination: e.Dest}}
 	for _, p := range plans {
 		for _, w := range p.c.Warnings {
 			log.Warn(w, "table", p.dest)
+			r.warn(p.dest, backlogsync.WarnStatement, w)
 		}
 	}
 	var family []*plan
@@ -339,9 +351,16 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (AccountResu
 	if firstErr == nil && firstLoads > 0 && res.Moved() == 0 {
 		log.Warn("!!! RUN MOVED NO ROWS: this was a first load of tables that should hold rows, yet nothing was written; check the account's permissions (a non-admin sees only joined projects) and the statements' filters",
 			"tables", len(plans), "requests", res.Requests)
+		r.warn("", backlogsync.WarnNoRows, fmt.Sprintf("the run moved no rows although it was a first load of %d table(s): check the account's permissions (a non-admin sees only joined projects) and the statements' filters", firstLoads))
 	}
+	for _, t := range res.Tables {
+		if t.Altered > 0 {
+			r.warn(t.Table, backlogsync.WarnAltered, fmt.Sprintf("%s: %d value(s) were altered to be storable: NUL characters removed or invalid UTF-8 replaced (docs/replication.md, \"Text a database cannot store\")", t.Table, t.Altered))
+		}
+	}
+	res.Warnings = r.warnings
 	run := backlogsync.Run{ID: id, Finished: e.now().UTC().Truncate(time.Second), Status: res.Status,
-		Requests: res.Requests, Tables: res.Tables}
+		Requests: res.Requests, Tables: res.Tables, Warnings: res.Warnings}
 	if firstErr != nil {
 		run.Error = firstErr.Error()
 	}

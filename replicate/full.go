@@ -34,6 +34,33 @@ type run struct {
 	start      backlog.Stats
 	// dest is the destination with its table list read once per run.
 	dest *tableCache
+	// warnings are the run's Run.Warnings.
+	wmu      sync.Mutex
+	warnings []backlogsync.RunWarning
+}
+
+// warn adds a warning to the run's record.
+func (r *run) warn(table, kind, msg string) {
+	r.wmu.Lock()
+	r.warnings = append(r.warnings, backlogsync.RunWarning{Table: table, Kind: kind, Message: msg})
+	r.wmu.Unlock()
+}
+
+// alarm records the zero-row and row-drop warnings of a full refresh of
+// p that read fetched rows and deleted stale of the stored ones.
+func (r *run) alarm(p *plan, stored, fetched, stale int) {
+	share := r.e.RowDropShare
+	if share <= 0 || share > 1 {
+		share = DefaultRowDropShare
+	}
+	switch {
+	case stored > 0 && fetched == 0 && stale > 0: // rows of unchanged objects are kept, not lost
+		r.warn(p.dest, backlogsync.WarnZeroRows, fmt.Sprintf("%s: a full refresh read no rows where account %s had %d stored (%d deleted); check the account's permissions and the statement's filter",
+			p.dest, r.e.account(), stored, stale))
+	case stored > 0 && float64(stale) > share*float64(stored):
+		r.warn(p.dest, backlogsync.WarnRowDrop, fmt.Sprintf("%s: %d of the %d stored rows of account %s were deleted (-%.0f%%; warning above %.0f%%)",
+			p.dest, stale, stored, r.e.account(), 100*float64(stale)/float64(stored), 100*share))
+	}
 }
 
 // tableCache answers findTable from one Tables call per run, kept up to
@@ -319,6 +346,7 @@ func (r *run) table(ctx context.Context, p *plan) (rt backlogsync.RunTable, firs
 	if fetched == 0 && stale > 0 {
 		r.log.Warn("!!! fetched no rows: deleting every stored row of this account", "table", p.dest, "deleted", stale)
 	}
+	r.alarm(p, len(stored), fetched, stale)
 	if err := w.flush(ctx, r.versionCheckpoint(p)); err != nil {
 		return rt, first, err
 	}

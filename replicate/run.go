@@ -61,6 +61,8 @@ type Options struct {
 	// Wait is how long an account's run waits for another run holding
 	// the destination's lease on its job and account (Engine.Wait).
 	Wait time.Duration
+	// RowDropShare is Engine.RowDropShare.
+	RowDropShare float64
 }
 
 // EventKind says what an Event reports.
@@ -147,7 +149,7 @@ func (j *Job) Check() error {
 // newEngine is the one place an Engine is built: the engine of account a
 // of job j, writing into d (nil for Check, which writes nothing).
 func newEngine(j *Job, a Account, d backlogsync.Destination, opts Options) *Engine {
-	return &Engine{Client: a.Client, Dest: d, Account: a.Name, Job: j.Name, Logger: opts.Logger, Now: opts.Now, Wait: opts.Wait}
+	return &Engine{Client: a.Client, Dest: d, Account: a.Name, Job: j.Name, Logger: opts.Logger, Now: opts.Now, Wait: opts.Wait, RowDropShare: opts.RowDropShare}
 }
 
 func (j *Job) name() string {

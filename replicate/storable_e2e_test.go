@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -69,6 +70,16 @@ func TestE2ENULIsStorable(t *testing.T) {
 			if rt.Altered != altered[rt.Table] {
 				t.Errorf("runs table: %s altered %d; the run reported %d", rt.Table, rt.Altered, altered[rt.Table])
 			}
+		}
+		// Each table with altered values is a warning of the run.
+		warned := map[string]bool{}
+		for _, w := range runs[0].Warnings {
+			if w.Kind == bs.WarnAltered {
+				warned[w.Table] = true
+			}
+		}
+		if !warned["Issues"] || !warned["IssueComments"] || !slices.Equal(runs[0].Warnings, res.Warnings) {
+			t.Errorf("runs table warnings %+v (run reported %+v); want altered_values for Issues and IssueComments", runs[0].Warnings, res.Warnings)
 		}
 		found := false
 		err = s.dest.Query(ctx, "IssueComments", bs.Query{Columns: []string{"Content"}}, func(r bs.Row) error {

@@ -340,11 +340,9 @@ func (s *Service) runView(run backlogsync.Run) runView {
 		v.Tables = append(v.Tables, tableView{Table: t.Table, Inserted: t.Inserted, Updated: t.Updated, Deleted: t.Deleted,
 			CursorBefore: t.CursorBefore, CursorAfter: t.CursorAfter})
 	}
-	s.mu.Lock()
-	for _, w := range s.warnings[run.ID] {
-		v.Warnings = append(v.Warnings, map[string]string{"kind": w.Kind, "table": w.Table, "message": w.Message})
+	for _, w := range run.Warnings {
+		v.Warnings = append(v.Warnings, map[string]string{"kind": w.Kind, "table": w.Table, "message": s.notif.Scrub(w.Message)})
 	}
-	s.mu.Unlock()
 	return v
 }
 

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/backlogsync/backlogsync"
@@ -64,10 +63,6 @@ type Service struct {
 	jobs  map[string]config.Job
 	names []string
 	live  *broker
-
-	mu       sync.Mutex
-	prev     map[string][]notify.TableResult // the job's last successful run's tables, for Alarms
-	warnings map[int64][]notify.Warning      // by runs-table id
 }
 
 // New returns a Service for the config's jobs. A job whose schedule is
@@ -86,7 +81,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		o.Notifier = notify.New(notify.FromConfig(o.Config))
 	}
 	s := &Service{o: o, log: o.Logger, met: o.Metrics, notif: o.Notifier, jobs: map[string]config.Job{},
-		live: newBroker(), prev: map[string][]notify.TableResult{}, warnings: map[int64][]notify.Warning{}}
+		live: newBroker()}
 	var sj []schedule.Job
 	for _, j := range o.Config.Jobs {
 		last := s.lastRun(ctx, j)
@@ -154,7 +149,7 @@ func (s *Service) runJob(ctx context.Context, name string, attempt int) (any, er
 	}
 	res, err := replicate.Run(ctx, rj, replicate.Options{Logger: s.log.With("job", name), Events: func(e replicate.Event) {
 		s.live.publish(name, eventOf(e))
-	}})
+	}, RowDropShare: s.o.Config.Notifications.RowDropShare})
 	for _, a := range rj.Accounts {
 		for _, class := range []backlog.RateClass{backlog.RateRead, backlog.RateUpdate, backlog.RateSearch, backlog.RateIcon} {
 			if r := a.Client.Governor().Budget(a.Client, class); r.Limit > 0 {
@@ -234,12 +229,14 @@ func (s *Service) record(r schedule.Run) {
 		s.recordSkipped(ctx, j, r)
 	}
 	var tables []notify.TableResult
+	var warnings []notify.Warning
 	mt := metrics.Run{Job: r.Job, Status: string(r.Status), Started: r.Started, Finished: r.Finished}
-	var ids []int64
 	if res != nil {
 		for _, a := range res.Accounts {
-			if a.RunID > 0 {
-				ids = append(ids, a.RunID)
+			// The engine recorded them with the run (zero-row alarm,
+			// row drop, altered values…).
+			for _, w := range a.Warnings {
+				warnings = append(warnings, notify.Warning{Kind: w.Kind, Table: w.Table, Message: a.Account + ": " + w.Message})
 			}
 			mt.Requests = addStats(mt.Requests, a.API)
 			for _, t := range a.Tables {
@@ -250,21 +247,9 @@ func (s *Service) record(r schedule.Run) {
 		}
 	}
 	rep := notify.Report{Job: r.Job, Accounts: accounts, Status: string(r.Status), Trigger: string(r.Trigger),
-		Started: r.Started, Finished: r.Finished, Attempts: r.Attempts, Err: r.Err, Tables: tables}
-	if r.Status == schedule.StatusSucceeded {
-		s.count(ctx, j, tables)
-		s.mu.Lock()
-		rep.Warnings = notify.Alarms(tables, s.prev[r.Job], s.o.Config.Notifications.RowDropShare)
-		s.prev[r.Job] = tables
-		for _, id := range ids {
-			if len(rep.Warnings) > 0 {
-				s.warnings[id] = rep.Warnings
-			}
-		}
-		s.mu.Unlock()
-		for _, w := range rep.Warnings {
-			s.log.Warn("zero-row alarm", "job", r.Job, "table", w.Table, "warning", w.Message)
-		}
+		Started: r.Started, Finished: r.Finished, Attempts: r.Attempts, Err: r.Err, Tables: tables, Warnings: warnings}
+	for _, w := range rep.Warnings {
+		s.log.Warn("run warning", "job", r.Job, "kind", w.Kind, "table", w.Table, "warning", w.Message)
 	}
 	s.met.Record(mt)
 	if r.Status != schedule.StatusSkipped { // a skip is recorded and counted; the run it yielded to reports itself
@@ -303,45 +288,6 @@ func (s *Service) recordSkipped(ctx context.Context, j config.Job, r schedule.Ru
 		if err != nil {
 			s.log.Error("skipped run not recorded", "job", j.Name, "account", a.Account, "err", err)
 		}
-	}
-}
-
-// count fills each table's row count after the run (the account's rows
-// when the table has an Account column), for the row-drop alarm: a table
-// emptied or shrunk by more than the configured share warns. Rows
-// written per run cannot tell an empty full refresh from an unchanged
-// one (both write nothing), the count can.
-func (s *Service) count(ctx context.Context, j config.Job, tables []notify.TableResult) {
-	d, err := s.o.Server.Destination(ctx, j.Destination)
-	if err != nil {
-		return
-	}
-	ts, err := d.Tables(ctx)
-	if err != nil {
-		s.log.Warn("row counts for the zero-row alarm", "job", j.Name, "err", err)
-		return
-	}
-	byName := map[string]*backlogsync.Table{}
-	for _, t := range ts {
-		byName[t.Name] = t
-	}
-	for i := range tables {
-		t := byName[tables[i].Table]
-		if t == nil || len(t.Columns) == 0 {
-			continue
-		}
-		q := backlogsync.Query{Columns: []string{t.Columns[0].Name}}
-		for _, c := range t.Columns {
-			if c.Name == "Account" {
-				q.Filter = backlogsync.Cmp{Column: "Account", Op: backlogsync.OpEq, Value: tables[i].Account}
-			}
-		}
-		var n int64
-		if err := d.Query(ctx, t.Name, q, func(backlogsync.Row) error { n++; return nil }); err != nil {
-			s.log.Warn("row count for the zero-row alarm", "job", j.Name, "table", t.Name, "err", err)
-			continue
-		}
-		tables[i].Total = n
 	}
 }
 

@@ -371,17 +371,18 @@ type jsonCheckpoint struct {
 }
 
 type jsonRun struct {
-	ID       int64                  `json:"id"`
-	Job      string                 `json:"job"`
-	Account  string                 `json:"account"`
-	Started  time.Time              `json:"started"`
-	Finished *time.Time             `json:"finished,omitempty"`
-	Status   backlogsync.RunStatus  `json:"status"`
-	Error    string                 `json:"error,omitempty"`
-	Requests backlogsync.Requests   `json:"requests"`
-	Waits429 int64                  `json:"waits429"`
-	WaitTime string                 `json:"waitTime"`
-	Tables   []backlogsync.RunTable `json:"tables"`
+	ID       int64                    `json:"id"`
+	Job      string                   `json:"job"`
+	Account  string                   `json:"account"`
+	Started  time.Time                `json:"started"`
+	Finished *time.Time               `json:"finished,omitempty"`
+	Status   backlogsync.RunStatus    `json:"status"`
+	Error    string                   `json:"error,omitempty"`
+	Requests backlogsync.Requests     `json:"requests"`
+	Waits429 int64                    `json:"waits429"`
+	WaitTime string                   `json:"waitTime"`
+	Tables   []backlogsync.RunTable   `json:"tables"`
+	Warnings []backlogsync.RunWarning `json:"warnings,omitempty"`
 }
 
 // showState prints the checkpoints and last runs.
@@ -402,7 +403,7 @@ func showState(st *state, f stateFlags, stdout, stderr io.Writer) int {
 			}
 			for _, r := range st.lastRuns(f, d.runs) {
 				jr := jsonRun{ID: r.ID, Job: r.Job, Account: r.Account, Started: r.Started, Status: r.Status, Error: r.Error,
-					Requests: r.Requests, Waits429: r.Waits429, WaitTime: r.WaitTime.String(), Tables: r.Tables}
+					Requests: r.Requests, Waits429: r.Waits429, WaitTime: r.WaitTime.String(), Tables: r.Tables, Warnings: r.Warnings}
 				if !r.Finished.IsZero() {
 					fin := r.Finished
 					jr.Finished = &fin
@@ -474,6 +475,9 @@ func writeRun(w io.Writer, r backlogsync.Run) {
 		q.Read, q.Search, q.Update, q.Icon, r.Waits429, r.WaitTime)
 	if r.Error != "" {
 		fmt.Fprintf(w, "      error: %s\n", r.Error)
+	}
+	for _, wr := range r.Warnings {
+		fmt.Fprintf(w, "      warning (%s): %s\n", wr.Kind, wr.Message)
 	}
 	if len(r.Tables) == 0 {
 		return

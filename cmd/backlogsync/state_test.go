@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/dest/sqlite"
 )
 
@@ -230,5 +232,40 @@ func TestStateCData(t *testing.T) {
 	// Only the source identity (scope …/_source) is left.
 	if _, out, _ := runCLI(t, "state", "show", "-g", xmlPath); strings.Contains(out, "config/default/Issues") || !strings.Contains(out, "config/default/_source") {
 		t.Errorf("after reset:\n%s", out)
+	}
+}
+
+// TestStateShowWarnings: the warnings recorded with a run are shown by
+// state show, in text and in JSON.
+func TestStateShowWarnings(t *testing.T) {
+	cfg, db := stateFixture(t)
+	ctx := context.Background()
+	d, err := sqlite.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := d.StartRun(ctx, backlogsync.Run{Job: "sync", Account: "east", Started: time.Now()})
+	if err == nil {
+		err = d.FinishRun(ctx, backlogsync.Run{ID: id, Finished: time.Now(), Status: backlogsync.RunOK,
+			Tables: []backlogsync.RunTable{{Table: "E_Users", Deleted: 6}},
+			Warnings: []backlogsync.RunWarning{{Table: "E_Users", Kind: backlogsync.WarnZeroRows,
+				Message: "E_Users: a full refresh read no rows where account east had 6 stored (6 deleted)"}}})
+	}
+	d.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "state", "show", "-c", cfg, "--account", "east")
+	if code != exitOK || !strings.Contains(out, "warning (zero_rows): E_Users: a full refresh read no rows where account east had 6 stored") {
+		t.Errorf("state show: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, "state", "show", "-c", cfg, "--account", "east", "--format", "json")
+	var js jsonState
+	if err := json.Unmarshal([]byte(out), &js); code != exitOK || err != nil {
+		t.Fatalf("json: exit %d %v", code, err)
+	}
+	r := js.Destinations[0].Runs[0]
+	if r.ID != id || len(r.Warnings) != 1 || r.Warnings[0].Kind != "zero_rows" || r.Warnings[0].Table != "E_Users" {
+		t.Errorf("json run %+v", r)
 	}
 }

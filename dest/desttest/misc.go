@@ -370,6 +370,12 @@ func (s *suite) runTests(t *testing.T) {
 			Tables: []bs.RunTable{
 				{Table: "Users", Inserted: 3, CursorBefore: "", CursorAfter: ""},
 				{Table: "Issues", Inserted: 100, Updated: 20, Deleted: 1, Altered: 2, CursorBefore: "2024-05-31", CursorAfter: "2024-06-01"},
+			},
+			// Kept in their order, not sorted.
+			Warnings: []bs.RunWarning{
+				{Table: "Users", Kind: bs.WarnZeroRows, Message: "Users: a full refresh read no rows; 3 were stored and are deleted"},
+				{Table: "Issues", Kind: bs.WarnAltered, Message: "Issues: 2 values altered — 'é' \u2028"},
+				{Kind: bs.WarnNoRows, Message: "the run moved no rows"},
 			}}
 		if err := d.FinishRun(ctx, done); err != nil {
 			t.Fatal(err)
@@ -388,11 +394,14 @@ func (s *suite) runTests(t *testing.T) {
 		}
 		// Finishing again replaces the outcome.
 		done.Status, done.Error, done.Tables = bs.RunOK, "", done.Tables[:1]
+		if runs[0].Warnings != nil {
+			t.Errorf("run %d has warnings %+v; want none", runs[0].ID, runs[0].Warnings)
+		}
 		if err := d.FinishRun(ctx, done); err != nil {
 			t.Fatal(err)
 		}
 		runs, _ = d.Runs(ctx, job, 0)
-		if runs[1].Status != bs.RunOK || runs[1].Error != "" || len(runs[1].Tables) != 1 {
+		if runs[1].Status != bs.RunOK || runs[1].Error != "" || len(runs[1].Tables) != 1 || len(runs[1].Warnings) != 3 {
 			t.Errorf("refinished run: %+v", runs[1])
 		}
 		wantCode(t, "finish unknown run", d.FinishRun(ctx, bs.Run{ID: id2 + 1000, Status: bs.RunOK}), bs.ENOTFOUND)
@@ -437,5 +446,5 @@ func (s *suite) runTests(t *testing.T) {
 func runsEqual(a, b bs.Run) bool {
 	return a.ID == b.ID && a.Job == b.Job && a.Account == b.Account && a.Started.Equal(b.Started) &&
 		a.Finished.Equal(b.Finished) && a.Status == b.Status && a.Error == b.Error && a.Requests == b.Requests &&
-		a.Waits429 == b.Waits429 && a.WaitTime == b.WaitTime && slices.Equal(a.Tables, b.Tables)
+		a.Waits429 == b.Waits429 && a.WaitTime == b.WaitTime && slices.Equal(a.Tables, b.Tables) && slices.Equal(a.Warnings, b.Warnings)
 }

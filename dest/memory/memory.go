@@ -696,6 +696,7 @@ func (db *DB) FinishRun(ctx context.Context, r bs.Run) error {
 	}
 	r.WaitTime = r.WaitTime.Truncate(time.Millisecond)
 	r.Tables = slices.Clone(r.Tables)
+	r.Warnings = slices.Clone(r.Warnings)
 	sort.Slice(r.Tables, func(i, j int) bool { return r.Tables[i].Table < r.Tables[j].Table })
 	*old = r
 	return nil
@@ -715,6 +716,7 @@ func (db *DB) Runs(ctx context.Context, job string, limit int) ([]bs.Run, error)
 		}
 		r := db.runs[i]
 		r.Tables = slices.Clone(r.Tables)
+		r.Warnings = slices.Clone(r.Warnings)
 		out = append(out, r)
 		if limit > 0 && len(out) == limit {
 			break

@@ -15,6 +15,7 @@ const (
 	checkpointsName = bs.ReservedPrefix + "checkpoints"
 	runsName        = bs.ReservedPrefix + "runs"
 	runTablesName   = bs.ReservedPrefix + "run_tables"
+	runWarningsName = bs.ReservedPrefix + "run_warnings"
 )
 
 func col(name string, t bs.Type) bs.Column { return bs.Column{Name: name, Type: t, Nullable: true} }
@@ -44,6 +45,13 @@ var internalTables = []*bs.Table{
 			col("rows_updated", bs.TypeInt), col("rows_deleted", bs.TypeInt), col("cursor_before", bs.TypeText),
 			col("cursor_after", bs.TypeText), col("values_altered", bs.TypeInt)},
 		PrimaryKey: []string{"run_id", "table_name"},
+	},
+	{
+		// One row per Run.Warnings entry, seq its index.
+		Name: runWarningsName,
+		Columns: []bs.Column{col("run_id", bs.TypeInt), col("seq", bs.TypeInt), col("table_name", bs.TypeText),
+			col("kind", bs.TypeText), col("message", bs.TypeText)},
+		PrimaryKey: []string{"run_id", "seq"},
 	},
 	leasesTable,
 }
@@ -125,6 +133,16 @@ func (x *DB) FinishRun(ctx context.Context, r bs.Run) error {
 	for _, t := range r.Tables {
 		if _, err := tx.ExecContext(ctx, ins, r.ID, t.Table, t.Inserted, t.Updated, t.Deleted, t.CursorBefore, t.CursorAfter, t.Altered); err != nil {
 			return fmt.Errorf("finish run %d: table %s: %w", r.ID, t.Table, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s = %s", x.ref(runWarningsName), x.q("run_id"), x.d.Placeholder(1)), r.ID); err != nil {
+		return fmt.Errorf("finish run %d: %w", r.ID, err)
+	}
+	wcols := x.quoteAll("run_id", "seq", "table_name", "kind", "message")
+	wins := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", x.ref(runWarningsName), strings.Join(wcols, ", "), x.placeholders(1, len(wcols)))
+	for i, w := range r.Warnings {
+		if _, err := tx.ExecContext(ctx, wins, r.ID, i, w.Table, w.Kind, w.Message); err != nil {
+			return fmt.Errorf("finish run %d: warning: %w", r.ID, err)
 		}
 	}
 	return commit(tx, "finish run")
@@ -217,6 +235,33 @@ func (x *DB) Runs(ctx context.Context, job string, limit int) ([]bs.Run, error) 
 		if err != nil {
 			return nil, fmt.Errorf("list runs: tables: %w", err)
 		}
+		if err := x.runWarnings(ctx, out, byID, part); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
+}
+
+// runWarnings adds the warnings of the runs ids to out.
+func (x *DB) runWarnings(ctx context.Context, out []bs.Run, byID map[int64]int, ids []any) error {
+	cols := x.quoteAll("run_id", "table_name", "kind", "message")
+	q := fmt.Sprintf("SELECT %s FROM %s WHERE %s IN (%s) ORDER BY %s, %s", strings.Join(cols, ", "), x.ref(runWarningsName),
+		x.q("run_id"), x.placeholders(1, len(ids)), x.q("run_id"), x.q("seq"))
+	rows, err := x.db.QueryContext(ctx, q, ids...)
+	if err != nil {
+		return fmt.Errorf("list runs: warnings: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var table, kind, msg sql.NullString
+		if err := rows.Scan(&id, &table, &kind, &msg); err != nil {
+			return fmt.Errorf("list runs: warnings: %w", err)
+		}
+		out[byID[id]].Warnings = append(out[byID[id]].Warnings, bs.RunWarning{Table: table.String, Kind: kind.String, Message: msg.String})
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("list runs: warnings: %w", err)
+	}
+	return nil
 }
