@@ -92,7 +92,7 @@ func TestStorage(t *testing.T) {
 		names = append(names, n)
 	}
 	rows.Close()
-	wantNames := "index PROD.Issues_Updated_idx,index _backlogsync_runs_job_idx,table PROD.Issues,table _backlogsync_checkpoints,table _backlogsync_leases,table _backlogsync_run_tables,table _backlogsync_runs"
+	wantNames := "index PROD.Issues_Updated_idx,index _backlogsync_runs_job_idx,table PROD.Issues,table _backlogsync_checkpoints,table _backlogsync_leases,table _backlogsync_run_tables,table _backlogsync_run_warnings,table _backlogsync_runs"
 	if got := strings.Join(names, ","); got != wantNames {
 		t.Errorf("schema objects:\n got %s\nwant %s", got, wantNames)
 	}
