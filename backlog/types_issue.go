@@ -7,6 +7,9 @@ import (
 
 // Issue is a Backlog issue. Nullable members are pointers; calendar dates
 // are Dates.
+//
+//fastjson:decode
+//fastjson:ignore limitDate
 type Issue struct {
 	ID                int64               `json:"id"`
 	ProjectID         int64               `json:"projectId"`
@@ -65,6 +68,8 @@ type ChildIssueSummary struct {
 
 // Comment is an issue comment. Field changes made by an issue update are
 // recorded as a comment whose ChangeLog lists them.
+//
+//fastjson:decode
 type Comment struct {
 	ID            int64                  `json:"id"`
 	ProjectID     int64                  `json:"projectId"`
