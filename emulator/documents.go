@@ -232,7 +232,8 @@ func (st *store) documentTree(p *project) *jsonDocTree {
 
 // documentProject resolves a required projectIdOrKey query parameter to a
 // project the caller joined.
-func (st *store) documentProject(c *call) (*project, error) {
+func (c *call) documentProject() (*project, error) {
+	st := c.s.store
 	v, e := c.q.required("projectIdOrKey")
 	if e != nil {
 		return nil, e
@@ -246,7 +247,8 @@ func (st *store) documentProject(c *call) (*project, error) {
 
 // visibleDocument resolves the documentId path segment to a document of a
 // project the caller joined.
-func (st *store) visibleDocument(c *call) (*document, error) {
+func (c *call) visibleDocument() (*document, error) {
+	st := c.s.store
 	d := st.documents[c.path("documentId")]
 	if d == nil {
 		return nil, notFound("document")
@@ -336,7 +338,7 @@ func (s *Server) getDocumentCount(c *call) error {
 	st := s.store
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	p, err := st.documentProject(c)
+	p, err := c.documentProject()
 	if err != nil {
 		return err
 	}
@@ -354,7 +356,7 @@ func (s *Server) getDocumentTree(c *call) error {
 	st := s.store
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	p, err := st.documentProject(c)
+	p, err := c.documentProject()
 	if err != nil {
 		return err
 	}
@@ -366,7 +368,7 @@ func (s *Server) getDocument(c *call) error {
 	st := s.store
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	d, err := st.visibleDocument(c)
+	d, err := c.visibleDocument()
 	if err != nil {
 		return err
 	}
@@ -378,7 +380,7 @@ func (s *Server) getDocumentComments(c *call) error {
 	st := s.store
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	d, err := st.visibleDocument(c)
+	d, err := c.visibleDocument()
 	if err != nil {
 		return err
 	}
@@ -420,7 +422,7 @@ func (s *Server) deleteDocumentByID(c *call) error {
 	st := s.store
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	d, err := st.visibleDocument(c)
+	d, err := c.visibleDocument()
 	if err != nil {
 		return err
 	}
@@ -460,7 +462,7 @@ func (s *Server) postDocumentTags(c *call) error {
 	st := s.store
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	d, err := st.visibleDocument(c)
+	d, err := c.visibleDocument()
 	if err != nil {
 		return err
 	}
@@ -485,7 +487,7 @@ func (s *Server) deleteDocumentTags(c *call) error {
 	st := s.store
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	d, err := st.visibleDocument(c)
+	d, err := c.visibleDocument()
 	if err != nil {
 		return err
 	}

@@ -136,7 +136,7 @@ func (s *Server) routesFileLinks() {
 			changed: func() { s.store.issueChanged(is) }}, nil
 	}
 	wiki := func(s *Server, c *call) (*fileLinks, error) {
-		w, err := s.store.wikiFromPath(c)
+		w, err := c.wikiFromPath()
 		if err != nil {
 			return nil, err
 		}

@@ -165,7 +165,8 @@ func (st *store) renderPullRequestComment(c *pullRequestComment) *jsonPRComment 
 // ------------------------------------------------------------ lookups
 
 // gitProject resolves the projectIdOrKey path segment of the Git routes.
-func (st *store) gitProject(c *call) (*project, error) {
+func (c *call) gitProject() (*project, error) {
+	st := c.s.store
 	p, err := st.contentProject(c.u, c.path("projectIdOrKey"))
 	if err != nil {
 		return nil, err
@@ -177,8 +178,8 @@ func (st *store) gitProject(c *call) (*project, error) {
 }
 
 // visibleRepository resolves projectIdOrKey and repoIdOrName (id or name).
-func (st *store) visibleRepository(c *call) (*repository, error) {
-	p, err := st.gitProject(c)
+func (c *call) visibleRepository() (*repository, error) {
+	p, err := c.gitProject()
 	if err != nil {
 		return nil, err
 	}
@@ -193,8 +194,8 @@ func (st *store) visibleRepository(c *call) (*repository, error) {
 }
 
 // visiblePullRequest resolves the PR :number of a visible repository.
-func (st *store) visiblePullRequest(c *call) (*pullRequest, error) {
-	r, err := st.visibleRepository(c)
+func (c *call) visiblePullRequest() (*pullRequest, error) {
+	r, err := c.visibleRepository()
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +218,7 @@ func (s *Server) getRepositories(c *call) error {
 	st := s.store
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	p, err := st.gitProject(c)
+	p, err := c.gitProject()
 	if err != nil {
 		return err
 	}
@@ -233,7 +234,7 @@ func (s *Server) getRepository(c *call) error {
 	st := s.store
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	r, err := st.visibleRepository(c)
+	r, err := c.visibleRepository()
 	if err != nil {
 		return err
 	}
@@ -306,7 +307,7 @@ func (s *Server) getPullRequests(c *call) error {
 	st := s.store
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	r, err := st.visibleRepository(c)
+	r, err := c.visibleRepository()
 	if err != nil {
 		return err
 	}
@@ -335,7 +336,7 @@ func (s *Server) getPullRequestCount(c *call) error {
 	st := s.store
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	r, err := st.visibleRepository(c)
+	r, err := c.visibleRepository()
 	if err != nil {
 		return err
 	}
@@ -353,7 +354,7 @@ func (s *Server) getPullRequest(c *call) error {
 	st := s.store
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	pr, err := st.visiblePullRequest(c)
+	pr, err := c.visiblePullRequest()
 	if err != nil {
 		return err
 	}
@@ -369,7 +370,7 @@ func (s *Server) getPullRequestComments(c *call) error {
 	st := s.store
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	pr, err := st.visiblePullRequest(c)
+	pr, err := c.visiblePullRequest()
 	if err != nil {
 		return err
 	}
@@ -386,7 +387,7 @@ func (s *Server) getPullRequestCommentCount(c *call) error {
 	st := s.store
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	pr, err := st.visiblePullRequest(c)
+	pr, err := c.visiblePullRequest()
 	if err != nil {
 		return err
 	}
@@ -436,7 +437,7 @@ func (s *Server) postPullRequest(c *call) error {
 	st := s.store
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	r, err := st.visibleRepository(c)
+	r, err := c.visibleRepository()
 	if err != nil {
 		return err
 	}
@@ -468,7 +469,7 @@ func (s *Server) patchPullRequest(c *call) error {
 	st := s.store
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	pr, err := st.visiblePullRequest(c)
+	pr, err := c.visiblePullRequest()
 	if err != nil {
 		return err
 	}
@@ -499,7 +500,7 @@ func (s *Server) postPullRequestComment(c *call) error {
 	st := s.store
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	pr, err := st.visiblePullRequest(c)
+	pr, err := c.visiblePullRequest()
 	if err != nil {
 		return err
 	}
@@ -533,7 +534,7 @@ func (s *Server) patchPullRequestComment(c *call) error {
 	st := s.store
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	pr, err := st.visiblePullRequest(c)
+	pr, err := c.visiblePullRequest()
 	if err != nil {
 		return err
 	}

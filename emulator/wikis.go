@@ -137,7 +137,8 @@ func (st *store) renderWiki(w *wiki) *jsonWiki {
 
 // wikiProject resolves the projectIdOrKey query parameter of the wiki
 // lists: required, visible, and with the wiki feature on.
-func (st *store) wikiProject(c *call) (*project, error) {
+func (c *call) wikiProject() (*project, error) {
+	st := c.s.store
 	v, e := c.q.required("projectIdOrKey")
 	if e != nil {
 		return nil, e
@@ -153,7 +154,8 @@ func (st *store) wikiProject(c *call) (*project, error) {
 }
 
 // wikiFromPath resolves the wikiId path segment.
-func (st *store) wikiFromPath(c *call) (*wiki, error) {
+func (c *call) wikiFromPath() (*wiki, error) {
+	st := c.s.store
 	id, err := pathID(c.path("wikiId"), "wiki")
 	if err != nil {
 		return nil, err
@@ -187,7 +189,7 @@ func (s *Server) getWikis(c *call) error {
 	st := s.store
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	p, err := st.wikiProject(c)
+	p, err := c.wikiProject()
 	if err != nil {
 		return err
 	}
@@ -206,7 +208,7 @@ func (s *Server) getWikiCount(c *call) error {
 	st := s.store
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	p, err := st.wikiProject(c)
+	p, err := c.wikiProject()
 	if err != nil {
 		return err
 	}
@@ -224,7 +226,7 @@ func (s *Server) getWikiTags(c *call) error {
 	st := s.store
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	p, err := st.wikiProject(c)
+	p, err := c.wikiProject()
 	if err != nil {
 		return err
 	}
@@ -240,7 +242,7 @@ func (s *Server) getWiki(c *call) error {
 	st := s.store
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	w, err := st.wikiFromPath(c)
+	w, err := c.wikiFromPath()
 	if err != nil {
 		return err
 	}
@@ -257,7 +259,7 @@ func (s *Server) getWikiHistory(c *call) error {
 	st := s.store
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	w, err := st.wikiFromPath(c)
+	w, err := c.wikiFromPath()
 	if err != nil {
 		return err
 	}
@@ -275,7 +277,7 @@ func (s *Server) getWikiStars(c *call) error {
 	st := s.store
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	w, err := st.wikiFromPath(c)
+	w, err := c.wikiFromPath()
 	if err != nil {
 		return err
 	}
@@ -328,7 +330,7 @@ func (s *Server) patchWiki(c *call) error {
 	st := s.store
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	w, err := st.wikiFromPath(c)
+	w, err := c.wikiFromPath()
 	if err != nil {
 		return err
 	}
@@ -353,7 +355,7 @@ func (s *Server) deleteWikiPage(c *call) error {
 	st := s.store
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	w, err := st.wikiFromPath(c)
+	w, err := c.wikiFromPath()
 	if err != nil {
 		return err
 	}
@@ -384,7 +386,7 @@ func (s *Server) postWikiAttachments(c *call) error {
 	st := s.store
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	w, err := st.wikiFromPath(c)
+	w, err := c.wikiFromPath()
 	if err != nil {
 		return err
 	}
