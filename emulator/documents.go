@@ -335,56 +335,36 @@ func (s *Server) getDocuments(c *call) error {
 
 // getDocumentCount serves GET /documents/count (count-document).
 func (s *Server) getDocumentCount(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	p, err := c.documentProject()
-	if err != nil {
-		return err
-	}
-	n := 0
-	for _, d := range st.docList {
-		if d.ProjectID == p.ID && !d.Trashed {
-			n++
+	return reading(c, c.documentProject, func(st *store, p *project) any {
+		n := 0
+		for _, d := range st.docList {
+			if d.ProjectID == p.ID && !d.Trashed {
+				n++
+			}
 		}
-	}
-	return c.ok(map[string]int{"count": n})
+		return counted(n)
+	})
 }
 
 // getDocumentTree serves GET /documents/tree (get-document-tree).
 func (s *Server) getDocumentTree(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	p, err := c.documentProject()
-	if err != nil {
-		return err
-	}
-	return c.ok(st.documentTree(p))
+	return reading(c, c.documentProject, func(st *store, p *project) any {
+		return st.documentTree(p)
+	})
 }
 
 // getDocument serves GET /documents/:documentId (get-document).
 func (s *Server) getDocument(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	d, err := c.visibleDocument()
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderDocument(d))
+	return reading(c, c.visibleDocument, func(st *store, d *document) any {
+		return st.renderDocument(d)
+	})
 }
 
 // getDocumentComments serves GET /documents/:documentId/comments.
 func (s *Server) getDocumentComments(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	d, err := c.visibleDocument()
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderDocumentComments(d))
+	return reading(c, c.visibleDocument, func(st *store, d *document) any {
+		return st.renderDocumentComments(d)
+	})
 }
 
 // postDocument serves POST /documents (add-document).
@@ -419,23 +399,18 @@ func (s *Server) postDocument(c *call) error {
 // deleteDocumentByID serves DELETE /documents/:documentId (delete-document):
 // space administrators and project administrators only.
 func (s *Server) deleteDocumentByID(c *call) error {
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	d, err := c.visibleDocument()
-	if err != nil {
-		return err
-	}
-	if d.Trashed {
-		return notFound("document")
-	}
-	if c.u.RoleType != RoleAdmin && !st.projects[d.ProjectID].isAdmin(c.u.ID) {
-		return forbidden()
-	}
-	if err := st.deleteDocument(c.u, s.now(), d); err != nil {
-		return err
-	}
-	return c.ok(renderDocumentWritten(d, true))
+	return writing(c, c.visibleDocument, func(st *store, d *document) (any, error) {
+		if d.Trashed {
+			return nil, notFound("document")
+		}
+		if c.u.RoleType != RoleAdmin && !st.projects[d.ProjectID].isAdmin(c.u.ID) {
+			return nil, forbidden()
+		}
+		if err := st.deleteDocument(c.u, s.now(), d); err != nil {
+			return nil, err
+		}
+		return renderDocumentWritten(d, true), nil
+	})
 }
 
 // tagNames reads the required tagNames[] parameter.
@@ -459,22 +434,17 @@ func (s *Server) postDocumentTags(c *call) error {
 	if err != nil {
 		return err
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	d, err := c.visibleDocument()
-	if err != nil {
-		return err
-	}
-	if !canWriteContent(c.u) {
-		return forbidden()
-	}
-	tags := st.addDocumentTags(d, names)
-	out := make([]*jsonIDName, 0, len(tags))
-	for _, t := range tags {
-		out = append(out, &jsonIDName{t.ID, t.Name})
-	}
-	return c.ok(out)
+	return writing(c, c.visibleDocument, func(st *store, d *document) (any, error) {
+		if !canWriteContent(c.u) {
+			return nil, forbidden()
+		}
+		tags := st.addDocumentTags(d, names)
+		out := make([]*jsonIDName, 0, len(tags))
+		for _, t := range tags {
+			out = append(out, &jsonIDName{t.ID, t.Name})
+		}
+		return out, nil
+	})
 }
 
 // deleteDocumentTags serves DELETE /documents/:documentId/tags
@@ -484,16 +454,11 @@ func (s *Server) deleteDocumentTags(c *call) error {
 	if err != nil {
 		return err
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	d, err := c.visibleDocument()
-	if err != nil {
-		return err
-	}
-	if !canWriteContent(c.u) {
-		return forbidden()
-	}
-	st.removeDocumentTags(d, names)
-	return c.noContent()
+	return writing(c, c.visibleDocument, func(st *store, d *document) (any, error) {
+		if !canWriteContent(c.u) {
+			return nil, forbidden()
+		}
+		st.removeDocumentTags(d, names)
+		return nil, nil
+	})
 }

@@ -39,30 +39,20 @@ func (s *Server) routesProjectMeta() {
 
 // readMeta runs a metadata read under the read lock.
 func (s *Server) readMeta(c *call, f func(st *store, p *project) any) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	p, err := c.visibleProject()
-	if err != nil {
-		return err
-	}
-	return c.ok(f(st, p))
+	return reading(c, c.visibleProject, func(st *store, p *project) any {
+		return f(st, p)
+	})
 }
 
 // writeMeta runs a metadata write under the write lock for a manager.
 func (s *Server) writeMeta(c *call, f func(st *store, p *project) (any, error)) error {
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p, err := c.managedProject()
-	if err != nil {
-		return err
-	}
-	v, err := f(st, p)
-	if err != nil {
-		return err
-	}
-	return c.ok(v)
+	return writing(c, c.managedProject, func(st *store, p *project) (any, error) {
+		v, err := f(st, p)
+		if err != nil {
+			return nil, err
+		}
+		return v, nil
+	})
 }
 
 // ---- issue types
