@@ -326,11 +326,7 @@ func (s *Server) getDocuments(c *call) error {
 		return (a.ID < b.ID) == asc
 	})
 	page := slicePage(list, offset, count)
-	out := make([]*jsonDocument, 0, len(page))
-	for _, d := range page {
-		out = append(out, st.renderDocument(d))
-	}
-	return c.ok(out)
+	return c.ok(renderAll(page, st.renderDocument))
 }
 
 // getDocumentCount serves GET /documents/count (count-document).

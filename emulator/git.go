@@ -216,11 +216,7 @@ func (c *call) visiblePullRequest() (*pullRequest, error) {
 // getRepositories serves GET /projects/:p/git/repositories.
 func (s *Server) getRepositories(c *call) error {
 	return reading(c, c.gitProject, func(st *store, p *project) any {
-		out := make([]*jsonRepository, 0, len(p.Repositories))
-		for _, r := range p.Repositories {
-			out = append(out, s.renderRepository(r))
-		}
-		return out
+		return renderAll(p.Repositories, s.renderRepository)
 	})
 }
 
@@ -344,11 +340,7 @@ func (s *Server) getPullRequestComments(c *call) error {
 	}
 	return reading(c, c.visiblePullRequest, func(st *store, pr *pullRequest) any {
 		page := pageByID(pr.Comments, func(x *pullRequestComment) int64 { return x.ID }, cur, nil)
-		out := make([]*jsonPRComment, 0, len(page))
-		for _, x := range page {
-			out = append(out, st.renderPullRequestComment(x))
-		}
-		return out
+		return renderAll(page, st.renderPullRequestComment)
 	})
 }
 

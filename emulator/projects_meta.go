@@ -59,11 +59,7 @@ func (s *Server) writeMeta(c *call, f func(st *store, p *project) (any, error)) 
 
 func (s *Server) getIssueTypes(c *call) error {
 	return s.readMeta(c, func(st *store, p *project) any {
-		out := make([]*jsonIssueType, 0, len(p.IssueTypes))
-		for _, t := range p.IssueTypes {
-			out = append(out, renderIssueType(t))
-		}
-		return out
+		return renderAll(p.IssueTypes, renderIssueType)
 	})
 }
 
@@ -145,11 +141,7 @@ func (s *Server) deleteIssueType(c *call) error {
 
 func (s *Server) getCategories(c *call) error {
 	return s.readMeta(c, func(st *store, p *project) any {
-		out := make([]*jsonCategory, 0, len(p.Categories))
-		for _, x := range p.Categories {
-			out = append(out, renderCategory(x))
-		}
-		return out
+		return renderAll(p.Categories, renderCategory)
 	})
 }
 
@@ -209,11 +201,7 @@ func (s *Server) deleteCategory(c *call) error {
 
 func (s *Server) getVersions(c *call) error {
 	return s.readMeta(c, func(st *store, p *project) any {
-		out := make([]*jsonVersion, 0, len(p.Versions))
-		for _, v := range p.Versions {
-			out = append(out, renderVersion(v))
-		}
-		return out
+		return renderAll(p.Versions, renderVersion)
 	})
 }
 

@@ -173,11 +173,7 @@ func webhookOf(c *call, p *project) (*webhook, error) {
 // getWebhooks serves GET /projects/:p/webhooks.
 func (s *Server) getWebhooks(c *call) error {
 	return reading(c, c.managedProject, func(st *store, p *project) any {
-		out := make([]*jsonWebhook, 0, len(p.Webhooks))
-		for _, w := range p.Webhooks {
-			out = append(out, st.renderWebhook(w))
-		}
-		return out
+		return renderAll(p.Webhooks, st.renderWebhook)
 	})
 }
 
