@@ -48,7 +48,7 @@ func (s *Server) routesAttachments() {
 			return is.Attachments, func(a *attachment) error { return s.store.deleteAttachment(c.u, s.now(), is, a) }, nil
 		}},
 		{"/api/v2/wikis/{wikiId}", true, false, func(s *Server, c *call) ([]*attachment, func(*attachment) error, error) {
-			w, err := s.store.wikiFromPath(c)
+			w, err := c.wikiFromPath()
 			if err != nil {
 				return nil, nil, err
 			}
@@ -56,14 +56,14 @@ func (s *Server) routesAttachments() {
 		}},
 		{"/api/v2/projects/{projectIdOrKey}/git/repositories/{repoIdOrName}/pullRequests/{number}", true, true,
 			func(s *Server, c *call) ([]*attachment, func(*attachment) error, error) {
-				pr, err := s.store.visiblePullRequest(c)
+				pr, err := c.visiblePullRequest()
 				if err != nil {
 					return nil, nil, err
 				}
 				return pr.Attachments, func(a *attachment) error { return s.store.deletePullRequestAttachment(c.u, pr, a) }, nil
 			}},
 		{"/api/v2/documents/{documentId}", false, false, func(s *Server, c *call) ([]*attachment, func(*attachment) error, error) {
-			d, err := s.store.visibleDocument(c)
+			d, err := c.visibleDocument()
 			if err != nil {
 				return nil, nil, err
 			}

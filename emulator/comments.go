@@ -47,11 +47,7 @@ func (s *Server) getComments(c *call) error {
 		return err
 	}
 	page := pageByID(is.Comments, func(x *comment) int64 { return x.ID }, cur, nil)
-	out := make([]*jsonComment, 0, len(page))
-	for _, x := range page {
-		out = append(out, st.renderComment(x))
-	}
-	return c.ok(out)
+	return c.ok(renderAll(page, st.renderComment))
 }
 
 // countComments serves GET /issues/:id/comments/count.

@@ -232,7 +232,8 @@ func (st *store) documentTree(p *project) *jsonDocTree {
 
 // documentProject resolves a required projectIdOrKey query parameter to a
 // project the caller joined.
-func (st *store) documentProject(c *call) (*project, error) {
+func (c *call) documentProject() (*project, error) {
+	st := c.s.store
 	v, e := c.q.required("projectIdOrKey")
 	if e != nil {
 		return nil, e
@@ -246,7 +247,8 @@ func (st *store) documentProject(c *call) (*project, error) {
 
 // visibleDocument resolves the documentId path segment to a document of a
 // project the caller joined.
-func (st *store) visibleDocument(c *call) (*document, error) {
+func (c *call) visibleDocument() (*document, error) {
+	st := c.s.store
 	d := st.documents[c.path("documentId")]
 	if d == nil {
 		return nil, notFound("document")
@@ -324,65 +326,41 @@ func (s *Server) getDocuments(c *call) error {
 		return (a.ID < b.ID) == asc
 	})
 	page := slicePage(list, offset, count)
-	out := make([]*jsonDocument, 0, len(page))
-	for _, d := range page {
-		out = append(out, st.renderDocument(d))
-	}
-	return c.ok(out)
+	return c.ok(renderAll(page, st.renderDocument))
 }
 
 // getDocumentCount serves GET /documents/count (count-document).
 func (s *Server) getDocumentCount(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	p, err := st.documentProject(c)
-	if err != nil {
-		return err
-	}
-	n := 0
-	for _, d := range st.docList {
-		if d.ProjectID == p.ID && !d.Trashed {
-			n++
+	return reading(c, c.documentProject, func(st *store, p *project) any {
+		n := 0
+		for _, d := range st.docList {
+			if d.ProjectID == p.ID && !d.Trashed {
+				n++
+			}
 		}
-	}
-	return c.ok(map[string]int{"count": n})
+		return counted(n)
+	})
 }
 
 // getDocumentTree serves GET /documents/tree (get-document-tree).
 func (s *Server) getDocumentTree(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	p, err := st.documentProject(c)
-	if err != nil {
-		return err
-	}
-	return c.ok(st.documentTree(p))
+	return reading(c, c.documentProject, func(st *store, p *project) any {
+		return st.documentTree(p)
+	})
 }
 
 // getDocument serves GET /documents/:documentId (get-document).
 func (s *Server) getDocument(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	d, err := st.visibleDocument(c)
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderDocument(d))
+	return reading(c, c.visibleDocument, func(st *store, d *document) any {
+		return st.renderDocument(d)
+	})
 }
 
 // getDocumentComments serves GET /documents/:documentId/comments.
 func (s *Server) getDocumentComments(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	d, err := st.visibleDocument(c)
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderDocumentComments(d))
+	return reading(c, c.visibleDocument, func(st *store, d *document) any {
+		return st.renderDocumentComments(d)
+	})
 }
 
 // postDocument serves POST /documents (add-document).
@@ -417,23 +395,18 @@ func (s *Server) postDocument(c *call) error {
 // deleteDocumentByID serves DELETE /documents/:documentId (delete-document):
 // space administrators and project administrators only.
 func (s *Server) deleteDocumentByID(c *call) error {
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	d, err := st.visibleDocument(c)
-	if err != nil {
-		return err
-	}
-	if d.Trashed {
-		return notFound("document")
-	}
-	if c.u.RoleType != RoleAdmin && !st.projects[d.ProjectID].isAdmin(c.u.ID) {
-		return forbidden()
-	}
-	if err := st.deleteDocument(c.u, s.now(), d); err != nil {
-		return err
-	}
-	return c.ok(renderDocumentWritten(d, true))
+	return writing(c, c.visibleDocument, func(st *store, d *document) (any, error) {
+		if d.Trashed {
+			return nil, notFound("document")
+		}
+		if c.u.RoleType != RoleAdmin && !st.projects[d.ProjectID].isAdmin(c.u.ID) {
+			return nil, forbidden()
+		}
+		if err := st.deleteDocument(c.u, s.now(), d); err != nil {
+			return nil, err
+		}
+		return renderDocumentWritten(d, true), nil
+	})
 }
 
 // tagNames reads the required tagNames[] parameter.
@@ -457,22 +430,17 @@ func (s *Server) postDocumentTags(c *call) error {
 	if err != nil {
 		return err
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	d, err := st.visibleDocument(c)
-	if err != nil {
-		return err
-	}
-	if !canWriteContent(c.u) {
-		return forbidden()
-	}
-	tags := st.addDocumentTags(d, names)
-	out := make([]*jsonIDName, 0, len(tags))
-	for _, t := range tags {
-		out = append(out, &jsonIDName{t.ID, t.Name})
-	}
-	return c.ok(out)
+	return writing(c, c.visibleDocument, func(st *store, d *document) (any, error) {
+		if !canWriteContent(c.u) {
+			return nil, forbidden()
+		}
+		tags := st.addDocumentTags(d, names)
+		out := make([]*jsonIDName, 0, len(tags))
+		for _, t := range tags {
+			out = append(out, &jsonIDName{t.ID, t.Name})
+		}
+		return out, nil
+	})
 }
 
 // deleteDocumentTags serves DELETE /documents/:documentId/tags
@@ -482,16 +450,11 @@ func (s *Server) deleteDocumentTags(c *call) error {
 	if err != nil {
 		return err
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	d, err := st.visibleDocument(c)
-	if err != nil {
-		return err
-	}
-	if !canWriteContent(c.u) {
-		return forbidden()
-	}
-	st.removeDocumentTags(d, names)
-	return c.noContent()
+	return writing(c, c.visibleDocument, func(st *store, d *document) (any, error) {
+		if !canWriteContent(c.u) {
+			return nil, forbidden()
+		}
+		st.removeDocumentTags(d, names)
+		return nil, nil
+	})
 }

@@ -55,11 +55,7 @@ func (s *Server) getSharedFiles(c *call) error {
 		}
 	}
 	page := slicePage(list, offset, count)
-	out := make([]*jsonSharedFile, 0, len(page))
-	for _, f := range page {
-		out = append(out, st.renderSharedFile(f))
-	}
-	return c.ok(out)
+	return c.ok(renderAll(page, st.renderSharedFile))
 }
 
 // getSharedFile serves GET /projects/:p/files/:sharedFileId (get-file): the
@@ -136,7 +132,7 @@ func (s *Server) routesFileLinks() {
 			changed: func() { s.store.issueChanged(is) }}, nil
 	}
 	wiki := func(s *Server, c *call) (*fileLinks, error) {
-		w, err := s.store.wikiFromPath(c)
+		w, err := c.wikiFromPath()
 		if err != nil {
 			return nil, err
 		}

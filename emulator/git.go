@@ -165,7 +165,8 @@ func (st *store) renderPullRequestComment(c *pullRequestComment) *jsonPRComment 
 // ------------------------------------------------------------ lookups
 
 // gitProject resolves the projectIdOrKey path segment of the Git routes.
-func (st *store) gitProject(c *call) (*project, error) {
+func (c *call) gitProject() (*project, error) {
+	st := c.s.store
 	p, err := st.contentProject(c.u, c.path("projectIdOrKey"))
 	if err != nil {
 		return nil, err
@@ -177,8 +178,8 @@ func (st *store) gitProject(c *call) (*project, error) {
 }
 
 // visibleRepository resolves projectIdOrKey and repoIdOrName (id or name).
-func (st *store) visibleRepository(c *call) (*repository, error) {
-	p, err := st.gitProject(c)
+func (c *call) visibleRepository() (*repository, error) {
+	p, err := c.gitProject()
 	if err != nil {
 		return nil, err
 	}
@@ -193,8 +194,8 @@ func (st *store) visibleRepository(c *call) (*repository, error) {
 }
 
 // visiblePullRequest resolves the PR :number of a visible repository.
-func (st *store) visiblePullRequest(c *call) (*pullRequest, error) {
-	r, err := st.visibleRepository(c)
+func (c *call) visiblePullRequest() (*pullRequest, error) {
+	r, err := c.visibleRepository()
 	if err != nil {
 		return nil, err
 	}
@@ -214,30 +215,16 @@ func (st *store) visiblePullRequest(c *call) (*pullRequest, error) {
 
 // getRepositories serves GET /projects/:p/git/repositories.
 func (s *Server) getRepositories(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	p, err := st.gitProject(c)
-	if err != nil {
-		return err
-	}
-	out := make([]*jsonRepository, 0, len(p.Repositories))
-	for _, r := range p.Repositories {
-		out = append(out, s.renderRepository(r))
-	}
-	return c.ok(out)
+	return reading(c, c.gitProject, func(st *store, p *project) any {
+		return renderAll(p.Repositories, s.renderRepository)
+	})
 }
 
 // getRepository serves GET /projects/:p/git/repositories/:repoIdOrName.
 func (s *Server) getRepository(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	r, err := st.visibleRepository(c)
-	if err != nil {
-		return err
-	}
-	return c.ok(s.renderRepository(r))
+	return reading(c, c.visibleRepository, func(st *store, r *repository) any {
+		return s.renderRepository(r)
+	})
 }
 
 // prFilter is the statusId[]/assigneeId[]/issueId[]/createdUserId[] filter
@@ -303,27 +290,22 @@ func (s *Server) getPullRequests(c *call) error {
 	if e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	r, err := st.visibleRepository(c)
-	if err != nil {
-		return err
-	}
-	out := []*jsonPullRequest{}
-	skipped := 0
-	for i := len(r.PullRequests) - 1; i >= 0 && len(out) < count; i-- {
-		pr := r.PullRequests[i]
-		if !f.match(pr) {
-			continue
+	return reading(c, c.visibleRepository, func(st *store, r *repository) any {
+		out := []*jsonPullRequest{}
+		skipped := 0
+		for i := len(r.PullRequests) - 1; i >= 0 && len(out) < count; i-- {
+			pr := r.PullRequests[i]
+			if !f.match(pr) {
+				continue
+			}
+			if skipped < offset {
+				skipped++
+				continue
+			}
+			out = append(out, st.renderPullRequest(pr, false))
 		}
-		if skipped < offset {
-			skipped++
-			continue
-		}
-		out = append(out, st.renderPullRequest(pr, false))
-	}
-	return c.ok(out)
+		return out
+	})
 }
 
 // getPullRequestCount serves GET .../pullRequests/count.
@@ -332,32 +314,22 @@ func (s *Server) getPullRequestCount(c *call) error {
 	if err != nil {
 		return err
 	}
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	r, err := st.visibleRepository(c)
-	if err != nil {
-		return err
-	}
-	n := 0
-	for _, pr := range r.PullRequests {
-		if f.match(pr) {
-			n++
+	return reading(c, c.visibleRepository, func(st *store, r *repository) any {
+		n := 0
+		for _, pr := range r.PullRequests {
+			if f.match(pr) {
+				n++
+			}
 		}
-	}
-	return c.ok(map[string]int{"count": n})
+		return counted(n)
+	})
 }
 
 // getPullRequest serves GET .../pullRequests/:number.
 func (s *Server) getPullRequest(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	pr, err := st.visiblePullRequest(c)
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderPullRequest(pr, true))
+	return reading(c, c.visiblePullRequest, func(st *store, pr *pullRequest) any {
+		return st.renderPullRequest(pr, true)
+	})
 }
 
 // getPullRequestComments serves GET .../pullRequests/:number/comments (id cursor).
@@ -366,31 +338,17 @@ func (s *Server) getPullRequestComments(c *call) error {
 	if e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	pr, err := st.visiblePullRequest(c)
-	if err != nil {
-		return err
-	}
-	page := pageByID(pr.Comments, func(x *pullRequestComment) int64 { return x.ID }, cur, nil)
-	out := make([]*jsonPRComment, 0, len(page))
-	for _, x := range page {
-		out = append(out, st.renderPullRequestComment(x))
-	}
-	return c.ok(out)
+	return reading(c, c.visiblePullRequest, func(st *store, pr *pullRequest) any {
+		page := pageByID(pr.Comments, func(x *pullRequestComment) int64 { return x.ID }, cur, nil)
+		return renderAll(page, st.renderPullRequestComment)
+	})
 }
 
 // getPullRequestCommentCount serves GET .../pullRequests/:number/comments/count.
 func (s *Server) getPullRequestCommentCount(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	pr, err := st.visiblePullRequest(c)
-	if err != nil {
-		return err
-	}
-	return c.ok(map[string]int{"count": len(pr.Comments)})
+	return reading(c, c.visiblePullRequest, func(st *store, pr *pullRequest) any {
+		return counted(len(pr.Comments))
+	})
 }
 
 // optID parses an optional, clearable id parameter: absent = not set,
@@ -433,21 +391,16 @@ func (s *Server) postPullRequest(c *call) error {
 	if in.AttachmentIDs, e = c.q.ints("attachmentId"); e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	r, err := st.visibleRepository(c)
-	if err != nil {
-		return err
-	}
-	if err := st.writableProject(c.u, st.projects[r.ProjectID]); err != nil {
-		return err
-	}
-	pr, err := st.createPullRequest(c.u, s.now(), r, in)
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderPullRequest(pr, true))
+	return writing(c, c.visibleRepository, func(st *store, r *repository) (any, error) {
+		if err := st.writableProject(c.u, st.projects[r.ProjectID]); err != nil {
+			return nil, err
+		}
+		pr, err := st.createPullRequest(c.u, s.now(), r, in)
+		if err != nil {
+			return nil, err
+		}
+		return st.renderPullRequest(pr, true), nil
+	})
 }
 
 // patchPullRequest serves PATCH .../pullRequests/:number (update-pull-request).
@@ -465,20 +418,15 @@ func (s *Server) patchPullRequest(c *call) error {
 	if in.NotifiedUserIDs, e = c.q.ints("notifiedUserId"); e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	pr, err := st.visiblePullRequest(c)
-	if err != nil {
-		return err
-	}
-	if err := st.writableProject(c.u, st.projects[pr.ProjectID]); err != nil {
-		return err
-	}
-	if err := st.updatePullRequest(c.u, s.now(), pr, in); err != nil {
-		return err
-	}
-	return c.ok(st.renderPullRequest(pr, true))
+	return writing(c, c.visiblePullRequest, func(st *store, pr *pullRequest) (any, error) {
+		if err := st.writableProject(c.u, st.projects[pr.ProjectID]); err != nil {
+			return nil, err
+		}
+		if err := st.updatePullRequest(c.u, s.now(), pr, in); err != nil {
+			return nil, err
+		}
+		return st.renderPullRequest(pr, true), nil
+	})
 }
 
 // postPullRequestComment serves POST .../pullRequests/:number/comments
@@ -496,31 +444,26 @@ func (s *Server) postPullRequestComment(c *call) error {
 	if e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	pr, err := st.visiblePullRequest(c)
-	if err != nil {
-		return err
-	}
-	if err := st.writableProject(c.u, st.projects[pr.ProjectID]); err != nil {
-		return err
-	}
-	for _, id := range uploads {
-		if up := st.uploads[id]; up == nil || up.Owner != c.u.ID {
-			return badRequest("Invalid attachmentId: %d is not a pending upload of this user.", id)
+	return writing(c, c.visiblePullRequest, func(st *store, pr *pullRequest) (any, error) {
+		if err := st.writableProject(c.u, st.projects[pr.ProjectID]); err != nil {
+			return nil, err
 		}
-	}
-	cm, err := st.addPullRequestComment(c.u, s.now(), pr, content, notified)
-	if err != nil {
-		return err
-	}
-	if len(uploads) > 0 {
-		if _, err := st.addPullRequestAttachments(c.u, s.now(), pr, uploads); err != nil {
-			return err
+		for _, id := range uploads {
+			if up := st.uploads[id]; up == nil || up.Owner != c.u.ID {
+				return nil, badRequest("Invalid attachmentId: %d is not a pending upload of this user.", id)
+			}
 		}
-	}
-	return c.ok(st.renderPullRequestComment(cm))
+		cm, err := st.addPullRequestComment(c.u, s.now(), pr, content, notified)
+		if err != nil {
+			return nil, err
+		}
+		if len(uploads) > 0 {
+			if _, err := st.addPullRequestAttachments(c.u, s.now(), pr, uploads); err != nil {
+				return nil, err
+			}
+		}
+		return st.renderPullRequestComment(cm), nil
+	})
 }
 
 // patchPullRequestComment serves PATCH .../comments/:commentId
@@ -530,26 +473,21 @@ func (s *Server) patchPullRequestComment(c *call) error {
 	if e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	pr, err := st.visiblePullRequest(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c.path("commentId"), "comment")
-	if err != nil {
-		return err
-	}
-	cm := st.prComments[id]
-	if cm == nil || cm.PullRequestID != pr.ID {
-		return notFound("comment")
-	}
-	if cm.CreatedUser != c.u.ID {
-		return forbidden()
-	}
-	if err := st.updatePullRequestComment(c.u, s.now(), cm, content); err != nil {
-		return err
-	}
-	return c.ok(st.renderPullRequestComment(cm))
+	return writing(c, c.visiblePullRequest, func(st *store, pr *pullRequest) (any, error) {
+		id, err := pathID(c.path("commentId"), "comment")
+		if err != nil {
+			return nil, err
+		}
+		cm := st.prComments[id]
+		if cm == nil || cm.PullRequestID != pr.ID {
+			return nil, notFound("comment")
+		}
+		if cm.CreatedUser != c.u.ID {
+			return nil, forbidden()
+		}
+		if err := st.updatePullRequestComment(c.u, s.now(), cm, content); err != nil {
+			return nil, err
+		}
+		return st.renderPullRequestComment(cm), nil
+	})
 }

@@ -112,11 +112,7 @@ func (s *Server) getNotifications(c *call) error {
 		keep = func(n *notification) bool { return n.SenderID == *sender }
 	}
 	page := pageByID(st.notifByUser[c.u.ID], func(n *notification) int64 { return n.ID }, cur, keep)
-	out := make([]*jsonNotification, 0, len(page))
-	for _, n := range page {
-		out = append(out, st.renderNotification(n))
-	}
-	return c.ok(out)
+	return c.ok(renderAll(page, st.renderNotification))
 }
 
 // countNotifications serves GET /notifications/count.

@@ -194,36 +194,26 @@ func (s *Server) patchProject(c *call) error {
 	if err != nil {
 		return err
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p, err := c.managedProject()
-	if err != nil {
-		return err
-	}
-	if err := st.updateProject(c.u, s.now(), p, in); err != nil {
-		return err
-	}
-	return c.ok(renderProject(p))
+	return writing(c, c.managedProject, func(st *store, p *project) (any, error) {
+		if err := st.updateProject(c.u, s.now(), p, in); err != nil {
+			return nil, err
+		}
+		return renderProject(p), nil
+	})
 }
 
 // deleteProject serves DELETE /projects/:p (administrators).
 func (s *Server) deleteProject(c *call) error {
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p, err := c.visibleProject()
-	if err != nil {
-		return err
-	}
-	if err := c.requireAdmin(); err != nil {
-		return err
-	}
-	j := renderProject(p)
-	if err := st.deleteProject(c.u, s.now(), p); err != nil {
-		return err
-	}
-	return c.ok(j)
+	return writing(c, c.visibleProject, func(st *store, p *project) (any, error) {
+		if err := c.requireAdmin(); err != nil {
+			return nil, err
+		}
+		j := renderProject(p)
+		if err := st.deleteProject(c.u, s.now(), p); err != nil {
+			return nil, err
+		}
+		return j, nil
+	})
 }
 
 // renderUsers renders users by id.
@@ -244,37 +234,27 @@ func (s *Server) getProjectUsers(c *call) error {
 	if e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	p, err := c.visibleProject()
-	if err != nil {
-		return err
-	}
-	ids := p.Users
-	if exclude {
-		ids = slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return slices.Contains(p.ViaTeam, id) })
-	}
-	return c.ok(st.renderUsers(ids))
+	return reading(c, c.visibleProject, func(st *store, p *project) any {
+		ids := p.Users
+		if exclude {
+			ids = slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return slices.Contains(p.ViaTeam, id) })
+		}
+		return st.renderUsers(ids)
+	})
 }
 
 // projectMemberWrite runs a member mutation and answers the user.
 func (s *Server) projectMemberWrite(c *call, f func(p *project, u *user) error) error {
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p, err := c.managedProject()
-	if err != nil {
-		return err
-	}
-	u, err := c.paramUser("userId")
-	if err != nil {
-		return err
-	}
-	if err := f(p, u); err != nil {
-		return err
-	}
-	return c.ok(st.renderUser(u.ID))
+	return writing(c, c.managedProject, func(st *store, p *project) (any, error) {
+		u, err := c.paramUser("userId")
+		if err != nil {
+			return nil, err
+		}
+		if err := f(p, u); err != nil {
+			return nil, err
+		}
+		return st.renderUser(u.ID), nil
+	})
 }
 
 // postProjectUser serves POST /projects/:p/users (activity 15).
@@ -293,14 +273,9 @@ func (s *Server) deleteProjectUser(c *call) error {
 
 // getProjectAdmins serves GET /projects/:p/administrators.
 func (s *Server) getProjectAdmins(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	p, err := c.visibleProject()
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderUsers(p.Admins))
+	return reading(c, c.visibleProject, func(st *store, p *project) any {
+		return st.renderUsers(p.Admins)
+	})
 }
 
 // postProjectAdmin serves POST /projects/:p/administrators.
@@ -319,20 +294,15 @@ func (s *Server) deleteProjectAdmin(c *call) error {
 
 // getProjectTeams serves GET /projects/:p/teams.
 func (s *Server) getProjectTeams(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	p, err := c.visibleProject()
-	if err != nil {
-		return err
-	}
-	out := make([]*jsonTeam, 0, len(p.Teams))
-	for _, id := range p.Teams {
-		if t := st.teams[id]; t != nil {
-			out = append(out, st.renderTeam(t))
+	return reading(c, c.visibleProject, func(st *store, p *project) any {
+		out := make([]*jsonTeam, 0, len(p.Teams))
+		for _, id := range p.Teams {
+			if t := st.teams[id]; t != nil {
+				out = append(out, st.renderTeam(t))
+			}
 		}
-	}
-	return c.ok(out)
+		return out
+	})
 }
 
 // projectTeamWrite runs a project-team mutation and answers the team.
@@ -341,21 +311,16 @@ func (s *Server) projectTeamWrite(c *call, f func(p *project, t *team) error) er
 	if e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p, err := c.managedProject()
-	if err != nil {
-		return err
-	}
-	t := st.teams[id]
-	if t == nil {
-		return badRequest("Invalid teamId: no team %d.", id)
-	}
-	if err := f(p, t); err != nil {
-		return err
-	}
-	return c.ok(st.renderTeam(t))
+	return writing(c, c.managedProject, func(st *store, p *project) (any, error) {
+		t := st.teams[id]
+		if t == nil {
+			return nil, badRequest("Invalid teamId: no team %d.", id)
+		}
+		if err := f(p, t); err != nil {
+			return nil, err
+		}
+		return st.renderTeam(t), nil
+	})
 }
 
 // postProjectTeam serves POST /projects/:p/teams (activity 25).

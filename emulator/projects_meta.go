@@ -39,41 +39,27 @@ func (s *Server) routesProjectMeta() {
 
 // readMeta runs a metadata read under the read lock.
 func (s *Server) readMeta(c *call, f func(st *store, p *project) any) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	p, err := c.visibleProject()
-	if err != nil {
-		return err
-	}
-	return c.ok(f(st, p))
+	return reading(c, c.visibleProject, func(st *store, p *project) any {
+		return f(st, p)
+	})
 }
 
 // writeMeta runs a metadata write under the write lock for a manager.
 func (s *Server) writeMeta(c *call, f func(st *store, p *project) (any, error)) error {
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p, err := c.managedProject()
-	if err != nil {
-		return err
-	}
-	v, err := f(st, p)
-	if err != nil {
-		return err
-	}
-	return c.ok(v)
+	return writing(c, c.managedProject, func(st *store, p *project) (any, error) {
+		v, err := f(st, p)
+		if err != nil {
+			return nil, err
+		}
+		return v, nil
+	})
 }
 
 // ---- issue types
 
 func (s *Server) getIssueTypes(c *call) error {
 	return s.readMeta(c, func(st *store, p *project) any {
-		out := make([]*jsonIssueType, 0, len(p.IssueTypes))
-		for _, t := range p.IssueTypes {
-			out = append(out, renderIssueType(t))
-		}
-		return out
+		return renderAll(p.IssueTypes, renderIssueType)
 	})
 }
 
@@ -155,11 +141,7 @@ func (s *Server) deleteIssueType(c *call) error {
 
 func (s *Server) getCategories(c *call) error {
 	return s.readMeta(c, func(st *store, p *project) any {
-		out := make([]*jsonCategory, 0, len(p.Categories))
-		for _, x := range p.Categories {
-			out = append(out, renderCategory(x))
-		}
-		return out
+		return renderAll(p.Categories, renderCategory)
 	})
 }
 
@@ -219,11 +201,7 @@ func (s *Server) deleteCategory(c *call) error {
 
 func (s *Server) getVersions(c *call) error {
 	return s.readMeta(c, func(st *store, p *project) any {
-		out := make([]*jsonVersion, 0, len(p.Versions))
-		for _, v := range p.Versions {
-			out = append(out, renderVersion(v))
-		}
-		return out
+		return renderAll(p.Versions, renderVersion)
 	})
 }
 

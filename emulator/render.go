@@ -367,11 +367,7 @@ func (s *store) renderStar(st *star) *jsonStar {
 }
 
 func (s *store) renderStars(list []*star) []*jsonStar {
-	out := make([]*jsonStar, 0, len(list))
-	for _, st := range list {
-		out = append(out, s.renderStar(st))
-	}
-	return out
+	return renderAll(list, s.renderStar)
 }
 
 type jsonListItem struct {

@@ -240,21 +240,16 @@ func (s *Server) postStar(c *call) error {
 
 // deleteStar serves DELETE /stars/:starId (204 No Content).
 func (s *Server) deleteStar(c *call) error {
-	id, err := strconv.ParseInt(c.path("starId"), 10, 64)
-	if err != nil {
-		return notFound("star")
+	find := func() (*star, error) {
+		id, err := strconv.ParseInt(c.path("starId"), 10, 64)
+		if sr := s.store.stars[id]; err == nil && sr != nil && s.store.starVisible(c.u, sr) {
+			return sr, nil
+		}
+		return nil, notFound("star")
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	sr := st.stars[id]
-	if sr == nil || !st.starVisible(c.u, sr) {
-		return notFound("star")
-	}
-	if err := st.removeStar(c.u, s.now(), sr); err != nil {
-		return err
-	}
-	return c.noContent()
+	return writing(c, find, func(st *store, sr *star) (any, error) {
+		return nil, st.removeStar(c.u, s.now(), sr)
+	})
 }
 
 // pathUser resolves the numeric {userId} wildcard to a live user.
@@ -276,16 +271,10 @@ func (s *Server) getUserStars(c *call) error {
 	if e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	u, err := c.pathUser()
-	if err != nil {
-		return err
-	}
-	page := pageByID(st.starsByUser[u.ID], func(x *star) int64 { return x.ID }, cur,
-		func(x *star) bool { return st.starVisible(c.u, x) })
-	return c.ok(st.renderStars(page))
+	return reading(c, c.pathUser, func(st *store, u *user) []*jsonStar {
+		return st.renderStars(pageByID(st.starsByUser[u.ID], func(x *star) int64 { return x.ID }, cur,
+			func(x *star) bool { return st.starVisible(c.u, x) }))
+	})
 }
 
 // countUserStars serves GET /users/:userId/stars/count (since/until are
@@ -299,21 +288,16 @@ func (s *Server) countUserStars(c *call) error {
 	if e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	u, err := c.pathUser()
-	if err != nil {
-		return err
-	}
-	n := 0
-	for _, x := range st.starsByUser[u.ID] {
-		if since != nil && x.Created.Before(*since) || until != nil && !x.Created.Before(until.AddDate(0, 0, 1)) {
-			continue
+	return reading(c, c.pathUser, func(st *store, u *user) map[string]int {
+		n := 0
+		for _, x := range st.starsByUser[u.ID] {
+			if since != nil && x.Created.Before(*since) || until != nil && !x.Created.Before(until.AddDate(0, 0, 1)) {
+				continue
+			}
+			if st.starVisible(c.u, x) {
+				n++
+			}
 		}
-		if st.starVisible(c.u, x) {
-			n++
-		}
-	}
-	return c.ok(map[string]int{"count": n})
+		return counted(n)
+	})
 }

@@ -52,11 +52,7 @@ func (s *Server) getTeams(c *call) error {
 		slices.Reverse(list)
 	}
 	page := slicePage(list, offset, count)
-	out := make([]*jsonTeam, 0, len(page))
-	for _, t := range page {
-		out = append(out, st.renderTeam(t))
-	}
-	return c.ok(out)
+	return c.ok(renderAll(page, st.renderTeam))
 }
 
 // getTeam serves GET /teams/:teamId.

@@ -154,39 +154,29 @@ func (s *Server) getWatchings(c *call) error {
 	if f.issueIDs, e = c.q.ints("issueId"); e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	u, err := c.pathUser()
-	if err != nil {
-		return err
-	}
-	list := st.watchingsOf(c.u, u, f)
-	key := func(w *watching) time.Time {
-		switch sortKey {
-		case "created":
-			return w.Created
-		case "updated":
-			return w.Updated
+	return reading(c, c.pathUser, func(st *store, u *user) []*jsonWatching {
+		list := st.watchingsOf(c.u, u, f)
+		key := func(w *watching) time.Time {
+			switch sortKey {
+			case "created":
+				return w.Created
+			case "updated":
+				return w.Updated
+			}
+			return st.issues[w.IssueID].Updated
 		}
-		return st.issues[w.IssueID].Updated
-	}
-	slices.SortStableFunc(list, func(a, b *watching) int {
-		r := key(a).Compare(key(b))
-		if r == 0 {
-			r = cmp.Compare(a.ID, b.ID)
-		}
-		if !asc {
-			r = -r
-		}
-		return r
+		slices.SortStableFunc(list, func(a, b *watching) int {
+			r := key(a).Compare(key(b))
+			if r == 0 {
+				r = cmp.Compare(a.ID, b.ID)
+			}
+			if !asc {
+				r = -r
+			}
+			return r
+		})
+		return renderAll(slicePage(list, offset, count), st.renderWatching)
 	})
-	page := slicePage(list, offset, count)
-	out := make([]*jsonWatching, 0, len(page))
-	for _, w := range page {
-		out = append(out, st.renderWatching(w))
-	}
-	return c.ok(out)
 }
 
 // countWatchings serves GET /users/:userId/watchings/count. alreadyRead is
@@ -202,14 +192,9 @@ func (s *Server) countWatchings(c *call) error {
 			return e
 		}
 	}
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	u, err := c.pathUser()
-	if err != nil {
-		return err
-	}
-	return c.ok(map[string]int{"count": len(st.watchingsOf(c.u, u, f))})
+	return reading(c, c.pathUser, func(st *store, u *user) map[string]int {
+		return counted(len(st.watchingsOf(c.u, u, f)))
+	})
 }
 
 // pathWatching resolves {watchingId} to a watching visible to the caller.
@@ -228,14 +213,7 @@ func (c *call) pathWatching() (*watching, error) {
 
 // getWatching serves GET /watchings/:id.
 func (s *Server) getWatching(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	w, err := c.pathWatching()
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderWatching(w))
+	return reading(c, c.pathWatching, (*store).renderWatching)
 }
 
 // postWatching serves POST /watchings.
@@ -245,67 +223,52 @@ func (s *Server) postWatching(c *call) error {
 		return e
 	}
 	note := c.q.str("note")
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	is := st.issueByIDOrKey(key)
-	if is == nil || !st.canSee(c.u, st.projects[is.ProjectID]) {
-		return notFound("issue")
+	find := func() (*issue, error) {
+		st := s.store
+		is := st.issueByIDOrKey(key)
+		if is == nil || !st.canSee(c.u, st.projects[is.ProjectID]) {
+			return nil, notFound("issue")
+		}
+		return is, nil
 	}
-	w, err := st.addWatching(c.u, s.now(), is, note)
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderWatching(w))
+	return writing(c, find, func(st *store, is *issue) (any, error) {
+		w, err := st.addWatching(c.u, s.now(), is, note)
+		if err != nil {
+			return nil, err
+		}
+		return st.renderWatching(w), nil
+	})
 }
 
-// patchWatching serves PATCH /watchings/:id.
+// patchWatching serves PATCH /watchings/:id; only the watcher may, also
+// without a note to change.
 func (s *Server) patchWatching(c *call) error {
 	note := c.q.optStr("note")
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	w, err := c.pathWatching()
-	if err != nil {
-		return err
-	}
-	if note != nil {
-		if err := st.updateWatching(c.u, s.now(), w, *note); err != nil {
-			return err
+	return writing(c, c.pathWatching, func(st *store, w *watching) (any, error) {
+		if w.UserID != c.u.ID {
+			return nil, forbidden()
 		}
-	} else if w.UserID != c.u.ID {
-		return forbidden()
-	}
-	return c.ok(st.renderWatching(w))
+		if note != nil {
+			if err := st.updateWatching(c.u, s.now(), w, *note); err != nil {
+				return nil, err
+			}
+		}
+		return st.renderWatching(w), nil
+	})
 }
 
-// deleteWatching serves DELETE /watchings/:id.
+// deleteWatching serves DELETE /watchings/:id; it answers with the watching
+// as it was.
 func (s *Server) deleteWatching(c *call) error {
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	w, err := c.pathWatching()
-	if err != nil {
-		return err
-	}
-	j := st.renderWatching(w)
-	if err := st.deleteWatching(c.u, s.now(), w); err != nil {
-		return err
-	}
-	return c.ok(j)
+	return writing(c, c.pathWatching, func(st *store, w *watching) (any, error) {
+		j := st.renderWatching(w)
+		return j, st.deleteWatching(c.u, s.now(), w)
+	})
 }
 
 // markWatchingAsRead serves POST /watchings/:id/markAsRead (204).
 func (s *Server) markWatchingAsRead(c *call) error {
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	w, err := c.pathWatching()
-	if err != nil {
-		return err
-	}
-	if err := st.markWatchingRead(c.u, s.now(), w); err != nil {
-		return err
-	}
-	return c.noContent()
+	return writing(c, c.pathWatching, func(st *store, w *watching) (any, error) {
+		return nil, st.markWatchingRead(c.u, s.now(), w)
+	})
 }

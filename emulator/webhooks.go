@@ -172,18 +172,9 @@ func webhookOf(c *call, p *project) (*webhook, error) {
 
 // getWebhooks serves GET /projects/:p/webhooks.
 func (s *Server) getWebhooks(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	p, err := c.managedProject()
-	if err != nil {
-		return err
-	}
-	out := make([]*jsonWebhook, 0, len(p.Webhooks))
-	for _, w := range p.Webhooks {
-		out = append(out, st.renderWebhook(w))
-	}
-	return c.ok(out)
+	return reading(c, c.managedProject, func(st *store, p *project) any {
+		return renderAll(p.Webhooks, st.renderWebhook)
+	})
 }
 
 // getWebhook serves GET /projects/:p/webhooks/:id.
@@ -208,18 +199,13 @@ func (s *Server) postWebhook(c *call) error {
 	if err != nil {
 		return err
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p, err := c.managedProject()
-	if err != nil {
-		return err
-	}
-	w, err := st.addWebhook(c.u, s.now(), p, in)
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderWebhook(w))
+	return writing(c, c.managedProject, func(st *store, p *project) (any, error) {
+		w, err := st.addWebhook(c.u, s.now(), p, in)
+		if err != nil {
+			return nil, err
+		}
+		return st.renderWebhook(w), nil
+	})
 }
 
 // patchWebhook serves PATCH /projects/:p/webhooks/:id.
@@ -228,39 +214,29 @@ func (s *Server) patchWebhook(c *call) error {
 	if err != nil {
 		return err
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p, err := c.managedProject()
-	if err != nil {
-		return err
-	}
-	w, err := webhookOf(c, p)
-	if err != nil {
-		return err
-	}
-	if err := st.updateWebhook(c.u, s.now(), w, in); err != nil {
-		return err
-	}
-	return c.ok(st.renderWebhook(w))
+	return writing(c, c.managedProject, func(st *store, p *project) (any, error) {
+		w, err := webhookOf(c, p)
+		if err != nil {
+			return nil, err
+		}
+		if err := st.updateWebhook(c.u, s.now(), w, in); err != nil {
+			return nil, err
+		}
+		return st.renderWebhook(w), nil
+	})
 }
 
 // deleteWebhook serves DELETE /projects/:p/webhooks/:id.
 func (s *Server) deleteWebhook(c *call) error {
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p, err := c.managedProject()
-	if err != nil {
-		return err
-	}
-	w, err := webhookOf(c, p)
-	if err != nil {
-		return err
-	}
-	j := st.renderWebhook(w)
-	if err := st.deleteWebhook(c.u, s.now(), p, w); err != nil {
-		return err
-	}
-	return c.ok(j)
+	return writing(c, c.managedProject, func(st *store, p *project) (any, error) {
+		w, err := webhookOf(c, p)
+		if err != nil {
+			return nil, err
+		}
+		j := st.renderWebhook(w)
+		if err := st.deleteWebhook(c.u, s.now(), p, w); err != nil {
+			return nil, err
+		}
+		return j, nil
+	})
 }

@@ -137,7 +137,8 @@ func (st *store) renderWiki(w *wiki) *jsonWiki {
 
 // wikiProject resolves the projectIdOrKey query parameter of the wiki
 // lists: required, visible, and with the wiki feature on.
-func (st *store) wikiProject(c *call) (*project, error) {
+func (c *call) wikiProject() (*project, error) {
+	st := c.s.store
 	v, e := c.q.required("projectIdOrKey")
 	if e != nil {
 		return nil, e
@@ -153,7 +154,8 @@ func (st *store) wikiProject(c *call) (*project, error) {
 }
 
 // wikiFromPath resolves the wikiId path segment.
-func (st *store) wikiFromPath(c *call) (*wiki, error) {
+func (c *call) wikiFromPath() (*wiki, error) {
+	st := c.s.store
 	id, err := pathID(c.path("wikiId"), "wiki")
 	if err != nil {
 		return nil, err
@@ -184,67 +186,47 @@ func wikiMatches(w *wiki, kw string) bool {
 // getWikis serves GET /wikis (get-wiki-page-list): every page of the
 // project, in creation order, without content.
 func (s *Server) getWikis(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	p, err := st.wikiProject(c)
-	if err != nil {
-		return err
-	}
-	kw := c.q.str("keyword")
-	out := []*jsonWikiListItem{}
-	for _, w := range st.wikiList {
-		if w.ProjectID == p.ID && wikiMatches(w, kw) {
-			out = append(out, st.renderWikiListItem(w))
+	return reading(c, c.wikiProject, func(st *store, p *project) any {
+		kw := c.q.str("keyword")
+		out := []*jsonWikiListItem{}
+		for _, w := range st.wikiList {
+			if w.ProjectID == p.ID && wikiMatches(w, kw) {
+				out = append(out, st.renderWikiListItem(w))
+			}
 		}
-	}
-	return c.ok(out)
+		return out
+	})
 }
 
 // getWikiCount serves GET /wikis/count (count-wiki-page).
 func (s *Server) getWikiCount(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	p, err := st.wikiProject(c)
-	if err != nil {
-		return err
-	}
-	n := 0
-	for _, w := range st.wikiList {
-		if w.ProjectID == p.ID {
-			n++
+	return reading(c, c.wikiProject, func(st *store, p *project) any {
+		n := 0
+		for _, w := range st.wikiList {
+			if w.ProjectID == p.ID {
+				n++
+			}
 		}
-	}
-	return c.ok(map[string]int{"count": n})
+		return counted(n)
+	})
 }
 
 // getWikiTags serves GET /wikis/tags (get-wiki-page-tag-list).
 func (s *Server) getWikiTags(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	p, err := st.wikiProject(c)
-	if err != nil {
-		return err
-	}
-	out := make([]*jsonIDName, 0, len(p.WikiTags))
-	for _, t := range p.WikiTags {
-		out = append(out, &jsonIDName{t.ID, t.Name})
-	}
-	return c.ok(out)
+	return reading(c, c.wikiProject, func(st *store, p *project) any {
+		out := make([]*jsonIDName, 0, len(p.WikiTags))
+		for _, t := range p.WikiTags {
+			out = append(out, &jsonIDName{t.ID, t.Name})
+		}
+		return out
+	})
 }
 
 // getWiki serves GET /wikis/:wikiId (get-wiki-page).
 func (s *Server) getWiki(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	w, err := st.wikiFromPath(c)
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderWiki(w))
+	return reading(c, c.wikiFromPath, func(st *store, w *wiki) any {
+		return st.renderWiki(w)
+	})
 }
 
 // getWikiHistory serves GET /wikis/:wikiId/history. History entries have no
@@ -254,32 +236,22 @@ func (s *Server) getWikiHistory(c *call) error {
 	if e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	w, err := st.wikiFromPath(c)
-	if err != nil {
-		return err
-	}
-	page := pageByID(w.History, func(h *wikiHistory) int64 { return h.Version }, cur, nil)
-	out := make([]*jsonWikiHistory, 0, len(page))
-	for _, h := range page {
-		out = append(out, &jsonWikiHistory{PageID: w.ID, Version: h.Version, Name: h.Name, Content: h.Content,
-			CreatedUser: st.renderUser(h.CreatedUser), Created: ts(h.Created)})
-	}
-	return c.ok(out)
+	return reading(c, c.wikiFromPath, func(st *store, w *wiki) any {
+		page := pageByID(w.History, func(h *wikiHistory) int64 { return h.Version }, cur, nil)
+		out := make([]*jsonWikiHistory, 0, len(page))
+		for _, h := range page {
+			out = append(out, &jsonWikiHistory{PageID: w.ID, Version: h.Version, Name: h.Name, Content: h.Content,
+				CreatedUser: st.renderUser(h.CreatedUser), Created: ts(h.Created)})
+		}
+		return out
+	})
 }
 
 // getWikiStars serves GET /wikis/:wikiId/stars.
 func (s *Server) getWikiStars(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	w, err := st.wikiFromPath(c)
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderStars(w.Stars))
+	return reading(c, c.wikiFromPath, func(st *store, w *wiki) any {
+		return st.renderStars(w.Stars)
+	})
 }
 
 // postWiki serves POST /wikis (add-wiki-page).
@@ -325,23 +297,18 @@ func (s *Server) patchWiki(c *call) error {
 	if _, e := c.q.optBool("mailNotify"); e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	w, err := st.wikiFromPath(c)
-	if err != nil {
-		return err
-	}
-	if err := st.writableProject(c.u, st.projects[w.ProjectID]); err != nil {
-		return err
-	}
-	if name == nil && content == nil {
-		return c.ok(st.renderWiki(w))
-	}
-	if err := st.updateWiki(c.u, s.now(), w, name, content); err != nil {
-		return err
-	}
-	return c.ok(st.renderWiki(w))
+	return writing(c, c.wikiFromPath, func(st *store, w *wiki) (any, error) {
+		if err := st.writableProject(c.u, st.projects[w.ProjectID]); err != nil {
+			return nil, err
+		}
+		if name == nil && content == nil {
+			return nil, c.ok(st.renderWiki(w))
+		}
+		if err := st.updateWiki(c.u, s.now(), w, name, content); err != nil {
+			return nil, err
+		}
+		return st.renderWiki(w), nil
+	})
 }
 
 // deleteWikiPage serves DELETE /wikis/:wikiId (delete-wiki-page): space and
@@ -350,25 +317,20 @@ func (s *Server) deleteWikiPage(c *call) error {
 	if _, e := c.q.optBool("mailNotify"); e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	w, err := st.wikiFromPath(c)
-	if err != nil {
-		return err
-	}
-	p := st.projects[w.ProjectID]
-	if err := st.writableProject(c.u, p); err != nil {
-		return err
-	}
-	if c.u.RoleType != RoleAdmin && !p.isAdmin(c.u.ID) && w.CreatedUser != c.u.ID {
-		return forbidden()
-	}
-	out := st.renderWiki(w)
-	if err := st.deleteWiki(c.u, s.now(), w); err != nil {
-		return err
-	}
-	return c.ok(out)
+	return writing(c, c.wikiFromPath, func(st *store, w *wiki) (any, error) {
+		p := st.projects[w.ProjectID]
+		if err := st.writableProject(c.u, p); err != nil {
+			return nil, err
+		}
+		if c.u.RoleType != RoleAdmin && !p.isAdmin(c.u.ID) && w.CreatedUser != c.u.ID {
+			return nil, forbidden()
+		}
+		out := st.renderWiki(w)
+		if err := st.deleteWiki(c.u, s.now(), w); err != nil {
+			return nil, err
+		}
+		return out, nil
+	})
 }
 
 // postWikiAttachments serves POST /wikis/:wikiId/attachments
@@ -381,19 +343,14 @@ func (s *Server) postWikiAttachments(c *call) error {
 	if len(ids) == 0 {
 		return badRequest("Missing required parameter: attachmentId[].")
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	w, err := st.wikiFromPath(c)
-	if err != nil {
-		return err
-	}
-	if err := st.writableProject(c.u, st.projects[w.ProjectID]); err != nil {
-		return err
-	}
-	list, err := st.addWikiAttachments(c.u, s.now(), w, ids)
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderAttachments(list))
+	return writing(c, c.wikiFromPath, func(st *store, w *wiki) (any, error) {
+		if err := st.writableProject(c.u, st.projects[w.ProjectID]); err != nil {
+			return nil, err
+		}
+		list, err := st.addWikiAttachments(c.u, s.now(), w, ids)
+		if err != nil {
+			return nil, err
+		}
+		return st.renderAttachments(list), nil
+	})
 }
