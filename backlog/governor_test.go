@@ -192,11 +192,19 @@ func TestGovernor_429Burst(t *testing.T) {
 
 // TestGovernor_twoJobsShareBudget: two Clients of the same user, crawling at
 // the same time, share one budget: no 429s, the total stays within the
-// limit, and they still use the budget fully.
+// limit, and they still use the budget fully. Both pacings: PaceEven must
+// use ≥ 95% of the budget; PaceWindow ≥ 90%, because this scaled test's
+// windows last 2 s while X-RateLimit-Reset has whole seconds, so a burst
+// may wait up to a second past a window's real end (under 2% of Backlog's
+// one-minute window).
 func TestGovernor_twoJobsShareBudget(t *testing.T) {
 	t.Parallel()
-	for _, separate := range []bool{false, true} {
-		name := "shared governor"
+	for _, tc := range []struct {
+		separate bool
+		pacing   Pacing
+	}{{false, PaceWindow}, {false, PaceEven}, {true, PaceWindow}} {
+		separate, pacing := tc.separate, tc.pacing
+		name := "shared governor, " + pacing.String() + " pacing"
 		if separate {
 			name = "separate governors (control)"
 		}
@@ -209,10 +217,10 @@ func TestGovernor_twoJobsShareBudget(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				gov := NewGovernor(GovernorConfig{Window: window})
+				gov := NewGovernor(GovernorConfig{Window: window, Pacing: pacing})
 				clients := []*Client{emuClient(t, srv, gov), emuClient(t, srv, gov)}
 				if separate {
-					clients[1] = emuClient(t, srv, NewGovernor(GovernorConfig{Window: window}))
+					clients[1] = emuClient(t, srv, NewGovernor(GovernorConfig{Window: window, Pacing: pacing}))
 				}
 				var wg sync.WaitGroup
 				errs := make([]error, 2)
@@ -238,8 +246,8 @@ func TestGovernor_twoJobsShareBudget(t *testing.T) {
 						t.Errorf("window %d: %d reads > limit %d", i, n, limits.Read)
 					}
 				}
-				if read.Use < 0.95 {
-					t.Errorf("read budget use %.1f%%, want ≥ 95%%", 100*read.Use)
+				if want := map[Pacing]float64{PaceEven: 0.95, PaceWindow: 0.90}[pacing]; read.Use < want {
+					t.Errorf("read budget use %.1f%%, want ≥ %.0f%%", 100*read.Use, 100*want)
 				}
 				if a, b := clients[0].Stats().Total().Requests, clients[1].Stats().Total().Requests; a == 0 || b == 0 {
 					t.Errorf("requests per job: %d, %d", a, b)
