@@ -19,13 +19,19 @@ import (
 //
 // The governor learns each class's limit, remaining budget and reset time
 // from the X-RateLimit-* headers of every response (and from GET /rateLimit,
-// see Client.PrimeRateLimits). It paces requests so that what is left of a
-// window's budget is spread evenly over the time left until the window
-// resets, instead of a burst followed by 429s; it keeps a share of every
-// window for the humans using the same account (Client option WithMaxShare);
-// after a 429 it waits until X-RateLimit-Reset. Requests of one user are
-// sequential by default, as Nulab asks (GovernorConfig.Concurrency). Every
-// wait honours the request's context.
+// see Client.PrimeRateLimits). Backlog's limit is a budget per fixed window
+// that resets at X-RateLimit-Reset, so by default (PaceWindow) the governor
+// lets requests go as fast as the work and the concurrency limit allow while
+// the window's budget lasts, then holds them until the window resets: a run
+// takes the fixed-window floor (see WindowFloor), never a 429. PaceEven
+// instead spreads what is left of a window's budget evenly over the time
+// left, for servers shared with others who should not see a burst. It
+// keeps a share of every window for the humans and other tools using the
+// same account (GovernorConfig.MaxShare, Client option WithMaxShare); after
+// a 429 it waits until X-RateLimit-Reset. Up to GovernorConfig.Concurrency
+// requests of one user are in flight at once (default DefaultConcurrency),
+// which hides Backlog's 100-400 ms latency. Every wait honours the
+// request's context.
 //
 // Users are identified by a SHA-256 of the API key (never the key itself)
 // until the client learns the user's numeric id (Users.GetMyself), and from
@@ -41,8 +47,10 @@ type Governor struct {
 // GovernorConfig configures a Governor. Zero fields take the defaults.
 type GovernorConfig struct {
 	// Concurrency is how many requests of one user may be in flight at once
-	// (default 1: sequential, as Nulab asks).
+	// (default DefaultConcurrency; 1 makes them sequential).
 	Concurrency int
+	// Pacing is how a window's budget is spent (default PaceWindow).
+	Pacing Pacing
 	// MaxShare is the default fraction (0 < MaxShare ≤ 1) of each window's
 	// budget that clients may use; the rest is left for humans using the same
 	// account. Default 1. A Client's WithMaxShare overrides it.
@@ -60,12 +68,38 @@ type GovernorConfig struct {
 // Defaults of GovernorConfig.
 const (
 	DefaultRateWindow = time.Minute
+	// DefaultConcurrency bounds the requests of one user in flight at once:
+	// enough to hide 100-400 ms of latency at Backlog's paid limits (600
+	// reads a minute is one every 100 ms), few enough to stay polite.
+	DefaultConcurrency = 4
 )
+
+// Pacing is how a Governor spends a window's budget.
+type Pacing int
+
+// Pacings.
+const (
+	// PaceWindow spends the window's budget as fast as requests come and
+	// then waits for the window to reset (the default): the shortest wall
+	// time Backlog's fixed windows allow.
+	PaceWindow Pacing = iota
+	// PaceEven spreads what is left of the budget evenly until the window
+	// resets (one request every Window/Limit at a full budget).
+	PaceEven
+)
+
+// String returns "window" or "even".
+func (p Pacing) String() string {
+	if p == PaceEven {
+		return "even"
+	}
+	return "window"
+}
 
 // NewGovernor returns a governor with its own budgets.
 func NewGovernor(cfg GovernorConfig) *Governor {
 	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 1
+		cfg.Concurrency = DefaultConcurrency
 	}
 	if cfg.MaxShare <= 0 || cfg.MaxShare > 1 {
 		cfg.MaxShare = 1
@@ -231,7 +265,7 @@ func (g *Governor) acquire(ctx context.Context, key string, class RateClass, sha
 				// An unconfirmed window used up by concurrent requests: wait
 				// for an answer to tell the real reset.
 				wait = max(b.paceEnd.Sub(now), 10*time.Millisecond)
-			case !b.lastSlot.IsZero():
+			case !b.lastSlot.IsZero() && g.cfg.Pacing == PaceEven:
 				slot := b.lastSlot.Add(b.paceEnd.Sub(b.lastSlot) / time.Duration(allowed+1))
 				wait = slot.Sub(now)
 				if wait > 0 && allowed > 0 && wait < time.Millisecond {

@@ -125,11 +125,11 @@ func commentDefs() []def {
 // comments calls fn for every comment of every issue q allows (q in the
 // child's columns: IssueId and ProjectId are pushed through GET /issues).
 func (f *fetcher) comments(q *Query, opts *backlog.CursorOptions, fn func(is *backlog.Issue, c *backlog.Comment) error) error {
-	return f.eachIssue(q, func(is *backlog.Issue) error {
+	plan := func(is *backlog.Issue) issueCall[*backlog.Comment] {
 		o := *opts
 		if s := f.s; s != nil {
 			if s.NoComments != nil && s.NoComments(is) {
-				return nil
+				return issueCall[*backlog.Comment]{}
 			}
 			if above, ok := s.CommentsAbove[is.ID]; ok && above > 0 && above >= o.MinID {
 				// The cursor is exclusive on Backlog; an inclusive server's
@@ -137,12 +137,11 @@ func (f *fetcher) comments(q *Query, opts *backlog.CursorOptions, fn func(is *ba
 				o.MinID = above
 			}
 		}
-		list, err := memo(f, key("comments", is.ID, o), func() ([]*backlog.Comment, error) {
+		return issueCall[*backlog.Comment]{key: key("comments", is.ID, o), ok: true, load: func() ([]*backlog.Comment, error) {
 			return collect(f.c.Issues.CommentsIter(f.ctx, itoa(is.ID), &o))
-		})
-		if err != nil {
-			return err
-		}
+		}}
+	}
+	return eachIssueList(f, q, plan, func(is *backlog.Issue, list []*backlog.Comment) error {
 		above := int64(0)
 		if f.s != nil {
 			above = f.s.CommentsAbove[is.ID]

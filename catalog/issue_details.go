@@ -119,14 +119,13 @@ func issueDetailDefs() []def {
 		withCalls(child("IssueParticipants", "The users who took part in each issue (created, commented or were assigned).", "CData view",
 			cols(cInt("UserId", "numeric user id"), cText("UserName", "display name")), []string{"UserId"},
 			func(f *fetcher, q *Query, emit func(*row) error) error {
-				return f.eachIssue(q, func(is *backlog.Issue) error {
-					list, err := memo(f, key("participants", is.ID), func() ([]*backlog.User, error) {
+				plan := func(is *backlog.Issue) issueCall[*backlog.User] {
+					return issueCall[*backlog.User]{key: key("participants", is.ID), ok: true, load: func() ([]*backlog.User, error) {
 						l, _, err := f.c.Issues.ListParticipants(f.ctx, itoa(is.ID))
 						return l, err
-					})
-					if err != nil {
-						return err
-					}
+					}}
+				}
+				return eachIssueList(f, q, plan, func(is *backlog.Issue, list []*backlog.User) error {
 					for _, u := range list {
 						if err := emit(f.row().set("IssueId", is.ID).set("ProjectId", is.ProjectID).
 							set("UserId", u.ID).set("UserName", u.Name)); err != nil {
@@ -141,14 +140,13 @@ func issueDetailDefs() []def {
 				cInt("RelatedProjectId", "project id of the related issue"), cText("RelatedIssueSummary", "related issue summary")),
 			[]string{"RelatedIssueId"},
 			func(f *fetcher, q *Query, emit func(*row) error) error {
-				return f.eachIssue(q, func(is *backlog.Issue) error {
-					list, err := memo(f, key("related", is.ID), func() ([]*backlog.Issue, error) {
+				plan := func(is *backlog.Issue) issueCall[*backlog.Issue] {
+					return issueCall[*backlog.Issue]{key: key("related", is.ID), ok: true, load: func() ([]*backlog.Issue, error) {
 						l, _, err := f.c.Issues.ListRelated(f.ctx, itoa(is.ID))
 						return l, err
-					})
-					if err != nil {
-						return err
-					}
+					}}
+				}
+				return eachIssueList(f, q, plan, func(is *backlog.Issue, list []*backlog.Issue) error {
 					for _, o := range list {
 						if err := emit(f.row().set("IssueId", is.ID).set("ProjectId", is.ProjectID).
 							set("RelatedIssueId", o.ID).set("RelatedIssueKey", o.IssueKey).

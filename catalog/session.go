@@ -39,6 +39,10 @@ type Session struct {
 	// Unchanged reports whether the destination holds the object of kind
 	// (KindWiki, KindPullRequest) and id at version updated.
 	Unchanged func(kind, id string, updated time.Time) bool
+	// Concurrency is how many per-issue calls of an issue page (comments,
+	// participants, related issues) may be in flight at once; 0 or 1 reads
+	// them one by one. It only applies when Issues is set.
+	Concurrency int
 
 	mu   sync.Mutex
 	memo map[string]any

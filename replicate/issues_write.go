@@ -20,7 +20,7 @@ func (f *family) store(ctx context.Context, page []*backlog.Issue, ph Phase) err
 	for i, is := range page {
 		ids[i] = is.ID
 	}
-	s := &catalog.Session{Issues: page}
+	s := &catalog.Session{Issues: page, Concurrency: e.Client.Governor().Config().Concurrency}
 	s.NoComments = f.noComments(ph)
 	if !f.pristine && !f.state.Resync {
 		above, err := f.lastComments(ctx, ids)
