@@ -67,7 +67,7 @@ type Service struct {
 
 	mu       sync.Mutex
 	prev     map[string][]notify.TableResult // the job's last successful run's tables, for Alarms
-	warnings map[int64][]notify.Warning      // by runs-table id
+	warnings map[runKey][]notify.Warning     // by job and runs-table id
 }
 
 // New returns a Service for the config's jobs. A job whose schedule is
@@ -86,7 +86,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		o.Notifier = notify.New(notify.FromConfig(o.Config))
 	}
 	s := &Service{o: o, log: o.Logger, met: o.Metrics, notif: o.Notifier, jobs: map[string]config.Job{},
-		live: newBroker(), prev: map[string][]notify.TableResult{}, warnings: map[int64][]notify.Warning{}}
+		live: newBroker(), prev: map[string][]notify.TableResult{}, warnings: map[runKey][]notify.Warning{}}
 	var sj []schedule.Job
 	for _, j := range o.Config.Jobs {
 		last := s.lastRun(ctx, j)
@@ -121,6 +121,22 @@ func (s *Service) lastRun(ctx context.Context, j config.Job) time.Time {
 	return runs[0].Started
 }
 
+// runKey names a run: its job and its id in the job destination's runs
+// table (ids are per destination).
+type runKey struct {
+	job string
+	id  int64
+}
+
+// Warnings are the warnings of a run (the zero-row and row-drop alarms)
+// that this Service computed when the run ended; runs from before serve
+// started have none.
+func (s *Service) Warnings(run backlogsync.Run) []notify.Warning {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.warnings[runKey{run.Job, run.ID}]
+}
+
 // Run schedules until ctx is done, then cancels runs in progress and waits
 // for them. It returns nil on cancellation.
 func (s *Service) Run(ctx context.Context) error {
@@ -152,7 +168,9 @@ func (s *Service) runJob(ctx context.Context, name string, attempt int) (any, er
 		s.live.publish(name, Event{Kind: "run_done", Job: name, Attempt: attempt, Status: "failed", Error: s.scrub(err), Time: time.Now().UTC()})
 		return nil, err
 	}
-	res, err := replicate.Run(ctx, rj, replicate.Options{Logger: s.log.With("job", name), Events: func(e replicate.Event) {
+	log, captured := s.runLogger(name)
+	log.Info("run started", "attempt", attempt)
+	res, err := replicate.Run(ctx, rj, replicate.Options{Logger: log, Events: func(e replicate.Event) {
 		s.live.publish(name, eventOf(e))
 	}})
 	for _, a := range rj.Accounts {
@@ -168,7 +186,11 @@ func (s *Service) runJob(ctx context.Context, name string, attempt int) (any, er
 	ev := Event{Kind: "run_done", Job: name, Attempt: attempt, Status: "succeeded", Time: time.Now().UTC()}
 	if err != nil {
 		ev.Status, ev.Error = "failed", s.scrub(err)
+		log.Error("run failed", "err", ev.Error)
+	} else {
+		log.Info("run finished")
 	}
+	s.saveRunLog(name, res, captured)
 	s.live.publish(name, ev)
 	if res == nil {
 		return nil, err
@@ -258,7 +280,7 @@ func (s *Service) record(r schedule.Run) {
 		s.prev[r.Job] = tables
 		for _, id := range ids {
 			if len(rep.Warnings) > 0 {
-				s.warnings[id] = rep.Warnings
+				s.warnings[runKey{r.Job, id}] = rep.Warnings
 			}
 		}
 		s.mu.Unlock()
