@@ -89,7 +89,9 @@ func (t tee) WithAttrs(as []slog.Attr) slog.Handler {
 	return tee{t.a.WithAttrs(as), t.b.WithAttrs(as)}
 }
 
-func (t tee) WithGroup(name string) slog.Handler { return tee{t.a.WithGroup(name), t.b.WithGroup(name)} }
+func (t tee) WithGroup(name string) slog.Handler {
+	return tee{t.a.WithGroup(name), t.b.WithGroup(name)}
+}
 
 // runLogger returns a logger writing to serve's log and to a new runLog
 // (records of level Info and above).
