@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -43,6 +44,7 @@ func (s *Service) APIHandler() http.Handler {
 	admin("POST /api/statements/validate", s.validate)
 	admin("GET /api/runs", s.listRuns)
 	admin("GET /api/jobs/{name}/runs/{id}", s.getRun)
+	admin("GET /api/jobs/{name}/runs/{id}/log", s.getRunLog)
 	admin("GET /api/users", s.listUsers)
 	admin("POST /api/users", s.addUser)
 	admin("DELETE /api/users/{email}", s.removeUser)
@@ -427,6 +429,30 @@ func (s *Service) getRun(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeError(w, http.StatusNotFound, "job "+name+" has no run "+strconv.FormatInt(id, 10))
+}
+
+// getRunLog answers the log of a run that serve ran, as text/plain
+// (scrubbed of secrets; X-Log-Truncated: true when its middle was cut).
+func (s *Service) getRunLog(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if _, ok := s.jobs[name]; !ok {
+		s.noJob(w, name)
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		writeError(w, http.StatusBadRequest, "run id "+strconv.Quote(r.PathValue("id"))+": give the number from /api/runs")
+		return
+	}
+	l, err := s.o.Store.RunLog(r.Context(), name, id)
+	if err != nil {
+		storeError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("X-Log-Truncated", strconv.FormatBool(l.Truncated))
+	_, _ = io.WriteString(w, s.scrubLog(l.Text))
 }
 
 // writeJSON writes v with status.

@@ -3,6 +3,7 @@ package service_test
 import (
 	"bufio"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -30,6 +31,7 @@ func TestAPIAuthorization(t *testing.T) {
 		{"GET", "/api/runs", nil, true, 200},
 		{"GET", "/api/runs?status=bogus", nil, true, 400},
 		{"GET", "/api/jobs/" + job + "/runs/999", nil, true, 404},
+		{"GET", "/api/jobs/" + job + "/runs/999/log", nil, true, 404},
 		{"GET", "/api/users", nil, true, 200},
 		{"POST", "/api/users", map[string]any{"email": "cy@example.com"}, true, 201},
 		{"DELETE", "/api/users/cy@example.com", nil, true, 204},
@@ -290,5 +292,46 @@ func TestAPITokens(t *testing.T) {
 	}
 	if st := f.request("DELETE", "/api/users/boss@example.com", "boss@example.com", nil, nil); st != 409 {
 		t.Errorf("an admin removes themself: %d, want 409", st)
+	}
+}
+
+// TestAPIRunLog: a run of serve keeps its log, served as text to admins.
+func TestAPIRunLog(t *testing.T) {
+	f := newFixture(t)
+	job := f.cfg.Jobs[0].Name
+	var started struct {
+		RunIDs []int64 `json:"run_ids"`
+	}
+	if st := f.request("POST", "/api/jobs/"+job+"/run", "boss@example.com", nil, &started); st != 202 || len(started.RunIDs) != 1 {
+		t.Fatalf("run now: %d %+v", st, started)
+	}
+	if r := f.wait(); r.Status != schedule.StatusSucceeded {
+		t.Fatalf("run: %s %v", r.Status, r.Err)
+	}
+	path := "/api/jobs/" + job + "/runs/" + jsonNum(started.RunIDs[0]) + "/log"
+	req, _ := http.NewRequest("GET", f.http.URL+path, nil)
+	req.SetBasicAuth("boss@example.com", f.tokens["boss@example.com"])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	text := string(b)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") || resp.Header.Get("X-Log-Truncated") != "false" ||
+		!strings.Contains(text, "run started") || !strings.Contains(text, "table replicated") || !strings.Contains(text, "run finished") ||
+		strings.Contains(text, f.emu.AdminAPIKey()) {
+		t.Errorf("GET %s: %d %v\n%s", path, resp.StatusCode, resp.Header, text)
+	}
+	if st := f.request("GET", path, "ana@example.com", nil, nil); st != 403 {
+		t.Errorf("the log as a plain user: %d, want 403", st)
+	}
+	if st := f.request("GET", path, "", nil, nil); st != 401 {
+		t.Errorf("the log without credentials: %d, want 401", st)
+	}
+	for p, want := range map[string]int{"/api/jobs/" + job + "/runs/999/log": 404, "/api/jobs/" + job + "/runs/x/log": 400, "/api/jobs/nope/runs/1/log": 404} {
+		if st := f.request("GET", p, "boss@example.com", nil, nil); st != want {
+			t.Errorf("GET %s: %d, want %d", p, st, want)
+		}
 	}
 }

@@ -147,7 +147,9 @@ func (s *Service) runJob(ctx context.Context, name string, attempt int) (any, er
 		s.live.publish(name, Event{Kind: "run_done", Job: name, Attempt: attempt, Status: "failed", Error: s.scrub(err), Time: time.Now().UTC()})
 		return nil, err
 	}
-	res, err := replicate.Run(ctx, rj, replicate.Options{Logger: s.log.With("job", name), Events: func(e replicate.Event) {
+	log, captured := s.runLogger(name)
+	log.Info("run started", "attempt", attempt)
+	res, err := replicate.Run(ctx, rj, replicate.Options{Logger: log, Events: func(e replicate.Event) {
 		s.live.publish(name, eventOf(e))
 	}, RowDropShare: s.o.Config.Notifications.RowDropShare})
 	for _, a := range rj.Accounts {
@@ -163,7 +165,11 @@ func (s *Service) runJob(ctx context.Context, name string, attempt int) (any, er
 	ev := Event{Kind: "run_done", Job: name, Attempt: attempt, Status: "succeeded", Time: time.Now().UTC()}
 	if err != nil {
 		ev.Status, ev.Error = "failed", s.scrub(err)
+		log.Error("run failed", "err", ev.Error)
+	} else {
+		log.Info("run finished")
 	}
+	s.saveRunLog(name, res, captured)
 	s.live.publish(name, ev)
 	if res == nil {
 		return nil, err

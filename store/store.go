@@ -167,6 +167,8 @@ var migrations = []migration{
 			created_at BIGINT NOT NULL,
 			updated_at BIGINT NOT NULL)`,
 	}},
+	// 3: each run's log (runlogs.go).
+	migrationRunLogs,
 }
 
 // migrate brings the schema to the newest version.
