@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/backlogsync/backlogsync"
@@ -98,8 +99,14 @@ func (s *Store) Connection(ctx context.Context, id int64) (*Connection, error) {
 	return &c, nil
 }
 
-// RemoveConnection deletes the connection with that id.
+// RemoveConnection deletes the connection with that id; ECONFLICT while
+// a stored job reads it.
 func (s *Store) RemoveConnection(ctx context.Context, id int64) error {
+	if jobs, err := s.ConnectionJobs(ctx, id); err != nil {
+		return err
+	} else if len(jobs) > 0 {
+		return backlogsync.Errorf(backlogsync.ECONFLICT, "connection %d is used by job(s) %s; remove it from them first", id, strings.Join(jobs, ", "))
+	}
 	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM connections WHERE id = ?`), id)
 	if err != nil {
 		return fmt.Errorf("remove connection: %w", err)
