@@ -43,6 +43,9 @@ func TestJobs(t *testing.T) {
 		if err := s.RemoveConnection(ctx, acme); code(err) != backlogsync.ECONFLICT {
 			t.Fatalf("remove a used connection: %v", err)
 		}
+		if err := s.UpdateConnection(ctx, &Connection{ID: acme, Name: "acme2", SpaceURL: "https://acme.backlog.com", AuthScheme: "apikey"}); code(err) != backlogsync.ECONFLICT {
+			t.Fatalf("rename a used connection: %v", err)
+		}
 		c.add(time.Minute)
 		j.Name, j.Connections, j.ReplicateAll, j.Notify = "hourly2", []string{"acme"}, true, nil
 		if err := s.UpdateJob(ctx, j); err != nil {
