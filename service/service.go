@@ -73,11 +73,11 @@ type Service struct {
 	live  *broker
 	seal  *seal.Sealer
 
-	jmu    sync.RWMutex
-	jobs   map[string]config.Job
-	names  []string          // config jobs first, then stored ones by name
-	stored map[string]int64  // stored jobs: name → store id
-	conns  map[string]*connClient // a client per connection, so its rate budget carries over
+	jmu      sync.RWMutex
+	jobs     map[string]config.Job
+	names    []string               // config jobs first, then stored ones by name
+	stored   map[string]int64       // stored jobs: name → store id
+	conns    map[string]*connClient // a client per connection, so its rate budget carries over
 	progress map[string]*Progress
 
 	mu       sync.Mutex
