@@ -179,6 +179,53 @@ func (s *Scheduler) RunNow(name string) error {
 	return nil
 }
 
+// Put adds a job, or replaces the job of that name, while the scheduler
+// runs (or before). A run of the job in progress goes on; the next due
+// time follows the new schedule (no catch-up run for a job put at run
+// time).
+func (s *Scheduler) Put(j Job) {
+	s.mu.Lock()
+	st, ok := s.jobs[j.Name]
+	if !ok {
+		st = &jobState{}
+		s.jobs[j.Name] = st
+		s.order = append(s.order, j.Name)
+	}
+	st.job = j
+	if s.started {
+		s.planLocked(st, s.o.Clock.Now())
+	}
+	s.mu.Unlock()
+	s.poke()
+}
+
+// Remove drops a job: it is no longer scheduled and RunNow no longer
+// knows it; a run in progress goes on to its end. ENOTFOUND for an
+// unknown job.
+func (s *Scheduler) Remove(name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.jobs[name]; !ok {
+		return backlogsync.Errorf(backlogsync.ENOTFOUND, "no job named %q", name)
+	}
+	delete(s.jobs, name)
+	for i, n := range s.order {
+		if n == name {
+			s.order = append(s.order[:i:i], s.order[i+1:]...)
+			break
+		}
+	}
+	return nil
+}
+
+// poke wakes Run's loop to plan again.
+func (s *Scheduler) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
 // Ready is closed once Run has started (RunNow works from then on).
 func (s *Scheduler) Ready() <-chan struct{} { return s.ready }
 
@@ -332,10 +379,7 @@ func (s *Scheduler) startLocked(st *jobState, trigger Trigger, due time.Time) {
 		st.running = false
 		s.mu.Unlock()
 		s.record(r)
-		select {
-		case s.wake <- struct{}{}:
-		default:
-		}
+		s.poke()
 	}()
 }
 

@@ -365,3 +365,45 @@ func TestNewRejects(t *testing.T) {
 		t.Error("duplicate job names should fail")
 	}
 }
+
+func TestSchedulerPutAndRemove(t *testing.T) {
+	h := newHarness(t, []schedule.Job{{Name: "manual"}}, nil)
+	// Added at run time: planned at once, fires on its grid.
+	h.s.Put(schedule.Job{Name: "b", Spec: every15(t)})
+	h.clk.WaitTimers(1)
+	if st := h.s.Status(); len(st) != 2 || st[1].Name != "b" || !st[1].Next.Equal(t0.Add(14*time.Minute)) {
+		t.Fatalf("status after Put: %+v", st)
+	}
+	if err := h.s.RunNow("b"); err != nil {
+		t.Fatalf("RunNow of a job put at run time: %v", err)
+	}
+	if c := h.call(); c.job != "b" {
+		t.Fatalf("run %+v", c)
+	}
+	h.record()
+	h.clk.Advance(14 * time.Minute)
+	if c := h.call(); c.job != "b" || !c.at.Equal(t0.Add(14*time.Minute)) {
+		t.Fatalf("scheduled run %+v", c)
+	}
+	h.record()
+	// Replaced: the new schedule (none) applies; removed: gone.
+	h.s.Put(schedule.Job{Name: "b"})
+	if st := h.s.Status(); !st[1].Next.IsZero() {
+		t.Fatalf("b without a schedule has next %s", st[1].Next)
+	}
+	h.s.Put(schedule.Job{Name: "b", Spec: every15(t)})
+	if err := h.s.Remove("b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.s.Remove("b"); backlogsync.ErrorCode(err) != backlogsync.ENOTFOUND {
+		t.Fatalf("second Remove: %v", err)
+	}
+	if err := h.s.RunNow("b"); backlogsync.ErrorCode(err) != backlogsync.ENOTFOUND {
+		t.Fatalf("RunNow of a removed job: %v", err)
+	}
+	h.clk.Advance(time.Hour)
+	if st := h.s.Status(); len(st) != 1 || st[0].Name != "manual" {
+		t.Fatalf("status after Remove: %+v", st)
+	}
+	h.noMore()
+}

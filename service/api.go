@@ -42,6 +42,7 @@ func (s *Service) APIHandler() http.Handler {
 	admin("POST /api/jobs/{name}/run", s.runNow)
 	admin("GET /api/jobs/{name}/events", s.jobEvents)
 	admin("POST /api/statements/validate", s.validate)
+	s.storedRoutes(admin)
 	admin("GET /api/runs", s.listRuns)
 	admin("GET /api/jobs/{name}/runs/{id}", s.getRun)
 	admin("GET /api/jobs/{name}/runs/{id}/log", s.getRunLog)
@@ -84,8 +85,8 @@ func (s *Service) readyz(w http.ResponseWriter, r *http.Request) {
 		problems = append(problems, "the state database does not answer")
 	}
 	seen := map[string]bool{}
-	for _, n := range s.names {
-		dn := s.jobs[n].Destination
+	for _, j := range s.jobList() {
+		dn := j.Destination
 		if seen[dn] {
 			continue
 		}
@@ -116,13 +117,18 @@ type jobView struct {
 	Running      bool            `json:"running"`
 	Next         *time.Time      `json:"next,omitempty"`
 	ReplicateAll bool            `json:"replicate_all"`
-	Statements   string          `json:"statements,omitempty"`
+	// Stored is true for jobs created through the API or the web admin
+	// (editable), false for the config file's (read-only).
+	Stored     bool     `json:"stored"`
+	Notify     []string `json:"notify,omitempty"`
+	Statements string   `json:"statements,omitempty"`
 	// Problems are the statements' errors with their positions.
-	Problems []problem `json:"problems,omitempty"`
+	Problems []Problem `json:"problems,omitempty"`
 }
 
-// problem is one statement error.
-type problem struct {
+// Problem is one statement error, at its line and column (1-based, the
+// column in characters) and byte offset.
+type Problem struct {
 	Line    int    `json:"line,omitempty"`
 	Column  int    `json:"column,omitempty"`
 	Offset  int    `json:"offset"`
@@ -130,8 +136,9 @@ type problem struct {
 }
 
 func (s *Service) view(name string, st schedule.JobStatus, full bool) jobView {
-	j := s.jobs[name]
-	v := jobView{Name: name, Destination: j.Destination, Schedule: j.Schedule, Running: st.Running, ReplicateAll: j.ReplicateAll}
+	j, _ := s.job(name)
+	v := jobView{Name: name, Destination: j.Destination, Schedule: j.Schedule, Running: st.Running, ReplicateAll: j.ReplicateAll,
+		Stored: s.isStored(name), Notify: j.Notify}
 	if !st.Next.IsZero() {
 		n := st.Next.UTC()
 		v.Next = &n
@@ -146,9 +153,15 @@ func (s *Service) view(name string, st schedule.JobStatus, full bool) jobView {
 	return v
 }
 
+// CheckStatements parses and checks a stored job's statements as the
+// runner would: the problems with positions, none when the job would run.
+func CheckStatements(text string, replicateAll bool) []Problem {
+	return check("statements", text, replicateAll)
+}
+
 // check parses and checks statements as the runner would, returning the
 // problems with positions (none when the job would run).
-func check(file, text string, replicateAll bool) []problem {
+func check(file, text string, replicateAll bool) []Problem {
 	stmts, err := jobsql.Parse(file, text)
 	if err == nil {
 		err = (&replicate.Job{Statements: stmts, ReplicateAll: replicateAll}).Check()
@@ -158,23 +171,23 @@ func check(file, text string, replicateAll bool) []problem {
 	}
 	var list jobsql.ErrorList
 	if errors.As(err, &list) {
-		out := make([]problem, 0, len(list))
+		out := make([]Problem, 0, len(list))
 		for _, e := range list {
-			out = append(out, problem{Line: e.Line, Column: e.Col, Offset: e.Offset, Message: e.Msg})
+			out = append(out, Problem{Line: e.Line, Column: e.Col, Offset: e.Offset, Message: e.Msg})
 		}
 		return out
 	}
 	if je, ok := errors.AsType[*jobsql.Error](err); ok {
-		return []problem{{Line: je.Line, Column: je.Col, Offset: je.Offset, Message: je.Msg}}
+		return []Problem{{Line: je.Line, Column: je.Col, Offset: je.Offset, Message: je.Msg}}
 	}
 	// The runner's check reports "file:line:col: message".
 	msg := backlogsync.ErrorMessage(err)
 	if m := posRE.FindStringSubmatch(msg); m != nil && strings.HasPrefix(msg, file+":") {
 		line, _ := strconv.Atoi(m[1])
 		col, _ := strconv.Atoi(m[2])
-		return []problem{{Line: line, Column: col, Offset: offsetOf(text, line, col), Message: m[3]}}
+		return []Problem{{Line: line, Column: col, Offset: offsetOf(text, line, col), Message: m[3]}}
 	}
-	return []problem{{Message: msg}}
+	return []Problem{{Message: msg}}
 }
 
 var posRE = regexp.MustCompile(`^[^\n]*?:(\d+):(\d+): (.*)$`)
@@ -224,7 +237,7 @@ func (s *Service) getJob(w http.ResponseWriter, r *http.Request) {
 
 func (s *Service) noJob(w http.ResponseWriter, name string) {
 	msg := "no job named " + strconv.Quote(name)
-	if n := store.Nearest(name, s.names); n != "" {
+	if n := store.Nearest(name, s.jobNames()); n != "" {
 		msg += "; did you mean " + n + "?"
 	}
 	writeError(w, http.StatusNotFound, msg)
@@ -248,7 +261,7 @@ func (s *Service) validate(w http.ResponseWriter, r *http.Request) {
 // job is running.
 func (s *Service) runNow(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	j, ok := s.jobs[name]
+	j, ok := s.job(name)
 	if !ok {
 		s.noJob(w, name)
 		return
@@ -259,7 +272,7 @@ func (s *Service) runNow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	before := maxRunID(r.Context(), d, name)
-	if err := s.sched.RunNow(name); err != nil {
+	if err := s.RunNow(name); err != nil {
 		if backlogsync.ErrorCode(err) == backlogsync.ECONFLICT {
 			writeError(w, http.StatusConflict, backlogsync.ErrorMessage(err))
 			return
@@ -298,7 +311,7 @@ func maxRunID(ctx context.Context, d backlogsync.Destination, job string) int64 
 
 func (s *Service) jobEvents(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	if _, ok := s.jobs[name]; !ok {
+	if _, ok := s.job(name); !ok {
 		s.noJob(w, name)
 		return
 	}
@@ -367,9 +380,9 @@ func (s *Service) listRuns(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "status "+strconv.Quote(status)+": use one of "+strings.Join(valid, ", "))
 		return
 	}
-	names := s.names
+	names := s.jobNames()
 	if job != "" {
-		if _, ok := s.jobs[job]; !ok {
+		if _, ok := s.job(job); !ok {
 			s.noJob(w, job)
 			return
 		}
@@ -377,9 +390,10 @@ func (s *Service) listRuns(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []runView{}
 	for _, n := range names {
-		d, err := s.o.Server.Destination(r.Context(), s.jobs[n].Destination)
+		jn, _ := s.job(n)
+		d, err := s.o.Server.Destination(r.Context(), jn.Destination)
 		if err != nil {
-			writeError(w, http.StatusServiceUnavailable, "destination "+s.jobs[n].Destination+" does not answer; see the server's log")
+			writeError(w, http.StatusServiceUnavailable, "destination "+jn.Destination+" does not answer; see the server's log")
 			return
 		}
 		runs, err := d.Runs(r.Context(), n, 0)
@@ -402,7 +416,7 @@ func (s *Service) listRuns(w http.ResponseWriter, r *http.Request) {
 
 func (s *Service) getRun(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	j, ok := s.jobs[name]
+	j, ok := s.job(name)
 	if !ok {
 		s.noJob(w, name)
 		return

@@ -26,6 +26,16 @@ type Event struct {
 	Phase    string `json:"phase,omitempty"`
 	Rows     int64  `json:"rows,omitempty"`
 	Expected int64  `json:"expected,omitempty"`
+	// Requests is the number of API requests the account's run has made
+	// so far (progress).
+	Requests int64 `json:"requests,omitempty"`
+	// BudgetRemaining and BudgetLimit are the read class's rate-limit
+	// budget after the latest response (progress; 0 when unknown).
+	BudgetRemaining int `json:"budget_remaining,omitempty"`
+	BudgetLimit     int `json:"budget_limit,omitempty"`
+	// ETASeconds estimates the time the table still needs, from its rows
+	// so far against the expected count (progress; 0 when unknown).
+	ETASeconds float64 `json:"eta_seconds,omitempty"`
 	// RunID is the account's run in the runs table (account_done).
 	RunID int64 `json:"run_id,omitempty"`
 	// Status and Error say how an account or the run ended.
@@ -40,7 +50,10 @@ func eventOf(e replicate.Event) Event {
 	case replicate.EventAccountStart:
 		ev.Kind, ev.Tables = "account_start", e.Tables
 	case replicate.EventProgress:
-		ev.Kind, ev.Table, ev.Phase, ev.Rows, ev.Expected = "progress", e.Progress.Table, string(e.Progress.Phase), e.Progress.Rows, e.Progress.Expected
+		p := e.Progress
+		ev.Kind, ev.Table, ev.Phase, ev.Rows, ev.Expected = "progress", p.Table, string(p.Phase), p.Rows, p.Expected
+		ev.Requests, ev.BudgetRemaining, ev.BudgetLimit = p.Requests, p.Rate.Remaining, p.Rate.Limit
+		ev.ETASeconds = eta(p.Rows, p.Expected, p.Elapsed).Seconds()
 	case replicate.EventAccountDone:
 		ev.Kind = "account_done"
 		if r := e.Result; r != nil {
@@ -51,6 +64,15 @@ func eventOf(e replicate.Event) Event {
 		}
 	}
 	return ev
+}
+
+// eta estimates the time a table still needs from the rate of its rows
+// so far: zero when the expected count is unknown or reached.
+func eta(rows, expected int64, elapsed time.Duration) time.Duration {
+	if expected <= 0 || rows <= 0 || rows >= expected || elapsed <= 0 {
+		return 0
+	}
+	return (time.Duration(float64(elapsed) * float64(expected-rows) / float64(rows))).Round(time.Second)
 }
 
 // broker fans a job's events out to its subscribers. A subscriber that

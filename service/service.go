@@ -12,11 +12,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"sync"
 	"time"
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/backlog"
 	"github.com/backlogsync/backlogsync/config"
+	"github.com/backlogsync/backlogsync/internal/seal"
 	"github.com/backlogsync/backlogsync/jobsql"
 	"github.com/backlogsync/backlogsync/metrics"
 	"github.com/backlogsync/backlogsync/notify"
@@ -51,6 +54,13 @@ type Options struct {
 	// Recorded, when set, is called once a run has been recorded, counted
 	// and notified (tests wait on it).
 	Recorded func(schedule.Run)
+	// SecretKey (32 bytes) seals the secrets of connections added through
+	// the REST API and opens them for the runs of stored jobs; without it
+	// connections cannot be added and stored jobs cannot run.
+	SecretKey []byte
+	// HTTPClient makes the requests of stored jobs' connections (a client
+	// with no timeout when nil: the Backlog client bounds each request).
+	HTTPClient *http.Client
 }
 
 // Service runs the config's jobs on their schedules and serves their state.
@@ -60,9 +70,17 @@ type Service struct {
 	met   *metrics.Metrics
 	notif *notify.Notifier
 	sched *schedule.Scheduler
-	jobs  map[string]config.Job
-	names []string
 	live  *broker
+	seal  *seal.Sealer
+
+	jmu      sync.RWMutex
+	jobs     map[string]config.Job
+	names    []string               // config jobs first, then stored ones by name
+	stored   map[string]int64       // stored jobs: name → store id
+	conns    map[string]*connClient // a client per connection, so its rate budget carries over
+	progress map[string]*Progress
+
+	mu sync.Mutex // guards progress
 }
 
 // New returns a Service for the config's jobs. A job whose schedule is
@@ -81,7 +99,14 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		o.Notifier = notify.New(notify.FromConfig(o.Config))
 	}
 	s := &Service{o: o, log: o.Logger, met: o.Metrics, notif: o.Notifier, jobs: map[string]config.Job{},
-		live: newBroker()}
+		live: newBroker(), stored: map[string]int64{}, conns: map[string]*connClient{}, progress: map[string]*Progress{}}
+	if len(o.SecretKey) > 0 {
+		sl, err := seal.New(o.SecretKey)
+		if err != nil {
+			return nil, backlogsync.Errorf(backlogsync.EINVALID, "service: %v", err)
+		}
+		s.seal = sl
+	}
 	var sj []schedule.Job
 	for _, j := range o.Config.Jobs {
 		last := s.lastRun(ctx, j)
@@ -93,6 +118,11 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		s.jobs[j.Name] = j
 		s.names = append(s.names, j.Name)
 	}
+	stored, err := s.loadStored(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sj = append(sj, stored...)
 	sched, err := schedule.New(sj, schedule.Options{Run: s.runJob, Record: s.record, Clock: o.Clock, Logger: o.Logger})
 	if err != nil {
 		return nil, err
@@ -136,21 +166,21 @@ func (s *Service) Metrics() *metrics.Metrics { return s.met }
 // replicate.Run. Its outcome is the *replicate.Result (nil when the job
 // could not start).
 func (s *Service) runJob(ctx context.Context, name string, attempt int) (any, error) {
-	j, ok := s.jobs[name]
+	j, ok := s.job(name)
 	if !ok {
 		return nil, backlogsync.Errorf(backlogsync.ENOTFOUND, "no job named %q", name)
 	}
 	s.met.Started(name)
-	s.live.publish(name, Event{Kind: "run_start", Job: name, Attempt: attempt, Time: time.Now().UTC()})
+	s.emit(name, Event{Kind: "run_start", Job: name, Attempt: attempt, Time: time.Now().UTC()})
 	rj, err := s.resolve(ctx, j)
 	if err != nil {
-		s.live.publish(name, Event{Kind: "run_done", Job: name, Attempt: attempt, Status: "failed", Error: s.scrub(err), Time: time.Now().UTC()})
+		s.emit(name, Event{Kind: "run_done", Job: name, Attempt: attempt, Status: "failed", Error: s.scrub(err), Time: time.Now().UTC()})
 		return nil, err
 	}
 	log, captured := s.runLogger(name)
 	log.Info("run started", "attempt", attempt)
 	res, err := replicate.Run(ctx, rj, replicate.Options{Logger: log, Events: func(e replicate.Event) {
-		s.live.publish(name, eventOf(e))
+		s.emit(name, eventOf(e))
 	}, RowDropShare: s.o.Config.Notifications.RowDropShare})
 	for _, a := range rj.Accounts {
 		for _, class := range []backlog.RateClass{backlog.RateRead, backlog.RateUpdate, backlog.RateSearch, backlog.RateIcon} {
@@ -170,7 +200,7 @@ func (s *Service) runJob(ctx context.Context, name string, attempt int) (any, er
 		log.Info("run finished")
 	}
 	s.saveRunLog(name, res, captured)
-	s.live.publish(name, ev)
+	s.emit(name, ev)
 	if res == nil {
 		return nil, err
 	}
@@ -189,8 +219,12 @@ func (s *Service) resolve(ctx context.Context, j config.Job) (*replicate.Job, er
 		return nil, fmt.Errorf("job %s: destination %s: %w", j.Name, j.Destination, err)
 	}
 	rj := &replicate.Job{Name: j.Name, Dest: d, Statements: stmts, ReplicateAll: j.ReplicateAll}
+	clientOf := s.o.Client
+	if s.isStored(j.Name) {
+		clientOf = s.connectionClient
+	}
 	for _, ja := range j.Accounts {
-		c, err := s.o.Client(ctx, ja.Account)
+		c, err := clientOf(ctx, ja.Account)
 		if err != nil {
 			return nil, fmt.Errorf("job %s, account %s: %w", j.Name, ja.Account, err)
 		}
@@ -225,7 +259,7 @@ func (s *Service) scrub(err error) string {
 // table, computes zero-row warnings, updates the metrics and notifies.
 func (s *Service) record(r schedule.Run) {
 	ctx := context.Background()
-	j := s.jobs[r.Job]
+	j, _ := s.job(r.Job)
 	res, _ := r.Outcome.(*replicate.Result)
 	var accounts []string
 	for _, a := range j.Accounts {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/backlogsync/backlogsync"
@@ -42,6 +43,17 @@ func (s *Store) AddConnection(ctx context.Context, c *Connection) error {
 // UpdateConnection rewrites the connection with c.ID. An empty Secret
 // keeps the stored one.
 func (s *Store) UpdateConnection(ctx context.Context, c *Connection) error {
+	if old, err := s.Connection(ctx, c.ID); err != nil {
+		return err
+	} else if old.Name != c.Name {
+		// The connection's name is the account of its jobs' runs and
+		// checkpoints: renaming it under a job would start them over.
+		if jobs, err := s.ConnectionJobs(ctx, c.ID); err != nil {
+			return err
+		} else if len(jobs) > 0 {
+			return backlogsync.Errorf(backlogsync.ECONFLICT, "connection %s is read by job(s) %s; it cannot be renamed (its name is the account in their runs)", old.Name, strings.Join(jobs, ", "))
+		}
+	}
 	now := s.now().UTC().Truncate(time.Second)
 	q := `UPDATE connections SET name = ?, space_url = ?, auth_scheme = ?, updated_at = ? WHERE id = ?`
 	args := []any{c.Name, c.SpaceURL, c.AuthScheme, now.Unix(), c.ID}
@@ -98,8 +110,14 @@ func (s *Store) Connection(ctx context.Context, id int64) (*Connection, error) {
 	return &c, nil
 }
 
-// RemoveConnection deletes the connection with that id.
+// RemoveConnection deletes the connection with that id; ECONFLICT while
+// a stored job reads it.
 func (s *Store) RemoveConnection(ctx context.Context, id int64) error {
+	if jobs, err := s.ConnectionJobs(ctx, id); err != nil {
+		return err
+	} else if len(jobs) > 0 {
+		return backlogsync.Errorf(backlogsync.ECONFLICT, "connection %d is used by job(s) %s; remove it from them first", id, strings.Join(jobs, ", "))
+	}
 	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM connections WHERE id = ?`), id)
 	if err != nil {
 		return fmt.Errorf("remove connection: %w", err)

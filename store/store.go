@@ -169,6 +169,26 @@ var migrations = []migration{
 	}},
 	// 3: each run's log (runlogs.go).
 	migrationRunLogs,
+	// 4: jobs created at run time (REST API, web admin) beside the
+	// config's; their Backlog accounts are stored connections.
+	{4, []string{
+		`CREATE TABLE jobs (
+			id {{id}},
+			name TEXT NOT NULL UNIQUE,
+			destination TEXT NOT NULL,
+			statements TEXT NOT NULL,
+			replicate_all BOOLEAN NOT NULL DEFAULT FALSE,
+			schedule TEXT NOT NULL,
+			notify TEXT NOT NULL,
+			created_at BIGINT NOT NULL,
+			updated_at BIGINT NOT NULL)`,
+		`CREATE TABLE job_connections (
+			job_id BIGINT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+			position INTEGER NOT NULL,
+			connection_id BIGINT NOT NULL REFERENCES connections(id),
+			PRIMARY KEY (job_id, connection_id))`,
+		`CREATE INDEX job_connections_connection ON job_connections(connection_id)`,
+	}},
 }
 
 // migrate brings the schema to the newest version.

@@ -188,7 +188,7 @@ func (a *app) createConnection(w http.ResponseWriter, r *http.Request, se *store
 		a.renderConnections(w, r, se, http.StatusOK, f, res, "", "The test passed, but the connection was not saved: the server has no key to encrypt secrets with. Start serve with "+EnvSecretKey+" set (openssl rand -base64 32).")
 		return
 	}
-	sealed, err := a.seal.seal(secret, f.Name)
+	sealed, err := a.seal.Seal(secret, f.Name)
 	if err != nil {
 		a.internal(w, r, se, "encrypt the secret", err)
 		return
@@ -242,7 +242,7 @@ func (a *app) updateConnection(w http.ResponseWriter, r *http.Request, se *store
 		return
 	}
 	if secret == "" {
-		if secret, err = a.seal.open(c.Secret, c.Name); err != nil {
+		if secret, err = a.seal.Open(c.Secret, c.Name); err != nil {
 			a.renderConnections(w, r, se, http.StatusBadRequest, f, nil, "", "Not saved: "+err.Error()+" Type the secret again.")
 			return
 		}
@@ -252,7 +252,7 @@ func (a *app) updateConnection(w http.ResponseWriter, r *http.Request, se *store
 		a.renderConnections(w, r, se, http.StatusBadRequest, f, nil, "", "Test failed, nothing saved. "+msg)
 		return
 	}
-	sealed, err := a.seal.seal(secret, f.Name)
+	sealed, err := a.seal.Seal(secret, f.Name)
 	if err != nil {
 		a.internal(w, r, se, "encrypt the secret", err)
 		return

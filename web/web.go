@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/internal/seal"
 	"github.com/backlogsync/backlogsync/server"
 	"github.com/backlogsync/backlogsync/store"
 )
@@ -91,7 +92,7 @@ type app struct {
 	o     Options
 	log   *slog.Logger
 	pages map[string]*template.Template
-	seal  *sealer
+	seal  *seal.Sealer
 }
 
 // Mount adds the web admin's routes to o.Server: / and everything not
@@ -112,7 +113,7 @@ func Mount(o Options) error {
 	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
 	a := &app{o: o, log: o.Logger}
 	if len(o.SecretKey) > 0 {
-		s, err := newSealer(o.SecretKey)
+		s, err := seal.New(o.SecretKey)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/backlogsync/backlogsync/backlog"
 	"github.com/backlogsync/backlogsync/config"
+	"github.com/backlogsync/backlogsync/internal/seal"
 	bsserver "github.com/backlogsync/backlogsync/server"
 	"github.com/backlogsync/backlogsync/service"
 	"github.com/backlogsync/backlogsync/store"
@@ -19,9 +20,13 @@ import (
 // so its rate budget carries over from run to run; credentials resolve as
 // for replicate (flags aside: environment, then the config file).
 func newService(ctx context.Context, path string, cfg *config.Config, srv *bsserver.Server, st *store.Store, log *slog.Logger) (*service.Service, error) {
+	key, err := seal.KeyFromEnv() // the key the web admin seals connection secrets with; the REST API reads and writes the same ones
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
 	var mu sync.Mutex
 	clients := map[string]*backlog.Client{}
-	return service.New(ctx, service.Options{Config: cfg, Server: srv, Store: st, Logger: log,
+	return service.New(ctx, service.Options{Config: cfg, Server: srv, Store: st, Logger: log, SecretKey: key,
 		Client: func(ctx context.Context, name string) (*backlog.Client, error) {
 			mu.Lock()
 			defer mu.Unlock()

@@ -1,0 +1,328 @@
+package service
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/store"
+)
+
+// storedRoutes adds the REST routes that change connections and stored
+// jobs (all admin-only).
+func (s *Service) storedRoutes(admin func(string, http.HandlerFunc)) {
+	admin("GET /api/connections", s.listConnections)
+	admin("POST /api/connections", s.addConnection)
+	admin("GET /api/connections/{id}", s.getConnection)
+	admin("PUT /api/connections/{id}", s.updateConnection)
+	admin("DELETE /api/connections/{id}", s.removeConnection)
+	admin("POST /api/jobs", s.createJob)
+	admin("PUT /api/jobs/{name}", s.updateJob)
+	admin("DELETE /api/jobs/{name}", s.deleteJob)
+	admin("GET /api/jobs/{name}/progress", s.jobProgress)
+}
+
+// connectionView is a connection as the API shows it: never its secret.
+type connectionView struct {
+	ID         int64     `json:"id"`
+	Name       string    `json:"name"`
+	SpaceURL   string    `json:"space_url"`
+	AuthScheme string    `json:"auth_scheme"`
+	Jobs       []string  `json:"jobs"`
+	Created    time.Time `json:"created"`
+	Updated    time.Time `json:"updated"`
+}
+
+func (s *Service) connectionView(r *http.Request, c store.Connection) (connectionView, error) {
+	jobs, err := s.o.Store.ConnectionJobs(r.Context(), c.ID)
+	if jobs == nil {
+		jobs = []string{}
+	}
+	return connectionView{ID: c.ID, Name: c.Name, SpaceURL: c.SpaceURL, AuthScheme: c.AuthScheme, Jobs: jobs,
+		Created: c.Created, Updated: c.Updated}, err
+}
+
+func (s *Service) listConnections(w http.ResponseWriter, r *http.Request) {
+	cs, err := s.o.Store.Connections(r.Context())
+	if err != nil {
+		s.storeFailed(w, err)
+		return
+	}
+	out := []connectionView{}
+	for _, c := range cs {
+		v, err := s.connectionView(r, c)
+		if err != nil {
+			s.storeFailed(w, err)
+			return
+		}
+		out = append(out, v)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// connectionInput is the body of POST and PUT /api/connections.
+type connectionInput struct {
+	Name       string `json:"name"`
+	SpaceURL   string `json:"space_url"`
+	AuthScheme string `json:"auth_scheme"`
+	// Secret is the API key or OAuth access token; on PUT, "" keeps the
+	// stored one.
+	Secret string `json:"secret"`
+}
+
+// check validates the input (needSecret on create).
+func (in *connectionInput) check(needSecret bool) string {
+	in.Name, in.Secret = strings.TrimSpace(in.Name), strings.TrimSpace(in.Secret)
+	in.SpaceURL = strings.TrimRight(strings.TrimSpace(in.SpaceURL), "/")
+	if in.AuthScheme == "" {
+		in.AuthScheme = "apikey"
+	}
+	switch {
+	case in.Name == "" || len(in.Name) > 64:
+		return "give the connection a name (at most 64 characters), e.g. the space key"
+	case in.AuthScheme != "apikey" && in.AuthScheme != "oauth":
+		return `auth_scheme: use "apikey" or "oauth"`
+	case needSecret && in.Secret == "":
+		return "give the secret: the API key (Backlog: Personal Settings > API) or the OAuth access token"
+	}
+	u, err := url.Parse(in.SpaceURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "space_url must look like https://example.backlog.com (or .backlog.jp), with no key in it"
+	}
+	return ""
+}
+
+func (s *Service) addConnection(w http.ResponseWriter, r *http.Request) {
+	var in connectionInput
+	if !readJSON(w, r, &in) {
+		return
+	}
+	if msg := in.check(true); msg != "" {
+		writeError(w, http.StatusBadRequest, msg)
+		return
+	}
+	if s.seal == nil {
+		writeError(w, http.StatusConflict, "the server has no key to encrypt secrets with; start serve with BACKLOGSYNC_SECRET_KEY set (openssl rand -base64 32)")
+		return
+	}
+	sealed, err := s.seal.Seal(in.Secret, in.Name)
+	if err != nil {
+		s.storeFailed(w, err)
+		return
+	}
+	c := &store.Connection{Name: in.Name, SpaceURL: in.SpaceURL, AuthScheme: in.AuthScheme, Secret: sealed}
+	if err := s.o.Store.AddConnection(r.Context(), c); err != nil {
+		storeError(w, err)
+		return
+	}
+	v, _ := s.connectionView(r, *c)
+	writeJSON(w, http.StatusCreated, v)
+}
+
+// connection reads the {id} of the path; it answers the error itself.
+func (s *Service) connection(w http.ResponseWriter, r *http.Request) *store.Connection {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		writeError(w, http.StatusNotFound, "connection "+strconv.Quote(r.PathValue("id"))+": give the id from GET /api/connections")
+		return nil
+	}
+	c, err := s.o.Store.Connection(r.Context(), id)
+	if err != nil {
+		storeError(w, err)
+		return nil
+	}
+	return c
+}
+
+func (s *Service) getConnection(w http.ResponseWriter, r *http.Request) {
+	if c := s.connection(w, r); c != nil {
+		v, err := s.connectionView(r, *c)
+		if err != nil {
+			s.storeFailed(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, v)
+	}
+}
+
+// updateConnection replaces a connection's name, URL, scheme and (when
+// given) secret. A kept secret is re-sealed under a new name.
+func (s *Service) updateConnection(w http.ResponseWriter, r *http.Request) {
+	c := s.connection(w, r)
+	if c == nil {
+		return
+	}
+	var in connectionInput
+	if !readJSON(w, r, &in) {
+		return
+	}
+	if msg := in.check(false); msg != "" {
+		writeError(w, http.StatusBadRequest, msg)
+		return
+	}
+	if s.seal == nil {
+		writeError(w, http.StatusConflict, "the server has no key to encrypt secrets with; start serve with BACKLOGSYNC_SECRET_KEY set")
+		return
+	}
+	secret := in.Secret
+	if secret == "" {
+		var err error
+		if secret, err = s.seal.Open(c.Secret, c.Name); err != nil {
+			writeError(w, http.StatusConflict, err.Error()+"; send the secret again")
+			return
+		}
+	}
+	sealed, err := s.seal.Seal(secret, in.Name)
+	if err != nil {
+		s.storeFailed(w, err)
+		return
+	}
+	up := &store.Connection{ID: c.ID, Name: in.Name, SpaceURL: in.SpaceURL, AuthScheme: in.AuthScheme, Secret: sealed}
+	if err := s.o.Store.UpdateConnection(r.Context(), up); err != nil {
+		storeError(w, err)
+		return
+	}
+	c, err = s.o.Store.Connection(r.Context(), c.ID)
+	if err != nil {
+		storeError(w, err)
+		return
+	}
+	v, _ := s.connectionView(r, *c)
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Service) removeConnection(w http.ResponseWriter, r *http.Request) {
+	c := s.connection(w, r)
+	if c == nil {
+		return
+	}
+	if err := s.o.Store.RemoveConnection(r.Context(), c.ID); err != nil {
+		storeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// storeFailed logs err and answers 500 without its details.
+func (s *Service) storeFailed(w http.ResponseWriter, err error) {
+	s.log.Error("api: state database", "err", err)
+	writeError(w, http.StatusInternalServerError, "the state database failed; see the server's log")
+}
+
+// jobError answers a SaveJob/DeleteJob error: 400 with the fields and
+// the statements' problems (with positions) for an invalid job.
+func (s *Service) jobError(w http.ResponseWriter, err error) {
+	var ie *InputError
+	if errors.As(err, &ie) {
+		problems := ie.Problems
+		if problems == nil {
+			problems = []Problem{}
+		}
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"status": http.StatusBadRequest,
+			"message": ie.Error(), "fields": ie.Fields, "problems": problems}})
+		return
+	}
+	switch backlogsync.ErrorCode(err) {
+	case backlogsync.EINVALID, backlogsync.ENOTFOUND, backlogsync.ECONFLICT:
+		storeError(w, err)
+	default:
+		s.storeFailed(w, err)
+	}
+}
+
+func (s *Service) createJob(w http.ResponseWriter, r *http.Request) {
+	var in JobInput
+	if !readJSON(w, r, &in) {
+		return
+	}
+	if err := s.SaveJob(r.Context(), "", in); err != nil {
+		s.jobError(w, err)
+		return
+	}
+	s.writeJob(w, r, http.StatusCreated, strings.TrimSpace(in.Name))
+}
+
+func (s *Service) updateJob(w http.ResponseWriter, r *http.Request) {
+	var in JobInput
+	if !readJSON(w, r, &in) {
+		return
+	}
+	if err := s.SaveJob(r.Context(), r.PathValue("name"), in); err != nil {
+		s.jobError(w, err)
+		return
+	}
+	s.writeJob(w, r, http.StatusOK, strings.TrimSpace(in.Name))
+}
+
+func (s *Service) writeJob(w http.ResponseWriter, r *http.Request, status int, name string) {
+	st, _ := s.status(name)
+	writeJSON(w, status, s.view(name, st, true))
+}
+
+func (s *Service) deleteJob(w http.ResponseWriter, r *http.Request) {
+	if err := s.DeleteJob(r.Context(), r.PathValue("name")); err != nil {
+		s.jobError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// progressView is Progress as JSON.
+type progressView struct {
+	Job      string                `json:"job"`
+	State    string                `json:"state"`
+	Attempt  int                   `json:"attempt,omitempty"`
+	Started  *time.Time            `json:"started,omitempty"`
+	Finished *time.Time            `json:"finished,omitempty"`
+	Status   string                `json:"status,omitempty"`
+	Error    string                `json:"error,omitempty"`
+	Accounts []accountProgressView `json:"accounts"`
+}
+
+type accountProgressView struct {
+	Account         string  `json:"account"`
+	Tables          int     `json:"tables"`
+	TablesDone      int     `json:"tables_done"`
+	Table           string  `json:"table,omitempty"`
+	Phase           string  `json:"phase,omitempty"`
+	TableRows       int64   `json:"table_rows"`
+	Expected        int64   `json:"expected,omitempty"`
+	Rows            int64   `json:"rows"`
+	Requests        int64   `json:"requests"`
+	BudgetRemaining int     `json:"budget_remaining,omitempty"`
+	BudgetLimit     int     `json:"budget_limit,omitempty"`
+	ETASeconds      float64 `json:"eta_seconds,omitempty"`
+	RunID           int64   `json:"run_id,omitempty"`
+	Status          string  `json:"status,omitempty"`
+}
+
+// jobProgress answers the job's current or latest run since serve
+// started: {"state": "idle"} when it has not run since.
+func (s *Service) jobProgress(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if _, ok := s.job(name); !ok {
+		s.noJob(w, name)
+		return
+	}
+	v := progressView{Job: name, State: "idle", Accounts: []accountProgressView{}}
+	if p, ok := s.JobProgress(name); ok {
+		v.State, v.Attempt, v.Status, v.Error = p.State, p.Attempt, p.Status, p.Error
+		if !p.Started.IsZero() {
+			v.Started = &p.Started
+		}
+		if !p.Finished.IsZero() {
+			v.Finished = &p.Finished
+		}
+		for _, a := range p.Accounts {
+			v.Accounts = append(v.Accounts, accountProgressView{Account: a.Account, Tables: a.Tables, TablesDone: a.TablesDone,
+				Table: a.Table, Phase: a.Phase, TableRows: a.TableRows, Expected: a.Expected, Rows: a.Rows, Requests: a.Requests,
+				BudgetRemaining: a.BudgetRemaining, BudgetLimit: a.BudgetLimit, ETASeconds: a.ETA.Seconds(), RunID: a.RunID, Status: a.Status})
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, v)
+}
