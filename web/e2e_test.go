@@ -89,7 +89,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 			t.Errorf("screenshot %s missing", s)
 		}
 	}
-	if len(res.Pages) < 12 {
+	if len(res.Pages) < 13 {
 		t.Errorf("only %d pages checked", len(res.Pages))
 	}
 	// The test's own check of the revoked token, and of what was saved.

@@ -154,6 +154,7 @@ func (a *app) routes() http.Handler {
 	m.Handle("POST /admin/connections/{id}", a.admin(a.updateConnection))
 	m.Handle("POST /admin/connections/{id}/delete", a.admin(a.deleteConnection))
 	m.Handle("GET /admin/runs", a.admin(a.runsPage))
+	m.Handle("GET /admin/runs/{dest}/{id}", a.admin(a.runPage))
 	m.Handle("GET /admin/jobs", a.admin(a.jobsPage))
 	m.Handle("POST /admin/jobs/check", a.admin(a.checkStatements))
 	m.Handle("/", a.user(func(w http.ResponseWriter, r *http.Request, se *store.Session) {

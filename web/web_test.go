@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -113,7 +114,7 @@ func TestNonAdminGets403(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser(t)
 	b.signIn(userEmail, userPass)
-	for _, p := range []string{"/admin/users", "/admin/workspaces", "/admin/connections", "/admin/runs", "/admin/jobs"} {
+	for _, p := range []string{"/admin/users", "/admin/workspaces", "/admin/connections", "/admin/runs", "/admin/runs/main/1", "/admin/jobs"} {
 		if code, _ := b.get(p); code != http.StatusForbidden {
 			t.Errorf("GET %s as a user: %d, want 403", p, code)
 		}
@@ -240,6 +241,27 @@ func TestRunsAndStatementCheck(t *testing.T) {
 	}
 	if _, body := b.get("/admin/runs?status=failed"); !strings.Contains(body, "No runs match the filter") {
 		t.Fatal("status filter shows runs that do not match")
+	}
+	// The run page: its tables and the log serve kept of it.
+	link := regexp.MustCompile(`href="(/admin/runs/main/(\d+))"`).FindStringSubmatch(body)
+	if link == nil {
+		t.Fatalf("the runs page links no run page:\n%s", body)
+	}
+	id, _ := strconv.ParseInt(link[2], 10, 64)
+	if code, body := b.get(link[1]); code != http.StatusOK || !strings.Contains(body, "no log kept for run") || !strings.Contains(body, "<td>Projects</td>") {
+		t.Fatalf("run page without a log: %d %s", code, body)
+	}
+	if err := e.Store.SaveRunLog(t.Context(), "nightly", id, "level=INFO msg=\"run started\" <b>attempt</b>=1\n"); err != nil {
+		t.Fatal(err)
+	}
+	code, body = b.get(link[1])
+	if code != http.StatusOK || !strings.Contains(body, `msg=&#34;run started&#34; &lt;b&gt;attempt&lt;/b&gt;=1`) {
+		t.Fatalf("run page with a log (escaped): %d %s", code, body)
+	}
+	for _, p := range []string{"/admin/runs/main/999999", "/admin/runs/main/x", "/admin/runs/nope/" + link[2]} {
+		if code, _ := b.get(p); code != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", p, code)
+		}
 	}
 	b.get("/admin/jobs")
 	code, body = b.post("/admin/jobs/check", url.Values{"statements": {"REPLICATE Projects;\nREPLICATE Nope WHERE;\n"}})
