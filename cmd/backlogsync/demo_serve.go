@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,13 +14,16 @@ import (
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/config"
 	"github.com/backlogsync/backlogsync/dest/sqlite"
+	bsserver "github.com/backlogsync/backlogsync/server"
 	"github.com/backlogsync/backlogsync/store"
+	"github.com/backlogsync/backlogsync/web"
 )
 
 // The end of "backlogsync demo": the replica served over OData to a demo
 // user with a fresh token, in a workspace of every table.
 
 const (
+	demoAdmin     = "admin@example.com" // signs in to the web admin
 	demoUser      = "demo@example.com"
 	demoWorkspace = "demo"
 	demoDest      = "demo"
@@ -31,6 +36,7 @@ type demoServer struct {
 	sc    config.Server
 	token string
 	url   string // the workspace's OData URL
+	pass  string // the demo admin's web sign-in password (new each run)
 }
 
 // startDemoServer prepares serving dbPath: a state file beside it
@@ -66,6 +72,20 @@ func startDemoServer(ctx context.Context, dbPath, addr string, insecure bool) (*
 }
 
 func (d *demoServer) prepare(ctx context.Context) error {
+	if _, err := d.st.AddUser(ctx, demoAdmin, true); err != nil && backlogsync.ErrorCode(err) != backlogsync.ECONFLICT {
+		return err
+	}
+	if err := d.st.SetAdmin(ctx, demoAdmin, true); err != nil {
+		return err
+	}
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return err
+	}
+	d.pass = base64.RawURLEncoding.EncodeToString(b)
+	if err := d.st.SetPassword(ctx, demoAdmin, d.pass); err != nil {
+		return err
+	}
 	if _, err := d.st.AddUser(ctx, demoUser, false); err != nil && backlogsync.ErrorCode(err) != backlogsync.ECONFLICT {
 		return err
 	}
@@ -115,6 +135,9 @@ func (d *demoServer) printBanner(w io.Writer) {
 	fmt.Fprintln(w, "  4. In the Navigator tick \"Select multiple items\", pick Issues, Projects, Users … → Load To… →")
 	fmt.Fprintln(w, "     \"Only Create Connection\" + \"Add this data to the Data Model\" (Power Pivot relates the tables)")
 	fmt.Fprintln(w, "  Data → Refresh All later reads the copy again: it costs no Backlog API call.")
+	fmt.Fprintln(w, "The web admin (runs, workspaces, users, tokens, connections):")
+	fmt.Fprintf(w, "  Admin URL:    %s/\n", strings.TrimSuffix(d.sc.BaseURL, "/"))
+	fmt.Fprintf(w, "  Sign in as:   %s   password %s   (a new one each run)\n", demoAdmin, d.pass)
 }
 
 // serve runs the OData server over dbPath until ctx is cancelled.
@@ -124,5 +147,9 @@ func (d *demoServer) serve(ctx context.Context, dbPath string, stderr io.Writer)
 	open := func(ctx context.Context, name string) (backlogsync.Destination, error) {
 		return sqlite.Open(ctx, dbPath)
 	}
-	return serveState(ctx, d.st, open, d.sc, d.ln, log, nil, nil)
+	mount := func(_ context.Context, srv *bsserver.Server) (func() error, error) {
+		return nil, web.Mount(web.Options{Server: srv, Store: d.st, Destinations: []string{demoDest},
+			Jobs: []web.Job{{Name: "demo", Destination: demoDest}}, BaseURL: d.sc.BaseURL, Logger: log})
+	}
+	return serveState(ctx, d.st, open, d.sc, d.ln, log, mount, nil)
 }

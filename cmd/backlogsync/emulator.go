@@ -158,7 +158,7 @@ func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fmt.Fprintln(w)
 	ds.printBanner(w)
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Serving until interrupted (Ctrl+C): the emulator and the OData server.")
+	fmt.Fprintln(w, "Serving until interrupted (Ctrl+C): the emulator, the OData server and the web admin.")
 	_, _ = stdout.Write(w.Bytes())
 	served := make(chan error, 1)
 	sctx, stopServe := context.WithCancel(ctx)

@@ -266,6 +266,7 @@ func TestDemoCommand(t *testing.T) {
 		t.Errorf("GET /space: %d", resp.StatusCode)
 	}
 	checkDemoOData(t, out.String())
+	checkDemoAdmin(t, out.String())
 	if code := stop(); code != exitOK {
 		t.Errorf("exit %d; %s", code, errOut.String())
 	}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -182,5 +184,45 @@ func checkDemoOData(t *testing.T, banner string) {
 	}
 	if code, _, _ := basicGet(t, m[3], m[1], m[2]+"x"); code != 401 {
 		t.Errorf("a wrong token: %d", code)
+	}
+}
+
+// checkDemoAdmin signs in to the web admin with what the demo's banner
+// printed and finds the demo's run on the runs page.
+func checkDemoAdmin(t *testing.T, banner string) {
+	t.Helper()
+	admin := regexp.MustCompile(`Admin URL:\s+(\S+)`).FindStringSubmatch(banner)
+	who := regexp.MustCompile(`Sign in as:\s+(\S+)\s+password (\S+)`).FindStringSubmatch(banner)
+	if admin == nil || who == nil {
+		t.Fatalf("the demo prints no web admin sign-in:\n%s", banner)
+	}
+	base := strings.TrimSuffix(admin[1], "/")
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	get := func(path string) (int, string) {
+		resp, err := c.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	_, page := get("/signin")
+	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
+	if csrf == nil {
+		t.Fatalf("no sign-in form at %s/signin:\n%s", base, page)
+	}
+	req, _ := http.NewRequest(http.MethodPost, base+"/signin", strings.NewReader(url.Values{"csrf": {csrf[1]},
+		"email": {who[1]}, "password": {who[2]}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if code, body := get("/admin/runs?job=demo"); code != http.StatusOK || !strings.Contains(body, "Run 1") || !strings.Contains(body, "s-ok") {
+		t.Errorf("signed in as the demo admin, the runs page: %d\n%s", code, body)
 	}
 }
