@@ -47,9 +47,10 @@ type progressView struct {
 	mu       sync.Mutex
 	w        io.Writer
 	now      func() time.Time
-	window   time.Duration // rate-limit window length (Backlog: one minute)
-	width    int           // lines are cut to this many bytes
-	accounts bool          // several accounts: show the account on each line
+	window   time.Duration  // rate-limit window length (Backlog: one minute)
+	pacing   backlog.Pacing // how the governor spends a window's budget
+	width    int            // lines are cut to this many bytes
+	accounts bool           // several accounts: show the account on each line
 	tables   []*tableProgress
 	index    map[string]*tableProgress
 	total    int             // tables announced with expect
@@ -73,7 +74,7 @@ func newProgressView(w io.Writer, now func() time.Time) *progressView {
 	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n >= 40 {
 		width = n - 1
 	}
-	return &progressView{w: w, now: now, window: backlog.DefaultRateWindow, width: width,
+	return &progressView{w: w, now: now, window: backlog.DefaultRateWindow, pacing: backlog.DefaultGovernor().Config().Pacing, width: width,
 		index: map[string]*tableProgress{}, expected: map[string]bool{}}
 }
 
@@ -264,8 +265,9 @@ func (t *tableProgress) requests() int64 {
 //     the rows left;
 //   - from the rate limit: the requests still needed (rows left at the
 //     table's requests per row so far) at the rate the governor allows,
-//     which spends the budget left evenly until the window resets and then
-//     Limit requests per window.
+//     which (PaceWindow, the default) sends the budget left at once and then
+//     Limit requests at the start of each window, or (PaceEven) spreads the
+//     budget left until the window resets and then Limit requests per window.
 //
 // The elapsed time is the engine's as of the report, plus the time since
 // the report arrived.
@@ -283,7 +285,7 @@ func (v *progressView) eta(t *tableProgress, now time.Time) (time.Duration, bool
 	eta := byRows
 	if r := p.Rate; r.Limit > 0 && !r.Reset.IsZero() {
 		needed := (left*t.requests() + p.Rows - 1) / p.Rows // ceil
-		if byRate, ok := rateETA(needed, r, now, v.window); ok {
+		if byRate, ok := rateETA(needed, r, now, v.window, v.pacing); ok {
 			eta = max(eta, byRate)
 		}
 	}
@@ -291,9 +293,13 @@ func (v *progressView) eta(t *tableProgress, now time.Time) (time.Duration, bool
 }
 
 // rateETA is the time needed to make needed more requests under rate r at
-// time now: the Remaining budget spread until r.Reset, then Limit requests
-// per window.
-func rateETA(needed int64, r backlog.Rate, now time.Time, window time.Duration) (time.Duration, bool) {
+// time now, as the governor paces them. PaceWindow: what the Remaining
+// budget covers costs no wait (the work sets the pace), then each further
+// Limit requests start at a reset: the wait until r.Reset, plus a window
+// for every full Limit after the first (the fixed-window floor, see
+// backlog.WindowFloor). PaceEven: the Remaining budget spread until
+// r.Reset, then Limit requests per window.
+func rateETA(needed int64, r backlog.Rate, now time.Time, window time.Duration, pacing backlog.Pacing) (time.Duration, bool) {
 	if r.Limit <= 0 || r.Reset.IsZero() || window <= 0 {
 		return 0, false
 	}
@@ -302,11 +308,17 @@ func rateETA(needed int64, r backlog.Rate, now time.Time, window time.Duration) 
 	}
 	untilReset := max(0, r.Reset.Sub(now))
 	remaining := int64(max(0, r.Remaining))
-	if needed <= remaining {
-		return time.Duration(float64(untilReset) * float64(needed) / float64(remaining)), true
-	}
 	more := needed - remaining
-	return untilReset + time.Duration(float64(window)*float64(more)/float64(r.Limit)), true
+	if pacing == backlog.PaceEven {
+		if more <= 0 {
+			return time.Duration(float64(untilReset) * float64(needed) / float64(remaining)), true
+		}
+		return untilReset + time.Duration(float64(window)*float64(more)/float64(r.Limit)), true
+	}
+	if more <= 0 {
+		return 0, true
+	}
+	return untilReset + time.Duration((more-1)/int64(r.Limit))*window, true
 }
 
 // formatETA renders d as 45s, 3m12s or 2h05m.

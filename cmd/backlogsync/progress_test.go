@@ -17,27 +17,39 @@ func TestRateETA(t *testing.T) {
 	cases := []struct {
 		needed int64
 		rate   backlog.Rate
+		pacing backlog.Pacing
 		want   time.Duration
 	}{
-		// The budget left covers the requests: spread until the reset.
-		{10, r, 15 * time.Second},
-		{20, r, 30 * time.Second},
+		// Window pacing: the budget left covers the requests: no wait.
+		{10, r, backlog.PaceWindow, 0},
+		{20, r, backlog.PaceWindow, 0},
+		// More than the budget left: the reset, then 150 at the start of each window.
+		{21, r, backlog.PaceWindow, 30 * time.Second},
+		{20 + 150, r, backlog.PaceWindow, 30 * time.Second},
+		{20 + 151, r, backlog.PaceWindow, 30*time.Second + time.Minute},
+		{20 + 300, r, backlog.PaceWindow, 30*time.Second + time.Minute},
+		{60, backlog.Rate{Limit: 600, Remaining: 0, Reset: now.Add(10 * time.Second)}, backlog.PaceWindow, 10 * time.Second},
+		{600, backlog.Rate{Limit: 600, Remaining: 0, Reset: now.Add(-time.Second)}, backlog.PaceWindow, 0},
+		{1201, backlog.Rate{Limit: 600, Remaining: 0, Reset: now.Add(-time.Second)}, backlog.PaceWindow, 2 * time.Minute},
+		// Even pacing: the budget left spread until the reset.
+		{10, r, backlog.PaceEven, 15 * time.Second},
+		{20, r, backlog.PaceEven, 30 * time.Second},
 		// More than the budget left: the reset, then 150 a minute.
-		{20 + 75, r, 30*time.Second + 30*time.Second},
-		{20 + 300, r, 30*time.Second + 2*time.Minute},
-		// Nothing left now.
-		{60, backlog.Rate{Limit: 600, Remaining: 0, Reset: now.Add(10 * time.Second)}, 10*time.Second + 6*time.Second},
+		{20 + 75, r, backlog.PaceEven, 30*time.Second + 30*time.Second},
+		{20 + 300, r, backlog.PaceEven, 30*time.Second + 2*time.Minute},
+		{60, backlog.Rate{Limit: 600, Remaining: 0, Reset: now.Add(10 * time.Second)}, backlog.PaceEven, 10*time.Second + 6*time.Second},
 		// A reset already past counts as now.
-		{600, backlog.Rate{Limit: 600, Remaining: 0, Reset: now.Add(-time.Second)}, time.Minute},
-		{0, r, 0},
+		{600, backlog.Rate{Limit: 600, Remaining: 0, Reset: now.Add(-time.Second)}, backlog.PaceEven, time.Minute},
+		{0, r, backlog.PaceEven, 0},
+		{0, r, backlog.PaceWindow, 0},
 	}
 	for _, c := range cases {
-		got, ok := rateETA(c.needed, c.rate, now, time.Minute)
+		got, ok := rateETA(c.needed, c.rate, now, time.Minute, c.pacing)
 		if !ok || got != c.want {
-			t.Errorf("rateETA(%d, %+v) = %v, %v; want %v", c.needed, c.rate, got, ok, c.want)
+			t.Errorf("rateETA(%d, %+v, %s) = %v, %v; want %v", c.needed, c.rate, c.pacing, got, ok, c.want)
 		}
 	}
-	if _, ok := rateETA(10, backlog.Rate{}, now, time.Minute); ok {
+	if _, ok := rateETA(10, backlog.Rate{}, now, time.Minute, backlog.PaceWindow); ok {
 		t.Errorf("rateETA without a rate limit gave an estimate")
 	}
 }
@@ -51,20 +63,21 @@ func TestProgressViewETAAndBudget(t *testing.T) {
 	rep(replicate.Progress{Table: "Issues", Phase: replicate.PhaseStart, Expected: -1, Requests: 7})
 
 	// 1,000 of 5,000 rows in 10 s with 10 requests: by the rows 40 s are
-	// left; 40 more requests are needed with 0 of 150 left and the reset
-	// 30 s away: 30 s + 40 × 60/150 s = 46 s, the larger.
+	// left; 40 more requests are needed with 0 of 20 left and the reset
+	// 30 s away: 20 at the reset, 20 a window later: 30 s + 60 s = 1m30s,
+	// the larger (the governor's default window pacing).
 	clock.Advance(time.Second)
-	rate := backlog.Rate{Class: backlog.RateSearch, Limit: 150, Remaining: 0, Reset: clock.Now().Add(30 * time.Second)}
+	rate := backlog.Rate{Class: backlog.RateSearch, Limit: 20, Remaining: 0, Reset: clock.Now().Add(30 * time.Second)}
 	rep(replicate.Progress{Table: "Issues", Phase: replicate.PhaseLoad, Rows: 1000, Expected: 5000, Requests: 17,
 		Rate: rate, Elapsed: 10 * time.Second})
 	line := v.line(v.tables[0], clock.Now())
-	for _, want := range []string{"Issues", "1,000/5,000 rows", "10 req", "budget 0/150 search", "ETA 46s"} {
+	for _, want := range []string{"Issues", "1,000/5,000 rows", "10 req", "budget 0/20 search", "ETA 1m30s"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("line %q lacks %q", line, want)
 		}
 	}
 	// With budget to spare the rows' estimate wins: 40 s.
-	rate.Remaining = 140
+	rate.Remaining = 20
 	rep(replicate.Progress{Table: "Issues", Phase: replicate.PhaseLoad, Rows: 1000, Expected: 5000, Requests: 17,
 		Rate: rate, Elapsed: 10 * time.Second})
 	if eta, ok := v.eta(v.tables[0], clock.Now()); !ok || eta != 40*time.Second {
