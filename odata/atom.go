@@ -23,9 +23,6 @@ const (
 	nsAtom      = `xmlns="http://www.w3.org/2005/Atom" xmlns:d="http://docs.oasis-open.org/odata/ns/data" xmlns:m="http://docs.oasis-open.org/odata/ns/metadata"`
 )
 
-// errAtomExpand answers $expand in Atom, which is not written inline.
-var errAtomExpand = &optionError{Status: 501, Option: "$expand", Msg: "$expand is served in JSON only; leave out $format=atom (and Accept: application/atom+xml) or query the related entity set"}
-
 // format is the payload format a request is answered in.
 type format int
 
@@ -172,8 +169,10 @@ func keyLiteral(set *entitySet, vals []any) string {
 	return b.String()
 }
 
-// atomEntry appends one <entry> of set for row r.
-func (rq *request) appendAtomEntry(b []byte, set *entitySet, p *projection, keyIdx []int, r bs.Row, updated []byte) []byte {
+// atomEntry appends one <entry> of set for row r; links, when not nil,
+// appends the entry's expanded navigation properties (<link> with
+// <m:inline>) for the entry's relative URL.
+func (rq *request) appendAtomEntry(b []byte, set *entitySet, p *projection, keyIdx []int, r bs.Row, updated []byte, links func(b []byte, r bs.Row, rel string) []byte) []byte {
 	vals := make([]any, len(keyIdx))
 	for i, j := range keyIdx {
 		vals[i] = r[j]
@@ -185,7 +184,11 @@ func (rq *request) appendAtomEntry(b []byte, set *entitySet, p *projection, keyI
 	b = appendXML(b, Namespace+"."+set.Name)
 	b = append(b, `"/><link rel="edit" href="`...)
 	b = appendXML(b, rel)
-	b = append(b, `"/><title/><updated>`...)
+	b = append(b, `"/>`...)
+	if links != nil {
+		b = links(b, r, rel)
+	}
+	b = append(b, `<title/><updated>`...)
 	b = append(b, updated...)
 	b = append(b, `</updated><author><name/></author><content type="application/xml"><m:properties>`...)
 	for i, j := range p.out {
@@ -222,11 +225,7 @@ func keyIndexes(set *entitySet, p *projection) []int {
 
 // atomCollection streams an Atom feed of set.
 func (rq *request) atomCollection(set *entitySet, o *options, f bs.Expr) {
-	if len(o.expand) > 0 {
-		rq.h.fail(rq.w, rq.r, errAtomExpand)
-		return
-	}
-	p := newProjection(set, o.sel, o.order, nil)
+	p := newProjection(set, o.sel, o.order, o.expand)
 	keyIdx := keyIndexes(set, p)
 	limit, remaining := o.page, -1
 	if o.top >= 0 {
@@ -277,6 +276,7 @@ func (rq *request) atomCollection(set *entitySet, o *options, f bs.Expr) {
 	n, more := 0, false
 	var last bs.Row
 	if limit > 0 {
+		var page []bs.Row // buffered when $expand reads the related rows of the page
 		err = rq.ws.Dest.Query(rq.ctx, set.Table, q, func(r bs.Row) error {
 			if n == limit {
 				more = true
@@ -284,12 +284,27 @@ func (rq *request) atomCollection(set *entitySet, o *options, f bs.Expr) {
 			}
 			n++
 			last = r
-			b = rq.appendAtomEntry(b[:0], set, p, keyIdx, r, updated)
+			if len(o.expand) > 0 {
+				page = append(page, r)
+				return nil
+			}
+			b = rq.appendAtomEntry(b[:0], set, p, keyIdx, r, updated, nil)
 			_, err := out.Write(b)
 			return err
 		})
 		if errors.Is(err, errPageFull) {
 			err = nil
+		}
+		if err == nil && len(o.expand) > 0 {
+			var links func([]byte, bs.Row, string) []byte
+			if links, err = rq.atomExpansion(p, o.expand, page, updated); err == nil {
+				for _, r := range page {
+					b = rq.appendAtomEntry(b[:0], set, p, keyIdx, r, updated, links)
+					if _, err = out.Write(b); err != nil {
+						break
+					}
+				}
+			}
 		}
 		if err != nil {
 			rq.abandon(out, invalidFilter(err, o))
@@ -319,11 +334,7 @@ func (rq *request) atomCollection(set *entitySet, o *options, f bs.Expr) {
 
 // atomEntity answers one entity as an Atom <entry> document.
 func (rq *request) atomEntity(set *entitySet, o *options, key bs.Expr) {
-	if len(o.expand) > 0 {
-		rq.h.fail(rq.w, rq.r, errAtomExpand)
-		return
-	}
-	p := newProjection(set, o.sel, nil, nil)
+	p := newProjection(set, o.sel, nil, o.expand)
 	keyIdx := keyIndexes(set, p)
 	var row bs.Row
 	err := rq.ws.Dest.Query(rq.ctx, set.Table, bs.Query{Columns: p.fetch, Filter: key, Limit: 1}, func(r bs.Row) error {
@@ -342,8 +353,16 @@ func (rq *request) atomEntity(set *entitySet, o *options, key bs.Expr) {
 	if fresh.IsZero() {
 		fresh = time.Now()
 	}
+	updated := []byte(fresh.UTC().Format(time.RFC3339))
+	var links func([]byte, bs.Row, string) []byte
+	if len(o.expand) > 0 {
+		if links, err = rq.atomExpansion(p, o.expand, []bs.Row{row}, updated); err != nil {
+			rq.h.fail(rq.w, rq.r, err)
+			return
+		}
+	}
 	b := []byte(`<?xml version="1.0" encoding="utf-8"?>` + "\n")
-	e := rq.appendAtomEntry(nil, set, p, keyIdx, row, []byte(fresh.UTC().Format(time.RFC3339)))
+	e := rq.appendAtomEntry(nil, set, p, keyIdx, row, updated, links)
 	// Put the namespaces and context on the document's root <entry>.
 	b = append(b, `<entry xml:base="`...)
 	b = appendXML(b, rq.base+"/")
@@ -372,4 +391,58 @@ func (rq *request) atomServiceDocument() {
 	}
 	b = append(b, "</app:workspace>\n</app:service>\n"...)
 	rq.writeSmall(atomSvcType, b)
+}
+
+// atomExpansion reads the rows that expand's navigation properties relate
+// to the page's rows (one query per property, as for JSON) and returns
+// what appends them to an entry: per property a <link> whose <m:inline>
+// holds the related <entry> (empty when there is none) or a <feed> of them.
+func (rq *request) atomExpansion(p *projection, expand []*nav, page []bs.Row, updated []byte) (func(b []byte, r bs.Row, rel string) []byte, error) {
+	related := make([]map[string][]bs.Row, len(expand))
+	targets := make([]*projection, len(expand))
+	keys := make([][]int, len(expand))
+	for i, n := range expand {
+		targets[i] = newProjection(n.Target, nil, nil, nil)
+		keys[i] = keyIndexes(n.Target, targets[i])
+		m, err := rq.related(n, p.navCol[n], page, targets[i])
+		if err != nil {
+			return nil, err
+		}
+		related[i] = m
+	}
+	return func(b []byte, r bs.Row, rel string) []byte {
+		for i, n := range expand {
+			var rows []bs.Row
+			if key, ok := tupleKey(r, p.navCol[n]); ok {
+				rows = related[i][key]
+			}
+			b = append(b, `<link rel="http://docs.oasis-open.org/odata/ns/related/`...)
+			b = appendXML(b, n.Name)
+			if n.Many {
+				b = append(b, `" type="application/atom+xml;type=feed`...)
+			} else {
+				b = append(b, `" type="application/atom+xml;type=entry`...)
+			}
+			b = append(b, `" title="`...)
+			b = appendXML(b, n.Name)
+			b = append(b, `" href="`...)
+			b = appendXML(b, rel+"/"+n.Name)
+			b = append(b, `"><m:inline>`...)
+			if n.Many {
+				b = append(b, "<feed><id>"...)
+				b = appendXML(b, rq.base+"/"+rel+"/"+n.Name)
+				b = append(b, "</id><title/><updated>"...)
+				b = append(b, updated...)
+				b = append(b, "</updated><author><name/></author>"...)
+				for _, x := range rows {
+					b = rq.appendAtomEntry(b, n.Target, targets[i], keys[i], x, updated, nil)
+				}
+				b = append(b, "</feed>"...)
+			} else if len(rows) > 0 {
+				b = rq.appendAtomEntry(b, n.Target, targets[i], keys[i], rows[0], updated, nil)
+			}
+			b = append(b, "</m:inline></link>"...)
+		}
+		return b
+	}, nil
 }

@@ -287,3 +287,66 @@ func reversed(s []int64) []int64 {
 	slices.Reverse(s)
 	return s
 }
+
+// atomInlineEntry is an entry with its expanded navigation links.
+type atomInlineEntry struct {
+	ID    string `xml:"http://www.w3.org/2005/Atom id"`
+	Links []struct {
+		Rel    string `xml:"rel,attr"`
+		Type   string `xml:"type,attr"`
+		Title  string `xml:"title,attr"`
+		Href   string `xml:"href,attr"`
+		Inline *struct {
+			Entry *atomEntryDoc `xml:"http://www.w3.org/2005/Atom entry"`
+			Feed  *struct {
+				Entries []atomEntryDoc `xml:"http://www.w3.org/2005/Atom entry"`
+			} `xml:"http://www.w3.org/2005/Atom feed"`
+		} `xml:"http://docs.oasis-open.org/odata/ns/metadata inline"`
+	} `xml:"http://www.w3.org/2005/Atom link"`
+	atomEntryDoc
+}
+
+// checkAtomExpand reads the fixture's Issues 1 and 2 with their comments
+// and project expanded, as a feed and as one entry, in Atom.
+func checkAtomExpand(t *testing.T, base string) {
+	t.Helper()
+	resp, body := get(t, base+"Issues?$format=atom&$filter=Id%20le%202&$expand=IssueComments,Project&$select=Id,ProjectId", nil)
+	var f struct {
+		Entries []atomInlineEntry `xml:"http://www.w3.org/2005/Atom entry"`
+	}
+	if resp.StatusCode != 200 || xml.Unmarshal(body, &f) != nil || len(f.Entries) != 2 {
+		t.Fatalf("Atom $expand: %d %s", resp.StatusCode, body)
+	}
+	for _, e := range f.Entries {
+		id, _ := e.prop("Id")
+		pid, _ := e.prop("ProjectId")
+		var comments, project bool
+		for _, l := range e.Links {
+			switch {
+			case l.Rel == "http://docs.oasis-open.org/odata/ns/related/IssueComments" && l.Inline != nil && l.Inline.Feed != nil:
+				comments = len(l.Inline.Feed.Entries) == 2 && strings.HasSuffix(l.Href, "/IssueComments") && strings.Contains(l.Type, "type=feed")
+				for _, c := range l.Inline.Feed.Entries {
+					if v, _ := c.prop("IssueId"); v.Value != id.Value {
+						comments = false
+					}
+				}
+			case l.Rel == "http://docs.oasis-open.org/odata/ns/related/Project" && l.Inline != nil && l.Inline.Entry != nil:
+				v, _ := l.Inline.Entry.prop("Id")
+				project = v.Value == pid.Value && strings.Contains(l.Inline.Entry.ID, "Projects(") && strings.Contains(l.Type, "type=entry")
+			}
+		}
+		if !comments || !project {
+			t.Errorf("Atom issue %s: comments expanded %v, project expanded %v\n%s", id.Value, comments, project, body)
+		}
+	}
+	resp, body = get(t, base+"Issues(Account='acme',Id=4)?$format=atom&$select=Id,ProjectId&$expand=Project", nil)
+	var one atomInlineEntry
+	if resp.StatusCode != 200 || xml.Unmarshal(body, &one) != nil || len(one.Links) < 2 {
+		t.Fatalf("Atom entity $expand: %d %s", resp.StatusCode, body)
+	}
+	if l := one.Links[len(one.Links)-1]; l.Inline == nil || l.Inline.Entry == nil {
+		t.Errorf("Atom entity $expand=Project: no inline entry\n%s", body)
+	} else if v, _ := l.Inline.Entry.prop("Id"); v.Value != "2" {
+		t.Errorf("Atom Issues(4) expands project %q, want 2\n%s", v.Value, body)
+	}
+}

@@ -270,6 +270,9 @@ func TestQueries(t *testing.T) {
 				t.Errorf("issue %v: %d comments, project %v", r["Id"], len(cs), r["Project"])
 			}
 		}
+		// The same $expand in Atom: a <link> per navigation property with the
+		// related entry, or a feed of them, in <m:inline>.
+		checkAtomExpand(t, base)
 		_, body = get(t, base+"Issues(Account='acme',Id=3)/IssueComments/$count", nil)
 		if string(body) != "2" {
 			t.Errorf("Issues(3)/IssueComments/$count = %s", body)
@@ -314,7 +317,6 @@ func TestErrors(t *testing.T) {
 			{"demo/Issues?$top=1&$TOP=2", 400, "more than once"},
 			{"demo/Issues?$skiptoken=garbage", 400, "$skiptoken"},
 			{"demo/Issues?$format=xml", 501, "JSON or Atom"},
-			{"demo/Issues?$format=atom&$expand=Project", 501, "$expand is served in JSON only"},
 			{"demo/Issues(4)", 400, "name each"},
 			{"demo/Issues(Account='acme',Id=99)", 404, "no Issues entity"},
 			{"demo/Issues(Account='acme',Nope=1)", 400, "key"},
