@@ -16,10 +16,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/backlogsync/backlogsync/internal/dbtest"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -95,19 +95,9 @@ func openSQLite(t *testing.T) bs.Destination {
 	return d
 }
 
-// serverDSN returns the variable's DSN, skipping the test when it is not
-// set, or failing it under CI=true.
-func serverDSN(t *testing.T, name string) string {
-	t.Helper()
-	dsn := os.Getenv(name)
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set; under CI=true the end-to-end tests must run on every destination (start the servers with scripts/dbserver)", name)
-		}
-		t.Skipf("%s is not set (eval \"$(scripts/dbserver)\" starts the servers)", name)
-	}
-	return dsn
-}
+// serverDSN returns the variable's DSN (skipped, or failed under CI=true,
+// without one).
+func serverDSN(t *testing.T, name string) string { return dbtest.ServerDSN(t, name) }
 
 // uniqueName returns a lower-case identifier unique to this test process.
 func uniqueName(prefix string) string {

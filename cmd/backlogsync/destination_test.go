@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/backlogsync/backlogsync/internal/dbtest"
 	"net"
 	"net/url"
 	"os"
@@ -31,13 +32,7 @@ type server struct {
 // error.
 func testServer(t *testing.T, env string, parse func(string) (server, error)) server {
 	t.Helper()
-	dsn := os.Getenv(env)
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set; under CI=true the destination tests must run (start the servers with scripts/dbserver)", env)
-		}
-		t.Skipf("%s is not set (eval \"$(scripts/dbserver)\" starts the servers)", env)
-	}
+	dsn := dbtest.ServerDSN(t, env)
 	s, err := parse(dsn)
 	if err != nil {
 		t.Fatalf("%s: %v", env, err)

@@ -2,7 +2,7 @@ package mysql_test
 
 import (
 	"context"
-	"os"
+	"github.com/backlogsync/backlogsync/internal/dbtest"
 	"testing"
 
 	bs "github.com/backlogsync/backlogsync"
@@ -10,21 +10,11 @@ import (
 	"github.com/backlogsync/backlogsync/dest/mysql"
 )
 
-const dsnVar = "BACKLOGSYNC_TEST_MYSQL_DSN"
+// testDSN returns the test server's DSN (skipped, or failed under CI=true,
+// without one).
+func testDSN(t *testing.T) string { return dbtest.ServerDSN(t, dsnVar) }
 
-// testDSN returns the test server's DSN, skipping the test when it is not
-// set — or failing it under CI=true, where a missing server is an error.
-func testDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv(dsnVar)
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set; under CI=true the MySQL/MariaDB tests must run (start a server with scripts/dbserver)", dsnVar)
-		}
-		t.Skipf("%s is not set (eval \"$(scripts/dbserver)\" starts a server)", dsnVar)
-	}
-	return dsn
-}
+const dsnVar = dbtest.MySQLVar
 
 func TestConformance(t *testing.T) {
 	dsn := testDSN(t)

@@ -25,16 +25,17 @@ const (
 	MySQLVar    = "BACKLOGSYNC_TEST_MYSQL_DSN"
 )
 
-// serverDSN returns the variable's value, skipping (failing under CI) when
-// it is unset.
-func serverDSN(t testing.TB, name string) string {
+// ServerDSN returns the value of the variable name (PostgresVar,
+// MySQLVar): the test server's DSN. When it is unset the test is skipped,
+// or fails under CI=true, where a missing server is an error.
+func ServerDSN(t testing.TB, name string) string {
 	t.Helper()
 	dsn := os.Getenv(name)
 	if dsn == "" {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set; under CI=true the database tests must run", name)
+			t.Fatalf("%s is not set; under CI=true the database tests must run (start the servers with scripts/dbserver)", name)
 		}
-		t.Skipf("%s is not set", name)
+		t.Skipf("%s is not set (eval \"$(scripts/dbserver)\" starts the servers)", name)
 	}
 	return dsn
 }
@@ -50,7 +51,7 @@ func unique(prefix string) string {
 // test ends.
 func Postgres(t testing.TB) string {
 	t.Helper()
-	dsn := serverDSN(t, PostgresVar)
+	dsn := ServerDSN(t, PostgresVar)
 	admin, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +82,7 @@ func Postgres(t testing.TB) string {
 // collation) on the MariaDB/MySQL test server, dropped when the test ends.
 func MySQL(t testing.TB) string {
 	t.Helper()
-	dsn := serverDSN(t, MySQLVar)
+	dsn := ServerDSN(t, MySQLVar)
 	cfg, err := gomysql.ParseDSN(dsn)
 	if err != nil {
 		t.Fatalf("%s is not a valid DSN", MySQLVar)
