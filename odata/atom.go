@@ -398,17 +398,9 @@ func (rq *request) atomServiceDocument() {
 // what appends them to an entry: per property a <link> whose <m:inline>
 // holds the related <entry> (empty when there is none) or a <feed> of them.
 func (rq *request) atomExpansion(p *projection, expand []*nav, page []bs.Row, updated []byte) (func(b []byte, r bs.Row, rel string) []byte, error) {
-	related := make([]map[string][]bs.Row, len(expand))
-	targets := make([]*projection, len(expand))
-	keys := make([][]int, len(expand))
-	for i, n := range expand {
-		targets[i] = newProjection(n.Target, nil, nil, nil)
-		keys[i] = keyIndexes(n.Target, targets[i])
-		m, err := rq.related(n, p.navCol[n], page, targets[i])
-		if err != nil {
-			return nil, err
-		}
-		related[i] = m
+	related, targets, keys, err := rq.expandPage(p, expand, page, true)
+	if err != nil {
+		return nil, err
 	}
 	return func(b []byte, r bs.Row, rel string) []byte {
 		for i, n := range expand {

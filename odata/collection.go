@@ -227,15 +227,9 @@ func (rq *request) abandon(out *output, err error) {
 // writeExpanded writes a buffered page with its expanded navigation
 // properties, read with one query per navigation property.
 func (rq *request) writeExpanded(out io.Writer, set *entitySet, p *projection, expand []*nav, page []bs.Row, ieee bool) error {
-	related := make([]map[string][]bs.Row, len(expand))
-	targets := make([]*projection, len(expand))
-	for i, n := range expand {
-		targets[i] = newProjection(n.Target, nil, nil, nil)
-		m, err := rq.related(n, p.navCol[n], page, targets[i])
-		if err != nil {
-			return err
-		}
-		related[i] = m
+	related, targets, _, err := rq.expandPage(p, expand, page, false)
+	if err != nil {
+		return err
 	}
 	b := make([]byte, 0, 4096)
 	for k, r := range page {
@@ -277,6 +271,28 @@ func (rq *request) writeExpanded(out io.Writer, set *entitySet, p *projection, e
 		}
 	}
 	return nil
+}
+
+// expandPage reads, with one query per navigation property of expand, the
+// rows it relates to the page's rows: by property, the rows keyed by
+// tupleKey, the projection they were read with, and (withKeys, for Atom
+// ids) the indexes of the target's key columns in it.
+func (rq *request) expandPage(p *projection, expand []*nav, page []bs.Row, withKeys bool) ([]map[string][]bs.Row, []*projection, [][]int, error) {
+	related := make([]map[string][]bs.Row, len(expand))
+	targets := make([]*projection, len(expand))
+	keys := make([][]int, len(expand))
+	for i, n := range expand {
+		targets[i] = newProjection(n.Target, nil, nil, nil)
+		if withKeys {
+			keys[i] = keyIndexes(n.Target, targets[i])
+		}
+		m, err := rq.related(n, p.navCol[n], page, targets[i])
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		related[i] = m
+	}
+	return related, targets, keys, nil
 }
 
 // related reads the target rows of n for the page's rows, keyed by the

@@ -316,17 +316,10 @@ const MaxStatements = 256 << 10
 func (s *Service) SaveJob(ctx context.Context, old string, in JobInput) error {
 	var id int64
 	if old != "" {
-		s.jmu.RLock()
-		sid, ok := s.stored[old]
-		_, exists := s.jobs[old]
-		s.jmu.RUnlock()
-		if !ok {
-			if exists {
-				return backlogsync.Errorf(backlogsync.EINVALID, "job %s comes from the config file; edit the file and restart serve", old)
-			}
-			return backlogsync.Errorf(backlogsync.ENOTFOUND, "no stored job named %q", old)
+		var err error
+		if id, err = s.storedID(old, "edit"); err != nil {
+			return err
 		}
-		id = sid
 	}
 	if err := s.checkInput(ctx, &in, old); err != nil {
 		return err
@@ -365,18 +358,29 @@ func (s *Service) SaveJob(ctx context.Context, old string, in JobInput) error {
 	return nil
 }
 
-// DeleteJob deletes a stored job; its runs stay in the destination's runs
-// table. Config jobs cannot be deleted here (EINVALID).
-func (s *Service) DeleteJob(ctx context.Context, name string) error {
+// storedID is the store id of the stored job name. A config job is
+// EINVALID (verb says what to do with it in the file), an unknown name
+// ENOTFOUND with the fix.
+func (s *Service) storedID(name, verb string) (int64, error) {
 	s.jmu.RLock()
 	id, ok := s.stored[name]
 	_, exists := s.jobs[name]
 	s.jmu.RUnlock()
-	if !ok {
-		if exists {
-			return backlogsync.Errorf(backlogsync.EINVALID, "job %s comes from the config file; remove it there and restart serve", name)
-		}
-		return backlogsync.Errorf(backlogsync.ENOTFOUND, "no stored job named %q", name)
+	switch {
+	case ok:
+		return id, nil
+	case exists:
+		return 0, backlogsync.Errorf(backlogsync.EINVALID, "job %s comes from the config file; %s it there and restart serve", name, verb)
+	}
+	return 0, backlogsync.Errorf(backlogsync.ENOTFOUND, "no stored job named %q; GET /api/jobs lists the jobs", name)
+}
+
+// DeleteJob deletes a stored job; its runs stay in the destination's runs
+// table. Config jobs cannot be deleted here (EINVALID).
+func (s *Service) DeleteJob(ctx context.Context, name string) error {
+	id, err := s.storedID(name, "remove")
+	if err != nil {
+		return err
 	}
 	if err := s.o.Store.RemoveJob(ctx, id); err != nil {
 		return err
