@@ -1,7 +1,6 @@
 package odata
 
 import (
-	"errors"
 	"math"
 	"net/url"
 	"strconv"
@@ -225,28 +224,15 @@ func keyIndexes(set *entitySet, p *projection) []int {
 
 // atomCollection streams an Atom feed of set.
 func (rq *request) atomCollection(set *entitySet, o *options, f bs.Expr) {
-	p := newProjection(set, o.sel, o.order, o.expand)
+	pg, ok := rq.startPage(set, o, f)
+	if !ok {
+		return
+	}
+	p := pg.p
 	keyIdx := keyIndexes(set, p)
-	limit, remaining := o.page, -1
-	if o.top >= 0 {
-		remaining = o.top
-		limit = min(limit, o.top)
-	}
-	var total int64
-	var err error
-	if o.count {
-		if total, err = rq.ws.Dest.Count(rq.ctx, set.Table, f); err != nil {
-			rq.h.fail(rq.w, rq.r, invalidFilter(err, o))
-			return
-		}
-	}
-	fresh := rq.freshness(set)
-	if o.applied != "" {
-		rq.w.Header().Set("Preference-Applied", o.applied)
-	}
 	updated := []byte(time.Now().UTC().Format(time.RFC3339))
-	if !fresh.IsZero() {
-		updated = []byte(fresh.UTC().Format(time.RFC3339))
+	if !pg.fresh.IsZero() {
+		updated = []byte(pg.fresh.UTC().Format(time.RFC3339))
 	}
 	out := newOutput(rq.w, rq.r, atomType)
 	b := make([]byte, 0, 4096)
@@ -257,7 +243,7 @@ func (rq *request) atomCollection(set *entitySet, o *options, f bs.Expr) {
 	b = append(b, "\">\n"...)
 	if o.count {
 		b = append(b, "<m:count>"...)
-		b = strconv.AppendInt(b, total, 10)
+		b = strconv.AppendInt(b, pg.total, 10)
 		b = append(b, "</m:count>\n"...)
 	}
 	b = append(b, "<id>"...)
@@ -269,60 +255,30 @@ func (rq *request) atomCollection(set *entitySet, o *options, f bs.Expr) {
 	b = append(b, "</updated><author><name/></author>\n"...)
 	out.Write(b)
 
-	q := bs.Query{Columns: p.fetch, Filter: f, OrderBy: o.order, Offset: o.skip, After: o.after, Limit: limit}
-	if remaining < 0 || limit < remaining {
-		q.Limit = limit + 1
-	}
-	n, more := 0, false
-	var last bs.Row
-	if limit > 0 {
-		var page []bs.Row // buffered when $expand reads the related rows of the page
-		err = rq.ws.Dest.Query(rq.ctx, set.Table, q, func(r bs.Row) error {
-			if n == limit {
-				more = true
-				return errPageFull
-			}
-			n++
-			last = r
-			if len(o.expand) > 0 {
-				page = append(page, r)
-				return nil
-			}
-			b = rq.appendAtomEntry(b[:0], set, p, keyIdx, r, updated, nil)
-			_, err := out.Write(b)
-			return err
-		})
-		if errors.Is(err, errPageFull) {
-			err = nil
-		}
-		if err == nil && len(o.expand) > 0 {
-			var links func([]byte, bs.Row, string) []byte
-			if links, err = rq.atomExpansion(p, o.expand, page, updated); err == nil {
-				for _, r := range page {
-					b = rq.appendAtomEntry(b[:0], set, p, keyIdx, r, updated, links)
-					if _, err = out.Write(b); err != nil {
-						break
-					}
+	page, err := pg.read(rq, set, o, f, func(r bs.Row) error {
+		b = rq.appendAtomEntry(b[:0], set, p, keyIdx, r, updated, nil)
+		_, err := out.Write(b)
+		return err
+	})
+	if err == nil && len(page) > 0 {
+		var links func([]byte, bs.Row, string) []byte
+		if links, err = rq.atomExpansion(p, o.expand, page, updated); err == nil {
+			for _, r := range page {
+				b = rq.appendAtomEntry(b[:0], set, p, keyIdx, r, updated, links)
+				if _, err = out.Write(b); err != nil {
+					break
 				}
 			}
 		}
-		if err != nil {
-			rq.abandon(out, invalidFilter(err, o))
-			return
-		}
+	}
+	if err != nil {
+		rq.abandon(out, invalidFilter(err, o))
+		return
 	}
 	b = b[:0]
-	if more {
-		rem := -1
-		if remaining >= 0 {
-			rem = remaining - n
-		}
-		key := make([]any, len(p.sort))
-		for i, j := range p.sort {
-			key[i] = last[j]
-		}
+	if next := pg.nextLink(rq, o); next != "" {
 		b = append(b, `<link rel="next" href="`...)
-		b = appendXML(b, rq.base+"/"+strings.TrimPrefix(rq.resourcePath(), "/")+"?"+nextLinkQuery(o, rem, encodeToken(key)))
+		b = appendXML(b, next)
 		b = append(b, "\"/>\n"...)
 	}
 	b = append(b, "</feed>\n"...)

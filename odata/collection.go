@@ -112,89 +112,47 @@ func (rq *request) collection(set *entitySet, extra bs.Expr) {
 		rq.atomCollection(set, o, f)
 		return
 	}
-	p := newProjection(set, o.sel, o.order, o.expand)
-	limit, remaining := o.page, -1
-	if o.top >= 0 {
-		remaining = o.top
-		limit = min(limit, o.top)
+	pg, ok := rq.startPage(set, o, f)
+	if !ok {
+		return
 	}
-	var total int64
-	if o.count {
-		if total, err = rq.ws.Dest.Count(rq.ctx, set.Table, f); err != nil {
-			rq.h.fail(rq.w, rq.r, invalidFilter(err, o))
-			return
-		}
-	}
-	fresh := rq.freshness(set)
-	if o.applied != "" {
-		rq.w.Header().Set("Preference-Applied", o.applied)
-	}
+	p := pg.p
 	out := newOutput(rq.w, rq.r, jsonType(ieee))
 	b := make([]byte, 0, 4096)
 	b = append(b, `{"@odata.context":`...)
 	b = appendString(b, rq.contextURL(set, o.sel))
-	if !fresh.IsZero() {
+	if !pg.fresh.IsZero() {
 		b = append(b, `,"@backlogsync.lastReplicated":`...)
-		b = appendString(b, fresh.UTC().Format(time.RFC3339))
+		b = appendString(b, pg.fresh.UTC().Format(time.RFC3339))
 	}
 	if o.count {
 		b = append(b, `,"@odata.count":`...)
-		b = strconv.AppendInt(b, total, 10)
+		b = strconv.AppendInt(b, pg.total, 10)
 	}
 	b = append(b, `,"value":[`...)
 	out.Write(b)
 
-	q := bs.Query{Columns: p.fetch, Filter: f, OrderBy: o.order, Offset: o.skip, After: o.after, Limit: limit}
-	if remaining < 0 || limit < remaining {
-		q.Limit = limit + 1
+	page, err := pg.read(rq, set, o, f, func(r bs.Row) error {
+		b = b[:0]
+		if pg.n > 1 {
+			b = append(b, ',')
+		}
+		b = p.appendRow(b, r, ieee)
+		b = append(b, '}')
+		_, err := out.Write(b)
+		return err
+	})
+	if err == nil && len(page) > 0 {
+		err = rq.writeExpanded(out, set, p, o.expand, page, ieee)
 	}
-	n, more := 0, false
-	var last bs.Row
-	if limit > 0 {
-		var page []bs.Row
-		err = rq.ws.Dest.Query(rq.ctx, set.Table, q, func(r bs.Row) error {
-			if n == limit {
-				more = true
-				return errPageFull
-			}
-			n++
-			last = r
-			if len(o.expand) > 0 {
-				page = append(page, r)
-				return nil
-			}
-			b = b[:0]
-			if n > 1 {
-				b = append(b, ',')
-			}
-			b = p.appendRow(b, r, ieee)
-			b = append(b, '}')
-			_, err := out.Write(b)
-			return err
-		})
-		if errors.Is(err, errPageFull) {
-			err = nil
-		}
-		if err == nil && len(o.expand) > 0 {
-			err = rq.writeExpanded(out, set, p, o.expand, page, ieee)
-		}
-		if err != nil {
-			rq.abandon(out, invalidFilter(err, o))
-			return
-		}
+	if err != nil {
+		rq.abandon(out, invalidFilter(err, o))
+		return
 	}
 	b = append(b[:0], ']')
-	if more {
-		rem := -1
-		if remaining >= 0 {
-			rem = remaining - n
-		}
-		key := make([]any, len(p.sort))
-		for i, j := range p.sort {
-			key[i] = last[j]
-		}
+	if next := pg.nextLink(rq, o); next != "" {
 		b = append(b, `,"@odata.nextLink":`...)
-		b = appendString(b, rq.base+"/"+strings.TrimPrefix(rq.resourcePath(), "/")+"?"+nextLinkQuery(o, rem, encodeToken(key)))
+		b = appendString(b, next)
 	}
 	b = append(b, "}\n"...)
 	out.Write(b)

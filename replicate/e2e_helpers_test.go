@@ -16,7 +16,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/backlogsync/backlogsync/internal/dbtest"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -35,6 +34,7 @@ import (
 	"github.com/backlogsync/backlogsync/dest/postgres"
 	"github.com/backlogsync/backlogsync/dest/sqlite"
 	"github.com/backlogsync/backlogsync/emulator"
+	"github.com/backlogsync/backlogsync/internal/dbtest"
 	"github.com/backlogsync/backlogsync/internal/truth"
 	"github.com/backlogsync/backlogsync/jobsql"
 	"github.com/backlogsync/backlogsync/replicate"
@@ -236,7 +236,13 @@ type scenario struct {
 // truncate faults are real connection aborts), otherwise in process.
 func newScenario(t *testing.T, size emulator.Size, seed int64, open func(*testing.T) bs.Destination, loopback bool) *scenario {
 	t.Helper()
-	opts := emulator.Options{Seed: seed, Size: size, RateWindow: time.Second}
+	return newScenarioWith(t, emulator.Options{Seed: seed, Size: size, RateWindow: time.Second}, open, loopback)
+}
+
+// newScenarioWith is newScenario with the emulator's options given whole
+// (a test clock, for one).
+func newScenarioWith(t *testing.T, opts emulator.Options, open func(*testing.T) bs.Destination, loopback bool) *scenario {
+	t.Helper()
 	if loopback {
 		// Fault scenarios inject 429s: give every answer rate-limit
 		// headers, as Backlog does, with a budget no run reaches, so

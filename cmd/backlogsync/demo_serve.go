@@ -13,7 +13,7 @@ import (
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/config"
-	"github.com/backlogsync/backlogsync/dest/sqlite"
+	"github.com/backlogsync/backlogsync/dest"
 	bsserver "github.com/backlogsync/backlogsync/server"
 	"github.com/backlogsync/backlogsync/store"
 	"github.com/backlogsync/backlogsync/web"
@@ -145,7 +145,7 @@ func (d *demoServer) serve(ctx context.Context, dbPath string, stderr io.Writer)
 	defer d.st.Close()
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	open := func(ctx context.Context, name string) (backlogsync.Destination, error) {
-		return sqlite.Open(ctx, dbPath)
+		return dest.Open(ctx, "sqlite", dbPath)
 	}
 	mount := func(_ context.Context, srv *bsserver.Server) (func() error, error) {
 		return nil, web.Mount(web.Options{Server: srv, Store: d.st, Destinations: []string{demoDest},
