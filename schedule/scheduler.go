@@ -42,6 +42,7 @@ const (
 	TriggerSchedule Trigger = "schedule" // a due time
 	TriggerCatchUp  Trigger = "catch_up" // a due time missed while down
 	TriggerManual   Trigger = "manual"   // RunNow
+	TriggerTakeOver Trigger = "takeover" // a slot whose instance died mid-run (Claimer)
 )
 
 // Status is how a run ended.
@@ -89,6 +90,15 @@ type Options struct {
 	Rand func(n int64) int64
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// Claimer, when set, shares the scheduled runs with other instances
+	// (see Claimer): a scheduled or catch-up start runs only where its
+	// slot is claimed, and expired claims are taken over. Nil: every due
+	// time runs here.
+	Claimer Claimer
+	// ClaimTTL is how long a claim lasts unless renewed (DefaultClaimTTL
+	// when 0); it is renewed every third of it while the run goes on, and
+	// expired claims are looked for every half of it.
+	ClaimTTL time.Duration
 }
 
 // DefaultBackoff is the wait before the first retry when a job retries but
@@ -104,18 +114,20 @@ type Scheduler struct {
 	wake  chan struct{}
 	ready chan struct{}
 
-	mu      sync.Mutex
-	jobs    map[string]*jobState
-	order   []string
-	started bool
-	stopped bool
-	ctx     context.Context
-	wg      sync.WaitGroup
+	mu       sync.Mutex
+	jobs     map[string]*jobState
+	order    []string
+	started  bool
+	stopped  bool
+	scanning bool // a look for expired claims is going (claim.go)
+	ctx      context.Context
+	wg       sync.WaitGroup
 }
 
 type jobState struct {
 	job     Job
 	due     time.Time // next due time (zero: none)
+	slot    time.Time // the slot a Claimer claims for it: due, or the missed due time of a catch-up
 	fireAt  time.Time // due plus jitter
 	trigger Trigger
 	running bool
@@ -143,6 +155,9 @@ func New(jobs []Job, o Options) (*Scheduler, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.ClaimTTL <= 0 {
+		o.ClaimTTL = DefaultClaimTTL
 	}
 	s := &Scheduler{o: o, wake: make(chan struct{}, 1), ready: make(chan struct{}), jobs: map[string]*jobState{}}
 	for _, j := range jobs {
@@ -259,7 +274,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		}
 		if st.job.CatchUp && !st.job.LastRun.IsZero() {
 			if missed := st.job.Spec.Next(st.job.LastRun); !missed.After(now) {
-				st.due, st.trigger = now, TriggerCatchUp
+				st.due, st.trigger, st.slot = now, TriggerCatchUp, latestDue(st.job.Spec, missed, now)
 				st.fireAt = now.Add(s.jitter(st.job, now))
 				continue
 			}
@@ -269,14 +284,28 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	close(s.ready)
 	s.mu.Unlock()
 
+	var nextScan time.Time // when to look for expired claims (Claimer only)
+	if s.o.Claimer != nil {
+		nextScan = now.Add(s.o.ClaimTTL / 2)
+	}
 	for {
 		s.mu.Lock()
 		now := s.o.Clock.Now()
-		skipped := s.fireLocked(now)
+		skipped, claims := s.fireLocked(now)
 		next := s.earliestLocked()
+		if !nextScan.IsZero() && !now.Before(nextScan) {
+			s.scanLocked()
+			nextScan = now.Add(s.o.ClaimTTL / 2)
+		}
+		if !nextScan.IsZero() && (next.IsZero() || nextScan.Before(next)) {
+			next = nextScan
+		}
 		s.mu.Unlock()
 		for _, r := range skipped {
 			s.record(r)
+		}
+		for _, c := range claims {
+			go s.claimAndStart(c)
 		}
 
 		var timer Timer
@@ -306,7 +335,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 
 // planLocked sets the job's next scheduled due time after now.
 func (s *Scheduler) planLocked(st *jobState, now time.Time) {
-	st.due, st.fireAt, st.trigger = time.Time{}, time.Time{}, TriggerSchedule
+	st.due, st.slot, st.fireAt, st.trigger = time.Time{}, time.Time{}, time.Time{}, TriggerSchedule
 	if st.job.Spec == nil {
 		return
 	}
@@ -314,7 +343,7 @@ func (s *Scheduler) planLocked(st *jobState, now time.Time) {
 	if due.IsZero() {
 		return // a cron expression that never matches (Feb 30)
 	}
-	st.due = due
+	st.due, st.slot = due, due
 	st.fireAt = due.Add(s.jitter(st.job, due))
 }
 
@@ -338,15 +367,18 @@ func (s *Scheduler) jitter(j Job, due time.Time) time.Duration {
 }
 
 // fireLocked starts (or skips) every job whose start time has come. It
-// returns the skipped runs, to be recorded once the lock is released.
-func (s *Scheduler) fireLocked(now time.Time) (skipped []Run) {
+// returns the skipped runs, to be recorded once the lock is released, and
+// with a Claimer the starts to claim first (claimAndStart).
+func (s *Scheduler) fireLocked(now time.Time) (skipped []Run, claims []pendingClaim) {
 	for _, n := range s.order {
 		st := s.jobs[n]
 		if st.fireAt.IsZero() || st.fireAt.After(now) {
 			continue
 		}
 		due, trigger := st.due, st.trigger
-		if st.running {
+		if s.o.Claimer != nil {
+			claims = append(claims, s.pendLocked(st, trigger, due, now))
+		} else if st.running {
 			skipped = append(skipped, Run{Job: n, Trigger: trigger, Due: due, Started: now, Finished: now, Status: StatusSkipped,
 				Err: errors.New("skipped: the previous run of this job was still going")})
 		} else {
@@ -354,7 +386,7 @@ func (s *Scheduler) fireLocked(now time.Time) (skipped []Run) {
 		}
 		s.planLocked(st, now)
 	}
-	return skipped
+	return skipped, claims
 }
 
 // earliestLocked returns the earliest start time of any job (zero: none).
@@ -374,13 +406,31 @@ func (s *Scheduler) startLocked(st *jobState, trigger Trigger, due time.Time) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		r := s.runWithRetry(s.ctx, st.job, trigger, due)
-		s.mu.Lock()
-		st.running = false
-		s.mu.Unlock()
-		s.record(r)
-		s.poke()
+		s.execute(st, trigger, due, nil)
 	}()
+}
+
+// execute runs st's job (st.running set by the caller), renewing and then
+// finishing the claim of slot when there is one, and records the run.
+func (s *Scheduler) execute(st *jobState, trigger Trigger, due time.Time, slot *Slot) {
+	ctx := context.WithValue(s.ctx, infoKey{}, RunInfo{Trigger: trigger, Due: due})
+	var stopRenew func()
+	if slot != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		stopRenew = s.renew(ctx, *slot, cancel)
+	}
+	r := s.runWithRetry(ctx, st.job, trigger, due)
+	if slot != nil {
+		stopRenew()
+		s.finish(*slot, r)
+	}
+	s.mu.Lock()
+	st.running = false
+	s.mu.Unlock()
+	s.record(r)
+	s.poke()
 }
 
 // runWithRetry calls RunFunc, and again after a back-off while it fails and

@@ -183,6 +183,25 @@ func (p *periodic) Next(t time.Time) time.Time {
 	return anchor
 }
 
+// Every returns a Spec due every d, on the grid of multiples of d since
+// the Unix epoch (every process computes the same due times). Serve uses
+// it only for tests of several processes (service.Options.TestEvery):
+// configured schedules are at least a minute apart.
+func Every(d time.Duration) Spec { return every(d) }
+
+type every time.Duration
+
+// Next returns the first multiple of the period strictly after t.
+func (e every) Next(t time.Time) time.Time {
+	d := time.Duration(e)
+	if d <= 0 {
+		return time.Time{}
+	}
+	ms := t.UnixMilli()
+	p := d.Milliseconds()
+	return time.UnixMilli((ms/p + 1) * p).In(t.Location())
+}
+
 // Defaults are serve-wide settings a job's schedule may leave unset.
 type Defaults struct {
 	// Location is the zone of schedules that name none (nil: time.Local).

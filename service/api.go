@@ -44,6 +44,7 @@ func (s *Service) APIHandler() http.Handler {
 	admin("POST /api/statements/validate", s.validate)
 	s.storedRoutes(admin)
 	admin("GET /api/runs", s.listRuns)
+	admin("GET /api/claims", s.listClaims)
 	admin("GET /api/jobs/{name}/runs/{id}", s.getRun)
 	admin("GET /api/jobs/{name}/runs/{id}/log", s.getRunLog)
 	admin("GET /api/users", s.listUsers)
@@ -105,7 +106,7 @@ func (s *Service) readyz(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "problems": problems})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "instance": s.o.Instance})
 }
 
 // jobView is a job as the API shows it.

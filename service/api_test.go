@@ -30,6 +30,8 @@ func TestAPIAuthorization(t *testing.T) {
 		{"POST", "/api/statements/validate", map[string]any{"statements": "REPLICATE Issues;"}, true, 200},
 		{"GET", "/api/runs", nil, true, 200},
 		{"GET", "/api/runs?status=bogus", nil, true, 400},
+		{"GET", "/api/claims", nil, true, 200},
+		{"GET", "/api/claims?limit=0", nil, true, 400},
 		{"GET", "/api/jobs/" + job + "/runs/999", nil, true, 404},
 		{"GET", "/api/jobs/" + job + "/runs/999/log", nil, true, 404},
 		{"GET", "/api/users", nil, true, 200},

@@ -170,7 +170,7 @@ func (s *Service) loadStored(ctx context.Context) ([]schedule.Job, error) {
 			continue
 		}
 		cj, _ := storedConfig(sj)
-		job, err := schedule.JobFromConfig(cj, schedule.Defaults{Location: s.o.Location}, s.lastRun(ctx, cj))
+		job, err := s.jobFromConfig(cj, s.lastRun(ctx, cj))
 		if err != nil {
 			s.log.Warn("stored job left out: its schedule does not parse", "job", sj.Name, "err", err)
 			continue
@@ -337,7 +337,7 @@ func (s *Service) SaveJob(ctx context.Context, old string, in JobInput) error {
 		return err
 	}
 	cj, _ := storedConfig(sj)
-	job, err := schedule.JobFromConfig(cj, schedule.Defaults{Location: s.o.Location}, time.Time{})
+	job, err := s.jobFromConfig(cj, time.Time{})
 	if err != nil {
 		return backlogsync.Errorf(backlogsync.EINVALID, "%v", err) // checked above; not reached
 	}

@@ -97,7 +97,10 @@ func (t tee) WithGroup(name string) slog.Handler {
 // (records of level Info and above).
 func (s *Service) runLogger(job string) (*slog.Logger, *runLog) {
 	l := newRunLog(store.MaxRunLog)
-	h := slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelInfo})
+	var h slog.Handler = slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelInfo})
+	if s.o.Instance != "" { // serve's log has it already (Service.log)
+		h = h.WithAttrs([]slog.Attr{slog.String("instance", s.o.Instance)})
+	}
 	return slog.New(tee{s.log.Handler(), h}).With("job", job), l
 }
 

@@ -8,6 +8,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -61,6 +62,20 @@ type Options struct {
 	// HTTPClient makes the requests of stored jobs' connections (a client
 	// with no timeout when nil: the Backlog client bounds each request).
 	HTTPClient *http.Client
+	// Instance names this serve process in logs, run logs and schedule
+	// claims (DefaultInstance() when ""). Instances sharing a state
+	// database need distinct names.
+	Instance string
+	// ClaimTTL is the schedule claims' lifetime (schedule.DefaultClaimTTL
+	// when 0): how long after an instance dies mid-run another takes its
+	// run over. Claims are used only with a PostgreSQL state database.
+	ClaimTTL time.Duration
+	// TestEvery, when positive, replaces the schedule of every scheduled
+	// job by a start every TestEvery (aligned to the Unix epoch, so that
+	// instances agree): serve sets it from BACKLOGSYNC_TEST_SCHEDULE_EVERY
+	// for tests of several processes, as no real schedule is shorter than
+	// a minute. Not for production.
+	TestEvery time.Duration
 }
 
 // Service runs the config's jobs on their schedules and serves their state.
@@ -92,13 +107,16 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.Instance == "" {
+		o.Instance = DefaultInstance()
+	}
 	if o.Metrics == nil {
 		o.Metrics = metrics.New()
 	}
 	if o.Notifier == nil {
 		o.Notifier = notify.New(notify.FromConfig(o.Config))
 	}
-	s := &Service{o: o, log: o.Logger, met: o.Metrics, notif: o.Notifier, jobs: map[string]config.Job{},
+	s := &Service{o: o, log: o.Logger.With("instance", o.Instance), met: o.Metrics, notif: o.Notifier, jobs: map[string]config.Job{},
 		live: newBroker(), stored: map[string]int64{}, conns: map[string]*connClient{}, progress: map[string]*Progress{}}
 	if len(o.SecretKey) > 0 {
 		sl, err := seal.New(o.SecretKey)
@@ -109,8 +127,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	}
 	var sj []schedule.Job
 	for _, j := range o.Config.Jobs {
-		last := s.lastRun(ctx, j)
-		job, err := schedule.JobFromConfig(j, schedule.Defaults{Location: o.Location}, last)
+		job, err := s.jobFromConfig(j, s.lastRun(ctx, j))
 		if err != nil {
 			return nil, backlogsync.Errorf(backlogsync.EINVALID, "%v", err)
 		}
@@ -123,12 +140,28 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		return nil, err
 	}
 	sj = append(sj, stored...)
-	sched, err := schedule.New(sj, schedule.Options{Run: s.runJob, Record: s.record, Clock: o.Clock, Logger: o.Logger})
+	so := schedule.Options{Run: s.runJob, Record: s.record, Clock: o.Clock, Logger: s.log, ClaimTTL: o.ClaimTTL}
+	if o.Store.Driver() == store.Postgres {
+		// Instances may share the database: each scheduled start runs on
+		// the one that claims it (claims.go).
+		so.Claimer = storeClaimer{st: o.Store, instance: o.Instance, ttl: cmp.Or(o.ClaimTTL, schedule.DefaultClaimTTL)}
+	}
+	sched, err := schedule.New(sj, so)
 	if err != nil {
 		return nil, err
 	}
 	s.sched = sched
 	return s, nil
+}
+
+// jobFromConfig is the scheduler's job of a configured (or stored) job;
+// Options.TestEvery replaces its schedule.
+func (s *Service) jobFromConfig(j config.Job, last time.Time) (schedule.Job, error) {
+	job, err := schedule.JobFromConfig(j, schedule.Defaults{Location: s.o.Location}, last)
+	if err == nil && job.Spec != nil && s.o.TestEvery > 0 {
+		job.Spec = schedule.Every(s.o.TestEvery)
+	}
+	return job, err
 }
 
 // lastRun is when the job's newest recorded run started (zero when it
@@ -178,10 +211,17 @@ func (s *Service) runJob(ctx context.Context, name string, attempt int) (any, er
 		return nil, err
 	}
 	log, captured := s.runLogger(name)
-	log.Info("run started", "attempt", attempt)
-	res, err := replicate.Run(ctx, rj, replicate.Options{Logger: log, Events: func(e replicate.Event) {
+	info, _ := schedule.InfoFrom(ctx)
+	ro := replicate.Options{Logger: log, Events: func(e replicate.Event) {
 		s.emit(name, eventOf(e))
-	}, RowDropShare: s.o.Config.Notifications.RowDropShare})
+	}, RowDropShare: s.o.Config.Notifications.RowDropShare}
+	if info.Trigger == schedule.TriggerTakeOver {
+		// The dead instance's run may still hold the destination lease
+		// until it expires.
+		ro.Wait = takeoverWait
+	}
+	log.Info("run started", "attempt", attempt, "trigger", string(info.Trigger))
+	res, err := replicate.Run(ctx, rj, ro)
 	for _, a := range rj.Accounts {
 		for _, class := range []backlog.RateClass{backlog.RateRead, backlog.RateUpdate, backlog.RateSearch, backlog.RateIcon} {
 			if r := a.Client.Governor().Budget(a.Client, class); r.Limit > 0 {

@@ -4,6 +4,10 @@
 // share it. One implementation over database/sql serves both; the dialects
 // differ only in the id column type and the placeholder syntax.
 //
+// Several serve instances may share one PostgreSQL state database: a
+// scheduled run is claimed in it first (claims.go), so each runs on one
+// instance only.
+//
 // The schema is created on first use and upgraded by numbered migrations
 // (table store_migrations), each applied once in its own transaction; on
 // PostgreSQL an advisory lock keeps two instances from migrating at once.
@@ -189,6 +193,9 @@ var migrations = []migration{
 			PRIMARY KEY (job_id, connection_id))`,
 		`CREATE INDEX job_connections_connection ON job_connections(connection_id)`,
 	}},
+	// 5: schedule claims, so that each scheduled run of instances sharing
+	// a PostgreSQL state database runs on one of them (claims.go).
+	migrationClaims,
 }
 
 // migrate brings the schema to the newest version.

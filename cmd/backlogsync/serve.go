@@ -24,6 +24,7 @@ type serveFlags struct {
 	addr      string
 	insecure  bool
 	logFormat string
+	instance  string
 }
 
 // runServe implements "backlogsync serve".
@@ -35,6 +36,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.StringVar(&f.addr, "addr", "", "listen `address` (default: server.addr of the config, else "+config.DefaultServerAddr+")")
 	fs.BoolVar(&f.insecure, "insecure-http", false, "allow plain HTTP on an address other machines can reach (tokens cross the network in clear; use TLS or a TLS proxy instead)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log `format`: text or json (logs and the access log go to stderr)")
+	fs.StringVar(&f.instance, "instance", "", "`name` of this instance in logs, run logs and schedule claims (default: $BACKLOGSYNC_INSTANCE, else host-pid); instances sharing a PostgreSQL state database need distinct names")
 	if err := parseFlagSet(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(stdout, "Usage: backlogsync serve -c config.yaml [--addr 127.0.0.1:8080]")
@@ -73,6 +75,18 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err := sc.CheckExposure(); err != nil {
 		return reportUsage("serve", usagef("%v (or pass --insecure-http)", err), stderr)
 	}
+	multi, err := multiFromEnv(f.instance)
+	if err != nil {
+		return reportUsage("serve", err, stderr)
+	}
+	if sc.StateType != config.StatePostgres {
+		unlock, err := lockSQLiteState(sc.State)
+		if err != nil {
+			fmt.Fprintf(stderr, "backlogsync serve: %v\n", err)
+			return exitError
+		}
+		defer unlock()
+	}
 	st, err := openStateStore(ctx, sc)
 	if err != nil {
 		fmt.Fprintf(stderr, "backlogsync serve: %v\n", err)
@@ -84,6 +98,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		h = slog.NewJSONHandler(stderr, nil)
 	}
 	log := slog.New(h)
+	multi.warn(log)
 	open := func(ctx context.Context, name string) (backlogsync.Destination, error) {
 		d, ok := cfg.Destination(name)
 		if !ok {
@@ -99,7 +114,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	// The scheduler, the REST API, /metrics and /readyz run the config's
 	// jobs inside this process.
 	mount := func(ctx context.Context, srv *bsserver.Server) (func() error, error) {
-		svc, err := newService(ctx, f.config, cfg, srv, st, log)
+		svc, err := newService(ctx, f.config, cfg, srv, st, log, multi)
 		if err != nil {
 			return nil, err
 		}
@@ -111,7 +126,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	err = serveState(ctx, st, open, sc, ln, log, mount, func(base string) {
 		ws, _ := st.Workspaces(ctx)
-		fmt.Fprintf(stderr, "Serving %s (state: %s). Ctrl-C stops.\n", base, sc.StateRedacted())
+		fmt.Fprintf(stderr, "Serving %s (state: %s, instance %s). Ctrl-C stops.\n", base, sc.StateRedacted(), multi.instance)
 		for _, w := range ws {
 			fmt.Fprintf(stderr, "  workspace %-16s %s/odata/%s/\n", w.Name, base, w.Name)
 		}

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -225,4 +228,29 @@ func checkDemoAdmin(t *testing.T, banner string) {
 	if code, body := get("/admin/runs?job=demo"); code != http.StatusOK || !strings.Contains(body, "Run 1") || !strings.Contains(body, "s-ok") {
 		t.Errorf("signed in as the demo admin, the runs page: %d\n%s", code, body)
 	}
+}
+
+// TestServeRefusesSharedSQLiteState: a second serve on the SQLite state
+// file of a running one refuses (several instances need PostgreSQL),
+// naming the first; the CLI still edits the state beside it, and once the
+// first stops the file is free again.
+func TestServeRefusesSharedSQLiteState(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no lock on this system")
+	}
+	cfg, _ := serveConfig(t, "")
+	_, logs, stop := startServe(t, "-c", cfg, "--addr", "127.0.0.1:0", "--instance", "first")
+	if !strings.Contains(logs.String(), "instance first") {
+		t.Errorf("the banner lacks the instance:\n%s", logs.String())
+	}
+	wantCLIError(t, exitError, "several instances need a PostgreSQL state database", "serve", "-c", cfg, "--addr", "127.0.0.1:0")
+	wantCLIError(t, exitError, fmt.Sprintf("pid %d", os.Getpid()), "serve", "-c", cfg, "--addr", "127.0.0.1:0")
+	mustCLI(t, "users", "add", "ana@example.com", "-c", cfg)
+	if code := stop(); code != exitOK {
+		t.Fatalf("serve exited %d", code)
+	}
+	_, _, stop = startServe(t, "-c", cfg, "--addr", "127.0.0.1:0")
+	stop()
+	t.Setenv(envTestEvery, "soon")
+	wantCLIError(t, exitUsage, "BACKLOGSYNC_TEST_SCHEDULE_EVERY", "serve", "-c", cfg, "--addr", "127.0.0.1:0")
 }

@@ -58,7 +58,7 @@ func TestServiceRunsConfigJobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	svc, err := newService(ctx, path, cfg, srv, st, log)
+	svc, err := newService(ctx, path, cfg, srv, st, log, multiOptions{instance: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

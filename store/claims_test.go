@@ -1,0 +1,153 @@
+package store
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/backlogsync/backlogsync"
+)
+
+// TestClaimSlotOneWinner: of many instances claiming one slot at once,
+// exactly one wins and the others learn its name; another slot is another
+// claim.
+func TestClaimSlotOneWinner(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *Store, c *clock) {
+		ctx := t.Context()
+		slot := time.Date(2026, 3, 1, 9, 15, 0, 0, time.UTC)
+		var mu sync.Mutex
+		var winners []string
+		holders := map[string]bool{}
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Go(func() {
+				me := fmt.Sprintf("node%d", i)
+				won, holder, err := s.ClaimSlot(ctx, "hourly", slot, me, "schedule", time.Minute)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if won {
+					winners = append(winners, me)
+					if holder != me {
+						t.Errorf("winner %s told holder %s", me, holder)
+					}
+				} else {
+					holders[holder] = true
+				}
+			})
+		}
+		wg.Wait()
+		if len(winners) != 1 {
+			t.Fatalf("winners %v; want exactly one", winners)
+		}
+		if len(holders) != 1 || !holders[winners[0]] {
+			t.Errorf("losers were told holders %v; want %s", holders, winners[0])
+		}
+		won, _, err := s.ClaimSlot(ctx, "hourly", slot.Add(time.Hour), "node7", "schedule", time.Minute)
+		if err != nil || !won {
+			t.Fatalf("next slot: %v, %v", won, err)
+		}
+		won, _, err = s.ClaimSlot(ctx, "daily", slot, "node7", "schedule", time.Minute)
+		if err != nil || !won {
+			t.Fatalf("another job's slot: %v, %v", won, err)
+		}
+		cs, err := s.Claims(ctx, "hourly", 0)
+		if err != nil || len(cs) != 2 || !cs[0].Slot.Equal(slot.Add(time.Hour)) || cs[1].Instance != winners[0] || !cs[1].Finished.IsZero() {
+			t.Fatalf("claims %+v, %v", cs, err)
+		}
+	})
+}
+
+// TestClaimTakeOver: a claim renewed stays its holder's; one left to
+// expire unfinished is taken over by one instance (the holder's renewal
+// and finish then fail with ECONFLICT); a finished claim is never taken
+// over.
+func TestClaimTakeOver(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *Store, c *clock) {
+		ctx := t.Context()
+		ttl := 300 * time.Millisecond
+		slot := time.Date(2026, 3, 1, 9, 15, 0, 0, time.UTC)
+		wait := func() { // the claim's ttl passes (PostgreSQL judges by its own clock)
+			c.add(2 * ttl)
+			if s.Driver() == Postgres {
+				time.Sleep(2 * ttl)
+			}
+		}
+		if won, _, err := s.ClaimSlot(ctx, "j", slot, "a", "schedule", ttl); err != nil || !won {
+			t.Fatal(won, err)
+		}
+		done := slot.Add(-time.Hour)
+		if won, _, err := s.ClaimSlot(ctx, "j", done, "a", "schedule", ttl); err != nil || !won {
+			t.Fatal(won, err)
+		}
+		if err := s.FinishClaim(ctx, "j", done, "a", "succeeded", []int64{4, 5}); err != nil {
+			t.Fatal(err)
+		}
+		if ex, err := s.ExpiredClaims(ctx, 10); err != nil || len(ex) != 0 {
+			t.Fatalf("expired before the ttl: %+v, %v", ex, err)
+		}
+		if ok, err := s.TakeOverClaim(ctx, "j", slot, "b", ttl); err != nil || ok {
+			t.Fatalf("took over a live claim: %v, %v", ok, err)
+		}
+		wait()
+		ex, err := s.ExpiredClaims(ctx, 10)
+		if err != nil || len(ex) != 1 || ex[0].Job != "j" || !ex[0].Slot.Equal(slot) || ex[0].Instance != "a" {
+			t.Fatalf("expired claims %+v, %v; want the unfinished one", ex, err)
+		}
+		var mu sync.Mutex
+		var took []string
+		var wg sync.WaitGroup
+		for _, me := range []string{"b", "c", "d"} {
+			wg.Go(func() {
+				ok, err := s.TakeOverClaim(ctx, "j", slot, me, time.Minute)
+				if err != nil {
+					t.Error(err)
+				}
+				if ok {
+					mu.Lock()
+					took = append(took, me)
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if len(took) != 1 {
+			t.Fatalf("taken over by %v; want one instance", took)
+		}
+		if err := s.RenewClaim(ctx, "j", slot, "a", ttl); code(err) != backlogsync.ECONFLICT {
+			t.Errorf("the old holder renewed: %v", err)
+		}
+		if err := s.FinishClaim(ctx, "j", slot, "a", "succeeded", nil); code(err) != backlogsync.ECONFLICT {
+			t.Errorf("the old holder finished: %v", err)
+		}
+		if err := s.RenewClaim(ctx, "j", slot, took[0], time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.FinishClaim(ctx, "j", slot, took[0], "succeeded", []int64{9}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RenewClaim(ctx, "j", slot, took[0], time.Minute); code(err) != backlogsync.ECONFLICT {
+			t.Errorf("renewed a finished claim: %v", err)
+		}
+		wait()
+		if ex, err := s.ExpiredClaims(ctx, 10); err != nil || len(ex) != 0 {
+			t.Fatalf("finished claims listed as expired: %+v, %v", ex, err)
+		}
+		cs, err := s.Claims(ctx, "", 0)
+		if err != nil || len(cs) != 2 {
+			t.Fatal(cs, err)
+		}
+		if c := cs[0]; c.Instance != took[0] || c.Trigger != "takeover" || c.TakeOvers != 1 || c.Status != "succeeded" ||
+			!slices.Equal(c.RunIDs, []int64{9}) || c.Finished.IsZero() {
+			t.Errorf("taken-over claim %+v", c)
+		}
+		if c := cs[1]; c.Instance != "a" || c.TakeOvers != 0 || !slices.Equal(c.RunIDs, []int64{4, 5}) {
+			t.Errorf("finished claim %+v", c)
+		}
+	})
+}
