@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -19,11 +20,13 @@ import (
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/backlog"
+	"github.com/backlogsync/backlogsync/config"
 	"github.com/backlogsync/backlogsync/dest/sqlite"
 	"github.com/backlogsync/backlogsync/emulator"
 	"github.com/backlogsync/backlogsync/jobsql"
 	"github.com/backlogsync/backlogsync/replicate"
 	"github.com/backlogsync/backlogsync/server"
+	"github.com/backlogsync/backlogsync/service"
 	"github.com/backlogsync/backlogsync/store"
 )
 
@@ -36,15 +39,23 @@ const (
 	emuKey     = "web-test-admin-key"
 )
 
-// env is serve (store, server, web admin, a stand-in OData handler) and
-// the emulator on loopback, with one destination "main" holding a
-// replicated run of two tables.
+// env is serve (store, server, the service running jobs, web admin, a
+// stand-in OData handler) and the emulator on loopback, with one
+// destination "main" holding a replicated run of two tables by the config
+// job "nightly".
 type env struct {
-	URL    string // serve's base URL
-	EmuURL string
-	Store  *store.Store
-	Dest   backlogsync.Destination
+	URL string // serve's base URL
+	// EmuURL is the emulator behind a proxy that delays each request by
+	// emuDelay, so that a browser can watch a run's progress.
+	EmuURL  string
+	Store   *store.Store
+	Dest    backlogsync.Destination
+	Service *service.Service
 }
+
+// emuDelay is how long the proxy in front of the emulator holds each
+// request.
+const emuDelay = 60 * time.Millisecond
 
 // odataStandIn answers /odata/{workspace}/{table} with the rows of a
 // table the workspace exposes, as JSON {"value": [...]}. Package odata
@@ -85,6 +96,11 @@ func newEnv(t *testing.T) *env {
 	}
 	emuURL := emu.Start()
 	t.Cleanup(emu.Close)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(emuDelay)
+		emu.ServeHTTP(w, r)
+	}))
+	t.Cleanup(slow.Close)
 
 	dir := t.TempDir()
 	st, err := store.Open(ctx, store.SQLite, filepath.Join(dir, "state.db"), store.Options{PasswordCost: 4})
@@ -148,16 +164,32 @@ func newEnv(t *testing.T) *env {
 	for i := range key {
 		key[i] = byte(i + 1)
 	}
+	cfg := &config.Config{Destinations: []config.Destination{{Name: "main", Type: "sqlite"}},
+		Jobs: []config.Job{{Name: "nightly", Destination: "main", Accounts: []config.JobAccount{{Account: "demo"}},
+			Statements: config.Statements{Text: "REPLICATE Projects;\nREPLICATE Users;\n"}}}}
+	svc, err := service.New(ctx, service.Options{Config: cfg, Server: srv, Store: st, Logger: log, SecretKey: key,
+		Client: func(ctx context.Context, account string) (*backlog.Client, error) {
+			if account != "demo" {
+				return nil, backlogsync.Errorf(backlogsync.ENOTFOUND, "no account %s", account)
+			}
+			return c, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Mount()
 	if err := Mount(Options{Server: srv, Store: st, Destinations: []string{"main"},
-		Jobs: []Job{{Name: "nightly", Destination: "main"}}, BaseURL: base, SecretKey: key,
+		Jobs: []Job{{Name: "nightly", Destination: "main"}}, Service: svc, BaseURL: base, SecretKey: key,
 		HTTPClient: &http.Client{Timeout: 5 * time.Second}, Logger: log}); err != nil {
 		t.Fatal(err)
 	}
 	sctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { srv.Serve(sctx, ln); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return &env{URL: base, EmuURL: emuURL, Store: st, Dest: d}
+	done := make(chan struct{}, 2)
+	go func() { srv.Serve(sctx, ln); done <- struct{}{} }()
+	go func() { svc.Run(sctx); done <- struct{}{} }()
+	t.Cleanup(func() { cancel(); <-done; <-done })
+	<-svc.Ready()
+	return &env{URL: base, EmuURL: slow.URL, Store: st, Dest: d, Service: svc}
 }
 
 // browser is a cookie-keeping HTTP client that follows the forms like a
