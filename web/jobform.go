@@ -162,7 +162,6 @@ func (a *app) saveJob(w http.ResponseWriter, r *http.Request, se *store.Session,
 	a.redirect(w, r, "/admin/jobs", verb+" job "+f.In.Name+" ("+scheduleText(f.In.Schedule.Config())+").")
 }
 
-
 // jobFail answers an error of the service: 404 for an unknown job, 409
 // for a config job (read-only here) or a running one, else 500.
 func (a *app) jobFail(w http.ResponseWriter, r *http.Request, se *store.Session, what string, err error) {

@@ -300,7 +300,7 @@ func (a *app) parse() error {
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
-		"has": slices.Contains[[]string],
+		"has":  slices.Contains[[]string],
 		"join": strings.Join,
 	}
 	// Files named _*.html hold parts that every page may use.
