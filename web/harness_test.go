@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,16 +47,14 @@ const (
 type env struct {
 	URL string // serve's base URL
 	// EmuURL is the emulator behind a proxy that delays each request by
-	// emuDelay, so that a browser can watch a run's progress.
-	EmuURL  string
-	Store   *store.Store
-	Dest    backlogsync.Destination
-	Service *service.Service
+	// EmuDelay (60 ms unless a test sets it), so that a browser can watch
+	// a run's progress.
+	EmuURL   string
+	EmuDelay *atomic.Int64 // nanoseconds
+	Store    *store.Store
+	Dest     backlogsync.Destination
+	Service  *service.Service
 }
-
-// emuDelay is how long the proxy in front of the emulator holds each
-// request.
-const emuDelay = 60 * time.Millisecond
 
 // odataStandIn answers /odata/{workspace}/{table} with the rows of a
 // table the workspace exposes, as JSON {"value": [...]}. Package odata
@@ -96,8 +95,10 @@ func newEnv(t *testing.T) *env {
 	}
 	emuURL := emu.Start()
 	t.Cleanup(emu.Close)
+	delay := new(atomic.Int64)
+	delay.Store(int64(60 * time.Millisecond))
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(emuDelay)
+		time.Sleep(time.Duration(delay.Load()))
 		emu.ServeHTTP(w, r)
 	}))
 	t.Cleanup(slow.Close)
@@ -189,7 +190,7 @@ func newEnv(t *testing.T) *env {
 	go func() { svc.Run(sctx); done <- struct{}{} }()
 	t.Cleanup(func() { cancel(); <-done; <-done })
 	<-svc.Ready()
-	return &env{URL: base, EmuURL: slow.URL, Store: st, Dest: d, Service: svc}
+	return &env{URL: base, EmuURL: slow.URL, EmuDelay: delay, Store: st, Dest: d, Service: svc}
 }
 
 // browser is a cookie-keeping HTTP client that follows the forms like a

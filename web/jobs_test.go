@@ -26,7 +26,7 @@ func TestStoredJobCreateRunEditDelete(t *testing.T) {
 		t.Fatalf("connection: %d %s", code, body)
 	}
 	code, body := b.get("/admin/jobs")
-	if code != http.StatusOK || !strings.Contains(body, "config file (read-only)") || !strings.Contains(body, `aria-label="Run job nightly now"`) {
+	if code != http.StatusOK || !strings.Contains(body, "config file (read-only)") || !strings.Contains(body, `aria-label="Run now: job nightly"`) {
 		t.Fatalf("jobs page: %d %s", code, body)
 	}
 	if strings.Contains(body, `aria-label="Edit job nightly"`) {
@@ -81,6 +81,7 @@ func TestStoredJobCreateRunEditDelete(t *testing.T) {
 		t.Fatalf("run now: %d %s", code, body)
 	}
 	var p progressView
+	start := time.Now()
 	for deadline := time.Now().Add(60 * time.Second); ; {
 		code, body = b.get("/admin/jobs/acme/progress")
 		if code != http.StatusOK {
@@ -97,6 +98,7 @@ func TestStoredJobCreateRunEditDelete(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	t.Logf("Run now to done: %v (%d requests)", time.Since(start).Round(time.Millisecond), p.Accounts[0].Requests)
 	if p.Status != "succeeded" || len(p.Accounts) != 1 {
 		t.Fatalf("progress: %+v", p)
 	}
