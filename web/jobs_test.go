@@ -80,6 +80,11 @@ func TestStoredJobCreateRunEditDelete(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(body, "Started job acme") || !strings.Contains(body, `id="progress"`) {
 		t.Fatalf("run now: %d %s", code, body)
 	}
+	// The run lasts at least 8 requests × 60 ms: the page is live, and
+	// reloads itself when script is off.
+	if !strings.Contains(body, `<noscript><meta http-equiv="refresh" content="2"></noscript>`) {
+		t.Errorf("the job page of a running job has no refresh for browsers without script: %s", body)
+	}
 	var p progressView
 	start := time.Now()
 	for deadline := time.Now().Add(60 * time.Second); ; {

@@ -225,4 +225,12 @@ func checkDemoAdmin(t *testing.T, banner string) {
 	if code, body := get("/admin/runs?job=demo"); code != http.StatusOK || !strings.Contains(body, "Run 1") || !strings.Contains(body, "s-ok") {
 		t.Errorf("signed in as the demo admin, the runs page: %d\n%s", code, body)
 	}
+	// The demo has no scheduler: its jobs are listed read-only, with no Run now.
+	if code, body := get("/admin/jobs"); code != http.StatusOK || !strings.Contains(body, `href="/admin/jobs/demo"`) ||
+		strings.Contains(body, `aria-label="Run now: job`) || !strings.Contains(body, "does not run jobs") {
+		t.Errorf("the demo's jobs page: %d\n%s", code, body)
+	}
+	if code, body := get("/admin/jobs/demo"); code != http.StatusOK || !strings.Contains(body, "Run 1") || !strings.Contains(body, "does not run jobs") {
+		t.Errorf("the demo's job page: %d\n%s", code, body)
+	}
 }
