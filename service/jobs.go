@@ -46,6 +46,10 @@ type JobSchedule struct {
 	RetryCount int `json:"retry_count,omitempty"`
 }
 
+// Config is the schedule in the config file's form, as the scheduler
+// reads it (the web admin describes it in words).
+func (js JobSchedule) Config() config.Schedule { return js.config() }
+
 // config converts the schedule.
 func (js JobSchedule) config() config.Schedule {
 	iv := config.Interval(strings.ToLower(strings.TrimSpace(js.Interval)))

@@ -53,6 +53,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 		shots = filepath.Join(os.TempDir(), "backlogsync-web-shots-"+time.Now().Format("20060102-150405"))
 	}
 	e := newEnv(t)
+	e.EmuDelay.Store(int64(400 * time.Millisecond)) // a run takes seconds: long enough to watch its progress
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "run.mjs")
@@ -75,6 +76,8 @@ func TestBrowserEndToEnd(t *testing.T) {
 		AfterRevoke    int
 		Token          string
 		ConnectionTest string
+		JobProgress    string
+		JobRunIssues   int
 	}
 	if err := json.Unmarshal(out, &res); err != nil {
 		t.Fatalf("results of run.mjs: %v\n%s", err, out)
@@ -82,6 +85,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	t.Logf("pages checked (axe, 1280 and 375 px): %v", res.Pages)
 	t.Logf("axe findings below serious: %v", res.Axe)
 	t.Logf("Create & Test: %s", res.ConnectionTest)
+	t.Logf("job acme while running: %s; Issues inserted by its run: %d", res.JobProgress, res.JobRunIssues)
 	t.Logf("OData rows with the token: %d; after revoking: %d", res.Rows, res.AfterRevoke)
 	t.Logf("screenshots: %s (%d)", shots, len(res.Screenshots))
 	for _, s := range res.Screenshots {
@@ -89,7 +93,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 			t.Errorf("screenshot %s missing", s)
 		}
 	}
-	if len(res.Pages) < 13 {
+	if len(res.Pages) < 19 {
 		t.Errorf("only %d pages checked", len(res.Pages))
 	}
 	// The test's own check of the revoked token, and of what was saved.
@@ -106,5 +110,11 @@ func TestBrowserEndToEnd(t *testing.T) {
 	cs, _ := e.Store.Connections(t.Context())
 	if len(cs) != 1 || cs[0].Name != "demo" {
 		t.Errorf("connections saved: %+v, want only demo (the wrong key's test saves nothing)", cs)
+	}
+	if js, _ := e.Store.Jobs(t.Context()); len(js) != 0 {
+		t.Errorf("stored jobs left: %+v, want none (the test deletes acme)", js)
+	}
+	if runs, _ := e.Dest.Runs(t.Context(), "acme", 0); len(runs) != 1 || runs[0].Status != "ok" {
+		t.Errorf("runs of acme: %+v, want one ok run", runs)
 	}
 }

@@ -9,21 +9,25 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/backlog"
+	"github.com/backlogsync/backlogsync/config"
 	"github.com/backlogsync/backlogsync/dest/sqlite"
 	"github.com/backlogsync/backlogsync/emulator"
 	"github.com/backlogsync/backlogsync/jobsql"
 	"github.com/backlogsync/backlogsync/replicate"
 	"github.com/backlogsync/backlogsync/server"
+	"github.com/backlogsync/backlogsync/service"
 	"github.com/backlogsync/backlogsync/store"
 )
 
@@ -36,14 +40,20 @@ const (
 	emuKey     = "web-test-admin-key"
 )
 
-// env is serve (store, server, web admin, a stand-in OData handler) and
-// the emulator on loopback, with one destination "main" holding a
-// replicated run of two tables.
+// env is serve (store, server, the service running jobs, web admin, a
+// stand-in OData handler) and the emulator on loopback, with one
+// destination "main" holding a replicated run of two tables by the config
+// job "nightly".
 type env struct {
-	URL    string // serve's base URL
-	EmuURL string
-	Store  *store.Store
-	Dest   backlogsync.Destination
+	URL string // serve's base URL
+	// EmuURL is the emulator behind a proxy that delays each request by
+	// EmuDelay (60 ms unless a test sets it), so that a browser can watch
+	// a run's progress.
+	EmuURL   string
+	EmuDelay *atomic.Int64 // nanoseconds
+	Store    *store.Store
+	Dest     backlogsync.Destination
+	Service  *service.Service
 }
 
 // odataStandIn answers /odata/{workspace}/{table} with the rows of a
@@ -85,6 +95,13 @@ func newEnv(t *testing.T) *env {
 	}
 	emuURL := emu.Start()
 	t.Cleanup(emu.Close)
+	delay := new(atomic.Int64)
+	delay.Store(int64(60 * time.Millisecond))
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(time.Duration(delay.Load()))
+		emu.ServeHTTP(w, r)
+	}))
+	t.Cleanup(slow.Close)
 
 	dir := t.TempDir()
 	st, err := store.Open(ctx, store.SQLite, filepath.Join(dir, "state.db"), store.Options{PasswordCost: 4})
@@ -148,16 +165,32 @@ func newEnv(t *testing.T) *env {
 	for i := range key {
 		key[i] = byte(i + 1)
 	}
+	cfg := &config.Config{Destinations: []config.Destination{{Name: "main", Type: "sqlite"}},
+		Jobs: []config.Job{{Name: "nightly", Destination: "main", Accounts: []config.JobAccount{{Account: "demo"}},
+			Statements: config.Statements{Text: "REPLICATE Projects;\nREPLICATE Users;\n"}}}}
+	svc, err := service.New(ctx, service.Options{Config: cfg, Server: srv, Store: st, Logger: log, SecretKey: key,
+		Client: func(ctx context.Context, account string) (*backlog.Client, error) {
+			if account != "demo" {
+				return nil, backlogsync.Errorf(backlogsync.ENOTFOUND, "no account %s", account)
+			}
+			return c, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Mount()
 	if err := Mount(Options{Server: srv, Store: st, Destinations: []string{"main"},
-		Jobs: []Job{{Name: "nightly", Destination: "main"}}, BaseURL: base, SecretKey: key,
+		Jobs: []Job{{Name: "nightly", Destination: "main"}}, Service: svc, BaseURL: base, SecretKey: key,
 		HTTPClient: &http.Client{Timeout: 5 * time.Second}, Logger: log}); err != nil {
 		t.Fatal(err)
 	}
 	sctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { srv.Serve(sctx, ln); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return &env{URL: base, EmuURL: emuURL, Store: st, Dest: d}
+	done := make(chan struct{}, 2)
+	go func() { srv.Serve(sctx, ln); done <- struct{}{} }()
+	go func() { svc.Run(sctx); done <- struct{}{} }()
+	t.Cleanup(func() { cancel(); <-done; <-done })
+	<-svc.Ready()
+	return &env{URL: base, EmuURL: slow.URL, EmuDelay: delay, Store: st, Dest: d, Service: svc}
 }
 
 // browser is a cookie-keeping HTTP client that follows the forms like a

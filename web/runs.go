@@ -52,8 +52,8 @@ func (a *app) runsPage(w http.ResponseWriter, r *http.Request, se *store.Session
 	d := runsData{Job: q.Get("job"), Status: q.Get("status"),
 		Statuses: []string{string(backlogsync.RunOK), string(backlogsync.RunPartial), string(backlogsync.RunFailed), string(backlogsync.RunCancelled), string(backlogsync.RunRunning)}}
 	jobs := map[string]bool{}
-	for _, j := range a.o.Jobs {
-		jobs[j.Name] = true
+	for _, j := range a.jobNames(ctx) {
+		jobs[j] = true
 	}
 	for _, name := range a.o.Destinations {
 		dst, err := a.o.Server.Destination(ctx, name)

@@ -1,8 +1,10 @@
 // Package web is the web admin of "backlogsync serve", served at /:
 // sign-in with e-mail and password, personal access tokens, users,
-// workspaces, Backlog connections (Create & Test), run history and a
-// statement checker. Pages are server-rendered html/template with one small
-// embedded script (copy buttons); no CDN, no build chain.
+// workspaces, Backlog connections (Create & Test), jobs (stored jobs
+// created, edited and deleted here, statements checked at line and column
+// before saving, Run now with live progress) and run history. Pages are
+// server-rendered html/template with one small embedded script (copy
+// buttons, the progress poller); no CDN, no build chain.
 //
 // Security: sessions live in the store (only a SHA-256 of the cookie's
 // 256-bit id is kept) and expire; the cookie is HttpOnly, SameSite=Strict
@@ -26,12 +28,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/internal/seal"
 	"github.com/backlogsync/backlogsync/server"
+	"github.com/backlogsync/backlogsync/service"
 	"github.com/backlogsync/backlogsync/store"
 )
 
@@ -61,8 +65,13 @@ type Options struct {
 	// and runs are read from them).
 	Destinations []string
 	// Jobs are the jobs of the config, for the jobs page and the runs
-	// filter.
+	// filter when there is no Service.
 	Jobs []Job
+	// Service is serve's scheduler and job runner (package service, the
+	// same functions the REST API calls). With it the Jobs page lists
+	// stored jobs too, creates, edits and deletes them, and has Run now
+	// with live progress; without it (demo) the page lists Jobs read-only.
+	Service *service.Service
 	// BaseURL is the address clients use (http://host:port, no trailing
 	// slash); OData URLs are built from it.
 	BaseURL string
@@ -156,7 +165,14 @@ func (a *app) routes() http.Handler {
 	m.Handle("GET /admin/runs", a.admin(a.runsPage))
 	m.Handle("GET /admin/runs/{dest}/{id}", a.admin(a.runPage))
 	m.Handle("GET /admin/jobs", a.admin(a.jobsPage))
+	m.Handle("POST /admin/jobs", a.admin(a.createJob))
 	m.Handle("POST /admin/jobs/check", a.admin(a.checkStatements))
+	m.Handle("GET /admin/jobs/{name}", a.admin(a.jobPage))
+	m.Handle("GET /admin/jobs/{name}/edit", a.admin(a.editJobPage))
+	m.Handle("POST /admin/jobs/{name}/edit", a.admin(a.updateJob))
+	m.Handle("POST /admin/jobs/{name}/delete", a.admin(a.deleteJob))
+	m.Handle("POST /admin/jobs/{name}/run", a.admin(a.runJob))
+	m.Handle("GET /admin/jobs/{name}/progress", a.admin(a.jobProgress))
 	m.Handle("/", a.user(func(w http.ResponseWriter, r *http.Request, se *store.Session) {
 		a.fail(w, r, se, http.StatusNotFound, "There is no page at "+r.URL.Path+".")
 	}))
@@ -284,13 +300,20 @@ func (a *app) parse() error {
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
+		"has":  slices.Contains[[]string],
+		"join": strings.Join,
+	}
+	// Files named _*.html hold parts that every page may use.
+	partials, err := fs.Glob(templateFS, "templates/_*.html")
+	if err != nil {
+		return err
 	}
 	for _, n := range names {
 		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if base == "layout" {
+		if base == "layout" || strings.HasPrefix(base, "_") {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, append([]string{"templates/layout.html", n}, partials...)...)
 		if err != nil {
 			return fmt.Errorf("web: template %s: %w", n, err)
 		}

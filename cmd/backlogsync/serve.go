@@ -119,7 +119,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return nil, err
 		}
 		svc.Mount()
-		if err := mountWeb(srv, st, cfg, sc, log); err != nil {
+		if err := mountWeb(srv, st, cfg, sc, svc, log); err != nil {
 			return nil, err
 		}
 		return func() error { return svc.Run(ctx) }, nil

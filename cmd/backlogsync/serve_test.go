@@ -85,6 +85,10 @@ func TestServeEndToEnd(t *testing.T) {
 	cfg, _ := serveConfig(t, "")
 	mustCLI(t, "users", "add", "ana@example.com", "-c", cfg)
 	mustCLI(t, "users", "add", "bo@example.com", "-c", cfg)
+	mustCLI(t, "users", "add", "root@example.com", "--admin", "-c", cfg)
+	if code := run(t.Context(), []string{"users", "passwd", "root@example.com", "-c", cfg}, strings.NewReader("root-password-1\n"), io.Discard, io.Discard); code != exitOK {
+		t.Fatalf("users passwd: exit %d", code)
+	}
 	tok, _ := mustCLI(t, "tokens", "create", "-c", cfg, "--user", "ana@example.com")
 	tok = strings.TrimSpace(tok)
 	boTok, _ := mustCLI(t, "tokens", "create", "-c", cfg, "--user", "bo@example.com")
@@ -134,6 +138,12 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Errorf("web admin at /: %v %v", resp, err)
 	} else {
 		resp.Body.Close()
+	}
+	// Signed in as an admin: serve gives the web admin its scheduler, so
+	// the config's job has Run now and is marked read-only.
+	if code, body := webSignIn(t, base, "root@example.com", "root-password-1")("/admin/jobs"); code != http.StatusOK ||
+		!strings.Contains(body, `aria-label="Run now: job sync"`) || !strings.Contains(body, "config file (read-only)") {
+		t.Errorf("the web admin's jobs page: %d\n%s", code, body)
 	}
 	if code, _, _ := basicGet(t, base+"/api/jobs", "", ""); code != 401 {
 		t.Errorf("REST API without credentials: %d", code)
@@ -199,7 +209,24 @@ func checkDemoAdmin(t *testing.T, banner string) {
 	if admin == nil || who == nil {
 		t.Fatalf("the demo prints no web admin sign-in:\n%s", banner)
 	}
-	base := strings.TrimSuffix(admin[1], "/")
+	get := webSignIn(t, strings.TrimSuffix(admin[1], "/"), who[1], who[2])
+	if code, body := get("/admin/runs?job=demo"); code != http.StatusOK || !strings.Contains(body, "Run 1") || !strings.Contains(body, "s-ok") {
+		t.Errorf("signed in as the demo admin, the runs page: %d\n%s", code, body)
+	}
+	// The demo has no scheduler: its jobs are listed read-only, with no Run now.
+	if code, body := get("/admin/jobs"); code != http.StatusOK || !strings.Contains(body, `href="/admin/jobs/demo"`) ||
+		strings.Contains(body, `aria-label="Run now: job`) || !strings.Contains(body, "does not run jobs") {
+		t.Errorf("the demo's jobs page: %d\n%s", code, body)
+	}
+	if code, body := get("/admin/jobs/demo"); code != http.StatusOK || !strings.Contains(body, "Run 1") || !strings.Contains(body, "does not run jobs") {
+		t.Errorf("the demo's job page: %d\n%s", code, body)
+	}
+}
+
+// webSignIn signs in to the web admin at base as a browser would and
+// returns a GET of the signed-in session.
+func webSignIn(t *testing.T, base, email, password string) func(path string) (int, string) {
+	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
 	get := func(path string) (int, string) {
@@ -217,7 +244,7 @@ func checkDemoAdmin(t *testing.T, banner string) {
 		t.Fatalf("no sign-in form at %s/signin:\n%s", base, page)
 	}
 	req, _ := http.NewRequest(http.MethodPost, base+"/signin", strings.NewReader(url.Values{"csrf": {csrf[1]},
-		"email": {who[1]}, "password": {who[2]}}.Encode()))
+		"email": {email}, "password": {password}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", base)
 	resp, err := c.Do(req)
@@ -225,9 +252,7 @@ func checkDemoAdmin(t *testing.T, banner string) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if code, body := get("/admin/runs?job=demo"); code != http.StatusOK || !strings.Contains(body, "Run 1") || !strings.Contains(body, "s-ok") {
-		t.Errorf("signed in as the demo admin, the runs page: %d\n%s", code, body)
-	}
+	return get
 }
 
 // TestServeRefusesSharedSQLiteState: a second serve on the SQLite state

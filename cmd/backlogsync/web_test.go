@@ -35,12 +35,12 @@ func TestMountWeb(t *testing.T) {
 		return srv
 	}
 	t.Setenv(web.EnvSecretKey, "too-short")
-	if err := mountWeb(newSrv(), st, cfg, cfg.Server, log); err == nil || !strings.Contains(err.Error(), "openssl rand -base64 32") {
+	if err := mountWeb(newSrv(), st, cfg, cfg.Server, nil, log); err == nil || !strings.Contains(err.Error(), "openssl rand -base64 32") {
 		t.Fatalf("bad key: %v", err)
 	}
 	t.Setenv(web.EnvSecretKey, "")
 	srv := newSrv()
-	if err := mountWeb(srv, st, cfg, cfg.Server, log); err != nil {
+	if err := mountWeb(srv, st, cfg, cfg.Server, nil, log); err != nil {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()

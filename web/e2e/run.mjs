@@ -148,11 +148,70 @@ await page.getByRole('heading', { name: 'Tables' }).waitFor();
 expect(await page.getByRole('cell', { name: 'Projects', exact: true }).isVisible(), 'the run page shows its tables');
 expect(await page.getByRole('heading', { name: 'Log' }).isVisible(), 'the run page has a log section');
 await check('run');
+
+// --- Jobs: the config's job is read-only; a stored job on the demo
+// connection: a statement error at its line and column (nothing saved),
+// Check, Create, Run now with live progress, the finished run's page,
+// edit, delete.
 await page.getByRole('link', { name: 'Jobs' }).click();
-await page.getByLabel('Statements').fill('REPLICATE Projects;\nREPLICATE Issues WHERE;\n');
-await page.getByRole('button', { name: 'Check' }).click();
-await page.getByRole('alert').filter({ hasText: 'line 2, column' }).waitFor();
+await page.getByRole('heading', { name: 'Jobs', level: 1 }).waitFor();
+expect(await page.getByText('config file (read-only)').isVisible(), 'the config job is marked read-only');
+expect(await page.getByRole('button', { name: 'Run now: job nightly' }).isVisible(), 'the config job has Run now');
 await check('jobs');
+await page.getByLabel('Job name').fill('acme');
+await page.getByLabel('Destination').selectOption('main');
+await page.getByRole('group', { name: 'Connections' }).getByLabel('demo').check();
+await page.getByLabel('Statements').fill('REPLICATE Projects;\nREPLICATE Issues WHERE;\n');
+await page.getByLabel('Notify (e-mail addresses, one per line)').fill('ops@example.com');
+await page.getByRole('button', { name: 'Create job' }).click();
+const stmtErr = page.getByRole('alert').filter({ hasText: 'line 2, column 18' });
+await stmtErr.waitFor();
+expect((await stmtErr.textContent()).includes('Not saved'), 'the statement error says nothing was saved');
+expect(await page.getByRole('link', { name: 'acme', exact: true }).count() === 0, 'no job acme listed after the error');
+expect(await page.getByLabel('Statements').getAttribute('aria-invalid') === 'true', 'the statements are marked invalid');
+await check('jobs-statement-error');
+await page.getByLabel('Statements').fill('REPLICATE Projects;\nREPLICATE Users;\nREPLICATE Issues;\n');
+await page.getByRole('button', { name: 'Check statements' }).click();
+await page.getByRole('status').filter({ hasText: 'OK: 3 statement(s)' }).waitFor();
+await page.getByRole('button', { name: 'Create job' }).click();
+await page.getByRole('status').filter({ hasText: 'Created job acme' }).waitFor();
+expect(await page.getByRole('link', { name: 'acme', exact: true }).isVisible(), 'job acme is listed');
+await page.getByRole('button', { name: 'Run now: job acme' }).click();
+await page.getByRole('heading', { name: 'Job acme', level: 1 }).waitFor();
+// Live: the script redraws the row while the run is going.
+await page.waitForFunction(() => {
+  const box = document.getElementById('progress');
+  const cells = document.querySelectorAll('#progress-rows tr:first-child td');
+  return box && box.dataset.state === 'running' && cells.length === 8 && Number(cells[4].textContent) > 0;
+}, null, { timeout: 30000 });
+const live = await page.locator('#progress-rows tr').first().locator('td').allTextContents();
+results.jobProgress = `${await page.locator('#progress-summary').textContent()} | ${live.join(' | ')}`;
+expect(live[0] === 'demo' && /^\d+ of 3$/.test(live[1]), 'the progress row names the connection and the tables: ' + live);
+await check('job-running');
+const runLink = page.getByRole('link', { name: /^Run \d+ of acme$/ }).first();
+await runLink.waitFor({ timeout: 60000 });
+expect((await page.locator('#progress-summary').textContent()).includes('succeeded'), 'the run succeeded');
+const done = await page.locator('#progress-rows tr').first().locator('td').allTextContents();
+expect(done[1] === '3 of 3' && Number(done[3]) > 0 && Number(done[4]) > 0, 'the finished row has rows and requests: ' + done);
+results.jobProgress += ' → ' + done.join(' | ');
+await check('job-done');
+await runLink.click();
+await page.getByRole('heading', { name: 'Tables' }).waitFor();
+const issuesRow = await page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'Issues', exact: true }) }).locator('td').allTextContents();
+results.jobRunIssues = Number(issuesRow[1]);
+expect(results.jobRunIssues > 0, 'the run inserted issues: ' + issuesRow);
+await check('job-run');
+await page.getByRole('link', { name: 'Jobs' }).click();
+await page.getByRole('link', { name: 'Edit job acme' }).click();
+await page.getByRole('heading', { name: 'Edit job acme', level: 1 }).waitFor();
+await page.getByLabel('Repeat').selectOption('hourly');
+await page.getByLabel('Start (HH:MM)').fill('00:15');
+await check('job-edit');
+await page.getByRole('button', { name: 'Save job' }).click();
+await page.getByRole('status').filter({ hasText: 'Saved job acme (hourly at minute 15)' }).waitFor();
+await page.getByRole('button', { name: 'Delete job acme' }).click();
+await page.getByRole('status').filter({ hasText: 'Deleted job acme' }).waitFor();
+expect(await page.getByRole('link', { name: 'acme', exact: true }).count() === 0, 'job acme is gone');
 await page.getByRole('link', { name: 'Users' }).click();
 await page.getByLabel('E-mail').fill('bo@example.com');
 await page.getByRole('button', { name: 'Add user' }).click();
