@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"github.com/backlogsync/backlogsync/server"
 	"github.com/backlogsync/backlogsync/store"
 )
@@ -263,10 +264,7 @@ func (s *Service) addWorkspace(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, t := range in.Tables {
 			if !have[t] {
-				msg := "destination " + in.Destination + " has no table " + strconv.Quote(t)
-				if n := store.Nearest(t, names); n != "" {
-					msg += "; did you mean " + n + "?"
-				}
+				msg := "destination " + in.Destination + " has no table " + strconv.Quote(t) + fuzzy.DidYouMean(t, names)
 				writeError(w, http.StatusBadRequest, msg)
 				return
 			}

@@ -15,11 +15,11 @@ import (
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/config"
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"github.com/backlogsync/backlogsync/jobsql"
 	"github.com/backlogsync/backlogsync/replicate"
 	"github.com/backlogsync/backlogsync/schedule"
 	"github.com/backlogsync/backlogsync/server"
-	"github.com/backlogsync/backlogsync/store"
 )
 
 // Mount adds the service's routes to the server: /metrics and /readyz
@@ -237,10 +237,7 @@ func (s *Service) getJob(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) noJob(w http.ResponseWriter, name string) {
-	msg := "no job named " + strconv.Quote(name)
-	if n := store.Nearest(name, s.jobNames()); n != "" {
-		msg += "; did you mean " + n + "?"
-	}
+	msg := "no job named " + strconv.Quote(name) + fuzzy.DidYouMean(name, s.jobNames())
 	writeError(w, http.StatusNotFound, msg)
 }
 

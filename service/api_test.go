@@ -169,6 +169,12 @@ func TestAPIRunNowEventsAndSkip(t *testing.T) {
 	if st := f.request("POST", "/api/jobs/nope/run", "boss@example.com", nil, nil); st != 404 {
 		t.Errorf("run now of an unknown job: %d, want 404", st)
 	}
+	var notFound struct{ Error struct{ Message string } }
+	typo := job[:len(job)-1] + "x"
+	want := `no job named "` + typo + `" (did you mean "` + job + `"?)`
+	if st := f.request("GET", "/api/jobs/"+typo, "boss@example.com", nil, &notFound); st != 404 || notFound.Error.Message != want {
+		t.Errorf("a misspelt job: %d %q, want 404 %q", st, notFound.Error.Message, want)
+	}
 	// 10:06 passes while the manual run is held: skipped.
 	f.clk.WaitTimers(1)
 	f.clk.Advance(6 * time.Minute)

@@ -14,6 +14,7 @@ import (
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/backlog"
 	"github.com/backlogsync/backlogsync/config"
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"github.com/backlogsync/backlogsync/schedule"
 	"github.com/backlogsync/backlogsync/store"
 )
@@ -244,10 +245,7 @@ func (s *Service) Job(ctx context.Context, name string) (JobInfo, error) {
 			return j, nil
 		}
 	}
-	msg := fmt.Sprintf("no job named %q", name)
-	if n := store.Nearest(name, s.jobNames()); n != "" {
-		msg += "; did you mean " + n + "?"
-	}
+	msg := fmt.Sprintf("no job named %q%s", name, fuzzy.DidYouMean(name, s.jobNames()))
 	return JobInfo{}, &backlogsync.Error{Code: backlogsync.ENOTFOUND, Message: msg}
 }
 

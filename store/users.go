@@ -74,23 +74,7 @@ func (s *Store) noUser(ctx context.Context, email string) error {
 		names[i] = u.Email
 	}
 	return backlogsync.Errorf(backlogsync.ENOTFOUND, "no user %s%s; add it with backlogsync users add %s, or see backlogsync users list",
-		email, Nearest(email, names), email)
-}
-
-// Nearest returns ` (did you mean "x"?)` for the name closest to s, or ""
-// when none is close.
-func Nearest(s string, names []string) string {
-	best, bestD := "", len(s)/2+2
-	ls := strings.ToLower(s)
-	for _, n := range names {
-		if d := fuzzy.Distance(ls, strings.ToLower(n)); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
+		email, fuzzy.DidYouMean(email, names), email)
 }
 
 // Users lists the users by e-mail.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 )
 
 // Workspace is a named set of tables of one destination, served at
@@ -87,7 +88,7 @@ func (s *Store) Workspace(ctx context.Context, name string) (*Workspace, error) 
 		for i, x := range all {
 			names[i] = x.Name
 		}
-		return nil, backlogsync.Errorf(backlogsync.ENOTFOUND, "no workspace %s%s; see backlogsync workspaces list", name, Nearest(name, names))
+		return nil, backlogsync.Errorf(backlogsync.ENOTFOUND, "no workspace %s%s; see backlogsync workspaces list", name, fuzzy.DidYouMean(name, names))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("workspace %s: %w", name, err)

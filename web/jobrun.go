@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"github.com/backlogsync/backlogsync/service"
 	"github.com/backlogsync/backlogsync/store"
 )
@@ -116,7 +117,7 @@ func (a *app) jobPage(w http.ResponseWriter, r *http.Request, se *store.Session)
 		}
 	}
 	if ji == nil {
-		a.fail(w, r, se, http.StatusNotFound, "There is no job named "+strconv.Quote(name)+store.Nearest(name, names)+"; the Jobs page lists them.")
+		a.fail(w, r, se, http.StatusNotFound, "There is no job named "+strconv.Quote(name)+fuzzy.DidYouMean(name, names)+"; the Jobs page lists them.")
 		return
 	}
 	d := jobData{CanRun: a.o.Service != nil, Job: jobRow{Name: ji.Name, Destination: ji.Destination, Accounts: ji.Accounts,
