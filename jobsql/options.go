@@ -1,6 +1,7 @@
 package jobsql
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -273,6 +274,35 @@ func lookupOption(name string) (*optSpec, string) {
 		return nil, fmt.Sprintf("unknown option %s: did you mean %s?", name, s)
 	}
 	return nil, fmt.Sprintf("unknown option %s: valid options are %s", name, strings.Join(cands, ", "))
+}
+
+// ApplyDefault applies a job-level option (a configuration file's
+// jobs[].options) to r as if its WITH held name=value, unless its WITH
+// already sets that option: a statement's own options win. known is false
+// (and nothing is applied) for a name that is no REPLICATE option; err
+// says why value does not fit the option. The option is added to
+// r.Options at the statement's position; the slice is copied, not shared.
+func (r *Replicate) ApplyDefault(name, value string) (known bool, err error) {
+	spec, _ := lookupOption(name)
+	if spec == nil {
+		// Config files spell keys in snake case too (update_mode).
+		spec, _ = lookupOption(strings.ReplaceAll(name, "_", ""))
+	}
+	if spec == nil {
+		return false, nil
+	}
+	for _, o := range r.Options {
+		if o.Name == spec.name {
+			return true, nil
+		}
+	}
+	v, canon, msg := parseOptionValue(spec, value, true)
+	if msg != "" {
+		return true, errors.New(msg)
+	}
+	spec.apply(&r.Settings, v)
+	r.Options = append(r.Options[:len(r.Options):len(r.Options)], Option{Pos: r.Pos, Name: spec.name, Value: canon})
+	return true, nil
 }
 
 // parseOptionValue validates a written value (raw is the unquoted text;
