@@ -80,3 +80,17 @@ func mustParseOne(t *testing.T, src string) *jobsql.Replicate {
 	}
 	return st[0].(*jobsql.Replicate)
 }
+
+// CHECKCACHE refuses a table of snapshots: its rows are not a replica of
+// the source, and a repair would delete or rewrite history.
+func TestCheckCacheRefusesSnapshots(t *testing.T) {
+	c := mustCompile(t, "REPLICATE Users WITH UpdateMode=Append")
+	st, err := jobsql.Parse("jobs.sql", "CHECKCACHE Users WITH REPAIR;")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = planCheck(st[0].(*jobsql.CheckCache), c.Table, "a", date("2026-01-01"))
+	if err == nil || !strings.Contains(err.Error(), "jobs.sql:1:12: table Users holds snapshots (UpdateMode=Append: its key includes SnapshotTime)") {
+		t.Errorf("CHECKCACHE of a snapshot table: %v", err)
+	}
+}
