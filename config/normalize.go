@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/backlogsync/backlogsync/internal/fuzzy"
+	"github.com/backlogsync/backlogsync/jobsql"
 )
 
 // parseBool reads True/False (CData's spelling), case-insensitively, and
@@ -311,6 +312,7 @@ var knownOptions = map[string][2]string{
 	"replicateinterval": {"ReplicateInterval", "int"}, "replicateintervalunit": {"ReplicateIntervalUnit", "unit"},
 	"replicatestartdate": {"ReplicateStartDate", "start"}, "tablenameprefix": {"TableNamePrefix", "string"},
 	"cacheschema": {"CacheSchema", "string"}, "incrementalcheckcolumns": {"IncrementalCheckColumns", "string"},
+	"updatemode": {"UpdateMode", "mode"},
 }
 
 // checkOption validates a job option's value and returns its canonical
@@ -338,6 +340,10 @@ func checkOption(name, value string) (canon string, known bool, err error) {
 		case "minutes", "hours", "days", "weeks", "months", "years":
 		default:
 			return canon, true, fmt.Errorf("%q is not a unit; write minutes, hours, days, weeks, months or years", value)
+		}
+	case "mode":
+		if _, err := jobsql.ParseUpdateMode(value); err != nil {
+			return canon, true, err
 		}
 	case "start":
 		if _, err := time.Parse("2006-01-02", value); err != nil {

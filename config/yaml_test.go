@@ -256,6 +256,8 @@ func TestYAMLErrors(t *testing.T) {
 			[]string{"/cfg/c.yaml:19: jobs[0].options: expected a mapping of option: value (e.g. BatchSize: 1000), got a list"}},
 		{"option bad value", edit("    statements: REPLICATE Issues;\n", "    statements: REPLICATE Issues;\n    options:\n      BatchSize: lots\n"),
 			[]string{`/cfg/c.yaml:20: jobs[0].options.BatchSize: "lots" is not a positive whole number`}},
+		{"option bad update mode", edit("    statements: REPLICATE Issues;\n", "    statements: REPLICATE Issues;\n    options:\n      update_mode: Apend\n"),
+			[]string{`/cfg/c.yaml:20: jobs[0].options.update_mode: 'Apend' is not an update mode: did you mean Append? (Merge, Replace or Append)`}},
 		{"option nested", edit("    statements: REPLICATE Issues;\n", "    statements: REPLICATE Issues;\n    options:\n      DropTable: {x: 1}\n"),
 			[]string{"/cfg/c.yaml:20: jobs[0].options.DropTable: expected a single value, got a mapping (key: value)"}},
 	}

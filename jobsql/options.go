@@ -1,6 +1,7 @@
 package jobsql
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -71,6 +72,52 @@ type Settings struct {
 	// OtherCacheOptions is CData's free-form extra options string, kept
 	// for the destination.
 	OtherCacheOptions string
+	// UpdateMode is how each run changes the destination table: Merge
+	// (the default: upsert by key, delete what the source no longer has),
+	// Replace (the table ends up exactly the rows this run read, in one
+	// transaction) or Append (each run adds a snapshot of the selected
+	// rows stamped with the run's time). See docs/replication.md.
+	UpdateMode UpdateMode
+}
+
+// UpdateMode is the value of the UpdateMode option (Domo's names).
+type UpdateMode string
+
+// Update modes, as written in UpdateMode (any letter case is accepted).
+const (
+	ModeMerge   UpdateMode = "Merge"
+	ModeReplace UpdateMode = "Replace"
+	ModeAppend  UpdateMode = "Append"
+)
+
+// updateModes lists the update modes in the order shown in messages.
+var updateModes = []UpdateMode{ModeMerge, ModeReplace, ModeAppend}
+
+// modeSynonyms are other products' names for the update modes, suggested
+// instead of the nearest spelling.
+var modeSynonyms = map[string]string{"upsert": "Merge", "incremental": "Merge", "overwrite": "Replace",
+	"truncate": "Replace", "full": "Replace", "snapshot": "Append", "history": "Append"}
+
+// ParseUpdateMode returns the mode named s (any letter case), or an error
+// message naming the accepted values and the nearest one (for config
+// files, which validate the option without a statement).
+func ParseUpdateMode(s string) (UpdateMode, error) {
+	names := make([]string, len(updateModes))
+	for i, m := range updateModes {
+		if strings.EqualFold(s, string(m)) {
+			return m, nil
+		}
+		names[i] = string(m)
+	}
+	msg := fmt.Sprintf("%s is not an update mode: write Merge, Replace or Append", quoteString(s))
+	n, ok := modeSynonyms[strings.ToLower(s)]
+	if !ok {
+		n = suggest(s, names)
+	}
+	if n != "" {
+		msg = fmt.Sprintf("%s is not an update mode: did you mean %s? (Merge, Replace or Append)", quoteString(s), n)
+	}
+	return "", fmt.Errorf("%s", msg)
 }
 
 // DefaultSettings returns the settings of a REPLICATE without WITH.
@@ -81,6 +128,7 @@ func DefaultSettings() Settings {
 		ReplicateInterval:     180,
 		ReplicateIntervalUnit: UnitDays,
 		Verbosity:             2,
+		UpdateMode:            ModeMerge,
 	}
 }
 
@@ -127,6 +175,7 @@ const (
 	kindUnit            // interval unit
 	kindString          // non-empty string
 	kindColumns         // comma-separated column names
+	kindMode            // update mode
 )
 
 // optSpec describes one WITH option.
@@ -145,6 +194,7 @@ type optValue struct {
 	s    string
 	cols []string
 	unit IntervalUnit
+	mode UpdateMode
 }
 
 // optionSpecs lists the WITH options in the order shown in messages.
@@ -169,6 +219,7 @@ var optionSpecs = []optSpec{
 	{name: "SkipDeleted", kind: kindBool, apply: func(s *Settings, v optValue) { s.SkipDeleted = v.b }},
 	{name: "TableNamePrefix", kind: kindString, apply: func(s *Settings, v optValue) { s.TableNamePrefix = v.s }},
 	{name: "TruncateTable", kind: kindBool, apply: func(s *Settings, v optValue) { s.TruncateTable = v.b }},
+	{name: "UpdateMode", kind: kindMode, apply: func(s *Settings, v optValue) { s.UpdateMode = v.mode }},
 	{name: "UseGmtDateTime", kind: kindBool, apply: func(s *Settings, v optValue) { s.UseGmtDateTime = v.b }},
 	{name: "Verbosity", kind: kindInt, min: 1, max: 4, apply: func(s *Settings, v optValue) { s.Verbosity = int(v.n) }},
 }
@@ -225,6 +276,35 @@ func lookupOption(name string) (*optSpec, string) {
 	return nil, fmt.Sprintf("unknown option %s: valid options are %s", name, strings.Join(cands, ", "))
 }
 
+// ApplyDefault applies a job-level option (a configuration file's
+// jobs[].options) to r as if its WITH held name=value, unless its WITH
+// already sets that option: a statement's own options win. known is false
+// (and nothing is applied) for a name that is no REPLICATE option; err
+// says why value does not fit the option. The option is added to
+// r.Options at the statement's position; the slice is copied, not shared.
+func (r *Replicate) ApplyDefault(name, value string) (known bool, err error) {
+	spec, _ := lookupOption(name)
+	if spec == nil {
+		// Config files spell keys in snake case too (update_mode).
+		spec, _ = lookupOption(strings.ReplaceAll(name, "_", ""))
+	}
+	if spec == nil {
+		return false, nil
+	}
+	for _, o := range r.Options {
+		if o.Name == spec.name {
+			return true, nil
+		}
+	}
+	v, canon, msg := parseOptionValue(spec, value, true)
+	if msg != "" {
+		return true, errors.New(msg)
+	}
+	spec.apply(&r.Settings, v)
+	r.Options = append(r.Options[:len(r.Options):len(r.Options)], Option{Pos: r.Pos, Name: spec.name, Value: canon})
+	return true, nil
+}
+
 // parseOptionValue validates a written value (raw is the unquoted text;
 // given is false for a bare option name) and returns it parsed plus its
 // canonical text, or an error message naming the accepted values.
@@ -275,6 +355,13 @@ func parseOptionValue(spec *optSpec, raw string, given bool) (optValue, string, 
 			}
 		}
 		return bad("minutes, hours, days, weeks, months or years")
+	case kindMode:
+		m, err := ParseUpdateMode(raw)
+		if err != nil {
+			return v, "", fmt.Sprintf("option %s: %v", spec.name, err)
+		}
+		v.mode = m
+		return v, string(m), ""
 	case kindString:
 		if strings.TrimSpace(raw) == "" || strings.IndexFunc(raw, unicode.IsControl) >= 0 {
 			return bad("a non-empty string without control characters")
@@ -312,6 +399,8 @@ func exampleValue(spec *optSpec) string {
 		return "days"
 	case kindColumns:
 		return "'Updated'"
+	case kindMode:
+		return "Append"
 	}
 	return "'…'"
 }

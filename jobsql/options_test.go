@@ -52,6 +52,9 @@ func TestSettings(t *testing.T) {
 		{"CacheSchema='prod'", func(s *Settings) { s.CacheSchema = "prod" }},
 		{"Destination_Schema=[prod]", func(s *Settings) { s.CacheSchema = "prod" }},
 		{"OtherCacheOptions='a=1;b=2'", func(s *Settings) { s.OtherCacheOptions = "a=1;b=2" }},
+		{"UpdateMode=Append", func(s *Settings) { s.UpdateMode = ModeAppend }},
+		{"UpdateMode='replace'", func(s *Settings) { s.UpdateMode = ModeReplace }},
+		{"UpdateMode=MERGE", func(s *Settings) { s.UpdateMode = ModeMerge }},
 	}
 	for _, tt := range tests {
 		stmts, err := Parse("", "REPLICATE T WITH "+tt.with)
@@ -74,7 +77,7 @@ func TestDefaultSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := stmts[0].(*Replicate).Settings
-	want := Settings{AlterSchema: true, UseGmtDateTime: true, ReplicateInterval: 180, ReplicateIntervalUnit: UnitDays, Verbosity: 2}
+	want := Settings{AlterSchema: true, UseGmtDateTime: true, ReplicateInterval: 180, ReplicateIntervalUnit: UnitDays, Verbosity: 2, UpdateMode: ModeMerge}
 	if !reflect.DeepEqual(s, want) || !reflect.DeepEqual(DefaultSettings(), want) {
 		t.Errorf("defaults = %+v, want %+v", s, want)
 	}
@@ -150,6 +153,25 @@ func TestIntervalUnitAdd(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.u.Add(base, tt.n); !got.Equal(tt.want) {
 			t.Errorf("%q.Add(%d) = %v, want %v", tt.u, tt.n, got, tt.want)
+		}
+	}
+}
+
+func TestParseUpdateMode(t *testing.T) {
+	for in, want := range map[string]string{
+		"append": "Append", "Replace": "Replace", "MERGE": "Merge",
+		"Apend":     `'Apend' is not an update mode: did you mean Append? (Merge, Replace or Append)`,
+		"upsert":    `'upsert' is not an update mode: did you mean Merge? (Merge, Replace or Append)`,
+		"overwrite": `'overwrite' is not an update mode: did you mean Replace? (Merge, Replace or Append)`,
+		"zz":        `'zz' is not an update mode: write Merge, Replace or Append`,
+	} {
+		m, err := ParseUpdateMode(in)
+		got := string(m)
+		if err != nil {
+			got = err.Error()
+		}
+		if got != want {
+			t.Errorf("ParseUpdateMode(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

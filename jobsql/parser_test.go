@@ -65,7 +65,7 @@ func TestErrors(t *testing.T) {
 		{"REPLICATE A WITH TrunateTable=True", `1:18: unknown option TrunateTable: did you mean TruncateTable?`},
 		{"REPLICATE A WITH batchsise=5", `1:18: unknown option batchsise: did you mean BatchSize?`},
 		{"REPLICATE A WITH Incremental='x'", `1:18: unknown option Incremental: did you mean IncrementalCheckColumns?`},
-		{"REPLICATE A WITH Foo=1", `1:18: unknown option Foo: valid options are AlterSchema, AutoTruncateStrings, BatchSize, CacheSchema, CommandTimeout, CommentRecheckDays, ContinueOnError, DropTable, IncrementalCheckColumns, OtherCacheOptions, ReplicateInterval, ReplicateIntervalUnit, ReplicateStartDate, SkipDeleted, TableNamePrefix, TruncateTable, UseGmtDateTime, Verbosity`},
+		{"REPLICATE A WITH Foo=1", `1:18: unknown option Foo: valid options are AlterSchema, AutoTruncateStrings, BatchSize, CacheSchema, CommandTimeout, CommentRecheckDays, ContinueOnError, DropTable, IncrementalCheckColumns, OtherCacheOptions, ReplicateInterval, ReplicateIntervalUnit, ReplicateStartDate, SkipDeleted, TableNamePrefix, TruncateTable, UpdateMode, UseGmtDateTime, Verbosity`},
 		{"REPLICATE A WITH ScheduledCron='* * * * *'", `1:18: ScheduledCron is a job setting, not a REPLICATE option: set it in the job configuration`},
 		{"REPLICATE A WITH REPAIR", `1:18: WITH REPAIR belongs to CHECKCACHE, not REPLICATE`},
 		{"REPLICATE A WITH DropTable, droptable=False", `1:29: option DropTable given twice (first at 1:18)`},

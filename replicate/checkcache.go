@@ -180,6 +180,12 @@ func planCheck(c *jobsql.CheckCache, dest *backlogsync.Table, account string, no
 	if err != nil {
 		return nil, err
 	}
+	for _, k := range dest.PrimaryKey {
+		if strings.EqualFold(k, SnapshotColumn) {
+			return nil, posErr(c.Table.Pos, "table %s holds snapshots (UpdateMode=Append: its key includes %s), not a replica: CHECKCACHE does not apply to it; check the Merge table of the same source instead",
+				dest.Name, SnapshotColumn)
+		}
+	}
 	p := &checkPlan{stmt: c, src: cc, dest: dest}
 	fix := "re-replicate the table, or CHECKCACHE it AGAINST (SELECT …) naming its columns"
 	// Compared columns: those of the source projection the destination has.

@@ -228,7 +228,8 @@ type scenario struct {
 	account string
 	job     string
 	logs    *logRecorder
-	wait    time.Duration // how long a run waits for another run's lease (replicate.Options.Wait)
+	wait    time.Duration    // how long a run waits for another run's lease (replicate.Options.Wait)
+	now     func() time.Time // the runs' clock (replicate.Options.Now; nil: time.Now)
 }
 
 // newScenario generates a space and opens a destination. With loopback the
@@ -283,7 +284,7 @@ func (s *scenario) runWith(ctx context.Context, ct *countingTransport, d bs.Dest
 		s.t.Fatal(err)
 	}
 	job := &replicate.Job{Name: s.job, Dest: d, Statements: stmts, Accounts: []replicate.Account{{Name: s.account, Client: c}}}
-	res, err := replicate.Run(ctx, job, replicate.Options{Logger: slog.New(s.logs), Wait: s.wait})
+	res, err := replicate.Run(ctx, job, replicate.Options{Logger: slog.New(s.logs), Wait: s.wait, Now: s.now})
 	if err != nil {
 		return replicate.AccountResult{}, err
 	}

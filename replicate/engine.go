@@ -120,7 +120,7 @@ type plan struct {
 	table  *backlogsync.Table
 	batch  int
 	scope  string
-	issues bool // a table of the Issues family (Issues and its descendants)
+	issues bool // a table of the Issues family (Issues and its descendants) under UpdateMode=Merge
 }
 
 // col returns the destination name of a catalog column of p's source
@@ -173,7 +173,7 @@ func (e *Engine) resolve(stmts []jobsql.Statement) ([]*plan, []*jobsql.CheckCach
 			b = DefaultBatchSize
 		}
 		plans = append(plans, &plan{stmt: r, c: c, src: c.Source, dest: t.Name, table: t, batch: b,
-			scope: backlogsync.Scope{Job: e.job(), Account: e.account(), Table: t.Name}.String(), issues: inIssuesFamily(c.Source)})
+			scope: backlogsync.Scope{Job: e.job(), Account: e.account(), Table: t.Name}.String(), issues: inIssuesFamily(c.Source) && c.Mode == jobsql.ModeMerge})
 	}
 	return plans, checks, nil
 }
@@ -251,7 +251,8 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (AccountResu
 	log := e.log().With("job", e.job(), "account", e.account(), "run", id)
 	var firstErr error
 	firstLoads := 0
-	r := &run{e: e, log: log, session: &catalog.Session{}, start: e.Client.Stats(), dest: &tableCache{Destination: e.Dest}}
+	r := &run{e: e, log: log, session: &catalog.Session{}, start: e.Client.Stats(), dest: &tableCache{Destination: e.Dest},
+		snapshotTime: started}
 	fail := func(p *plan, err error) (stop bool) {
 		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 			// A write cut short by the cancellation may report only
@@ -316,7 +317,11 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (AccountResu
 		if p.issues {
 			continue
 		}
-		rt, first, err := r.table(ctx, p)
+		replicate := r.table
+		if p.c.Mode != jobsql.ModeMerge {
+			replicate = r.snapshot // Replace, Append
+		}
+		rt, first, err := replicate(ctx, p)
 		res.Tables = append(res.Tables, rt)
 		if first {
 			firstLoads++

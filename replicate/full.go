@@ -13,6 +13,7 @@ import (
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/backlog"
 	"github.com/backlogsync/backlogsync/catalog"
+	"github.com/backlogsync/backlogsync/jobsql"
 )
 
 // run is the state of one Engine.Run shared by its tables.
@@ -32,6 +33,9 @@ type run struct {
 	newest     *int64
 	feedCursor map[*plan]int64
 	start      backlog.Stats
+	// snapshotTime is the run's start time (UTC, second precision): the
+	// SnapshotColumn of the rows an Append table gains in this run.
+	snapshotTime time.Time
 	// dest is the destination with its table list read once per run.
 	dest *tableCache
 	// warnings are the run's Run.Warnings.
@@ -187,7 +191,7 @@ func (r *run) loadVersions(ctx context.Context, plans []*plan) (*plan, error) {
 		narrowed := false
 		usable := true
 		for _, p := range plans {
-			if p.src.Name == table && !p.stmt.Settings.DropTable && !p.stmt.Settings.TruncateTable &&
+			if p.src.Name == table && p.c.Mode == jobsql.ModeMerge && !p.stmt.Settings.DropTable && !p.stmt.Settings.TruncateTable &&
 				p.col("Id") == "Id" && p.col("Updated") == "Updated" && p.c.Match == nil {
 				vp = p
 			}

@@ -31,6 +31,17 @@ type Job struct {
 	// ReplicateAll adds a REPLICATE of every catalog table that no
 	// statement replicates (CData Sync's ReplicateAll).
 	ReplicateAll bool
+	// Options are job-level REPLICATE options (a YAML config's
+	// jobs[].options, e.g. UpdateMode: Append): each applies to every
+	// REPLICATE of the job, those added by ReplicateAll included, whose
+	// WITH does not set it. Names that are no REPLICATE option are ignored
+	// (the config loader warned about them); Check refuses a bad value.
+	Options []JobOption
+}
+
+// JobOption is one job-level REPLICATE option, as written.
+type JobOption struct {
+	Name, Value string
 }
 
 // Account is one Backlog account of a job.
@@ -132,6 +143,11 @@ func (j *Job) Check() error {
 	if len(j.Statements) == 0 && !j.ReplicateAll {
 		return backlogsync.Errorf(backlogsync.EINVALID, "job %s has no statements; give REPLICATE statements or set ReplicateAll", j.name())
 	}
+	for _, o := range j.Options {
+		if _, err := (&jobsql.Replicate{}).ApplyDefault(o.Name, o.Value); err != nil {
+			return backlogsync.Errorf(backlogsync.EINVALID, "job %s: job option %s: %v", j.name(), o.Name, err)
+		}
+	}
 	if err := newEngine(j, Account{}, nil, Options{}).Check(j.statements(Account{})); err != nil {
 		return err
 	}
@@ -177,6 +193,9 @@ func (j *Job) statements(a Account) []jobsql.Statement {
 	}
 	for _, s := range out {
 		if r, ok := s.(*jobsql.Replicate); ok {
+			for _, o := range j.Options {
+				_, _ = r.ApplyDefault(o.Name, o.Value) // values checked by Check
+			}
 			r.Settings.TableNamePrefix = a.Prefix + r.Settings.TableNamePrefix
 			if a.Schema != "" && r.Dest.Schema == "" && r.Settings.CacheSchema == "" {
 				r.Settings.CacheSchema = a.Schema

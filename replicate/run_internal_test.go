@@ -59,3 +59,35 @@ func TestJobStatementsPerAccount(t *testing.T) {
 		t.Errorf("the job's statement was changed: %+v", s)
 	}
 }
+
+// Job options (a YAML config's jobs[].options) apply to every REPLICATE
+// whose WITH does not set them, ReplicateAll's included; unknown names are
+// ignored; a bad value fails Check; the job's statements are not changed.
+func TestJobOptions(t *testing.T) {
+	stmts, err := jobsql.Parse("jobs.sql", "REPLICATE Users;\nREPLICATE Projects WITH UpdateMode=Replace, BatchSize=7;")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := &Job{Statements: stmts, ReplicateAll: true, Options: []JobOption{{"update_mode", "append"}, {"BatchSize", "50"}, {"FutureOption", "x"}}}
+	if err := j.Check(); err != nil {
+		t.Fatal(err)
+	}
+	got := j.statements(Account{Name: "a"})
+	users, projects, last := got[0].(*jobsql.Replicate), got[1].(*jobsql.Replicate), got[len(got)-1].(*jobsql.Replicate)
+	if users.Settings.UpdateMode != jobsql.ModeAppend || users.Settings.BatchSize != 50 {
+		t.Errorf("Users: %+v", users.Settings)
+	}
+	if projects.Settings.UpdateMode != jobsql.ModeReplace || projects.Settings.BatchSize != 7 {
+		t.Errorf("the statement's WITH must win: %+v", projects.Settings)
+	}
+	if last.Settings.UpdateMode != jobsql.ModeAppend {
+		t.Errorf("ReplicateAll's %s: %+v", last.Dest, last.Settings)
+	}
+	if s := stmts[0].(*jobsql.Replicate); s.Settings.UpdateMode != jobsql.ModeMerge || len(s.Options) != 0 {
+		t.Errorf("the job's statement was changed: %+v", s)
+	}
+	j.Options = []JobOption{{"UpdateMode", "Apend"}}
+	if err := j.Check(); err == nil || !strings.Contains(err.Error(), "job default: job option UpdateMode: option UpdateMode: 'Apend' is not an update mode: did you mean Append?") {
+		t.Errorf("bad job option: %v", err)
+	}
+}

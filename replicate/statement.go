@@ -94,6 +94,10 @@ type compiled struct {
 	AlterSchema, DropTable, TruncateTable, SkipDeleted bool
 	// Batch is the number of rows per Write (BatchSize or DefaultBatchSize).
 	Batch int
+	// Mode is the statement's UpdateMode. Under ModeAppend, Table ends with
+	// the SnapshotColumn, which is the last column of its key too; Project
+	// and KeyOf do not fill it (the engine adds the run's time).
+	Mode jobsql.UpdateMode
 	// Warnings are things the user should know but that do not stop the
 	// run (a key that does not cover the source key, an option without
 	// effect on this table).
@@ -158,6 +162,9 @@ func compile(r *jobsql.Replicate) (*compiled, error) {
 		return nil, err
 	}
 	if err := c.window(r); err != nil {
+		return nil, err
+	}
+	if err := c.mode(r); err != nil {
 		return nil, err
 	}
 	return c, nil

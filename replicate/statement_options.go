@@ -2,6 +2,7 @@ package replicate
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -121,4 +122,67 @@ func windowed(t *catalog.Table) bool {
 		}
 	}
 	return false
+}
+
+// SnapshotColumn is the column a table replicated WITH UpdateMode=Append
+// gains: the run's start time (UTC, second precision), the same for every
+// row of one run's snapshot. It ends the table's primary key (the source
+// key, then SnapshotTime), so one run's snapshot holds each row once. No
+// catalog table has a column of that name (TestSnapshotColumnIsFree), and a
+// SELECT alias that takes it is refused.
+const SnapshotColumn = "SnapshotTime"
+
+// mode applies UpdateMode: Replace and Append read the full selection on
+// every run, so the options of incremental reads do not apply to them;
+// Append adds SnapshotColumn to the table and its key.
+func (c *compiled) mode(r *jobsql.Replicate) error {
+	c.Mode = r.Settings.UpdateMode
+	if c.Mode == "" {
+		c.Mode = jobsql.ModeMerge
+	}
+	if c.Mode == jobsql.ModeMerge {
+		return nil
+	}
+	if hasOption(r, "IncrementalCheckColumns") {
+		return posErr(optionPos(r, "IncrementalCheckColumns"), "IncrementalCheckColumns does not apply to UpdateMode=%s, which reads every selected row on each run: remove it", c.Mode)
+	}
+	if c.Mode == jobsql.ModeReplace && r.Settings.SkipDeleted {
+		return posErr(optionPos(r, "SkipDeleted"), "SkipDeleted contradicts UpdateMode=Replace (the table becomes exactly the rows read, so rows the source no longer has go): remove one of them")
+	}
+	if c.Mode == jobsql.ModeReplace && r.Settings.TruncateTable {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%s: TruncateTable empties %s before it is read, so a failed run leaves it empty; UpdateMode=Replace alone keeps the previous rows until the new ones are written in one transaction",
+			optionPos(r, "TruncateTable"), c.Table.Name))
+	}
+	if c.Mode == jobsql.ModeAppend && r.Settings.SkipDeleted {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%s: SkipDeleted has no effect with UpdateMode=Append: a snapshot holds the rows that exist when it is taken, earlier snapshots are never changed",
+			optionPos(r, "SkipDeleted")))
+	}
+	if c.Step != nil {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%s: ReplicateInterval has no effect with UpdateMode=%s: the selection is read in one pass",
+			optionPos(r, "ReplicateInterval"), c.Mode))
+		c.Step, c.Window = nil, 0
+	}
+	c.Cursor = ""
+	if c.Mode != jobsql.ModeAppend {
+		return nil
+	}
+	if col, i := c.Table.Column(SnapshotColumn); i >= 0 {
+		at := r.Pos
+		if r.Select != nil {
+			for _, it := range r.Select.Columns {
+				if strings.EqualFold(it.Alias, col.Name) {
+					at = it.Pos
+				}
+			}
+		}
+		return posErr(at, "column %s is the snapshot time UpdateMode=Append adds: give the column another name (… AS Other%s)", col.Name, col.Name)
+	}
+	t := c.Table
+	t.Columns = append(slices.Clone(t.Columns), backlogsync.Column{Name: SnapshotColumn, Type: backlogsync.TypeTimestamp,
+		Description: "The time of the run that took this snapshot of the row (UpdateMode=Append), UTC."})
+	t.PrimaryKey = append(slices.Clone(t.PrimaryKey), SnapshotColumn)
+	if err := backlogsync.ValidateTable(t); err != nil {
+		return posErr(r.Dest.Pos, "%s", backlogsync.ErrorMessage(err))
+	}
+	return nil
 }

@@ -259,6 +259,9 @@ func (s *Service) resolve(ctx context.Context, j config.Job) (*replicate.Job, er
 		return nil, fmt.Errorf("job %s: destination %s: %w", j.Name, j.Destination, err)
 	}
 	rj := &replicate.Job{Name: j.Name, Dest: d, Statements: stmts, ReplicateAll: j.ReplicateAll}
+	for _, o := range j.Options {
+		rj.Options = append(rj.Options, replicate.JobOption{Name: o.Key, Value: o.Value})
+	}
 	clientOf := s.o.Client
 	if s.isStored(j.Name) {
 		clientOf = s.connectionClient

@@ -212,6 +212,9 @@ func replicateJob(ctx context.Context, f replicateFlags, cfg *config.Config, job
 		return fail(exitUsage, "job %s: %s holds no statement (only comments or blank lines): add one, e.g. REPLICATE Issues;", job.Name, src.Filename)
 	}
 	rj := &replicate.Job{Name: job.Name, Statements: stmts, ReplicateAll: job.ReplicateAll}
+	for _, o := range job.Options {
+		rj.Options = append(rj.Options, replicate.JobOption{Name: o.Key, Value: o.Value})
+	}
 	for _, ja := range job.Accounts {
 		rj.Accounts = append(rj.Accounts, replicate.Account{Name: ja.Account, Prefix: ja.Prefix, Schema: ja.Schema})
 	}

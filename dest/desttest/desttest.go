@@ -79,6 +79,7 @@ func Run(t *testing.T, open func(t *testing.T) bs.Destination, opt Opt) {
 	s.group(t, "Runs", s.runTests)
 	s.group(t, "Query", s.queryTests)
 	s.group(t, "Terms", s.termTests)
+	s.group(t, "Snapshots", s.snapshotTests)
 }
 
 type suite struct {

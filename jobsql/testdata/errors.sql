@@ -14,3 +14,7 @@ REPLICATE F;
 REPLICATE G WITH ReplicateIntervalUnit=fortnight;
 	REPLICATE	H	WITH	BatchSize=-1;
 REPLICATE Done
+;
+REPLICATE P WITH UpdateMode=Apend;
+REPLICATE Q WITH UpdateMode=Upsert;
+REPLICATE R WITH UpdateMode;

@@ -13,3 +13,7 @@ REPLICATE J WITH ReplicateIntervalUnit=years, ReplicateIntervalUnit2=1;
 -- CData's other spellings map to the canonical names.
 REPLICATE K WITH truncatetabledata=TRUE, Table_Name_Prefix='ACME_', Destination_Schema='acme', dropTABLE=false;
 REPLICATE L WITH ReplicateIntervalUnit=days SELECT Id FROM Issues;
+-- Update modes, in any letter case.
+REPLICATE M WITH UpdateMode=Append;
+REPLICATE N WITH UpdateMode='replace', BatchSize=10;
+REPLICATE O WITH updatemode=MERGE;
