@@ -149,6 +149,10 @@ type Destination interface {
 	// its per-table rows in table-name order.
 	Runs(ctx context.Context, job string, limit int) ([]Run, error)
 
+	// Run returns the recorded run with that id, with its per-table rows
+	// and warnings as Runs gives them. ENOTFOUND when no run has that id.
+	Run(ctx context.Context, id int64) (Run, error)
+
 	// Close releases the destination's resources. Calling any other method
 	// after Close is an error.
 	Close() error

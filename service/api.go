@@ -429,18 +429,16 @@ func (s *Service) getRun(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "destination "+j.Destination+" does not answer; see the server's log")
 		return
 	}
-	runs, err := d.Runs(r.Context(), name, 0)
+	run, err := d.Run(r.Context(), id)
+	if backlogsync.ErrorCode(err) == backlogsync.ENOTFOUND || (err == nil && run.Job != name) {
+		writeError(w, http.StatusNotFound, "job "+name+" has no run "+strconv.FormatInt(id, 10))
+		return
+	}
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, s.notif.Scrub(backlogsync.ErrorMessage(err)))
 		return
 	}
-	for _, run := range runs {
-		if run.ID == id {
-			writeJSON(w, http.StatusOK, s.runView(run))
-			return
-		}
-	}
-	writeError(w, http.StatusNotFound, "job "+name+" has no run "+strconv.FormatInt(id, 10))
+	writeJSON(w, http.StatusOK, s.runView(run))
 }
 
 // getRunLog answers the log of a run that serve ran, as text/plain

@@ -108,32 +108,31 @@ func (a *app) runPage(w http.ResponseWriter, r *http.Request, se *store.Session)
 		return
 	}
 	dst, err := a.o.Server.Destination(ctx, name)
-	var runs []backlogsync.Run
+	var run backlogsync.Run
 	if err == nil {
-		runs, err = dst.Runs(ctx, "", 0)
+		run, err = dst.Run(ctx, id)
+	}
+	if backlogsync.ErrorCode(err) == backlogsync.ENOTFOUND {
+		a.fail(w, r, se, http.StatusNotFound, "Destination "+name+" has no run "+strconv.FormatInt(id, 10)+"; pick a run from the Runs page.")
+		return
 	}
 	if err != nil {
 		a.log.Error("web: run", "destination", name, "err", err)
 		a.fail(w, r, se, http.StatusServiceUnavailable, "The runs of destination "+name+" cannot be read; see the server's log.")
 		return
 	}
-	i := slices.IndexFunc(runs, func(run backlogsync.Run) bool { return run.ID == id })
-	if i < 0 {
-		a.fail(w, r, se, http.StatusNotFound, "Destination "+name+" has no run "+strconv.FormatInt(id, 10)+"; pick a run from the Runs page.")
-		return
-	}
-	d := runDetail{Run: newRunView(runs[i], name)}
-	l, err := a.o.Store.RunLog(ctx, runs[i].Job, id)
+	d := runDetail{Run: newRunView(run, name)}
+	l, err := a.o.Store.RunLog(ctx, run.Job, id)
 	switch {
 	case err == nil:
 		d.Log, d.Truncated = l.Text, l.Truncated
 	case backlogsync.ErrorCode(err) == backlogsync.ENOTFOUND:
 		d.NoLog = backlogsync.ErrorMessage(err)
 	default:
-		a.log.Error("web: run log", "job", runs[i].Job, "run", id, "err", err)
+		a.log.Error("web: run log", "job", run.Job, "run", id, "err", err)
 		d.NoLog = "The log cannot be read from the state database; see the server's log."
 	}
-	p := newPage(se, "Run "+strconv.FormatInt(id, 10)+" of "+runs[i].Job, "runs")
+	p := newPage(se, "Run "+strconv.FormatInt(id, 10)+" of "+run.Job, "runs")
 	p.Data = d
 	a.render(w, http.StatusOK, "run", p)
 }

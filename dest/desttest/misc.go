@@ -392,6 +392,11 @@ func (s *suite) runTests(t *testing.T) {
 		if !runsEqual(got, want) {
 			t.Errorf("finished run:\n got %+v\nwant %+v", got, want)
 		}
+		if one, err := d.Run(ctx, id1); err != nil || !runsEqual(one, want) {
+			t.Errorf("Run(%d):\n got %+v, %v\nwant %+v", id1, one, err, want)
+		}
+		_, err = d.Run(ctx, id2+1000)
+		wantCode(t, "Run of an unknown id", err, bs.ENOTFOUND)
 		// Finishing again replaces the outcome.
 		done.Status, done.Error, done.Tables = bs.RunOK, "", done.Tables[:1]
 		if runs[0].Warnings != nil {

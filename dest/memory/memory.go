@@ -725,6 +725,23 @@ func (db *DB) Runs(ctx context.Context, job string, limit int) ([]bs.Run, error)
 	return out, nil
 }
 
+// Run implements backlogsync.Destination.
+func (db *DB) Run(ctx context.Context, id int64) (bs.Run, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if err := db.check(ctx); err != nil {
+		return bs.Run{}, err
+	}
+	for _, r := range db.runs {
+		if r.ID == id {
+			r.Tables = slices.Clone(r.Tables)
+			r.Warnings = slices.Clone(r.Warnings)
+			return r, nil
+		}
+	}
+	return bs.Run{}, bs.Errorf(bs.ENOTFOUND, "no run %d in the runs table", id)
+}
+
 // Close implements backlogsync.Destination.
 func (db *DB) Close() error {
 	db.mu.Lock()

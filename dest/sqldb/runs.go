@@ -150,13 +150,34 @@ func (x *DB) FinishRun(ctx context.Context, r bs.Run) error {
 
 // Runs implements backlogsync.Destination.
 func (x *DB) Runs(ctx context.Context, job string, limit int) ([]bs.Run, error) {
+	if job == "" {
+		return x.runs(ctx, "", nil, limit)
+	}
+	return x.runs(ctx, "job", job, limit)
+}
+
+// Run implements backlogsync.Destination.
+func (x *DB) Run(ctx context.Context, id int64) (bs.Run, error) {
+	runs, err := x.runs(ctx, "id", id, 1)
+	if err != nil {
+		return bs.Run{}, err
+	}
+	if len(runs) == 0 {
+		return bs.Run{}, bs.Errorf(bs.ENOTFOUND, "no run %d in the runs table", id)
+	}
+	return runs[0], nil
+}
+
+// runs lists the runs whose column col equals v (every run when col is
+// ""), newest first, at most limit of them, with their tables and warnings.
+func (x *DB) runs(ctx context.Context, col string, v any, limit int) ([]bs.Run, error) {
 	cols := x.quoteAll("id", "job", "account", "started", "finished", "status", "error", "requests_read",
 		"requests_update", "requests_search", "requests_icon", "waits_429", "wait_seconds")
 	q := fmt.Sprintf("SELECT %s FROM %s", strings.Join(cols, ", "), x.ref(runsName))
 	var args []any
-	if job != "" {
-		q += fmt.Sprintf(" WHERE %s = %s", x.q("job"), x.d.Placeholder(1))
-		args = append(args, job)
+	if col != "" {
+		q += fmt.Sprintf(" WHERE %s = %s", x.q(col), x.d.Placeholder(1))
+		args = append(args, v)
 	}
 	q += " ORDER BY " + x.q("id") + " DESC"
 	if limit > 0 {
