@@ -166,16 +166,21 @@ func classIndex(c RateClass) int {
 // classBudget is what the governor knows about one class's window. Times
 // are local clock readings.
 type classBudget struct {
-	limit     int       // requests per window; 0 = unknown (no pacing)
-	remaining int       // local estimate of the budget left in this window
-	known     bool      // a window is in progress and the fields below hold
-	hdrReset  time.Time // the window's X-RateLimit-Reset (kept after it ends, to spot stale answers)
-	paceEnd   time.Time // spend the budget by then (a conservative estimate of the window's end)
-	safeEnd   time.Time // the window has certainly ended by then
-	opened    time.Time // when the first request of a not-yet-confirmed window was reserved
-	lastSlot  time.Time // send time reserved for the previous request
-	inflight  int       // requests reserved but not yet answered
-	epoch     int       // bumped whenever a window ends, to discard refunds from older ones
+	limit     int // requests per window; 0 = unknown (no pacing)
+	remaining int // local estimate of the budget left in this window
+	// minSeen is the lowest X-RateLimit-Remaining answered in this window:
+	// every request the server counted after that one is still in flight,
+	// so minSeen − inflight is a safe and, once the answers are in, exact
+	// estimate of what is left.
+	minSeen  int
+	known    bool      // a window is in progress and the fields below hold
+	hdrReset time.Time // the window's X-RateLimit-Reset (kept after it ends, to spot stale answers)
+	paceEnd  time.Time // spend the budget by then (a conservative estimate of the window's end)
+	safeEnd  time.Time // the window has certainly ended by then
+	opened   time.Time // when the first request of a not-yet-confirmed window was reserved
+	lastSlot time.Time // send time reserved for the previous request
+	inflight int       // requests reserved but not yet answered
+	epoch    int       // bumped whenever a window ends, to discard refunds from older ones
 	// blockedUntil holds every request back after a 429 that came without
 	// rate-limit headers.
 	blockedUntil time.Time
@@ -389,6 +394,7 @@ func (t *ticket) observe(h http.Header, status int, recv time.Time) {
 		b.known = true
 		b.hdrReset = R
 		b.opened = time.Time{}
+		b.minSeen = rate.Remaining
 		b.remaining = rate.Remaining - b.inflight
 		b.paceEnd, b.safeEnd = R.Add(-time.Second), R
 		if b.paceEnd.Before(recv) {
@@ -399,7 +405,13 @@ func (t *ticket) observe(h http.Header, status int, recv time.Time) {
 		}
 		fallthrough
 	default:
-		b.remaining = min(b.remaining, rate.Remaining-b.inflight)
+		// The answers of concurrent requests arrive in any order: the first
+		// one seen in a window may have been counted after others still in
+		// flight, so an estimate taken from it alone stays too low for the
+		// rest of the window (it left Concurrency−1 requests of every window
+		// unused). Each answer recomputes it from the lowest Remaining seen.
+		b.minSeen = min(b.minSeen, rate.Remaining)
+		b.remaining = b.minSeen - b.inflight
 		if rate.Remaining == rate.Limit-1 && !limited && !t.sent.IsZero() {
 			// This request opened the window: it ends Window after it reached
 			// the server, between t.sent and recv. Trust that over the
@@ -456,6 +468,7 @@ func (g *Governor) prime(key string, rl *RateLimits, now time.Time) {
 		if r.Remaining < r.Limit && r.Reset.After(now) && (b.hdrReset.IsZero() || !r.Reset.Before(b.hdrReset)) {
 			b.known = true
 			b.hdrReset = r.Reset
+			b.minSeen = r.Remaining
 			b.remaining = r.Remaining - b.inflight
 			b.paceEnd, b.safeEnd = r.Reset.Add(-time.Second), r.Reset
 			if b.paceEnd.Before(now) {
