@@ -166,16 +166,21 @@ func classIndex(c RateClass) int {
 // classBudget is what the governor knows about one class's window. Times
 // are local clock readings.
 type classBudget struct {
-	limit     int       // requests per window; 0 = unknown (no pacing)
-	remaining int       // local estimate of the budget left in this window
-	known     bool      // a window is in progress and the fields below hold
-	hdrReset  time.Time // the window's X-RateLimit-Reset (kept after it ends, to spot stale answers)
-	paceEnd   time.Time // spend the budget by then (a conservative estimate of the window's end)
-	safeEnd   time.Time // the window has certainly ended by then
-	opened    time.Time // when the first request of a not-yet-confirmed window was reserved
-	lastSlot  time.Time // send time reserved for the previous request
-	inflight  int       // requests reserved but not yet answered
-	epoch     int       // bumped whenever a window ends, to discard refunds from older ones
+	limit     int // requests per window; 0 = unknown (no pacing)
+	remaining int // local estimate of the budget left in this window
+	// minSeen is the lowest X-RateLimit-Remaining answered in this window:
+	// every request the server counted after that one is still in flight,
+	// so minSeen − inflight is a safe and, once the answers are in, exact
+	// estimate of what is left.
+	minSeen  int
+	known    bool      // a window is in progress and the fields below hold
+	hdrReset time.Time // the window's X-RateLimit-Reset (kept after it ends, to spot stale answers)
+	paceEnd  time.Time // spend the budget by then (a conservative estimate of the window's end)
+	safeEnd  time.Time // the window has certainly ended by then
+	opened   time.Time // when the first request of a not-yet-confirmed window was reserved
+	lastSlot time.Time // send time reserved for the previous request
+	inflight int       // requests reserved but not yet answered
+	epoch    int       // bumped whenever a window ends, to discard refunds from older ones
 	// blockedUntil holds every request back after a 429 that came without
 	// rate-limit headers.
 	blockedUntil time.Time
@@ -389,6 +394,7 @@ func (t *ticket) observe(h http.Header, status int, recv time.Time) {
 		b.known = true
 		b.hdrReset = R
 		b.opened = time.Time{}
+		b.minSeen = rate.Remaining
 		b.remaining = rate.Remaining - b.inflight
 		b.paceEnd, b.safeEnd = R.Add(-time.Second), R
 		if b.paceEnd.Before(recv) {
@@ -399,7 +405,13 @@ func (t *ticket) observe(h http.Header, status int, recv time.Time) {
 		}
 		fallthrough
 	default:
-		b.remaining = min(b.remaining, rate.Remaining-b.inflight)
+		// The answers of concurrent requests arrive in any order: the first
+		// one seen in a window may have been counted after others still in
+		// flight, so an estimate taken from it alone stays too low for the
+		// rest of the window (it left Concurrency−1 requests of every window
+		// unused). Each answer recomputes it from the lowest Remaining seen.
+		b.minSeen = min(b.minSeen, rate.Remaining)
+		b.remaining = b.minSeen - b.inflight
 		if rate.Remaining == rate.Limit-1 && !limited && !t.sent.IsZero() {
 			// This request opened the window: it ends Window after it reached
 			// the server, between t.sent and recv. Trust that over the
@@ -456,6 +468,7 @@ func (g *Governor) prime(key string, rl *RateLimits, now time.Time) {
 		if r.Remaining < r.Limit && r.Reset.After(now) && (b.hdrReset.IsZero() || !r.Reset.Before(b.hdrReset)) {
 			b.known = true
 			b.hdrReset = r.Reset
+			b.minSeen = r.Remaining
 			b.remaining = r.Remaining - b.inflight
 			b.paceEnd, b.safeEnd = r.Reset.Add(-time.Second), r.Reset
 			if b.paceEnd.Before(now) {
@@ -509,87 +522,6 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// Stats are request counters, per rate-limit class.
-type Stats struct {
-	Classes map[RateClass]ClassStats
-}
-
-// ClassStats counts the requests of one class.
-type ClassStats struct {
-	Requests    int64         // requests sent (every attempt, retries included)
-	RateLimited int64         // 429 answers received
-	Retries     int64         // attempts after the first (back-off and 429 retries)
-	Waited      time.Duration // time spent waiting: pacing, resets, back-off, the per-user queue
-	// RateLimitWaited is the part of Waited spent waiting for a reset that
-	// a 429 answer imposed (the runs table's wait_seconds).
-	RateLimitWaited time.Duration
-}
-
-// Total sums the classes.
-func (s Stats) Total() ClassStats {
-	var t ClassStats
-	for _, c := range s.Classes {
-		t.Requests += c.Requests
-		t.RateLimited += c.RateLimited
-		t.Retries += c.Retries
-		t.Waited += c.Waited
-		t.RateLimitWaited += c.RateLimitWaited
-	}
-	return t
-}
-
-// String formats the counters for a run table, e.g.
-// "read: 1200 requests, 0 429s, 0 retries, waited 1m58s; …".
-func (s Stats) String() string {
-	out := ""
-	for _, c := range []RateClass{RateRead, RateUpdate, RateSearch, RateIcon} {
-		cs, ok := s.Classes[c]
-		if !ok {
-			continue
-		}
-		if out != "" {
-			out += "; "
-		}
-		out += fmt.Sprintf("%s: %d requests, %d 429s, %d retries, waited %s", c, cs.Requests, cs.RateLimited, cs.Retries, cs.Waited.Round(time.Millisecond))
-	}
-	if out == "" {
-		return "no requests"
-	}
-	return out
-}
-
-// statsCounter accumulates Stats safely.
-type statsCounter struct {
-	mu sync.Mutex
-	m  map[RateClass]ClassStats
-}
-
-func newStatsCounter() statsCounter { return statsCounter{m: map[RateClass]ClassStats{}} }
-
-func (s *statsCounter) add(class RateClass, f func(*ClassStats)) {
-	if s == nil {
-		return
-	}
-	s.mu.Lock()
-	if s.m == nil {
-		s.m = map[RateClass]ClassStats{}
-	}
-	c := s.m[class]
-	f(&c)
-	s.m[class] = c
-	s.mu.Unlock()
-}
-
-func (s *statsCounter) snapshot() Stats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := Stats{Classes: make(map[RateClass]ClassStats, len(s.m))}
-	for k, v := range s.m {
-		out.Classes[k] = v
-	}
-	return out
 }
 
 // WithGovernor makes the client draw its rate-limit budget from g instead of

@@ -3,6 +3,7 @@ package backlog
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -407,4 +408,47 @@ func TestGovernor_429WithoutHeaders(t *testing.T) {
 			t.Errorf("took %s for %d requests, want one window (1m) and 6", d, len(seen()))
 		}
 	})
+}
+
+// TestGovernor_outOfOrderAnswers: the answers of concurrent requests arrive
+// in any order. The first one seen in a window may have been counted after
+// the others (Remaining 56 of 60 while three more are in flight); the
+// estimate must rise again as their answers (59, 58, 57) arrive, so the
+// whole window's budget is spent: before, Concurrency−1 requests of every
+// window were left unused.
+func TestGovernor_outOfOrderAnswers(t *testing.T) {
+	g := NewGovernor(GovernorConfig{Window: time.Minute, Concurrency: 4})
+	const key, limit = "k", 60
+	reset := time.Now().Add(time.Minute).Truncate(time.Second).Add(time.Second)
+	answer := func(tk *ticket, remaining int) {
+		h := http.Header{}
+		h.Set("X-RateLimit-Limit", "60")
+		h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
+		h.Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
+		tk.observe(h, http.StatusOK, time.Now())
+		tk.release()
+	}
+	// Learn the limit from a first answer, then spend the window's budget
+	// four at a time, answering each group in reverse order.
+	sent := 0
+	take := func() *ticket {
+		tk, err := g.acquire(t.Context(), key, RateRead, 1, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk.sentAt(time.Now())
+		sent++
+		return tk
+	}
+	answer(take(), limit-1)
+	for sent+4 <= limit {
+		group := []*ticket{take(), take(), take(), take()}
+		for i := len(group) - 1; i >= 0; i-- {
+			answer(group[i], limit-(sent-len(group)+1+i))
+		}
+	}
+	left := g.users[key].classes[classIndex(RateRead)].remaining
+	if want := limit - sent; left != want {
+		t.Fatalf("after %d requests answered out of order the governor thinks %d are left; want %d", sent, left, want)
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +20,6 @@ import (
 
 	"github.com/backlogsync/backlogsync/backlog"
 	"github.com/backlogsync/backlogsync/dest"
-	"github.com/backlogsync/backlogsync/emulator"
 	"github.com/backlogsync/backlogsync/internal/cli"
 	"github.com/backlogsync/backlogsync/jobsql"
 	"github.com/backlogsync/backlogsync/replicate"
@@ -44,6 +42,7 @@ type benchConfig struct {
 	json            bool
 	seed            int64
 	window          time.Duration
+	latency, jitter time.Duration
 	churn           int
 	rateIssues      int
 	rssSizes        []int
@@ -77,7 +76,9 @@ func parseBenchArgs(args []string, stdout io.Writer) (*benchConfig, error) {
 	fs.StringVar(&cfg.dest, "dest", "", "SQLite `file` to replicate into; it is replaced (default: a temporary file, removed afterwards)")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object instead of lines")
 	fs.Int64Var(&cfg.seed, "seed", 1, "`seed` of the generated space and of the churn")
-	fs.DurationVar(&cfg.window, "window", 5*time.Second, "rate-limit `window` of the ratelimit scenario (paid limits per window)")
+	fs.DurationVar(&cfg.window, "window", 6*time.Second, "rate-limit `window` of the ratelimit scenario (the paid limits scaled to it: paid × window / 1m)")
+	fs.DurationVar(&cfg.latency, "latency", 150*time.Millisecond, "`latency` the emulator adds to every answer in the ratelimit scenario's second pass (0: only the pass without)")
+	fs.DurationVar(&cfg.jitter, "jitter", 50*time.Millisecond, "`jitter` of --latency: the added latency spreads over latency ± jitter")
 	fs.IntVar(&cfg.churn, "churn", 0, "churn `events` applied before the incremental run (default: 1% of --issues, at least 50)")
 	fs.IntVar(&cfg.rateIssues, "ratelimit-issues", 1000, "`number` of issues of the ratelimit scenario's space (it takes issues/50 windows)")
 	sizes := fs.String("rss-sizes", "10000,100000", "comma-separated issue `counts` of the rss scenario, each measured in a fresh process")
@@ -115,6 +116,9 @@ func parseBenchArgs(args []string, stdout io.Writer) (*benchConfig, error) {
 	}
 	if cfg.window <= 0 {
 		return nil, cli.Usagef("--window %v: give a positive duration such as 5s", cfg.window)
+	}
+	if cfg.latency < 0 || cfg.jitter < 0 || cfg.jitter > cfg.latency {
+		return nil, cli.Usagef("--latency %v --jitter %v: give durations with 0 <= jitter <= latency, e.g. 150ms and 50ms", cfg.latency, cfg.jitter)
 	}
 	if cfg.churn < 0 || cfg.churn > 1_000_000 {
 		return nil, cli.Usagef("--churn %d: give a number of events from 0 (1%% of --issues) to 1000000", cfg.churn)
@@ -185,15 +189,6 @@ type incrResult struct {
 	Run         runMetrics `json:"run"`
 }
 
-type rateResult struct {
-	Issues       int            `json:"issues"`
-	Window       string         `json:"window"`
-	Run          runMetrics     `json:"run"`
-	BoundSeconds float64        `json:"boundSeconds"`
-	Ratio        float64        `json:"ratio"` // wall / bound
-	ByClass      map[string]int `json:"requestsByClass"`
-}
-
 type rssResult struct {
 	Issues    int     `json:"issues"`
 	MaxRSSMiB float64 `json:"maxRssMiB"`
@@ -205,9 +200,9 @@ type rssResult struct {
 
 // benchFormulas documents how the minimums and bounds are computed.
 var benchFormulas = map[string]string{
-	"minimum.full":        "ceil(issues/100) list pages for Issues; plus, for IssueComments, sum of ceil(comments_i/100) over the issues that have comments (an issue without comments needs no call)",
-	"minimum.incremental": "max(1, ceil(changed/100)) issue list pages (changed = issues created or updated by the churn and not deleted); plus ceil(churn events/100) activity pages when issues were deleted (the delete signal); plus, for IssueComments, sum of ceil(new_i/100) over the issues that received comments",
-	"bound.ratelimit":     "max over rate-limit classes of requests_c / (limit_c / window) at the paid limits (read 600, search 150 per window)",
+	"minimum.full":        "ceil(issues/100) list pages for Issues; plus, for IssueComments, max(1, ceil(comments_i/100)) per issue: the comment rule reads the comments of every issue that existed when the load began, also of those without (docs/replication.md)",
+	"minimum.incremental": "max(1, ceil(churn events/100)) activity-feed pages; max(1, ceil(changed/100)) issue list pages (changed = issues created, updated or commented by the churn and not deleted); plus, for IssueComments, max(1, ceil(new_i/100)) per changed issue except those only created (the feed names them with nothing but their creation)",
+	"floor.ratelimit":     "max(T_free, (ceil(n_c/limit_c)-1) × window + T_free × r_c/n_c) for the binding class c (largest window floor): T_free is the same run with the limits off and the same latency, r_c the class's requests in its last window; limits are the paid ones scaled to the window (paid × window / 1m)",
 	"issuesPerSecond":     "issues in the space / wall time of the run (limits off; emulator in another process on the same machine)",
 	"maxRss":              "peak RSS (VmHWM; getrusage ru_maxrss elsewhere) of a fresh replicating process that runs a first load of Issues and IssueComments, churn, and an incremental run; the emulator is a child process and not counted",
 }
@@ -256,7 +251,7 @@ func (cfg *benchConfig) run(ctx context.Context, rep *benchReport, stdout, stder
 		lines = stdout
 		fmt.Fprintf(lines, "backlogsync-bench: %d issues, seed %d, scenario %s\n", cfg.issues, cfg.seed, cfg.scenario)
 		fmt.Fprintln(lines, "formulas:")
-		for _, k := range []string{"minimum.full", "minimum.incremental", "bound.ratelimit", "issuesPerSecond", "maxRss"} {
+		for _, k := range []string{"minimum.full", "minimum.incremental", "floor.ratelimit", "issuesPerSecond", "maxRss"} {
 			fmt.Fprintf(lines, "  %s: %s\n", k, benchFormulas[k])
 		}
 	}
@@ -328,13 +323,8 @@ func (cfg *benchConfig) fullAndIncremental(ctx context.Context, rep *benchReport
 	if err != nil {
 		return err
 	}
-	perIssue, err := commentsPerIssue(ctx, dbPath, nil)
-	if err != nil {
+	if m.Minimum, err = loadMinimum(ctx, dbPath, int64(sum.Issues)); err != nil {
 		return err
-	}
-	m.Minimum = ceilDiv(int64(sum.Issues), benchPageSize)
-	for _, n := range perIssue {
-		m.Minimum += ceilDiv(n, benchPageSize)
 	}
 	m.Verified = m.Issues == int64(sum.Issues) && m.Comments == int64(sum.Comments)
 	m.finish()
@@ -357,80 +347,19 @@ func (cfg *benchConfig) fullAndIncremental(ctx context.Context, rep *benchReport
 	if err != nil {
 		return err
 	}
-	deleted := map[int64]bool{}
-	for _, id := range ch.IssuesDeleted {
-		deleted[id] = true
-	}
-	changed := map[int64]bool{}
-	for _, id := range append(append([]int64(nil), ch.IssuesCreated...), ch.IssuesUpdated...) {
-		if !deleted[id] {
-			changed[id] = true
-		}
-	}
-	im.Minimum = max(1, ceilDiv(int64(len(changed)), benchPageSize))
-	if len(ch.IssuesDeleted) > 0 {
-		im.Minimum += ceilDiv(int64(ch.Events), benchPageSize)
-	}
-	newPerIssue, err := commentsPerIssue(ctx, dbPath, ch.Comments)
-	if err != nil {
+	var note string
+	if im.Minimum, note, err = incrementalMinimum(ctx, dbPath, ch); err != nil {
 		return err
-	}
-	for _, n := range newPerIssue {
-		im.Minimum += ceilDiv(n, benchPageSize)
 	}
 	total, err := tableCounts(ctx, dbPath)
 	if err != nil {
 		return err
 	}
 	im.Verified = total.issues == int64(after.Issues) && total.comments == int64(after.Comments)
-	im.Note = fmt.Sprintf("after %d churn events: %d issues changed, %d deleted, %d new comments on %d issues",
-		ch.Events, len(changed), len(ch.IssuesDeleted), len(ch.Comments), len(newPerIssue))
+	im.Note = note
 	im.finish()
 	rep.Incremental = &incrResult{ChurnEvents: ch.Events, Run: im}
 	printRun(out, "incremental", im)
-	return nil
-}
-
-// rateLimit runs (b): Issues and IssueComments at paid limits with a short
-// window; the wall time is compared with the time the rate limits allow.
-func (cfg *benchConfig) rateLimit(ctx context.Context, rep *benchReport, out, stderr io.Writer) error {
-	emu, err := startChildEmulator(ctx, cfg.rateIssues, cfg.seed, "paid", cfg.window, cfg.generateTimeout, stderr)
-	if err != nil {
-		return err
-	}
-	defer emu.stop()
-	dir, err := os.MkdirTemp("", "backlogsync-bench-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	m, err := benchRun(ctx, emu, filepath.Join(dir, "ratelimit.db"), benchComments)
-	if err != nil {
-		return err
-	}
-	sum, err := emu.summary(ctx)
-	if err != nil {
-		return err
-	}
-	m.Verified = m.Issues == int64(sum.Issues) && m.Comments == int64(sum.Comments)
-	limits := emulator.PaidLimits
-	perWindow := map[backlog.RateClass]int{backlog.RateRead: limits.Read, backlog.RateUpdate: limits.Update,
-		backlog.RateSearch: limits.Search, backlog.RateIcon: limits.Icon}
-	r := &rateResult{Issues: cfg.rateIssues, Window: cfg.window.String(), ByClass: map[string]int{}}
-	for class, n := range m.byClass {
-		r.ByClass[string(class)] = int(n)
-		if lim := perWindow[class]; lim > 0 {
-			r.BoundSeconds = math.Max(r.BoundSeconds, float64(n)*cfg.window.Seconds()/float64(lim))
-		}
-	}
-	if r.BoundSeconds > 0 {
-		r.Ratio = m.Seconds / r.BoundSeconds
-	}
-	m.finish()
-	r.Run = m
-	rep.RateLimit = r
-	fmt.Fprintf(out, "ratelimit   %-28s wall %.1fs / bound %.1fs = %.3f (target <= 1.05), 429 answers: %d (target 0); paid limits, window %v, %d issues; requests by class %v; replica complete: %v\n",
-		"Issues+IssueComments", m.Seconds, r.BoundSeconds, r.Ratio, m.RateLimited, cfg.window, cfg.rateIssues, r.ByClass, m.Verified)
 	return nil
 }
 

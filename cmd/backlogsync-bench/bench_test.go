@@ -49,7 +49,7 @@ func benchAsChild(t *testing.T) {
 func TestBenchAllScenarios(t *testing.T) {
 	benchAsChild(t)
 	code, out, errOut := runCLI(t, "--issues", "300", "--scenario", "all", "--churn", "40",
-		"--ratelimit-issues", "40", "--window", "1s", "--rss-sizes", "100,300", "--json")
+		"--ratelimit-issues", "40", "--window", "1s", "--latency", "50ms", "--jitter", "20ms", "--rss-sizes", "100,300", "--json")
 	if code != exitOK {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
@@ -71,8 +71,20 @@ func TestBenchAllScenarios(t *testing.T) {
 	if inc := rep.Incremental; inc.ChurnEvents != 40 || !inc.Run.Verified || inc.Run.Minimum < 1 || inc.Run.Requests < inc.Run.Minimum || inc.Run.Note == "" {
 		t.Errorf("incremental run: %+v", inc)
 	}
-	if rl := rep.RateLimit; rl.BoundSeconds <= 0 || rl.Ratio <= 0 || !rl.Run.Verified || rl.ByClass["read"] == 0 || rl.Window != "1s" {
-		t.Errorf("ratelimit run: %+v", rl)
+	if rl := rep.RateLimit; rl.Window != "1s" || len(rl.Runs) != 4 {
+		t.Errorf("ratelimit scenario: %+v", rl)
+	} else {
+		// A first load and an incremental run, without and with latency.
+		for i, r := range rl.Runs {
+			wantKind, wantLat := []string{"first load", "incremental"}[i%2], []string{"none", "50ms±20ms"}[i/2]
+			if r.Kind != wantKind || r.Latency != wantLat || !r.Run.Verified || r.Run.Minimum < 1 || r.Run.Requests < r.Run.Minimum ||
+				r.FloorSeconds <= 0 || r.Ratio <= 0 || r.ByClass["read"] == 0 || !strings.Contains(r.FloorHow, "T_free") {
+				t.Errorf("ratelimit run %d: %+v", i, r)
+			}
+		}
+		if rl.Limits["read"] != 10 || rl.Limits["search"] != 3 {
+			t.Errorf("limits scaled to 1s: %v; want read 10, search 3", rl.Limits)
+		}
 	}
 	for _, r := range rep.RSS {
 		if r.MaxRSSMiB <= 0 || r.FirstLoadMiB <= 0 || r.FirstLoadMiB > r.MaxRSSMiB || r.IssuesPerS <= 0 {
@@ -137,6 +149,7 @@ func TestBenchUsage(t *testing.T) {
 		{[]string{"--scenario", "fast"}, `--scenario "fast": use issues, full, incremental, ratelimit, rss, all, odata`},
 		{[]string{"--window", "0s"}, "--window"},
 		{[]string{"--churn", "-1"}, "--churn -1"},
+		{[]string{"--latency", "10ms", "--jitter", "20ms"}, "--latency 10ms --jitter 20ms"},
 		{[]string{"--rss-sizes", "10,x"}, "--rss-sizes"},
 		{[]string{"--ratelimit-issues", "0"}, "--ratelimit-issues 0"},
 		{[]string{"extra"}, "unexpected argument"},

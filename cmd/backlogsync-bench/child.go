@@ -198,7 +198,7 @@ func (e *childEmulator) admin(ctx context.Context, method, path string, body, v 
 	if err != nil {
 		return fmt.Errorf("emulator %s %s: %w", method, path, err)
 	}
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("emulator %s %s: %s: %.300s", method, path, resp.Status, data)
 	}
 	return json.Unmarshal(data, v)

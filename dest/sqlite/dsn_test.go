@@ -9,7 +9,7 @@ import (
 )
 
 func TestDriverDSN(t *testing.T) {
-	all := []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(0)"}
+	all := []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(0)", "cache_size(-16384)", "wal_autocheckpoint(10000)"}
 	cases := []struct {
 		in       string
 		path     string
@@ -22,13 +22,13 @@ func TestDriverDSN(t *testing.T) {
 		{in: "/abs/dir/back log.db", path: "/abs/dir/back log.db", pragmas: all, txlock: "immediate"},
 		{in: "file:/abs/b.db?mode=ro", path: "/abs/b.db", pragmas: all, txlock: "immediate", keepVals: map[string]string{"mode": "ro"}},
 		{in: "file:b.db?_pragma=busy_timeout(5000)&_pragma=journal_mode(DELETE)", path: "b.db", txlock: "immediate",
-			pragmas: []string{"busy_timeout(5000)", "journal_mode(DELETE)", "synchronous(NORMAL)", "foreign_keys(0)"}},
+			pragmas: []string{"busy_timeout(5000)", "journal_mode(DELETE)", "synchronous(NORMAL)", "foreign_keys(0)", "cache_size(-16384)", "wal_autocheckpoint(10000)"}},
 		{in: "file:b.db?_txlock=deferred&_pragma=foreign_keys=1", path: "b.db", txlock: "deferred",
-			pragmas: []string{"foreign_keys=1", "busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)"}},
+			pragmas: []string{"foreign_keys=1", "busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "cache_size(-16384)", "wal_autocheckpoint(10000)"}},
 		{in: ":memory:", path: ":memory:", memory: true, txlock: "immediate",
-			pragmas: []string{"busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(0)"}},
+			pragmas: []string{"busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(0)", "cache_size(-16384)", "wal_autocheckpoint(10000)"}},
 		{in: "file:x?mode=memory&cache=shared", path: "x", memory: true, txlock: "immediate",
-			pragmas: []string{"busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(0)"}, keepVals: map[string]string{"cache": "shared"}},
+			pragmas: []string{"busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(0)", "cache_size(-16384)", "wal_autocheckpoint(10000)"}, keepVals: map[string]string{"cache": "shared"}},
 	}
 	for _, c := range cases {
 		got, memory, err := driverDSN(c.in)
@@ -60,12 +60,12 @@ func TestDriverDSN(t *testing.T) {
 func TestUpsertSQL(t *testing.T) {
 	d := Dialect{}
 	got := d.UpsertSQL(`"T"`, []string{`"A"`, `"B"`, `"C"`}, []string{`"A"`}, 2)
-	want := `INSERT INTO "T" ("A", "B", "C") VALUES (?, ?, ?), (?, ?, ?) ON CONFLICT ("A") DO UPDATE SET "B" = excluded."B", "C" = excluded."C"`
+	want := `INSERT OR FAIL INTO "T" ("A", "B", "C") VALUES (?, ?, ?), (?, ?, ?) ON CONFLICT ("A") DO UPDATE SET "B" = excluded."B", "C" = excluded."C"`
 	if got != want {
 		t.Errorf("UpsertSQL:\n got %s\nwant %s", got, want)
 	}
 	got = d.UpsertSQL(`"T"`, []string{`"A"`, `"B"`}, []string{`"A"`, `"B"`}, 1)
-	if want := `INSERT INTO "T" ("A", "B") VALUES (?, ?) ON CONFLICT ("A", "B") DO NOTHING`; got != want {
+	if want := `INSERT OR FAIL INTO "T" ("A", "B") VALUES (?, ?) ON CONFLICT ("A", "B") DO NOTHING`; got != want {
 		t.Errorf("key-only UpsertSQL:\n got %s\nwant %s", got, want)
 	}
 	if q := d.QuoteIdent(`a"b`); q != `"a""b"` {

@@ -39,7 +39,8 @@ var ctx = context.Background()
 func TestPragmas(t *testing.T) {
 	d := open(t, filepath.Join(t.TempDir(), "p.db"))
 	defer d.Close()
-	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "1", "foreign_keys": "0", "busy_timeout": "10000"} {
+	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "1", "foreign_keys": "0", "busy_timeout": "10000",
+		"cache_size": "-16384", "wal_autocheckpoint": "10000"} {
 		var got string
 		if err := d.SQL().QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil || got != want {
 			t.Errorf("PRAGMA %s = %q, %v; want %q", pragma, got, err, want)
