@@ -1,10 +1,8 @@
 package emulator
 
 import (
-	"context"
 	"math/rand/v2"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -84,81 +82,23 @@ type ChurnReport struct {
 	SharedFiles         []int64
 }
 
-// Churn applies n events of DefaultChurnMix at once, drawn from seed.
-func (s *Server) Churn(n int, seed int64) ChurnReport {
-	return s.ChurnWith(n, ChurnOptions{Seed: seed})
-}
-
-// ChurnWith applies n events at once with the given seed and mix (Rate is
-// ignored).
-func (s *Server) ChurnWith(n int, opts ChurnOptions) ChurnReport {
-	c := newChurner(s, opts)
-	rep := ChurnReport{Counts: map[ChurnKind]int{}}
-	for range n {
-		c.step(&rep)
-	}
-	return rep
-}
-
-// StartChurn applies events at opts.Rate per second in the background until
-// ctx is done or stop is called; stop waits for the current event to finish.
-func (s *Server) StartChurn(ctx context.Context, opts ChurnOptions) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	rate := opts.Rate
-	if rate <= 0 {
-		rate = 1
-	}
-	c := newChurner(s, opts)
-	go func() {
-		defer close(done)
-		interval := max(time.Duration(float64(time.Second)/rate), 10*time.Millisecond)
-		tick := time.NewTicker(interval)
-		defer tick.Stop()
-		start, applied := time.Now(), 0
-		rep := ChurnReport{Counts: map[ChurnKind]int{}}
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case now := <-tick.C:
-				due := int(rate*now.Sub(start).Seconds()) - applied
-				for range min(due, 10000) {
-					if ctx.Err() != nil {
-						return
-					}
-					c.step(&rep)
-					// Keep the report small: only the counts matter here.
-					rep = ChurnReport{Counts: rep.Counts}
-				}
-				applied += due
-			}
-		}
-	}()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			cancel()
-			<-done
-		})
-	}
-}
-
 // churner draws and applies churn events.
 type churner struct {
-	s     *Server
-	r     *rand.Rand
-	mix   []int // weights in churnKinds order
-	a     *author
-	fresh int // files added (for unique names)
+	// current returns the space's store held against a concurrent reseed
+	// (release undoes that) and the time now.
+	current func() (st *store, now time.Time, release func())
+	r       *rand.Rand
+	mix     []int // weights in churnKinds order
+	a       *author
+	fresh   int // files added (for unique names)
 }
 
-func newChurner(s *Server, opts ChurnOptions) *churner {
+func newChurner(current func() (*store, time.Time, func()), opts ChurnOptions) *churner {
 	mix := opts.Mix
 	if mix == nil {
 		mix = DefaultChurnMix
 	}
-	c := &churner{s: s, r: rand.New(rand.NewPCG(uint64(opts.Seed), uint64(opts.Seed)^0x6a09e667f3bcc909))}
+	c := &churner{current: current, r: rand.New(rand.NewPCG(uint64(opts.Seed), uint64(opts.Seed)^0x6a09e667f3bcc909))}
 	for _, k := range churnKinds {
 		c.mix = append(c.mix, max(mix[k], 0))
 	}
@@ -167,16 +107,13 @@ func newChurner(s *Server, opts ChurnOptions) *churner {
 
 // step applies one event under the store's write lock.
 func (c *churner) step(rep *ChurnReport) {
-	// storeMu keeps a concurrent Reseed from swapping the store mid-event.
-	c.s.storeMu.RLock()
-	defer c.s.storeMu.RUnlock()
-	st := c.s.store
+	st, at, release := c.current()
+	defer release()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if c.a == nil || c.a.st != st {
 		c.a = newAuthor(st, c.r)
 	}
-	at := c.s.now()
 	if n := len(st.activities); n > 0 && st.activities[n-1].Created.After(at) {
 		at = st.activities[n-1].Created
 	}
