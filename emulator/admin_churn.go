@@ -6,6 +6,9 @@ import (
 	"time"
 )
 
+// Churn as the server offers it: at once (Churn, ChurnWith) or in the
+// background (StartChurn); the engine is gen_churn.go.
+
 // Churn applies n events of DefaultChurnMix at once, drawn from seed.
 func (s *Server) Churn(n int, seed int64) ChurnReport {
 	return s.ChurnWith(n, ChurnOptions{Seed: seed})

@@ -17,18 +17,6 @@ func (s *Server) routesSpace() {
 	s.handle("GET /api/v2/resolutions", s.getResolutions)
 }
 
-type jsonSpace struct {
-	SpaceKey           string `json:"spaceKey"`
-	Name               string `json:"name"`
-	OwnerID            int64  `json:"ownerId"`
-	Lang               string `json:"lang"`
-	Timezone           string `json:"timezone"`
-	ReportSendTime     string `json:"reportSendTime"`
-	TextFormattingRule string `json:"textFormattingRule"`
-	Created            ts     `json:"created"`
-	Updated            ts     `json:"updated"`
-}
-
 // getSpace serves GET /space (get-space).
 func (s *Server) getSpace(c *call) error {
 	st := s.store
@@ -61,50 +49,6 @@ func (s *Server) getLicence(c *call) error {
 	})
 }
 
-type jsonProjectDiskUsage struct {
-	ProjectID  int64 `json:"projectId"`
-	Issue      int64 `json:"issue"`
-	Wiki       int64 `json:"wiki"`
-	Document   int64 `json:"document"`
-	File       int64 `json:"file"`
-	Subversion int64 `json:"subversion"`
-	Git        int64 `json:"git"`
-	GitLFS     int64 `json:"gitLFS"`
-}
-
-// projectDiskUsage sums the sizes of a project's attachments and files.
-func (st *store) projectDiskUsage(p *project) jsonProjectDiskUsage {
-	u := jsonProjectDiskUsage{ProjectID: p.ID}
-	for _, is := range st.issueList {
-		if is.ProjectID == p.ID {
-			for _, a := range is.Attachments {
-				u.Issue += a.Size
-			}
-		}
-	}
-	for _, w := range st.wikiList {
-		if w.ProjectID == p.ID {
-			for _, a := range w.Attachments {
-				u.Wiki += a.Size
-			}
-		}
-	}
-	for _, d := range st.docList {
-		if d.ProjectID == p.ID {
-			for _, a := range d.Attachments {
-				u.Document += a.Size
-			}
-		}
-	}
-	for _, f := range p.SharedFiles {
-		u.File += f.Size
-	}
-	for _, r := range p.Repositories {
-		u.Git += 1 << 20 * int64(1+len(r.PullRequests))
-	}
-	return u
-}
-
 // getSpaceDiskUsage serves GET /space/diskUsage (administrators only).
 func (s *Server) getSpaceDiskUsage(c *call) error {
 	st := s.store
@@ -132,7 +76,7 @@ func (s *Server) getSpaceNotification(c *call) error {
 	st := s.store
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	return c.ok(map[string]any{"content": st.space.Notification, "updated": tsz(st.space.NotificationAt)})
+	return c.ok(st.renderSpaceNotification())
 }
 
 // putSpaceNotification serves PUT /space/notification (administrators only).
@@ -148,7 +92,7 @@ func (s *Server) putSpaceNotification(c *call) error {
 		return forbidden()
 	}
 	st.space.Notification, st.space.NotificationAt = content, s.now()
-	return c.ok(map[string]any{"content": st.space.Notification, "updated": ts(st.space.NotificationAt)})
+	return c.ok(st.renderSpaceNotification())
 }
 
 // getSpaceImage serves GET /space/image (icon class).

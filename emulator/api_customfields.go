@@ -8,39 +8,6 @@ import "strconv"
 
 // ---- custom fields
 
-// renderCustomField renders a custom-field definition with the extra
-// fields of its type (entities.md "CustomField definition").
-func renderCustomField(f *customField) map[string]any {
-	app := f.ApplicableIssueTypes
-	if app == nil {
-		app = []int64{}
-	}
-	j := map[string]any{"id": f.ID, "projectId": f.ProjectID, "typeId": f.TypeID, "name": f.Name,
-		"description": f.Description, "required": f.Required, "useIssueType": len(app) > 0,
-		"applicableIssueTypes": app, "displayOrder": f.DisplayOrder}
-	switch f.TypeID {
-	case CFNumeric:
-		j["min"], j["max"], j["initialValue"], j["unit"] = f.Min, f.Max, f.InitialValue, f.Unit
-	case CFDate:
-		j["min"], j["max"] = tsp(f.MinDate), tsp(f.MaxDate)
-		if f.InitialValueType == 0 {
-			j["initialDate"] = nil
-		} else {
-			j["initialDate"] = map[string]any{"id": f.InitialValueType, "shift": f.InitialShift, "date": tsp(f.InitialDate)}
-		}
-	case CFSingleList, CFMultipleList, CFCheckBox, CFRadio:
-		items := make([]jsonListItem, 0, len(f.Items))
-		for _, it := range f.Items {
-			items = append(items, jsonListItem{it.ID, it.Name, it.DisplayOrder})
-		}
-		j["items"], j["allowAddItem"] = items, f.AllowAddItem
-		if f.TypeID == CFCheckBox || f.TypeID == CFRadio {
-			j["allowInput"] = f.AllowInput
-		}
-	}
-	return j
-}
-
 func (s *Server) getCustomFields(c *call) error {
 	return s.readMeta(c, func(st *store, p *project) any {
 		out := make([]map[string]any, 0, len(p.CustomFields))

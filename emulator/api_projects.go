@@ -45,11 +45,6 @@ func (c *call) visibleProject() (*project, error) {
 	return p, nil
 }
 
-// canManage reports whether u administers p (space or project administrator).
-func canManage(u *user, p *project) bool {
-	return u.RoleType == RoleAdmin || p.isAdmin(u.ID)
-}
-
 // managedProject resolves {projectIdOrKey} to a visible project the caller
 // administers (403 otherwise).
 func (c *call) managedProject() (*project, error) {
@@ -69,16 +64,6 @@ func (c *call) requireAdmin() error {
 		return forbidden()
 	}
 	return nil
-}
-
-// isAnyProjectAdmin reports whether u administers some project.
-func (s *store) isAnyProjectAdmin(u *user) bool {
-	for _, p := range s.projectList {
-		if p.isAdmin(u.ID) {
-			return true
-		}
-	}
-	return false
 }
 
 // paramUser resolves a numeric user-id parameter to a live user: a missing
@@ -214,17 +199,6 @@ func (s *Server) deleteProject(c *call) error {
 		}
 		return j, nil
 	})
-}
-
-// renderUsers renders users by id.
-func (s *store) renderUsers(ids []int64) []*jsonUser {
-	out := make([]*jsonUser, 0, len(ids))
-	for _, id := range ids {
-		if u := s.liveUser(id); u != nil {
-			out = append(out, s.renderUser(id))
-		}
-	}
-	return out
 }
 
 // getProjectUsers serves GET /projects/:p/users (excludeGroupMembers drops

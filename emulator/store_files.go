@@ -187,3 +187,58 @@ func ctContains(ids []int64, id int64) bool {
 	}
 	return false
 }
+
+// linkSharedFiles checks that every id names a file (not a directory) of the
+// project and appends the ones not yet linked to *links. It returns the
+// distinct ids of this call, in request order; nothing is linked on error.
+func (st *store) linkSharedFiles(projectID int64, links *[]int64, ids []int64) ([]int64, error) {
+	for _, id := range ids {
+		f := st.sharedFiles[id]
+		if f == nil || f.ProjectID != projectID || f.Type != "file" {
+			return nil, notFound("file")
+		}
+	}
+	linked := []int64{}
+	for _, id := range ids {
+		if !containsID(*links, id) {
+			*links = append(*links, id)
+		}
+		if !containsID(linked, id) {
+			linked = append(linked, id)
+		}
+	}
+	return linked, nil
+}
+
+// projectDiskUsage sums the sizes of a project's attachments and files.
+func (st *store) projectDiskUsage(p *project) jsonProjectDiskUsage {
+	u := jsonProjectDiskUsage{ProjectID: p.ID}
+	for _, is := range st.issueList {
+		if is.ProjectID == p.ID {
+			for _, a := range is.Attachments {
+				u.Issue += a.Size
+			}
+		}
+	}
+	for _, w := range st.wikiList {
+		if w.ProjectID == p.ID {
+			for _, a := range w.Attachments {
+				u.Wiki += a.Size
+			}
+		}
+	}
+	for _, d := range st.docList {
+		if d.ProjectID == p.ID {
+			for _, a := range d.Attachments {
+				u.Document += a.Size
+			}
+		}
+	}
+	for _, f := range p.SharedFiles {
+		u.File += f.Size
+	}
+	for _, r := range p.Repositories {
+		u.Git += 1 << 20 * int64(1+len(r.PullRequests))
+	}
+	return u
+}

@@ -62,22 +62,6 @@ func (s *Server) countIssues(c *call) error {
 	return c.ok(map[string]int{"count": n})
 }
 
-// childSummary counts the direct children of is and the closed ones.
-func (st *store) childSummaries(ids map[int64]bool) map[int64][2]int {
-	out := map[int64][2]int{}
-	for _, c := range st.issueList {
-		if c.ParentIssueID != nil && ids[*c.ParentIssueID] {
-			v := out[*c.ParentIssueID]
-			v[0]++
-			if c.StatusID == StatusClosed {
-				v[1]++
-			}
-			out[*c.ParentIssueID] = v
-		}
-	}
-	return out
-}
-
 // mergeJSON appends extra members (`,"k":v…`) to a cached JSON object
 // without touching the cache.
 func mergeJSON(obj []byte, extra string) []byte {
@@ -89,37 +73,6 @@ func mergeJSON(obj []byte, extra string) []byte {
 
 func childSummaryJSON(v [2]int) string {
 	return `,"childIssueSummary":{"total":` + strconv.Itoa(v[0]) + `,"closed":` + strconv.Itoa(v[1]) + `}`
-}
-
-// issuesWithChildSummary renders issues with expand[]=childIssueSummary.
-func (st *store) issuesWithChildSummary(list []*issue) []byte {
-	ids := make(map[int64]bool, len(list))
-	for _, is := range list {
-		ids[is.ID] = true
-	}
-	sums := st.childSummaries(ids)
-	buf := []byte{'['}
-	for i, is := range list {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		buf = append(buf, mergeJSON(st.issueJSON(is), childSummaryJSON(sums[is.ID]))...)
-	}
-	return append(buf, ']')
-}
-
-// visibleIssue resolves the path's issueIdOrKey for u (404 "No issue." when
-// missing or in an invisible project). The caller holds the lock.
-func (st *store) visibleIssue(u *user, idOrKey string) (*issue, *project, error) {
-	is := st.issueByIDOrKey(idOrKey)
-	if is == nil {
-		return nil, nil, notFound("issue")
-	}
-	p := st.projects[is.ProjectID]
-	if p == nil || !st.canSee(u, p) {
-		return nil, nil, notFound("issue")
-	}
-	return is, p, nil
 }
 
 // getIssue serves GET /issues/:issueIdOrKey (get-issue).
@@ -315,30 +268,6 @@ func (s *Server) deleteIssueHandler(c *call) error {
 		return err
 	}
 	return c.raw(http.StatusOK, data)
-}
-
-// participants lists the creator, the assignee and the commenters of an
-// issue, distinct, in first-seen order.
-func (st *store) participants(is *issue) []*jsonUser {
-	seen := map[int64]bool{}
-	out := []*jsonUser{}
-	add := func(id int64) {
-		if seen[id] {
-			return
-		}
-		seen[id] = true
-		if u := st.renderUser(id); u != nil {
-			out = append(out, u)
-		}
-	}
-	add(is.CreatedUser)
-	if is.AssigneeID != nil {
-		add(*is.AssigneeID)
-	}
-	for _, c := range is.Comments {
-		add(c.CreatedUser)
-	}
-	return out
 }
 
 // getIssueParticipants serves GET /issues/:id/participants.

@@ -79,28 +79,6 @@ func (s *Server) getSharedFile(c *call) error {
 	return c.sendAttachment(&attachment{ID: f.ID, Name: f.Name, Size: f.Size})
 }
 
-// linkSharedFiles checks that every id names a file (not a directory) of the
-// project and appends the ones not yet linked to *links. It returns the
-// distinct ids of this call, in request order; nothing is linked on error.
-func (st *store) linkSharedFiles(projectID int64, links *[]int64, ids []int64) ([]int64, error) {
-	for _, id := range ids {
-		f := st.sharedFiles[id]
-		if f == nil || f.ProjectID != projectID || f.Type != "file" {
-			return nil, notFound("file")
-		}
-	}
-	linked := []int64{}
-	for _, id := range ids {
-		if !containsID(*links, id) {
-			*links = append(*links, id)
-		}
-		if !containsID(linked, id) {
-			linked = append(linked, id)
-		}
-	}
-	return linked, nil
-}
-
 // Issues and wiki pages link shared files the same way (get, link, unlink:
 // /issues/:id/sharedFiles and /wikis/:id/sharedFiles); a fileLinker says,
 // for each, how the request names the object and who may change its links.

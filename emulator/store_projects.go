@@ -571,3 +571,13 @@ func validHookURL(v string) bool {
 	u, err := url.Parse(v)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
+
+// isAnyProjectAdmin reports whether u administers some project.
+func (s *store) isAnyProjectAdmin(u *user) bool {
+	for _, p := range s.projectList {
+		if p.isAdmin(u.ID) {
+			return true
+		}
+	}
+	return false
+}

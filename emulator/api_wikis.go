@@ -28,32 +28,10 @@ func (s *Server) routesWikis() {
 
 // ------------------------------------------------------ shared helpers
 
-// contentProject resolves a projectIdOrKey the caller may see, or answers
-// 404 "No project.".
-func (st *store) contentProject(u *user, idOrKey string) (*project, error) {
-	p := st.projectByIDOrKey(idOrKey)
-	if p == nil || !st.canSee(u, p) {
-		return nil, notFound("project")
-	}
-	return p, nil
-}
-
 // canWriteContent reports whether u's role may write wikis, documents and
 // pull requests: administrators and normal users; reporters (restricted to
 // adding issues) and viewers may not.
 func canWriteContent(u *user) bool { return u.RoleType == RoleAdmin || u.RoleType == RoleNormal }
-
-// writableProject checks that u may write content in p (member, or space
-// administrator, with a writing role).
-func (st *store) writableProject(u *user, p *project) error {
-	if !canWriteContent(u) {
-		return forbidden()
-	}
-	if u.RoleType != RoleAdmin && !p.isMember(u.ID) {
-		return notFound("project")
-	}
-	return nil
-}
 
 // pathID parses a numeric path segment; anything else is the resource's 404.
 func pathID(v, what string) (int64, error) {
@@ -65,73 +43,6 @@ func pathID(v, what string) (int64, error) {
 }
 
 // ------------------------------------------------------------- render
-
-type jsonWikiListItem struct {
-	ID          int64         `json:"id"`
-	ProjectID   int64         `json:"projectId"`
-	Name        string        `json:"name"`
-	Tags        []*jsonIDName `json:"tags"`
-	CreatedUser *jsonUser     `json:"createdUser"`
-	Created     ts            `json:"created"`
-	UpdatedUser *jsonUser     `json:"updatedUser"`
-	Updated     ts            `json:"updated"`
-}
-
-type jsonWiki struct {
-	ID          int64             `json:"id"`
-	ProjectID   int64             `json:"projectId"`
-	Name        string            `json:"name"`
-	Content     string            `json:"content"`
-	Tags        []*jsonIDName     `json:"tags"`
-	Attachments []*jsonAttachment `json:"attachments"`
-	SharedFiles []*jsonSharedFile `json:"sharedFiles"`
-	Stars       []*jsonStar       `json:"stars"`
-	CreatedUser *jsonUser         `json:"createdUser"`
-	Created     ts                `json:"created"`
-	UpdatedUser *jsonUser         `json:"updatedUser"`
-	Updated     ts                `json:"updated"`
-}
-
-type jsonWikiHistory struct {
-	PageID      int64     `json:"pageId"`
-	Version     int64     `json:"version"`
-	Name        string    `json:"name"`
-	Content     string    `json:"content"`
-	CreatedUser *jsonUser `json:"createdUser"`
-	Created     ts        `json:"created"`
-}
-
-// wikiTags renders a page's tags.
-func (st *store) wikiTags(w *wiki) []*jsonIDName {
-	out := []*jsonIDName{}
-	p := st.projects[w.ProjectID]
-	if p == nil {
-		return out
-	}
-	for _, id := range w.Tags {
-		for _, t := range p.WikiTags {
-			if t.ID == id {
-				out = append(out, &jsonIDName{t.ID, t.Name})
-			}
-		}
-	}
-	return out
-}
-
-// renderWikiListItem renders a WikiListItem (wiki list, recently viewed wikis).
-func (st *store) renderWikiListItem(w *wiki) *jsonWikiListItem {
-	return &jsonWikiListItem{ID: w.ID, ProjectID: w.ProjectID, Name: w.Name, Tags: st.wikiTags(w),
-		CreatedUser: st.renderUser(w.CreatedUser), Created: ts(w.Created),
-		UpdatedUser: st.renderUser(w.UpdatedUser), Updated: ts(w.Updated)}
-}
-
-// renderWiki renders the full Wiki object.
-func (st *store) renderWiki(w *wiki) *jsonWiki {
-	return &jsonWiki{ID: w.ID, ProjectID: w.ProjectID, Name: w.Name, Content: w.Content, Tags: st.wikiTags(w),
-		Attachments: st.renderAttachments(w.Attachments), SharedFiles: st.renderSharedFiles(w.SharedFileIDs),
-		Stars: st.renderStars(w.Stars), CreatedUser: st.renderUser(w.CreatedUser), Created: ts(w.Created),
-		UpdatedUser: st.renderUser(w.UpdatedUser), Updated: ts(w.Updated)}
-}
 
 // ------------------------------------------------------------ lookups
 

@@ -15,13 +15,6 @@ func (s *Server) routesRateLimit() {
 	s.handle("GET /api/v2/rateLimit", s.getRateLimit)
 }
 
-// jsonRate is one class of GET /rateLimit.
-type jsonRate struct {
-	Limit     int   `json:"limit"`
-	Remaining int   `json:"remaining"`
-	Reset     int64 `json:"reset"`
-}
-
 // getRateLimit serves GET /rateLimit (get-rate-limit). The dispatcher has
 // already counted this call as a read, so "read" includes it.
 func (s *Server) getRateLimit(c *call) error {

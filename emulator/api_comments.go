@@ -3,8 +3,6 @@ package emulator
 import (
 	"net/http"
 	"strconv"
-	"strings"
-	"time"
 )
 
 // routesComments registers the issue-comment routes (endpoints.md §5, §14).
@@ -17,20 +15,6 @@ func (s *Server) routesComments() {
 	s.handle("DELETE /api/v2/issues/{issueIdOrKey}/comments/{commentId}", s.deleteCommentHandler)
 	s.handle("GET /api/v2/issues/{issueIdOrKey}/comments/{commentId}/notifications", s.getCommentNotifications)
 	s.handle("POST /api/v2/issues/{issueIdOrKey}/comments/{commentId}/notifications", s.postCommentNotifications)
-}
-
-// visibleComment resolves the path's issue and comment for u.
-func (st *store) visibleComment(u *user, issueIDOrKey, commentID string) (*issue, *comment, error) {
-	is, _, err := st.visibleIssue(u, issueIDOrKey)
-	if err != nil {
-		return nil, nil, err
-	}
-	id, perr := strconv.ParseInt(commentID, 10, 64)
-	c := st.comments[id]
-	if perr != nil || c == nil || c.IssueID != is.ID {
-		return nil, nil, notFound("comment")
-	}
-	return is, c, nil
 }
 
 // getComments serves GET /issues/:id/comments (id cursor, default desc).
@@ -102,73 +86,6 @@ func (s *Server) postComment(c *call) error {
 	}
 	c.w.Header().Set("Location", s.opts.WebURL+"/view/"+st.issueKey(is)+"#comment-"+strconv.FormatInt(cm.ID, 10))
 	return c.json(http.StatusCreated, st.renderComment(cm))
-}
-
-// updateComment changes a comment's content (its author only). Backlog
-// records no activity for comment edits.
-func (st *store) updateComment(actor *user, at time.Time, is *issue, c *comment, content string) error {
-	if c.CreatedUser != actor.ID {
-		return forbidden()
-	}
-	if strings.TrimSpace(content) == "" {
-		return badRequest("Missing required parameter: content.")
-	}
-	c.Content = &content
-	c.Updated = at
-	st.issueChanged(is)
-	return nil
-}
-
-// deleteComment removes a comment (its author only). Backlog records no
-// activity for comment deletions (behaviour.md §7).
-func (st *store) deleteComment(actor *user, is *issue, c *comment) error {
-	if c.CreatedUser != actor.ID {
-		return forbidden()
-	}
-	out := is.Comments[:0:0]
-	for _, x := range is.Comments {
-		if x.ID != c.ID {
-			out = append(out, x)
-		}
-	}
-	is.Comments = out
-	delete(st.comments, c.ID)
-	for _, sr := range c.Stars {
-		delete(st.stars, sr.ID)
-	}
-	st.issueChanged(is)
-	return nil
-}
-
-// addCommentNotification notifies users about an existing comment (its
-// author only; activity 17).
-func (st *store) addCommentNotification(actor *user, at time.Time, is *issue, c *comment, users []int64) error {
-	if c.CreatedUser != actor.ID {
-		return forbidden()
-	}
-	p := st.projects[is.ProjectID]
-	if len(users) == 0 {
-		return badRequest("Missing required parameter: notifiedUserId[].")
-	}
-	if err := st.checkNotified(p, users); err != nil {
-		return err
-	}
-	var fresh []int64
-	for _, uid := range users {
-		dup := false
-		for _, n := range c.Notifications {
-			dup = dup || n.UserID == uid
-		}
-		if !dup {
-			fresh = append(fresh, uid)
-		}
-	}
-	added := st.notifyUsers(fresh, reasonCommented, actor, at,
-		notificationRef{ProjectID: is.ProjectID, IssueID: is.ID, CommentID: c.ID})
-	c.Notifications = append(c.Notifications, added...)
-	st.issueChanged(is)
-	st.addActivity(is.ProjectID, ActCommentNotificationAdd, actor, at, st.commentContent(is, c, nil), added...)
-	return nil
 }
 
 // patchComment serves PATCH /issues/:id/comments/:commentId (content).

@@ -1,10 +1,7 @@
 package emulator
 
 import (
-	"encoding/json"
-	"net/url"
 	"strconv"
-	"strings"
 )
 
 // Git repository and pull-request endpoints (endpoints.md §10 and the PR
@@ -32,135 +29,6 @@ func (s *Server) routesGit() {
 }
 
 // ------------------------------------------------------------- render
-
-type jsonRepository struct {
-	ID           int64     `json:"id"`
-	ProjectID    int64     `json:"projectId"`
-	Name         string    `json:"name"`
-	Description  string    `json:"description"`
-	HookURL      *string   `json:"hookUrl"`
-	HTTPURL      string    `json:"httpUrl"`
-	SSHURL       string    `json:"sshUrl"`
-	DisplayOrder int64     `json:"displayOrder"`
-	PushedAt     *ts       `json:"pushedAt"`
-	CreatedUser  *jsonUser `json:"createdUser"`
-	Created      ts        `json:"created"`
-	UpdatedUser  *jsonUser `json:"updatedUser"`
-	Updated      ts        `json:"updated"`
-}
-
-type jsonPRStatus struct {
-	ID   int    `json:"id"`
-	Name string `json:"name"`
-}
-
-type jsonPullRequest struct {
-	ID           int64             `json:"id"`
-	ProjectID    int64             `json:"projectId"`
-	RepositoryID int64             `json:"repositoryId"`
-	Number       int64             `json:"number"`
-	Summary      string            `json:"summary"`
-	Description  string            `json:"description"`
-	Base         string            `json:"base"`
-	Branch       string            `json:"branch"`
-	Status       jsonPRStatus      `json:"status"`
-	Assignee     *jsonUser         `json:"assignee"`
-	Issue        json.RawMessage   `json:"issue"`
-	BaseCommit   *string           `json:"baseCommit"`
-	BranchCommit *string           `json:"branchCommit"`
-	MergeCommit  *string           `json:"mergeCommit"`
-	CloseAt      *ts               `json:"closeAt"`
-	MergeAt      *ts               `json:"mergeAt"`
-	CreatedUser  *jsonUser         `json:"createdUser"`
-	Created      ts                `json:"created"`
-	UpdatedUser  *jsonUser         `json:"updatedUser"`
-	Updated      ts                `json:"updated"`
-	Attachments  []*jsonAttachment `json:"attachments"`
-	Stars        []*jsonStar       `json:"stars"`
-}
-
-type jsonPRComment struct {
-	ID            int64                      `json:"id"`
-	Content       string                     `json:"content"`
-	ChangeLog     []*jsonPRChangeLog         `json:"changeLog"`
-	CreatedUser   *jsonUser                  `json:"createdUser"`
-	Created       ts                         `json:"created"`
-	Updated       ts                         `json:"updated"`
-	Stars         []*jsonStar                `json:"stars"`
-	Notifications []*jsonCommentNotification `json:"notifications"`
-}
-
-type jsonPRChangeLog struct {
-	Field         string  `json:"field"`
-	NewValue      *string `json:"newValue"`
-	OriginalValue *string `json:"originalValue"`
-}
-
-// gitURLs returns a repository's HTTP and SSH clone URLs:
-// <WebURL>/git/KEY/name.git and <space>@<space>.git.<domain>:/KEY/name.git,
-// the domain being the WebURL's host without the space key (backlog.com when
-// the WebURL is not a Backlog-style host).
-func (s *Server) gitURLs(key, name string) (httpURL, sshURL string) {
-	space := s.store.space.SpaceKey
-	httpURL = s.opts.WebURL + "/git/" + key + "/" + name + ".git"
-	domain := "backlog.com"
-	if u, err := url.Parse(s.opts.WebURL); err == nil {
-		if rest, ok := strings.CutPrefix(u.Hostname(), space+"."); ok && rest != "" {
-			domain = rest
-		}
-	}
-	sshURL = space + "@" + space + ".git." + domain + ":/" + key + "/" + name + ".git"
-	return httpURL, sshURL
-}
-
-// renderRepository renders a Repository.
-func (s *Server) renderRepository(r *repository) *jsonRepository {
-	st := s.store
-	key := ""
-	if p := st.projects[r.ProjectID]; p != nil {
-		key = p.Key
-	}
-	h, sh := s.gitURLs(key, r.Name)
-	return &jsonRepository{ID: r.ID, ProjectID: r.ProjectID, Name: r.Name, Description: r.Description,
-		HookURL: r.HookURL, HTTPURL: h, SSHURL: sh, DisplayOrder: r.DisplayOrder, PushedAt: tsp(r.PushedAt),
-		CreatedUser: st.renderUser(r.CreatedUser), Created: ts(r.Created),
-		UpdatedUser: st.renderUser(r.UpdatedUser), Updated: ts(r.Updated)}
-}
-
-// renderPullRequest renders a PullRequest; fullIssue embeds the linked
-// issue as a full Issue (single GET and writes), otherwise as {id} (lists,
-// as in the DOC list example).
-func (st *store) renderPullRequest(pr *pullRequest, fullIssue bool) *jsonPullRequest {
-	j := &jsonPullRequest{ID: pr.ID, ProjectID: pr.ProjectID, RepositoryID: pr.RepositoryID, Number: pr.Number,
-		Summary: pr.Summary, Description: pr.Description, Base: pr.Base, Branch: pr.Branch,
-		Status: jsonPRStatus{pr.StatusID, prStatusName(pr.StatusID)}, Assignee: st.renderUserp(pr.AssigneeID),
-		Issue: json.RawMessage("null"), BaseCommit: pr.BaseCommit, BranchCommit: pr.BranchCommit,
-		MergeCommit: pr.MergeCommit, CloseAt: tsp(pr.CloseAt), MergeAt: tsp(pr.MergeAt),
-		CreatedUser: st.renderUser(pr.CreatedUser), Created: ts(pr.Created),
-		UpdatedUser: st.renderUser(pr.UpdatedUser), Updated: ts(pr.Updated),
-		Attachments: st.renderAttachments(pr.Attachments), Stars: st.renderStars(pr.Stars)}
-	if pr.IssueID != nil {
-		if is := st.issues[*pr.IssueID]; is != nil {
-			if fullIssue {
-				j.Issue = st.issueJSON(is)
-			} else {
-				j.Issue = json.RawMessage(`{"id":` + strconv.FormatInt(is.ID, 10) + `}`)
-			}
-		}
-	}
-	return j
-}
-
-// renderPullRequestComment renders a PullRequestComment.
-func (st *store) renderPullRequestComment(c *pullRequestComment) *jsonPRComment {
-	j := &jsonPRComment{ID: c.ID, Content: c.Content, ChangeLog: make([]*jsonPRChangeLog, 0, len(c.ChangeLog)),
-		CreatedUser: st.renderUser(c.CreatedUser), Created: ts(c.Created), Updated: ts(c.Updated),
-		Stars: st.renderStars(c.Stars), Notifications: st.renderCommentNotifications(c.Notifications)}
-	for _, e := range c.ChangeLog {
-		j.ChangeLog = append(j.ChangeLog, &jsonPRChangeLog{Field: e.Field, NewValue: e.NewValue, OriginalValue: e.OriginalValue})
-	}
-	return j
-}
 
 // ------------------------------------------------------------ lookups
 
@@ -216,14 +84,14 @@ func (c *call) visiblePullRequest() (*pullRequest, error) {
 // getRepositories serves GET /projects/:p/git/repositories.
 func (s *Server) getRepositories(c *call) error {
 	return reading(c, c.gitProject, func(st *store, p *project) any {
-		return renderAll(p.Repositories, s.renderRepository)
+		return renderAll(p.Repositories, st.renderRepository)
 	})
 }
 
 // getRepository serves GET /projects/:p/git/repositories/:repoIdOrName.
 func (s *Server) getRepository(c *call) error {
 	return reading(c, c.visibleRepository, func(st *store, r *repository) any {
-		return s.renderRepository(r)
+		return st.renderRepository(r)
 	})
 }
 
