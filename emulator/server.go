@@ -1,18 +1,3 @@
-// Package emulator is a faithful emulator of the Nulab Backlog API v2.
-//
-// A Server is an http.Handler serving /api/v2/... with Backlog's paths,
-// parameters, JSON shapes, pagination, errors, rate-limit headers and 429s,
-// OAuth 2.0 endpoints and activity feed, over a space generated
-// deterministically from a seed. Tests use it in-process through Client();
-// the "backlogsync emulator" command serves it over HTTP or HTTPS.
-//
-// Administration routes live under the reserved prefix /_emulator/ (reset,
-// reseed, fault injection, rate-limit settings, request log); see admin.go.
-//
-// Behaviours Backlog does not document are fixed here and listed in
-// Options: minId/maxId bounds are exclusive unless InclusiveIDBounds is set;
-// the default issue sort is "updated" descending; free-plan limits are an
-// assumption (FreeLimits).
 package emulator
 
 import (
