@@ -97,17 +97,6 @@ func (s *Server) postCustomField(c *call) error {
 	})
 }
 
-func (c *call) metaCustomField(p *project) (*customField, error) {
-	id, err := c.pathInt("id", "custom field")
-	if err != nil {
-		return nil, err
-	}
-	if f := customFieldByID(p, id); f != nil {
-		return f, nil
-	}
-	return nil, notFound("custom field")
-}
-
 func (s *Server) patchCustomField(c *call) error {
 	in := &customFieldUpdate{Name: c.q.optStr("name"), Description: c.q.optStr("description")}
 	var e *apiError
@@ -153,45 +142,33 @@ func (s *Server) patchCustomField(c *call) error {
 		return e
 	}
 	raw := struct{ min, max bool }{c.q.has("min"), c.q.has("max")}
-	return s.writeMeta(c, func(st *store, p *project) (any, error) {
-		f, err := c.metaCustomField(p)
-		if err != nil {
-			return nil, err
-		}
+	return changeMeta(s, c, customFieldMeta, func(st *store, p *project, f *customField) error {
 		// min/max are numbers on numeric fields and dates on date fields.
 		if raw.min || raw.max {
 			var e *apiError
 			if f.TypeID == CFDate {
 				if in.MinDate, e = c.q.optDateClear("min"); e != nil {
-					return nil, e
+					return e
 				}
 				if in.MaxDate, e = c.q.optDateClear("max"); e != nil {
-					return nil, e
+					return e
 				}
 			} else {
 				if in.Min, e = c.q.optFloatClear("min"); e != nil {
-					return nil, e
+					return e
 				}
 				if in.Max, e = c.q.optFloatClear("max"); e != nil {
-					return nil, e
+					return e
 				}
 			}
 		}
-		if err := st.updateCustomField(c.u, s.now(), p, f, in); err != nil {
-			return nil, err
-		}
-		return renderCustomField(f), nil
+		return st.updateCustomField(c.u, s.now(), p, f, in)
 	})
 }
 
 func (s *Server) deleteCustomField(c *call) error {
-	return s.writeMeta(c, func(st *store, p *project) (any, error) {
-		f, err := c.metaCustomField(p)
-		if err != nil {
-			return nil, err
-		}
-		j := renderCustomField(f)
-		return j, st.deleteCustomField(c.u, s.now(), p, f)
+	return deleteMeta(s, c, customFieldMeta, func(st *store, p *project, f *customField) error {
+		return st.deleteCustomField(c.u, s.now(), p, f)
 	})
 }
 
@@ -211,15 +188,9 @@ func (s *Server) postListItem(c *call) error {
 	if e != nil {
 		return e
 	}
-	return s.writeMeta(c, func(st *store, p *project) (any, error) {
-		f, err := c.metaCustomField(p)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := st.addListItem(c.u, s.now(), p, f, name); err != nil {
-			return nil, err
-		}
-		return renderCustomField(f), nil
+	return changeMeta(s, c, customFieldMeta, func(st *store, p *project, f *customField) error {
+		_, err := st.addListItem(c.u, s.now(), p, f, name)
+		return err
 	})
 }
 
@@ -228,35 +199,21 @@ func (s *Server) patchListItem(c *call) error {
 	if e != nil {
 		return e
 	}
-	return s.writeMeta(c, func(st *store, p *project) (any, error) {
-		f, err := c.metaCustomField(p)
-		if err != nil {
-			return nil, err
-		}
+	return changeMeta(s, c, customFieldMeta, func(st *store, p *project, f *customField) error {
 		it, err := c.metaListItem(f)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if err := st.updateListItem(c.u, s.now(), p, f, it, name); err != nil {
-			return nil, err
-		}
-		return renderCustomField(f), nil
+		return st.updateListItem(c.u, s.now(), p, f, it, name)
 	})
 }
 
 func (s *Server) deleteListItem(c *call) error {
-	return s.writeMeta(c, func(st *store, p *project) (any, error) {
-		f, err := c.metaCustomField(p)
-		if err != nil {
-			return nil, err
-		}
+	return changeMeta(s, c, customFieldMeta, func(st *store, p *project, f *customField) error {
 		it, err := c.metaListItem(f)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if err := st.deleteListItem(c.u, s.now(), p, f, it); err != nil {
-			return nil, err
-		}
-		return renderCustomField(f), nil
+		return st.deleteListItem(c.u, s.now(), p, f, it)
 	})
 }

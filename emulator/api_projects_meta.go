@@ -46,12 +46,72 @@ func (s *Server) readMeta(c *call, f func(st *store, p *project) any) error {
 
 // writeMeta runs a metadata write under the write lock for a manager.
 func (s *Server) writeMeta(c *call, f func(st *store, p *project) (any, error)) error {
-	return writing(c, c.managedProject, func(st *store, p *project) (any, error) {
-		v, err := f(st, p)
+	return writing(c, c.managedProject, f)
+}
+
+// metaKind is one kind of project metadata that a path names by its {id}:
+// how to find one in a project (a 404 naming the kind when it is not there)
+// and its JSON shape. Updating and deleting an item read the same for every
+// kind — only these and the store's mutation differ — so changeMeta and
+// deleteMeta serve them all.
+type metaKind[T any] struct {
+	find   func(c *call, p *project) (*T, error)
+	render func(st *store, p *project, x *T) any
+}
+
+var (
+	issueTypeMeta = metaKind[issueType]{metaByID("issue type", findIssueType),
+		func(_ *store, _ *project, t *issueType) any { return renderIssueType(t) }}
+	categoryMeta = metaKind[category]{metaByID("category", findCategory),
+		func(_ *store, _ *project, x *category) any { return renderCategory(x) }}
+	versionMeta = metaKind[version]{metaByID("version", findVersion),
+		func(_ *store, _ *project, v *version) any { return renderVersion(v) }}
+	statusMeta = metaKind[status]{(*call).metaStatus,
+		func(st *store, p *project, x *status) any { return st.statusOf(p, x.ID) }}
+	customFieldMeta = metaKind[customField]{metaByID("custom field", customFieldByID),
+		func(_ *store, _ *project, f *customField) any { return renderCustomField(f) }}
+)
+
+// metaByID finds the item of a project whose id the path's {id} names; a
+// missing one is a 404 naming the kind (what).
+func metaByID[T any](what string, find func(p *project, id int64) *T) func(c *call, p *project) (*T, error) {
+	return func(c *call, p *project) (*T, error) {
+		id, err := c.pathInt("id", what)
 		if err != nil {
 			return nil, err
 		}
-		return v, nil
+		if x := find(p, id); x != nil {
+			return x, nil
+		}
+		return nil, notFound(what)
+	}
+}
+
+// changeMeta changes the item the path names (change runs under the write
+// lock, the caller a manager of the project) and answers its new shape.
+func changeMeta[T any](s *Server, c *call, k metaKind[T], change func(st *store, p *project, x *T) error) error {
+	return s.writeMeta(c, func(st *store, p *project) (any, error) {
+		x, err := k.find(c, p)
+		if err != nil {
+			return nil, err
+		}
+		if err := change(st, p, x); err != nil {
+			return nil, err
+		}
+		return k.render(st, p, x), nil
+	})
+}
+
+// deleteMeta deletes the item the path names and answers its shape from
+// before the deletion.
+func deleteMeta[T any](s *Server, c *call, k metaKind[T], del func(st *store, p *project, x *T) error) error {
+	return s.writeMeta(c, func(st *store, p *project) (any, error) {
+		x, err := k.find(c, p)
+		if err != nil {
+			return nil, err
+		}
+		j := k.render(st, p, x)
+		return j, del(st, p, x)
 	})
 }
 
@@ -95,30 +155,11 @@ func (s *Server) postIssueType(c *call) error {
 	})
 }
 
-// metaIssueType resolves the {id} wildcard to an issue type of p.
-func (c *call) metaIssueType(p *project) (*issueType, error) {
-	id, err := c.pathInt("id", "issue type")
-	if err != nil {
-		return nil, err
-	}
-	if t := findIssueType(p, id); t != nil {
-		return t, nil
-	}
-	return nil, notFound("issue type")
-}
-
 func (s *Server) patchIssueType(c *call) error {
 	in := &issueTypeUpdate{Name: c.q.optStr("name"), Color: c.q.optStr("color"),
 		TemplateSummary: c.q.optClear("templateSummary"), TemplateDescription: c.q.optClear("templateDescription")}
-	return s.writeMeta(c, func(st *store, p *project) (any, error) {
-		t, err := c.metaIssueType(p)
-		if err != nil {
-			return nil, err
-		}
-		if err := st.updateIssueType(c.u, s.now(), p, t, in); err != nil {
-			return nil, err
-		}
-		return renderIssueType(t), nil
+	return changeMeta(s, c, issueTypeMeta, func(st *store, p *project, t *issueType) error {
+		return st.updateIssueType(c.u, s.now(), p, t, in)
 	})
 }
 
@@ -127,13 +168,8 @@ func (s *Server) deleteIssueType(c *call) error {
 	if e != nil {
 		return e
 	}
-	return s.writeMeta(c, func(st *store, p *project) (any, error) {
-		t, err := c.metaIssueType(p)
-		if err != nil {
-			return nil, err
-		}
-		j := renderIssueType(t)
-		return j, st.deleteIssueType(c.u, s.now(), p, t, sub)
+	return deleteMeta(s, c, issueTypeMeta, func(st *store, p *project, t *issueType) error {
+		return st.deleteIssueType(c.u, s.now(), p, t, sub)
 	})
 }
 
@@ -159,41 +195,19 @@ func (s *Server) postCategory(c *call) error {
 	})
 }
 
-func (c *call) metaCategory(p *project) (*category, error) {
-	id, err := c.pathInt("id", "category")
-	if err != nil {
-		return nil, err
-	}
-	if x := findCategory(p, id); x != nil {
-		return x, nil
-	}
-	return nil, notFound("category")
-}
-
 func (s *Server) patchCategory(c *call) error {
 	name, e := c.q.required("name")
 	if e != nil {
 		return e
 	}
-	return s.writeMeta(c, func(st *store, p *project) (any, error) {
-		x, err := c.metaCategory(p)
-		if err != nil {
-			return nil, err
-		}
-		if err := st.updateCategory(c.u, s.now(), p, x, name); err != nil {
-			return nil, err
-		}
-		return renderCategory(x), nil
+	return changeMeta(s, c, categoryMeta, func(st *store, p *project, x *category) error {
+		return st.updateCategory(c.u, s.now(), p, x, name)
 	})
 }
 
 func (s *Server) deleteCategory(c *call) error {
-	return s.writeMeta(c, func(st *store, p *project) (any, error) {
-		x, err := c.metaCategory(p)
-		if err != nil {
-			return nil, err
-		}
-		return renderCategory(x), st.deleteCategory(c.u, s.now(), p, x)
+	return deleteMeta(s, c, categoryMeta, func(st *store, p *project, x *category) error {
+		return st.deleteCategory(c.u, s.now(), p, x)
 	})
 }
 
@@ -250,17 +264,6 @@ func (s *Server) postVersion(c *call) error {
 	})
 }
 
-func (c *call) metaVersion(p *project) (*version, error) {
-	id, err := c.pathInt("id", "version")
-	if err != nil {
-		return nil, err
-	}
-	if v := findVersion(p, id); v != nil {
-		return v, nil
-	}
-	return nil, notFound("version")
-}
-
 func (s *Server) patchVersion(c *call) error {
 	if _, e := c.q.required("name"); e != nil {
 		return e // the docs mark name required on update too
@@ -269,25 +272,14 @@ func (s *Server) patchVersion(c *call) error {
 	if err != nil {
 		return err
 	}
-	return s.writeMeta(c, func(st *store, p *project) (any, error) {
-		v, err := c.metaVersion(p)
-		if err != nil {
-			return nil, err
-		}
-		if err := st.updateVersion(c.u, s.now(), p, v, in); err != nil {
-			return nil, err
-		}
-		return renderVersion(v), nil
+	return changeMeta(s, c, versionMeta, func(st *store, p *project, v *version) error {
+		return st.updateVersion(c.u, s.now(), p, v, in)
 	})
 }
 
 func (s *Server) deleteVersion(c *call) error {
-	return s.writeMeta(c, func(st *store, p *project) (any, error) {
-		v, err := c.metaVersion(p)
-		if err != nil {
-			return nil, err
-		}
-		return renderVersion(v), st.deleteVersion(c.u, s.now(), p, v)
+	return deleteMeta(s, c, versionMeta, func(st *store, p *project, v *version) error {
+		return st.deleteVersion(c.u, s.now(), p, v)
 	})
 }
 
@@ -317,7 +309,7 @@ func (s *Server) postStatus(c *call) error {
 
 // metaStatus resolves {id} to a status of p: built-in statuses are 400
 // (they cannot be changed), unknown ones 404.
-func (c *call) metaStatus(st *store, p *project) (*status, error) {
+func (c *call) metaStatus(p *project) (*status, error) {
 	id, err := c.pathInt("id", "status")
 	if err != nil {
 		return nil, err
@@ -333,15 +325,8 @@ func (c *call) metaStatus(st *store, p *project) (*status, error) {
 
 func (s *Server) patchStatus(c *call) error {
 	name, color := c.q.optStr("name"), c.q.optStr("color")
-	return s.writeMeta(c, func(st *store, p *project) (any, error) {
-		x, err := c.metaStatus(st, p)
-		if err != nil {
-			return nil, err
-		}
-		if err := st.updateStatus(c.u, s.now(), p, x, name, color); err != nil {
-			return nil, err
-		}
-		return st.statusOf(p, x.ID), nil
+	return changeMeta(s, c, statusMeta, func(st *store, p *project, x *status) error {
+		return st.updateStatus(c.u, s.now(), p, x, name, color)
 	})
 }
 
@@ -350,13 +335,8 @@ func (s *Server) deleteStatus(c *call) error {
 	if e != nil {
 		return e
 	}
-	return s.writeMeta(c, func(st *store, p *project) (any, error) {
-		x, err := c.metaStatus(st, p)
-		if err != nil {
-			return nil, err
-		}
-		j := st.statusOf(p, x.ID)
-		return j, st.deleteStatus(c.u, s.now(), p, x, sub)
+	return deleteMeta(s, c, statusMeta, func(st *store, p *project, x *status) error {
+		return st.deleteStatus(c.u, s.now(), p, x, sub)
 	})
 }
 
