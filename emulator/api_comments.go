@@ -94,45 +94,30 @@ func (s *Server) patchComment(c *call) error {
 	if e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	is, cm, err := st.visibleComment(c.u, c.path("issueIdOrKey"), c.path("commentId"))
-	if err != nil {
-		return err
-	}
-	if err := st.updateComment(c.u, s.now(), is, cm, content); err != nil {
-		return err
-	}
-	return c.ok(st.renderComment(cm))
+	return writing(c, c.pathComment, func(st *store, x issueComment) (any, error) {
+		if err := st.updateComment(c.u, s.now(), x.is, x.cm, content); err != nil {
+			return nil, err
+		}
+		return st.renderComment(x.cm), nil
+	})
 }
 
 // deleteCommentHandler serves DELETE /issues/:id/comments/:commentId.
 func (s *Server) deleteCommentHandler(c *call) error {
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	is, cm, err := st.visibleComment(c.u, c.path("issueIdOrKey"), c.path("commentId"))
-	if err != nil {
-		return err
-	}
-	out := st.renderComment(cm)
-	if err := st.deleteComment(c.u, is, cm); err != nil {
-		return err
-	}
-	return c.ok(out)
+	return writing(c, c.pathComment, func(st *store, x issueComment) (any, error) {
+		out := st.renderComment(x.cm)
+		if err := st.deleteComment(c.u, x.is, x.cm); err != nil {
+			return nil, err
+		}
+		return out, nil
+	})
 }
 
 // getCommentNotifications serves GET /issues/:id/comments/:commentId/notifications.
 func (s *Server) getCommentNotifications(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	_, cm, err := st.visibleComment(c.u, c.path("issueIdOrKey"), c.path("commentId"))
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderCommentNotifications(cm.Notifications))
+	return reading(c, c.pathComment, func(st *store, x issueComment) []*jsonCommentNotification {
+		return st.renderCommentNotifications(x.cm.Notifications)
+	})
 }
 
 // postCommentNotifications serves POST …/comments/:commentId/notifications
@@ -145,15 +130,23 @@ func (s *Server) postCommentNotifications(c *call) error {
 	if e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	is, cm, err := st.visibleComment(c.u, c.path("issueIdOrKey"), c.path("commentId"))
-	if err != nil {
-		return err
-	}
-	if err := st.addCommentNotification(c.u, s.now(), is, cm, users); err != nil {
-		return err
-	}
-	return c.ok(st.renderComment(cm))
+	return writing(c, c.pathComment, func(st *store, x issueComment) (any, error) {
+		if err := st.addCommentNotification(c.u, s.now(), x.is, x.cm, users); err != nil {
+			return nil, err
+		}
+		return st.renderComment(x.cm), nil
+	})
+}
+
+// issueComment is a comment with its issue.
+type issueComment struct {
+	is *issue
+	cm *comment
+}
+
+// pathComment resolves the path's issue and comment for the caller (the
+// store's lock is held).
+func (c *call) pathComment() (issueComment, error) {
+	is, cm, err := c.s.store.visibleComment(c.u, c.path("issueIdOrKey"), c.path("commentId"))
+	return issueComment{is, cm}, err
 }

@@ -26,27 +26,27 @@ func (s *Server) routesIssues() {
 
 // getIssues serves GET /issues (get-issue-list).
 func (s *Server) getIssues(c *call) error {
-	q, err := c.parseIssueQuery()
-	if err != nil {
-		return err
-	}
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	se, err := st.resolveIssueQuery(c.u, q)
-	if err != nil {
-		return err
-	}
-	page, _ := se.run(true)
-	if q.expandChildSummaries {
-		return c.raw(http.StatusOK, st.issuesWithChildSummary(page))
-	}
-	return withPage(func(b []byte) []byte { return st.appendIssuesJSON(b, page) },
-		func(b []byte) error { return c.raw(http.StatusOK, b) })
+	return s.searchIssues(c, func(st *store, q *issueQuery, se *issueSearch) error {
+		page, _ := se.run(true)
+		if q.expandChildSummaries {
+			return c.raw(http.StatusOK, st.issuesWithChildSummary(page))
+		}
+		return withPage(func(b []byte) []byte { return st.appendIssuesJSON(b, page) },
+			func(b []byte) error { return c.raw(http.StatusOK, b) })
+	})
 }
 
 // countIssues serves GET /issues/count (count-issue).
 func (s *Server) countIssues(c *call) error {
+	return s.searchIssues(c, func(_ *store, _ *issueQuery, se *issueSearch) error {
+		_, n := se.run(false)
+		return c.ok(counted(n))
+	})
+}
+
+// searchIssues reads the issue query of GET /issues and /issues/count,
+// resolves it under the store's read lock and hands it to answer.
+func (s *Server) searchIssues(c *call, answer func(st *store, q *issueQuery, se *issueSearch) error) error {
 	q, err := c.parseIssueQuery()
 	if err != nil {
 		return err
@@ -58,8 +58,7 @@ func (s *Server) countIssues(c *call) error {
 	if err != nil {
 		return err
 	}
-	_, n := se.run(false)
-	return c.ok(map[string]int{"count": n})
+	return answer(st, q, se)
 }
 
 // mergeJSON appends extra members (`,"k":v…`) to a cached JSON object
