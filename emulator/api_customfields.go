@@ -20,11 +20,7 @@ func (s *Server) getCustomFields(c *call) error {
 
 // optFloatClear reads an optional, clearable number.
 func (p params) optFloatClear(k string) (opt[float64], *apiError) {
-	if !p.has(k) {
-		return opt[float64]{}, nil
-	}
-	v, e := p.optFloat(k)
-	return opt[float64]{Set: true, Value: v}, e
+	return clearable(p, k, params.optFloat)
 }
 
 func (s *Server) postCustomField(c *call) error {

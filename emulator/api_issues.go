@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // routesIssues registers the issue routes (endpoints.md §5 and the issue
@@ -128,41 +127,26 @@ func parseIssueInput(q params, create bool) (*issueInput, error) {
 		}
 		in.Comment = q.optStr("comment")
 	}
-	for _, o := range []struct {
-		name string
-		dst  *opt[int64]
-	}{{"resolutionId", &in.ResolutionID}, {"assigneeId", &in.AssigneeID}, {"parentIssueId", &in.ParentIssueID}} {
-		if q.has(o.name) {
-			v, e := q.optInt64(o.name)
-			if e != nil {
-				return nil, e
-			}
-			*o.dst = opt[int64]{Set: true, Value: v}
-		}
+	if in.ResolutionID, e = clearable(q, "resolutionId", params.optInt64); e != nil {
+		return nil, e
 	}
-	for _, o := range []struct {
-		name string
-		dst  *opt[time.Time]
-	}{{"startDate", &in.StartDate}, {"dueDate", &in.DueDate}} {
-		if q.has(o.name) {
-			v, e := q.optDate(o.name)
-			if e != nil {
-				return nil, e
-			}
-			*o.dst = opt[time.Time]{Set: true, Value: v}
-		}
+	if in.AssigneeID, e = clearable(q, "assigneeId", params.optInt64); e != nil {
+		return nil, e
 	}
-	for _, o := range []struct {
-		name string
-		dst  *opt[float64]
-	}{{"estimatedHours", &in.EstimatedHours}, {"actualHours", &in.ActualHours}} {
-		if q.has(o.name) {
-			v, e := q.optFloat(o.name)
-			if e != nil {
-				return nil, e
-			}
-			*o.dst = opt[float64]{Set: true, Value: v}
-		}
+	if in.ParentIssueID, e = clearable(q, "parentIssueId", params.optInt64); e != nil {
+		return nil, e
+	}
+	if in.StartDate, e = clearable(q, "startDate", params.optDate); e != nil {
+		return nil, e
+	}
+	if in.DueDate, e = clearable(q, "dueDate", params.optDate); e != nil {
+		return nil, e
+	}
+	if in.EstimatedHours, e = clearable(q, "estimatedHours", params.optFloat); e != nil {
+		return nil, e
+	}
+	if in.ActualHours, e = clearable(q, "actualHours", params.optFloat); e != nil {
+		return nil, e
 	}
 	for _, o := range []struct {
 		name string

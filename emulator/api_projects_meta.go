@@ -221,14 +221,7 @@ func (s *Server) getVersions(c *call) error {
 
 // optDateClear reads an optional, clearable date ("" clears).
 func (p params) optDateClear(k string) (opt[time.Time], *apiError) {
-	if !p.has(k) {
-		return opt[time.Time]{}, nil
-	}
-	d, e := p.optDate(k)
-	if e != nil {
-		return opt[time.Time]{}, e
-	}
-	return opt[time.Time]{Set: true, Value: d}, nil
+	return clearable(p, k, params.optDate)
 }
 
 func versionParams(c *call) (*versionInput, error) {

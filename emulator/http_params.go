@@ -318,3 +318,17 @@ func (p params) order() (bool, *apiError) {
 func contentDisposition(name string) string {
 	return "attachment; filename*=UTF-8''" + url.PathEscape(name)
 }
+
+// clearable reads an optional, clearable parameter with read: absent is
+// the zero opt (not given), present is Set with read's value (nil for an
+// empty value, which clears).
+func clearable[T any](p params, k string, read func(params, string) (*T, *apiError)) (opt[T], *apiError) {
+	if !p.has(k) {
+		return opt[T]{}, nil
+	}
+	v, e := read(p, k)
+	if e != nil {
+		return opt[T]{}, e
+	}
+	return opt[T]{Set: true, Value: v}, nil
+}
