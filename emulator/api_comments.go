@@ -61,15 +61,7 @@ func (s *Server) getComment(c *call) error {
 // postComment serves POST /issues/:id/comments (add-comment): 201 with a
 // Location header pointing at the comment anchor.
 func (s *Server) postComment(c *call) error {
-	content, e := c.q.required("content")
-	if e != nil {
-		return e
-	}
-	notified, e := c.q.ints("notifiedUserId")
-	if e != nil {
-		return e
-	}
-	uploads, e := c.q.ints("attachmentId")
+	content, notified, uploads, e := c.q.commentParams()
 	if e != nil {
 		return e
 	}
@@ -149,4 +141,20 @@ type issueComment struct {
 func (c *call) pathComment() (issueComment, error) {
 	is, cm, err := c.s.store.visibleComment(c.u, c.path("issueIdOrKey"), c.path("commentId"))
 	return issueComment{is, cm}, err
+}
+
+// commentParams reads the parameters of add-comment and
+// add-pull-request-comment: content (required), notifiedUserId[] and
+// attachmentId[].
+func (p params) commentParams() (content string, notified, uploads []int64, e *apiError) {
+	if content, e = p.required("content"); e != nil {
+		return "", nil, nil, e
+	}
+	if notified, e = p.ints("notifiedUserId"); e != nil {
+		return "", nil, nil, e
+	}
+	if uploads, e = p.ints("attachmentId"); e != nil {
+		return "", nil, nil, e
+	}
+	return content, notified, uploads, nil
 }

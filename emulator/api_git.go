@@ -300,15 +300,7 @@ func (s *Server) patchPullRequest(c *call) error {
 // postPullRequestComment serves POST .../pullRequests/:number/comments
 // (add-pull-request-comment); attachmentId[] uploads are attached to the PR.
 func (s *Server) postPullRequestComment(c *call) error {
-	content, e := c.q.required("content")
-	if e != nil {
-		return e
-	}
-	notified, e := c.q.ints("notifiedUserId")
-	if e != nil {
-		return e
-	}
-	uploads, e := c.q.ints("attachmentId")
+	content, notified, uploads, e := c.q.commentParams()
 	if e != nil {
 		return e
 	}

@@ -57,17 +57,16 @@ func (s *Server) getTeams(c *call) error {
 
 // getTeam serves GET /teams/:teamId.
 func (s *Server) getTeam(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
+	return reading(c, c.adminTeam, (*store).renderTeam)
+}
+
+// adminTeam resolves {teamId} for a space administrator (the team
+// routes other than the icon are administrators' only).
+func (c *call) adminTeam() (*team, error) {
 	if err := c.requireAdmin(); err != nil {
-		return err
+		return nil, err
 	}
-	t, err := c.pathTeam()
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderTeam(t))
+	return c.pathTeam()
 }
 
 // getTeamIcon serves GET /teams/:teamId/icon (icon class).
@@ -115,37 +114,21 @@ func (s *Server) patchTeam(c *call) error {
 		}
 		members = &ids
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if err := c.requireAdmin(); err != nil {
-		return err
-	}
-	t, err := c.pathTeam()
-	if err != nil {
-		return err
-	}
-	if err := st.updateTeam(c.u, s.now(), t, name, members); err != nil {
-		return err
-	}
-	return c.ok(st.renderTeam(t))
+	return writing(c, c.adminTeam, func(st *store, t *team) (any, error) {
+		if err := st.updateTeam(c.u, s.now(), t, name, members); err != nil {
+			return nil, err
+		}
+		return st.renderTeam(t), nil
+	})
 }
 
 // deleteTeam serves DELETE /teams/:teamId.
 func (s *Server) deleteTeam(c *call) error {
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if err := c.requireAdmin(); err != nil {
-		return err
-	}
-	t, err := c.pathTeam()
-	if err != nil {
-		return err
-	}
-	j := st.renderTeam(t)
-	if err := st.deleteTeam(c.u, s.now(), t); err != nil {
-		return err
-	}
-	return c.ok(j)
+	return writing(c, c.adminTeam, func(st *store, t *team) (any, error) {
+		j := st.renderTeam(t)
+		if err := st.deleteTeam(c.u, s.now(), t); err != nil {
+			return nil, err
+		}
+		return j, nil
+	})
 }
