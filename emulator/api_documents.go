@@ -233,12 +233,7 @@ func (s *Server) postDocumentTags(c *call) error {
 		if !canWriteContent(c.u) {
 			return nil, forbidden()
 		}
-		tags := st.addDocumentTags(d, names)
-		out := make([]*jsonIDName, 0, len(tags))
-		for _, t := range tags {
-			out = append(out, &jsonIDName{t.ID, t.Name})
-		}
-		return out, nil
+		return renderTags(st.addDocumentTags(d, names)), nil
 	})
 }
 

@@ -124,13 +124,7 @@ func (s *Server) getWikiCount(c *call) error {
 
 // getWikiTags serves GET /wikis/tags (get-wiki-page-tag-list).
 func (s *Server) getWikiTags(c *call) error {
-	return reading(c, c.wikiProject, func(st *store, p *project) any {
-		out := make([]*jsonIDName, 0, len(p.WikiTags))
-		for _, t := range p.WikiTags {
-			out = append(out, &jsonIDName{t.ID, t.Name})
-		}
-		return out
-	})
+	return reading(c, c.wikiProject, func(st *store, p *project) any { return renderTags(p.WikiTags) })
 }
 
 // getWiki serves GET /wikis/:wikiId (get-wiki-page).

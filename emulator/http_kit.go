@@ -55,13 +55,3 @@ func inProject[T any](c *call, find func() (T, error), projectOf func(x T) int64
 
 // counted is Backlog's answer to a count request: {"count": n}.
 func counted(n int) map[string]int { return map[string]int{"count": n} }
-
-// renderAll renders every element of items with render, always as a JSON
-// array (never null).
-func renderAll[T, J any](items []T, render func(T) J) []J {
-	out := make([]J, 0, len(items))
-	for _, x := range items {
-		out = append(out, render(x))
-	}
-	return out
-}

@@ -539,3 +539,19 @@ func (s *store) renderTeam(t *team) *jsonTeam {
 	}
 	return j
 }
+
+// renderTags renders wiki and document tags as {id, name}, always as an
+// array.
+func renderTags(tags []*wikiTag) []*jsonIDName {
+	return renderAll(tags, func(t *wikiTag) *jsonIDName { return &jsonIDName{t.ID, t.Name} })
+}
+
+// renderAll renders every element of items with render, always as a JSON
+// array (never null).
+func renderAll[T, J any](items []T, render func(T) J) []J {
+	out := make([]J, 0, len(items))
+	for _, x := range items {
+		out = append(out, render(x))
+	}
+	return out
+}

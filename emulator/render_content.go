@@ -146,11 +146,8 @@ type jsonDocTree struct {
 func (st *store) renderDocument(d *document) *jsonDocument {
 	j := &jsonDocument{ID: d.ID, ProjectID: d.ProjectID, Title: d.Title, Plain: d.Plain, JSON: d.JSON,
 		StatusID: d.StatusID, Emoji: d.Emoji, Attachments: st.renderAttachments(d.Attachments),
-		Tags: make([]*jsonIDName, 0, len(d.Tags)), CreatedUser: st.renderKeywordUser(d.CreatedUser),
+		Tags: renderTags(d.Tags), CreatedUser: st.renderKeywordUser(d.CreatedUser),
 		Created: ts(d.Created), UpdatedUser: st.renderKeywordUser(d.UpdatedUser), Updated: ts(d.Updated)}
-	for _, t := range d.Tags {
-		j.Tags = append(j.Tags, &jsonIDName{t.ID, t.Name})
-	}
 	return j
 }
 
@@ -358,17 +355,15 @@ func (st *store) documentTree(p *project) *jsonDocTree {
 
 // wikiTags renders a page's tags.
 func (st *store) wikiTags(w *wiki) []*jsonIDName {
-	out := []*jsonIDName{}
-	p := st.projects[w.ProjectID]
-	if p == nil {
-		return out
-	}
-	for _, id := range w.Tags {
-		for _, t := range p.WikiTags {
-			if t.ID == id {
-				out = append(out, &jsonIDName{t.ID, t.Name})
+	var tags []*wikiTag
+	if p := st.projects[w.ProjectID]; p != nil {
+		for _, id := range w.Tags {
+			for _, t := range p.WikiTags {
+				if t.ID == id {
+					tags = append(tags, t)
+				}
 			}
 		}
 	}
-	return out
+	return renderTags(tags)
 }
