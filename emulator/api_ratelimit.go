@@ -19,14 +19,7 @@ func (s *Server) routesRateLimit() {
 // already counted this call as a read, so "read" includes it.
 func (s *Server) getRateLimit(c *call) error {
 	now, uid := s.now(), c.u.ID
-	// Fields in Backlog's documented order.
-	type classes struct {
-		Read   jsonRate `json:"read"`
-		Update jsonRate `json:"update"`
-		Search jsonRate `json:"search"`
-		Icon   jsonRate `json:"icon"`
-	}
-	return c.ok(map[string]classes{"rateLimit": {
+	return c.ok(jsonRateLimit{jsonRateClasses{
 		Read:   s.limiter.report(uid, ClassRead, now),
 		Update: s.limiter.report(uid, ClassUpdate, now),
 		Search: s.limiter.report(uid, ClassSearch, now),

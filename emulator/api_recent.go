@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"encoding/json"
 	"slices"
 )
 
@@ -55,10 +54,7 @@ func (s *Server) getRecentIssues(c *call) error {
 		if is == nil {
 			return nil
 		}
-		return struct {
-			Issue   json.RawMessage `json:"issue"`
-			Updated ts              `json:"updated"`
-		}{st.issueJSON(is), ts(v.Updated)}
+		return &jsonRecentIssue{st.issueJSON(is), ts(v.Updated)}
 	})
 }
 
@@ -69,10 +65,7 @@ func (s *Server) getRecentProjects(c *call) error {
 		if p == nil || !st.canSee(c.u, p) {
 			return nil
 		}
-		return struct {
-			Project *jsonProject `json:"project"`
-			Updated ts           `json:"updated"`
-		}{renderProject(p), ts(v.Updated)}
+		return &jsonRecentProject{renderProject(p), ts(v.Updated)}
 	})
 }
 
@@ -83,10 +76,7 @@ func (s *Server) getRecentWikis(c *call) error {
 		if w == nil {
 			return nil
 		}
-		return struct {
-			Page    *jsonWikiListItem `json:"page"`
-			Updated ts                `json:"updated"`
-		}{st.renderWikiListItem(w), ts(v.Updated)}
+		return &jsonRecentWiki{st.renderWikiListItem(w), ts(v.Updated)}
 	})
 }
 

@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 )
 
-// Shapes of the feeds: activities, notifications, watchings and webhooks.
+// Shapes of the feeds: activities, notifications, watchings, webhooks and
+// the recently viewed lists.
 
 type jsonNotifRepository struct {
 	ID          int64  `json:"id"`
@@ -116,4 +117,22 @@ func (s *store) renderActivity(a *activity, withNotifications bool) *jsonActivit
 		j.Notifications = s.renderCommentNotifications(a.Notifications)
 	}
 	return j
+}
+
+// The recently viewed lists (GET /users/myself/recentlyViewed…): the entity
+// and when the user last viewed it.
+
+type jsonRecentIssue struct {
+	Issue   json.RawMessage `json:"issue"`
+	Updated ts              `json:"updated"`
+}
+
+type jsonRecentProject struct {
+	Project *jsonProject `json:"project"`
+	Updated ts           `json:"updated"`
+}
+
+type jsonRecentWiki struct {
+	Page    *jsonWikiListItem `json:"page"`
+	Updated ts                `json:"updated"`
 }

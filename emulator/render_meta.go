@@ -59,6 +59,19 @@ func renderCustomField(f *customField) map[string]any {
 	return j
 }
 
+// jsonRateLimit is GET /rateLimit: the classes in Backlog's documented
+// order.
+type jsonRateLimit struct {
+	RateLimit jsonRateClasses `json:"rateLimit"`
+}
+
+type jsonRateClasses struct {
+	Read   jsonRate `json:"read"`
+	Update jsonRate `json:"update"`
+	Search jsonRate `json:"search"`
+	Icon   jsonRate `json:"icon"`
+}
+
 // jsonRate is one class of GET /rateLimit.
 type jsonRate struct {
 	Limit     int   `json:"limit"`
