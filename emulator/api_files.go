@@ -20,11 +20,7 @@ func (s *Server) routesFiles() {
 // id (order asc/desc, default desc), offset + count 1–1000 (default 1000).
 // A directory that does not exist answers 404 "No directory.".
 func (s *Server) getSharedFiles(c *call) error {
-	asc, e := c.q.order()
-	if e != nil {
-		return e
-	}
-	offset, count, e := c.offsetPage(1000, 1000)
+	pg, e := c.listPage(1000, 1000)
 	if e != nil {
 		return e
 	}
@@ -49,13 +45,7 @@ func (s *Server) getSharedFiles(c *call) error {
 		}
 	}
 	// p.SharedFiles is in creation (= id) order.
-	if !asc {
-		for i, j := 0, len(list)-1; i < j; i, j = i+1, j-1 {
-			list[i], list[j] = list[j], list[i]
-		}
-	}
-	page := slicePage(list, offset, count)
-	return c.ok(renderAll(page, st.renderSharedFile))
+	return c.ok(renderAll(pageOf(pg, list), st.renderSharedFile))
 }
 
 // getSharedFile serves GET /projects/:p/files/:sharedFileId (get-file): the

@@ -20,31 +20,20 @@ func (s *Server) routesRecent() {
 // recentPage pages a recently-viewed list: render returns nil for entries
 // that are gone or invisible, which are skipped before paging.
 func (s *Server) recentPage(c *call, m map[int64][]recentView, render func(recentView) any) error {
-	asc, e := c.q.order()
-	if e != nil {
-		return e
-	}
-	offset, count, e := c.offsetPage(20, 100)
+	pg, e := c.listPage(20, 100)
 	if e != nil {
 		return e
 	}
 	st := s.store
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	var items []any
-	for _, v := range m[c.u.ID] {
+	var items []any // oldest first
+	for _, v := range slices.Backward(m[c.u.ID]) {
 		if j := render(v); j != nil {
 			items = append(items, j)
 		}
 	}
-	if asc {
-		slices.Reverse(items)
-	}
-	page := slicePage(items, offset, count)
-	if page == nil {
-		page = []any{}
-	}
-	return c.ok(page)
+	return c.ok(pageOf(pg, items))
 }
 
 func (s *Server) getRecentIssues(c *call) error {

@@ -1,9 +1,5 @@
 package emulator
 
-import (
-	"slices"
-)
-
 // Teams: GET /teams (administrators and project administrators; offset,
 // count, order by id), GET /teams/:teamId (administrators), the team icon
 // and POST/PATCH/DELETE /teams (administrators).
@@ -32,11 +28,7 @@ func (c *call) pathTeam() (*team, error) {
 
 // getTeams serves GET /teams.
 func (s *Server) getTeams(c *call) error {
-	asc, e := c.q.order()
-	if e != nil {
-		return e
-	}
-	offset, count, e := c.offsetPage(20, 100)
+	pg, e := c.listPage(20, 100)
 	if e != nil {
 		return e
 	}
@@ -46,27 +38,12 @@ func (s *Server) getTeams(c *call) error {
 	if c.u.RoleType != RoleAdmin && !st.isAnyProjectAdmin(c.u) {
 		return forbidden()
 	}
-	list := st.teamList
-	if !asc {
-		list = slices.Clone(list)
-		slices.Reverse(list)
-	}
-	page := slicePage(list, offset, count)
-	return c.ok(renderAll(page, st.renderTeam))
+	return c.ok(renderAll(pageOf(pg, st.teamList), st.renderTeam))
 }
 
 // getTeam serves GET /teams/:teamId.
 func (s *Server) getTeam(c *call) error {
-	return reading(c, c.adminTeam, (*store).renderTeam)
-}
-
-// adminTeam resolves {teamId} for a space administrator (the team
-// routes other than the icon are administrators' only).
-func (c *call) adminTeam() (*team, error) {
-	if err := c.requireAdmin(); err != nil {
-		return nil, err
-	}
-	return c.pathTeam()
+	return reading(c, adminOnly(c, c.pathTeam), (*store).renderTeam)
 }
 
 // getTeamIcon serves GET /teams/:teamId/icon (icon class).
@@ -114,7 +91,7 @@ func (s *Server) patchTeam(c *call) error {
 		}
 		members = &ids
 	}
-	return writing(c, c.adminTeam, func(st *store, t *team) (any, error) {
+	return writing(c, adminOnly(c, c.pathTeam), func(st *store, t *team) (any, error) {
 		if err := st.updateTeam(c.u, s.now(), t, name, members); err != nil {
 			return nil, err
 		}
@@ -124,7 +101,7 @@ func (s *Server) patchTeam(c *call) error {
 
 // deleteTeam serves DELETE /teams/:teamId.
 func (s *Server) deleteTeam(c *call) error {
-	return writing(c, c.adminTeam, func(st *store, t *team) (any, error) {
+	return writing(c, adminOnly(c, c.pathTeam), func(st *store, t *team) (any, error) {
 		j := st.renderTeam(t)
 		if err := st.deleteTeam(c.u, s.now(), t); err != nil {
 			return nil, err

@@ -124,42 +124,26 @@ func (s *Server) patchUser(c *call) error {
 	if in.RoleType, err = roleParam(c); err != nil {
 		return err
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if err := c.requireAdmin(); err != nil {
-		return err
-	}
-	u, err := c.pathUser()
-	if err != nil {
-		return err
-	}
-	if err := st.updateUser(s.now(), u, in); err != nil {
-		return err
-	}
-	return c.ok(st.renderUser(u.ID))
+	return writing(c, adminOnly(c, c.pathUser), func(st *store, u *user) (any, error) {
+		if err := st.updateUser(s.now(), u, in); err != nil {
+			return nil, err
+		}
+		return st.renderUser(u.ID), nil
+	})
 }
 
 // deleteUser serves DELETE /users/:userId.
 func (s *Server) deleteUser(c *call) error {
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if err := c.requireAdmin(); err != nil {
-		return err
-	}
-	u, err := c.pathUser()
-	if err != nil {
-		return err
-	}
-	if u.ID == c.u.ID {
-		return badRequest("You cannot delete yourself.")
-	}
-	j := st.renderUser(u.ID)
-	if err := st.deleteUser(s.now(), u); err != nil {
-		return err
-	}
-	return c.ok(j)
+	return writing(c, adminOnly(c, c.pathUser), func(st *store, u *user) (any, error) {
+		if u.ID == c.u.ID {
+			return nil, badRequest("You cannot delete yourself.")
+		}
+		j := st.renderUser(u.ID)
+		if err := st.deleteUser(s.now(), u); err != nil {
+			return nil, err
+		}
+		return j, nil
+	})
 }
 
 // formatID formats an id for messages.

@@ -55,3 +55,15 @@ func inProject[T any](c *call, find func() (T, error), projectOf func(x T) int64
 
 // counted is Backlog's answer to a count request: {"count": n}.
 func counted(n int) map[string]int { return map[string]int{"count": n} }
+
+// adminOnly is find for routes only space administrators may use: anyone
+// else is 403 before the path is resolved.
+func adminOnly[T any](c *call, find func() (T, error)) func() (T, error) {
+	return func() (T, error) {
+		if err := c.requireAdmin(); err != nil {
+			var zero T
+			return zero, err
+		}
+		return find()
+	}
+}

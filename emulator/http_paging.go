@@ -1,6 +1,9 @@
 package emulator
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // offsetPage parses offset and count (1..maxCount, default def) for the
 // offset+count pagination style.
@@ -29,6 +32,40 @@ func slicePage[T any](items []T, offset, count int) []T {
 		end = len(items)
 	}
 	return items[offset:end]
+}
+
+// listPage is the order + offset + count pagination style of lists that
+// are not paged by id.
+type listPage struct {
+	asc           bool
+	offset, count int
+}
+
+// listPage parses order (default desc), then offset and count (1..maxCount,
+// default def).
+func (c *call) listPage(def, maxCount int64) (listPage, *apiError) {
+	asc, e := c.q.order()
+	if e != nil {
+		return listPage{}, e
+	}
+	offset, count, e := c.offsetPage(def, maxCount)
+	if e != nil {
+		return listPage{}, e
+	}
+	return listPage{asc, offset, count}, nil
+}
+
+// pageOf is the page p asks for of items held oldest first: newest first
+// unless p.asc; never nil. items is not changed.
+func pageOf[T any](p listPage, items []T) []T {
+	if !p.asc {
+		items = slices.Clone(items)
+		slices.Reverse(items)
+	}
+	if out := slicePage(items, p.offset, p.count); len(out) > 0 {
+		return out
+	}
+	return []T{}
 }
 
 // idCursor is the minId/maxId/count/order pagination style.
