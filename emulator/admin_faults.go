@@ -428,26 +428,6 @@ func (s *Server) writeFaultStatus(w http.ResponseWriter, r *http.Request, rule *
 	s.writeError(w, e)
 }
 
-// requestClass is the rate-limit class of a request, derived as handle
-// derives it for routes.
-func requestClass(method, path string) Class {
-	class := ClassRead
-	switch method {
-	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
-		class = ClassUpdate
-	}
-	switch path {
-	case "/api/v2/issues", "/api/v2/issues/count", "/api/v2/wikis", "/api/v2/wikis/count":
-		if method == http.MethodGet || method == http.MethodHead {
-			class = ClassSearch
-		}
-	}
-	if strings.HasSuffix(path, "/icon") || strings.HasSuffix(path, "/image") {
-		class = ClassIcon
-	}
-	return class
-}
-
 // abortConnection closes the client connection abruptly: a hijacked TCP
 // connection is closed with SO_LINGER 0 (the client sees a reset);
 // otherwise (HTTP/2, in-process) the handler panics with

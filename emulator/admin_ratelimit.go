@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -187,4 +188,25 @@ func (l *limiter) reset() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.state = map[limitKey]*bucket{}
+}
+
+// requestClass is the rate-limit class of a request (and of the route
+// handle registers): writes are update, the issue and wiki searches search,
+// icons and images icon, everything else read.
+func requestClass(method, path string) Class {
+	class := ClassRead
+	switch method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		class = ClassUpdate
+	}
+	switch path {
+	case "/api/v2/issues", "/api/v2/issues/count", "/api/v2/wikis", "/api/v2/wikis/count":
+		if method == http.MethodGet || method == http.MethodHead {
+			class = ClassSearch
+		}
+	}
+	if strings.HasSuffix(path, "/icon") || strings.HasSuffix(path, "/image") {
+		class = ClassIcon
+	}
+	return class
 }

@@ -159,21 +159,7 @@ func (s *Server) handle(pattern string, h handlerFunc) {
 	if !ok {
 		panic("emulator: route without method: " + pattern)
 	}
-	class := ClassRead
-	switch method {
-	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
-		class = ClassUpdate
-	}
-	switch path {
-	case "/api/v2/issues", "/api/v2/issues/count", "/api/v2/wikis", "/api/v2/wikis/count":
-		if method == http.MethodGet {
-			class = ClassSearch
-		}
-	}
-	if strings.HasSuffix(path, "/icon") || strings.HasSuffix(path, "/image") {
-		class = ClassIcon
-	}
-	s.handleClass(method, path, class, true, h)
+	s.handleClass(method, path, requestClass(method, path), true, h)
 }
 
 // handleClass registers a route with an explicit class and auth requirement.
