@@ -219,17 +219,19 @@ func (s *Server) getPullRequestCommentCount(c *call) error {
 	})
 }
 
-// optID parses an optional, clearable id parameter: absent = not set,
-// empty = clear.
-func optID(c *call, k string) (opt[int64], error) {
-	if !c.q.has(k) {
-		return opt[int64]{}, nil
+// pullRequestParams reads the parameters add- and update-pull-request
+// share: issueId and assigneeId (an empty value clears) and
+// notifiedUserId[].
+func pullRequestParams(q params, in *pullRequestInput) *apiError {
+	var e *apiError
+	if in.IssueID, e = clearable(q, "issueId", params.optInt64); e != nil {
+		return e
 	}
-	v, e := c.q.optInt64(k)
-	if e != nil {
-		return opt[int64]{}, e
+	if in.AssigneeID, e = clearable(q, "assigneeId", params.optInt64); e != nil {
+		return e
 	}
-	return opt[int64]{Set: true, Value: v}, nil
+	in.NotifiedUserIDs, e = q.ints("notifiedUserId")
+	return e
 }
 
 // postPullRequest serves POST .../pullRequests (add-pull-request).
@@ -245,24 +247,14 @@ func (s *Server) postPullRequest(c *call) error {
 	}
 	in.Summary, in.Description = c.q.optStr("summary"), c.q.optStr("description")
 	in.Base, in.Branch = c.q.optStr("base"), c.q.optStr("branch")
-	var err error
-	if in.IssueID, err = optID(c, "issueId"); err != nil {
-		return err
-	}
-	if in.AssigneeID, err = optID(c, "assigneeId"); err != nil {
+	if err := pullRequestParams(c.q, in); err != nil {
 		return err
 	}
 	var e *apiError
-	if in.NotifiedUserIDs, e = c.q.ints("notifiedUserId"); e != nil {
-		return e
-	}
 	if in.AttachmentIDs, e = c.q.ints("attachmentId"); e != nil {
 		return e
 	}
-	return writing(c, c.visibleRepository, func(st *store, r *repository) (any, error) {
-		if err := st.writableProject(c.u, st.projects[r.ProjectID]); err != nil {
-			return nil, err
-		}
+	return inProject(c, c.visibleRepository, (*repository).projectID, func(st *store, r *repository) (any, error) {
 		pr, err := st.createPullRequest(c.u, s.now(), r, in)
 		if err != nil {
 			return nil, err
@@ -275,21 +267,10 @@ func (s *Server) postPullRequest(c *call) error {
 func (s *Server) patchPullRequest(c *call) error {
 	in := &pullRequestInput{Summary: c.q.optStr("summary"), Description: c.q.optStr("description"),
 		Comment: c.q.optStr("comment")}
-	var err error
-	if in.IssueID, err = optID(c, "issueId"); err != nil {
+	if err := pullRequestParams(c.q, in); err != nil {
 		return err
 	}
-	if in.AssigneeID, err = optID(c, "assigneeId"); err != nil {
-		return err
-	}
-	var e *apiError
-	if in.NotifiedUserIDs, e = c.q.ints("notifiedUserId"); e != nil {
-		return e
-	}
-	return writing(c, c.visiblePullRequest, func(st *store, pr *pullRequest) (any, error) {
-		if err := st.writableProject(c.u, st.projects[pr.ProjectID]); err != nil {
-			return nil, err
-		}
+	return inProject(c, c.visiblePullRequest, (*pullRequest).projectID, func(st *store, pr *pullRequest) (any, error) {
 		if err := st.updatePullRequest(c.u, s.now(), pr, in); err != nil {
 			return nil, err
 		}
@@ -304,10 +285,7 @@ func (s *Server) postPullRequestComment(c *call) error {
 	if e != nil {
 		return e
 	}
-	return writing(c, c.visiblePullRequest, func(st *store, pr *pullRequest) (any, error) {
-		if err := st.writableProject(c.u, st.projects[pr.ProjectID]); err != nil {
-			return nil, err
-		}
+	return inProject(c, c.visiblePullRequest, (*pullRequest).projectID, func(st *store, pr *pullRequest) (any, error) {
 		for _, id := range uploads {
 			if up := st.uploads[id]; up == nil || up.Owner != c.u.ID {
 				return nil, badRequest("Invalid attachmentId: %d is not a pending upload of this user.", id)

@@ -202,12 +202,9 @@ func (s *Server) patchWiki(c *call) error {
 	if _, e := c.q.optBool("mailNotify"); e != nil {
 		return e
 	}
-	return writing(c, c.wikiFromPath, func(st *store, w *wiki) (any, error) {
-		if err := st.writableProject(c.u, st.projects[w.ProjectID]); err != nil {
-			return nil, err
-		}
+	return inProject(c, c.wikiFromPath, (*wiki).projectID, func(st *store, w *wiki) (any, error) {
 		if name == nil && content == nil {
-			return nil, c.ok(st.renderWiki(w))
+			return st.renderWiki(w), nil
 		}
 		if err := st.updateWiki(c.u, s.now(), w, name, content); err != nil {
 			return nil, err
@@ -248,10 +245,7 @@ func (s *Server) postWikiAttachments(c *call) error {
 	if len(ids) == 0 {
 		return badRequest("Missing required parameter: attachmentId[].")
 	}
-	return writing(c, c.wikiFromPath, func(st *store, w *wiki) (any, error) {
-		if err := st.writableProject(c.u, st.projects[w.ProjectID]); err != nil {
-			return nil, err
-		}
+	return inProject(c, c.wikiFromPath, (*wiki).projectID, func(st *store, w *wiki) (any, error) {
 		list, err := st.addWikiAttachments(c.u, s.now(), w, ids)
 		if err != nil {
 			return nil, err

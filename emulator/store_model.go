@@ -509,3 +509,11 @@ type recentView struct {
 	ID      int64 // issue, project or wiki id
 	Updated time.Time
 }
+
+// projectID is the project an entity belongs to (the handler kit's inProject
+// checks the caller may change it).
+func (x *pullRequest) projectID() int64 { return x.ProjectID }
+
+func (x *repository) projectID() int64 { return x.ProjectID }
+
+func (x *wiki) projectID() int64 { return x.ProjectID }
