@@ -164,7 +164,11 @@ type projPlan struct {
 	// wikiObjs are the project's wiki pages in creation order (extras).
 	wikiObjs []*wiki
 	// related are the project's issues that have a related issue (extras).
-	related []*issue // project administrators appointed
+	related []*issue
+	// relatedChild and relatedAttached are set once one of the project's
+	// child issues, and one with attachments, has a related issue (so that
+	// GET …/relatedIssues shows parentIssueId and attachments filled).
+	relatedChild, relatedAttached bool // project administrators appointed
 }
 
 // issuePlan is an issue to create and the plan of its life.

@@ -314,6 +314,12 @@ func (g *gen) issueStep(k int32, t int64, at time.Time) error {
 			return err
 		}
 	}
+	if c, err := g.extraCreationNotice(p, ip, at); c != nil || err != nil {
+		if err == nil {
+			g.afterStep(k, t, c)
+		}
+		return err
+	}
 	ip.left--
 	c, err := g.author.issueStep(p, ip.is, at, actor, ip.left == 0, ip.closeIt)
 	if err != nil {

@@ -11,7 +11,8 @@ import (
 // documented array and object of a response is filled somewhere (see
 // fill_test.go): webhooks, attachments on wiki pages and pull requests,
 // shared files linked to issues and wiki pages, related issues, stars on pull
-// request comments, comment notifications (activity 17), document tags,
+// request comments, comment notifications (activity 17), notices of an
+// issue's creation (changeLog notificationInfo), document tags,
 // pushes, recently viewed lists, edited shared files and the space
 // notification.
 //
@@ -126,9 +127,21 @@ func (g *gen) extraProject(j int32, p *project, at time.Time) error {
 // then (RELATES is symmetric).
 //
 // A project's first ten issues are left unrelated (tests relate them
-// themselves); its tenth gets a relation to its fifth for sure.
+// themselves); its tenth gets a relation to its fifth for sure, and after
+// the tenth its first child issue and its first issue with attachments are
+// related to the issue created before them.
 func (g *gen) extraIssue(pp *projPlan, is *issue) {
 	n := len(pp.issues)
+	if n > 10 {
+		child := is.ParentIssueID != nil && !pp.relatedChild
+		attached := len(is.Attachments) > 0 && !pp.relatedAttached
+		if prev := g.issues[pp.issues[n-2]].is; (child || attached) && prev != nil && g.st.issues[prev.ID] != nil {
+			g.st.relateIssues(prev, is)
+			pp.related = append(pp.related, is, prev)
+			pp.relatedChild = pp.relatedChild || child
+			pp.relatedAttached = pp.relatedAttached || attached
+		}
+	}
 	if n < 10 || !(n == 10 || g.xchance(5)) {
 		return
 	}
@@ -151,6 +164,31 @@ func (g *gen) extraIssue(pp *projPlan, is *issue) {
 		k := pp.issues[4]
 		g.schedule(g.xbetween(is.Created.Unix()+600, is.Created.Unix()+86400), evStar, k, starTarget{IssueID: other.ID})
 	}
+}
+
+// extraCreationNotice now and then spends the first planned comment of an
+// issue on its creator telling another member about the issue after the
+// fact (a comment whose change log holds notificationInfo {type:
+// "issue.create"}); it returns that comment, or nil when it made none.
+func (g *gen) extraCreationNotice(p *project, ip *issuePlan, at time.Time) (*comment, error) {
+	if ip.left < 2 || ip.left != ip.comments || !g.xchance(3) {
+		return nil, nil
+	}
+	creator := g.st.users[ip.is.CreatedUser]
+	m := g.members(p).reporters
+	if creator == nil || len(m) == 0 {
+		return nil, nil
+	}
+	u := pickOne(g.x, m)
+	if u.ID == creator.ID {
+		return nil, nil
+	}
+	c, err := g.st.notifyIssueCreated(creator, at, ip.is, []int64{u.ID})
+	if err != nil {
+		return nil, fmt.Errorf("notifyIssueCreated: %w", err)
+	}
+	ip.left--
+	return c, nil
 }
 
 // extraComment has the author of a new comment notify another member of it

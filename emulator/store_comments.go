@@ -113,3 +113,37 @@ func (s *store) addComment(actor *user, at time.Time, is *issue, content string,
 	s.addActivity(is.ProjectID, ActIssueCommented, actor, at, s.commentContent(is, c, added), c.Notifications...)
 	return c, nil
 }
+
+// notifyIssueCreated records that actor told users about is's creation
+// after the fact: a comment without text whose change log holds one entry,
+// field "notification" with notificationInfo {type: "issue.create"} (the
+// shape of Backlog's DOC examples of Comment.changeLog; which action of
+// Backlog's web UI writes it is not documented), the users' notifications
+// (reason 3, issue added, shown on the comment) and activity 3.
+func (s *store) notifyIssueCreated(actor *user, at time.Time, is *issue, users []int64) (*comment, error) {
+	p := s.projects[is.ProjectID]
+	if p == nil || !s.canSee(actor, p) {
+		return nil, notFound("issue")
+	}
+	if actor.RoleType == RoleViewer {
+		return nil, forbidden()
+	}
+	if len(users) == 0 {
+		return nil, badRequest("Missing required parameter: notifiedUserId[].")
+	}
+	if err := s.checkNotified(p, users); err != nil {
+		return nil, err
+	}
+	content := ""
+	c := &comment{ID: s.nextID("comment"), ProjectID: is.ProjectID, IssueID: is.ID, Content: &content,
+		ChangeLog: []changeLogEntry{{Field: "notification",
+			NotificationInfo: &notificationInfo{Type: "issue.create"}}},
+		CreatedUser: actor.ID, Created: at, Updated: at, Stars: []*star{}}
+	s.appendComment(is, c)
+	is.Updated, is.UpdatedUser = at, actor.ID
+	s.issueChanged(is)
+	c.Notifications = s.notifyUsers(users, reasonAdded, actor, at,
+		notificationRef{ProjectID: is.ProjectID, IssueID: is.ID, CommentID: c.ID})
+	s.addActivity(is.ProjectID, ActIssueCommented, actor, at, s.commentContent(is, c, nil), c.Notifications...)
+	return c, nil
+}
