@@ -18,7 +18,10 @@ import (
 //
 // Their choices are drawn from a second random source (gen.x), so that adding
 // an extra does not shift the draws of the main history: the same seed keeps
-// the same issues, comments and texts as before extras existed.
+// the same issues, comments and texts as before extras existed. The one
+// exception is the notice of an issue's creation, which spends one of the
+// issue's planned comments (Size.Comments stays exact) and so shifts the
+// main history after it.
 
 // event kinds of the extras (after those of generate.go).
 const (
