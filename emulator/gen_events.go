@@ -314,12 +314,6 @@ func (g *gen) issueStep(k int32, t int64, at time.Time) error {
 			return err
 		}
 	}
-	if c, err := g.extraCreationNotice(p, ip, at); c != nil || err != nil {
-		if err == nil {
-			g.afterStep(k, t, c)
-		}
-		return err
-	}
 	ip.left--
 	c, err := g.author.issueStep(p, ip.is, at, actor, ip.left == 0, ip.closeIt)
 	if err != nil {
@@ -329,6 +323,9 @@ func (g *gen) issueStep(k int32, t int64, at time.Time) error {
 		return fmt.Errorf("issue step on %s-%d made no comment (left %d status %d)", p.Key, ip.is.KeyID, ip.left, ip.is.StatusID)
 	}
 	g.afterStep(k, t, c)
+	if err := g.extraCreationNotice(p, ip.is, c, at); err != nil {
+		return err
+	}
 	return g.extraComment(p, ip.is, c, at)
 }
 

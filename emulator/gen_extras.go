@@ -18,10 +18,7 @@ import (
 //
 // Their choices are drawn from a second random source (gen.x), so that adding
 // an extra does not shift the draws of the main history: the same seed keeps
-// the same issues, comments and texts as before extras existed. The one
-// exception is the notice of an issue's creation, which spends one of the
-// issue's planned comments (Size.Comments stays exact) and so shifts the
-// main history after it.
+// the same issues, comments and texts as before extras existed.
 
 // event kinds of the extras (after those of generate.go).
 const (
@@ -169,29 +166,26 @@ func (g *gen) extraIssue(pp *projPlan, is *issue) {
 	}
 }
 
-// extraCreationNotice now and then spends the first planned comment of an
-// issue on its creator telling another member about the issue after the
-// fact (a comment whose change log holds notificationInfo {type:
-// "issue.create"}); it returns that comment, or nil when it made none.
-func (g *gen) extraCreationNotice(p *project, ip *issuePlan, at time.Time) (*comment, error) {
-	if ip.left < 2 || ip.left != ip.comments || !g.xchance(3) {
-		return nil, nil
+// extraCreationNotice now and then has an issue's creator, commenting on
+// it, also tell another member about the issue's creation (the comment's
+// change log gains notificationInfo {type: "issue.create"}).
+func (g *gen) extraCreationNotice(p *project, is *issue, c *comment, at time.Time) error {
+	if c == nil || c.CreatedUser != is.CreatedUser || !g.xchance(25) {
+		return nil
 	}
-	creator := g.st.users[ip.is.CreatedUser]
 	m := g.members(p).reporters
-	if creator == nil || len(m) == 0 {
-		return nil, nil
+	if len(m) == 0 {
+		return nil
 	}
 	u := pickOne(g.x, m)
-	if u.ID == creator.ID {
-		return nil, nil
+	author := g.st.users[c.CreatedUser]
+	if u.ID == c.CreatedUser || author == nil {
+		return nil
 	}
-	c, err := g.st.notifyIssueCreated(creator, at, ip.is, []int64{u.ID})
-	if err != nil {
-		return nil, fmt.Errorf("notifyIssueCreated: %w", err)
+	if err := g.st.noticeIssueCreated(author, at, is, c, []int64{u.ID}); err != nil {
+		return fmt.Errorf("noticeIssueCreated: %w", err)
 	}
-	ip.left--
-	return c, nil
+	return nil
 }
 
 // extraComment has the author of a new comment notify another member of it

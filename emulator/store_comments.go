@@ -114,36 +114,29 @@ func (s *store) addComment(actor *user, at time.Time, is *issue, content string,
 	return c, nil
 }
 
-// notifyIssueCreated records that actor told users about is's creation
-// after the fact: a comment without text whose change log holds one entry,
-// field "notification" with notificationInfo {type: "issue.create"} (the
-// shape of Backlog's DOC examples of Comment.changeLog; which action of
-// Backlog's web UI writes it is not documented), the users' notifications
-// (reason 3, issue added, shown on the comment) and activity 3.
-func (s *store) notifyIssueCreated(actor *user, at time.Time, is *issue, users []int64) (*comment, error) {
-	p := s.projects[is.ProjectID]
-	if p == nil || !s.canSee(actor, p) {
-		return nil, notFound("issue")
-	}
-	if actor.RoleType == RoleViewer {
-		return nil, forbidden()
+// noticeIssueCreated records that actor, the author of comment c on is,
+// told users about the issue's creation with it: c's change log gains the
+// entry Backlog's DOC examples show, field "notification" with
+// notificationInfo {type: "issue.create"} (which action of Backlog's web UI
+// writes it is not documented), and the users are notified (reason 3, issue
+// added; shown on the comment, activity 17 as for notifications added to a
+// comment).
+func (s *store) noticeIssueCreated(actor *user, at time.Time, is *issue, c *comment, users []int64) error {
+	if c.CreatedUser != actor.ID || c.IssueID != is.ID {
+		return forbidden()
 	}
 	if len(users) == 0 {
-		return nil, badRequest("Missing required parameter: notifiedUserId[].")
+		return badRequest("Missing required parameter: notifiedUserId[].")
 	}
-	if err := s.checkNotified(p, users); err != nil {
-		return nil, err
+	if err := s.checkNotified(s.projects[is.ProjectID], users); err != nil {
+		return err
 	}
-	content := ""
-	c := &comment{ID: s.nextID("comment"), ProjectID: is.ProjectID, IssueID: is.ID, Content: &content,
-		ChangeLog: []changeLogEntry{{Field: "notification",
-			NotificationInfo: &notificationInfo{Type: "issue.create"}}},
-		CreatedUser: actor.ID, Created: at, Updated: at, Stars: []*star{}}
-	s.appendComment(is, c)
-	is.Updated, is.UpdatedUser = at, actor.ID
-	s.issueChanged(is)
-	c.Notifications = s.notifyUsers(users, reasonAdded, actor, at,
+	c.ChangeLog = append(c.ChangeLog, changeLogEntry{Field: "notification",
+		NotificationInfo: &notificationInfo{Type: "issue.create"}})
+	added := s.notifyUsers(users, reasonAdded, actor, at,
 		notificationRef{ProjectID: is.ProjectID, IssueID: is.ID, CommentID: c.ID})
-	s.addActivity(is.ProjectID, ActIssueCommented, actor, at, s.commentContent(is, c, nil), c.Notifications...)
-	return c, nil
+	c.Notifications = append(c.Notifications, added...)
+	s.issueChanged(is)
+	s.addActivity(is.ProjectID, ActCommentNotificationAdd, actor, at, s.commentContent(is, c, nil), added...)
+	return nil
 }
