@@ -3,7 +3,7 @@ package emulator
 import "strconv"
 
 // Custom-field endpoints (part of the project metadata of
-// projects_meta.go): definitions and their list items. Reads need a visible
+// api_projects_meta.go): definitions and their list items. Reads need a visible
 // project; writes need an administrator or project administrator.
 
 // ---- custom fields

@@ -8,7 +8,7 @@ import (
 // writes of §14).
 //
 // A project whose useGit flag is off answers every Git endpoint with 404,
-// code 6, "No repository." (Backlog's answer is not documented; see wikis.go
+// code 6, "No repository." (Backlog's answer is not documented; see api_wikis.go
 // for the reasoning).
 
 // routesGit registers the routes of this area.

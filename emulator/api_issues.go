@@ -7,8 +7,8 @@ import (
 )
 
 // routesIssues registers the issue routes (endpoints.md §5 and the issue
-// writes of §14). Comments and attachments live in comments.go and
-// attachments.go.
+// writes of §14). Comments and attachments live in api_comments.go
+// and api_attachments.go.
 func (s *Server) routesIssues() {
 	s.handle("GET /api/v2/issues", s.getIssues)
 	s.handle("POST /api/v2/issues", s.postIssue)

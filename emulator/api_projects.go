@@ -9,7 +9,7 @@ import (
 // Projects: the project list, one project, its members, administrators and
 // teams, icon and disk usage, and the writes on them (add/update/delete
 // project, add/remove user, administrator, team). Metadata lists are in
-// projects_meta.go, webhooks in webhooks.go.
+// api_projects_meta.go, webhooks in api_webhooks.go.
 
 // routesProjects registers the project routes.
 func (s *Server) routesProjects() {

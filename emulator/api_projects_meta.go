@@ -4,7 +4,7 @@ import "time"
 
 // Project metadata endpoints: issue types, categories, versions/milestones,
 // statuses (with updateDisplayOrder) and custom fields (with list items;
-// their handlers live in customfields.go).
+// their handlers live in api_customfields.go).
 // Reads need a visible project; writes need an administrator or project
 // administrator.
 

@@ -203,7 +203,7 @@ type prPlan struct {
 // gen holds the state of one generation.
 type gen struct {
 	*author
-	// x and xc draw the extras (generate_extras.go), apart from the main
+	// x and xc draw the extras (gen_extras.go), apart from the main
 	// history's source.
 	x          *rand.Rand
 	xc         corpus

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Extras are the parts of a space that the lifecycles of generate.go do not
+// Extras are the parts of a space that the lifecycles of gen.go do not
 // produce on their own but that every Backlog space in use has, so that every
 // documented array and object of a response is filled somewhere (see
 // fill_test.go): webhooks, attachments on wiki pages and pull requests,
@@ -20,7 +20,7 @@ import (
 // an extra does not shift the draws of the main history: the same seed keeps
 // the same issues, comments and texts as before extras existed.
 
-// event kinds of the extras (after those of generate.go).
+// event kinds of the extras (after those of gen.go).
 const (
 	evWebhooks = evFile + 1 + iota
 	evFileEdit

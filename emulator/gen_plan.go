@@ -6,7 +6,7 @@ import (
 )
 
 // The plans of issues and of content (wikis, documents, repositories, pull
-// requests, shared files) that generate.go's plan draws before replaying the
+// requests, shared files) that gen.go's plan draws before replaying the
 // history.
 
 // planIssues draws issue creation times, comment counts, lifecycles and

@@ -3,7 +3,7 @@ package emulator
 import "net/http"
 
 // routes registers every route. Each API area registers its own routes in its
-// own file (space.go, users.go, issues.go, …).
+// own file (api_space.go, api_users.go, api_issues.go, …).
 func (s *Server) routes() {
 	s.routesSpace()
 	s.routesUsers()

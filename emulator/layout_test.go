@@ -6,6 +6,7 @@ import (
 	gotoken "go/token"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -44,16 +45,28 @@ func layerOf(name string) string {
 	return ""
 }
 
+// goFileRef is a file name mentioned in the package's text.
+var goFileRef = regexp.MustCompile(`\b[a-z][a-z0-9_]*\.go\b`)
+
 func TestLayout(t *testing.T) {
 	names, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
+	}
+	exists := map[string]bool{}
+	for _, n := range names {
+		exists[n] = true
 	}
 	fset := gotoken.NewFileSet()
 	for _, name := range names {
 		src, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
+		}
+		for _, ref := range goFileRef.FindAllString(string(src), -1) {
+			if !exists[ref] {
+				t.Errorf("%s mentions %s, which is not a file of this package (renamed? see doc.go)", name, ref)
+			}
 		}
 		if n := strings.Count(string(src), "\n"); n > maxFileLines &&
 			!strings.HasPrefix(string(src), "// Why this file is over 600 lines:") {

@@ -200,7 +200,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mux.ServeHTTP(rec, r)
 		return
 	}
-	// Faults (faults.go) may delay, fail or reshape the answer; they call
+	// Faults (admin_faults.go) may delay, fail or reshape the answer; they call
 	// serveAPI for the real one.
 	s.faults.serve(s, rec, r)
 }

@@ -12,9 +12,9 @@ import (
 
 // Mutations of the projects area: users, teams, projects and their members,
 // administrators and teams. Metadata (issue types, categories, versions,
-// statuses, custom fields) lives in projects_meta.go, webhooks in
-// webhooks.go, stars, watchings and notifications in their own files, each
-// beside its handlers. Every method assumes the
+// statuses, custom fields) lives in store_projects_meta.go, webhooks in
+// store_webhooks.go, stars, watchings and notifications in their own
+// store_* files. Every method assumes the
 // store's write lock is held and takes the time from its caller.
 
 // userInput describes a space user to create.

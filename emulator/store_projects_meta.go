@@ -8,7 +8,7 @@ import (
 )
 
 // Mutations of project metadata: issue types, categories, versions,
-// statuses (custom fields: customfields_mut.go). Each assumes the write lock is held; changes to
+// statuses (custom fields: store_customfields.go). Each assumes the write lock is held; changes to
 // objects embedded in issues call s.touch().
 
 // issueTypeColors is Backlog's issue-type palette (add-issue-type).
