@@ -16,8 +16,10 @@ import (
 // every file belongs to a layer by its name; the store, the generator and
 // the render layer know nothing of HTTP or of the server; Backlog's JSON
 // shapes are declared only in the render layer (the admin layer's own shapes
-// and the activity contents the change feed snapshots excepted); and no file grows past ~600 lines
-// without saying why at its top.
+// and the activity contents the change feed snapshots excepted); no file
+// grows past ~600 lines without saying why at its top; and every file name
+// the package's text mentions is a file of the package (so that doc.go's
+// map does not go stale after a rename).
 
 // layers are the file-name prefixes of doc.go's map ("" for the two files
 // named as they are).
