@@ -25,8 +25,6 @@ func (s *Server) routesDocuments() {
 	s.handle("DELETE /api/v2/documents/{documentId}/tags", s.deleteDocumentTags)
 }
 
-// ------------------------------------------------------------- render
-
 // ------------------------------------------------------------ lookups
 
 // documentProject resolves a required projectIdOrKey query parameter to a

@@ -28,24 +28,19 @@ func (s *Server) getSharedFiles(c *call) error {
 	if err != nil {
 		return notFound("directory")
 	}
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	p, err := st.contentProject(c.u, c.path("projectIdOrKey"))
-	if err != nil {
-		return err
-	}
-	if !sharedDirExists(p, dir) {
-		return notFound("directory")
-	}
-	var list []*sharedFile
-	for _, f := range p.SharedFiles {
-		if f.Dir == dir {
-			list = append(list, f)
+	return readingOr(c, c.visibleProject, func(st *store, p *project) (any, error) {
+		if !sharedDirExists(p, dir) {
+			return nil, notFound("directory")
 		}
-	}
-	// p.SharedFiles is in creation (= id) order.
-	return c.ok(renderAll(pageOf(pg, list), st.renderSharedFile))
+		var list []*sharedFile
+		for _, f := range p.SharedFiles {
+			if f.Dir == dir {
+				list = append(list, f)
+			}
+		}
+		// p.SharedFiles is in creation (= id) order.
+		return renderAll(pageOf(pg, list), st.renderSharedFile), nil
+	})
 }
 
 // getSharedFile serves GET /projects/:p/files/:sharedFileId (get-file): the
@@ -57,16 +52,20 @@ func (s *Server) getSharedFile(c *call) error {
 	}
 	st := s.store
 	st.mu.RLock()
-	defer st.mu.RUnlock()
-	p, err := st.contentProject(c.u, c.path("projectIdOrKey"))
+	p, err := c.visibleProject()
+	var a attachment
+	if err == nil {
+		if f := st.sharedFiles[id]; f != nil && f.ProjectID == p.ID && f.Type == "file" {
+			a = attachment{ID: f.ID, Name: f.Name, Size: f.Size}
+		} else {
+			err = notFound("file")
+		}
+	}
+	st.mu.RUnlock()
 	if err != nil {
 		return err
 	}
-	f := st.sharedFiles[id]
-	if f == nil || f.ProjectID != p.ID || f.Type != "file" {
-		return notFound("file")
-	}
-	return c.sendAttachment(&attachment{ID: f.ID, Name: f.Name, Size: f.Size})
+	return c.sendAttachment(&a)
 }
 
 // Issues and wiki pages link shared files the same way (get, link, unlink:

@@ -28,14 +28,11 @@ func (s *Server) routesGit() {
 	s.handle("PATCH "+pr+"/comments/{commentId}", s.patchPullRequestComment)
 }
 
-// ------------------------------------------------------------- render
-
 // ------------------------------------------------------------ lookups
 
 // gitProject resolves the projectIdOrKey path segment of the Git routes.
 func (c *call) gitProject() (*project, error) {
-	st := c.s.store
-	p, err := st.contentProject(c.u, c.path("projectIdOrKey"))
+	p, err := c.visibleProject()
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // routesIssues registers the issue routes (endpoints.md §5 and the issue
@@ -127,25 +128,17 @@ func parseIssueInput(q params, create bool) (*issueInput, error) {
 		}
 		in.Comment = q.optStr("comment")
 	}
-	if in.ResolutionID, e = clearable(q, "resolutionId", params.optInt64); e != nil {
+	// The clearable fields, by kind of value (an empty value clears).
+	if e = clearables(q, params.optInt64, map[string]*opt[int64]{"resolutionId": &in.ResolutionID,
+		"assigneeId": &in.AssigneeID, "parentIssueId": &in.ParentIssueID}); e != nil {
 		return nil, e
 	}
-	if in.AssigneeID, e = clearable(q, "assigneeId", params.optInt64); e != nil {
+	if e = clearables(q, params.optDate, map[string]*opt[time.Time]{"startDate": &in.StartDate,
+		"dueDate": &in.DueDate}); e != nil {
 		return nil, e
 	}
-	if in.ParentIssueID, e = clearable(q, "parentIssueId", params.optInt64); e != nil {
-		return nil, e
-	}
-	if in.StartDate, e = clearable(q, "startDate", params.optDate); e != nil {
-		return nil, e
-	}
-	if in.DueDate, e = clearable(q, "dueDate", params.optDate); e != nil {
-		return nil, e
-	}
-	if in.EstimatedHours, e = clearable(q, "estimatedHours", params.optFloat); e != nil {
-		return nil, e
-	}
-	if in.ActualHours, e = clearable(q, "actualHours", params.optFloat); e != nil {
+	if e = clearables(q, params.optFloat, map[string]*opt[float64]{"estimatedHours": &in.EstimatedHours,
+		"actualHours": &in.ActualHours}); e != nil {
 		return nil, e
 	}
 	for _, o := range []struct {

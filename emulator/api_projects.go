@@ -37,12 +37,7 @@ func (s *Server) routesProjects() {
 // visibleProject resolves {projectIdOrKey} to a project the caller can see
 // (404 "No project." otherwise). The store lock must be held.
 func (c *call) visibleProject() (*project, error) {
-	st := c.s.store
-	p := st.projectByIDOrKey(c.path("projectIdOrKey"))
-	if p == nil || !st.canSee(c.u, p) {
-		return nil, notFound("project")
-	}
-	return p, nil
+	return c.s.store.contentProject(c.u, c.path("projectIdOrKey"))
 }
 
 // managedProject resolves {projectIdOrKey} to a visible project the caller

@@ -42,8 +42,6 @@ func pathID(v, what string) (int64, error) {
 	return id, nil
 }
 
-// ------------------------------------------------------------- render
-
 // ------------------------------------------------------------ lookups
 
 // wikiProject resolves the projectIdOrKey query parameter of the wiki

@@ -19,6 +19,23 @@ func reading[T, J any](c *call, find func() (T, error), answer func(st *store, x
 	return c.ok(answer(st, x))
 }
 
+// readingOr is reading for answers that can still fail after the entity
+// is found (a 404 for something inside it, a bad parameter).
+func readingOr[T any](c *call, find func() (T, error), answer func(st *store, x T) (any, error)) error {
+	st := c.s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	x, err := find()
+	if err != nil {
+		return err
+	}
+	v, err := answer(st, x)
+	if err != nil {
+		return err
+	}
+	return c.ok(v)
+}
+
 // writing runs a change to one entity named by the path: find resolves it
 // under the store's write lock and change applies the change and returns
 // the response body (nil answers 204 No Content).

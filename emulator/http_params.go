@@ -3,9 +3,11 @@ package emulator
 import (
 	"encoding/json"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -331,4 +333,18 @@ func clearable[T any](p params, k string, read func(params, string) (*T, *apiErr
 		return opt[T]{}, e
 	}
 	return opt[T]{Set: true, Value: v}, nil
+}
+
+// clearables reads several clearable parameters of one kind into their
+// destinations; with more than one bad value, the error names the first
+// parameter in alphabetical order (deterministically).
+func clearables[T any](p params, read func(params, string) (*T, *apiError), dst map[string]*opt[T]) *apiError {
+	for _, k := range slices.Sorted(maps.Keys(dst)) {
+		v, e := clearable(p, k, read)
+		if e != nil {
+			return e
+		}
+		*dst[k] = v
+	}
+	return nil
 }
