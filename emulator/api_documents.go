@@ -227,10 +227,7 @@ func (s *Server) postDocumentTags(c *call) error {
 	if err != nil {
 		return err
 	}
-	return writing(c, c.visibleDocument, func(st *store, d *document) (any, error) {
-		if !canWriteContent(c.u) {
-			return nil, forbidden()
-		}
+	return writing(c, c.taggableDocument, func(st *store, d *document) (any, error) {
 		return renderTags(st.addDocumentTags(d, names)), nil
 	})
 }
@@ -242,11 +239,18 @@ func (s *Server) deleteDocumentTags(c *call) error {
 	if err != nil {
 		return err
 	}
-	return writing(c, c.visibleDocument, func(st *store, d *document) (any, error) {
-		if !canWriteContent(c.u) {
-			return nil, forbidden()
-		}
+	return writing(c, c.taggableDocument, func(st *store, d *document) (any, error) {
 		st.removeDocumentTags(d, names)
 		return nil, nil
 	})
+}
+
+// taggableDocument is the path's document, for a caller who may write
+// content (403 otherwise).
+func (c *call) taggableDocument() (*document, error) {
+	d, err := c.visibleDocument()
+	if err == nil && !canWriteContent(c.u) {
+		return nil, forbidden()
+	}
+	return d, err
 }
