@@ -73,15 +73,11 @@ var allowEmpty = map[string]string{
 	"/api/v2/projects/{projectIdOrKey}/activities [].content.group_project_activities": "see /api/v2/activities/{activityId} content.group_project_activities",
 	"/api/v2/users/{userId}/activities [].content.group_project_activities":            "see /api/v2/activities/{activityId} content.group_project_activities",
 	"Star.comment": "add-star has no comment parameter and the DOC examples show null",
-	"/api/v2/users/{userId}/stars [].comment": "see Star.comment",
-	"/api/v2/wikis/{wikiId}/stars [].comment": "see Star.comment",
-	"Comment.changeLog[].notificationInfo": "set by Backlog on the change-log entry of mails sent at issue creation " +
-		"({type: \"issue.create\"}); the emulator records notified users in comment.notifications only (a known gap)",
-	"/api/v2/issues/{issueIdOrKey}/comments [].changeLog[].notificationInfo":          "see Comment.changeLog[].notificationInfo",
-	"/api/v2/issues/{issueIdOrKey}/comments/{commentId} changeLog[].notificationInfo": "see Comment.changeLog[].notificationInfo",
-	"/api/v2/teams [].displayOrder":                                                   "set only by reordering teams in the web UI (no API call); null until then",
-	"/api/v2/teams/{teamId} displayOrder":                                             "see /api/v2/teams [].displayOrder",
-	"/api/v2/projects/{projectIdOrKey}/teams [].displayOrder":                         "see /api/v2/teams [].displayOrder",
+	"/api/v2/users/{userId}/stars [].comment":                 "see Star.comment",
+	"/api/v2/wikis/{wikiId}/stars [].comment":                 "see Star.comment",
+	"/api/v2/teams [].displayOrder":                           "set only by reordering teams in the web UI (no API call); null until then",
+	"/api/v2/teams/{teamId} displayOrder":                     "see /api/v2/teams [].displayOrder",
+	"/api/v2/projects/{projectIdOrKey}/teams [].displayOrder": "see /api/v2/teams [].displayOrder",
 	"/api/v2/projects/{projectIdOrKey}/files/metadata [].updatedUser": "generated files live in directories, so the root " +
 		"lists directories only, which are never updated (their subdirectory listings fill it)",
 }

@@ -1,12 +1,7 @@
-// Why this file is over 600 lines: it holds the JSON shape of every entity
-// embedded in others (users, projects, metadata, attachments, shared files,
-// stars, comments) so that each is rendered in exactly one place.
-
 package emulator
 
 import (
 	"bytes"
-	"strconv"
 	"sync"
 	"time"
 )
@@ -43,72 +38,6 @@ func tsz(t time.Time) *ts {
 	}
 	v := ts(t)
 	return &v
-}
-
-// jsonNulabAccount is a user's Nulab account. Backlog's examples show
-// iconUrl in some responses and not in others; every user here carries the
-// one full shape, wherever it is embedded.
-type jsonNulabAccount struct {
-	NulabID  string `json:"nulabId"`
-	Name     string `json:"name"`
-	UniqueID string `json:"uniqueId"`
-	IconURL  string `json:"iconUrl"`
-}
-
-type jsonUser struct {
-	ID            int64             `json:"id"`
-	UserID        string            `json:"userId"`
-	Name          string            `json:"name"`
-	RoleType      int               `json:"roleType"`
-	Lang          *string           `json:"lang"`
-	NulabAccount  *jsonNulabAccount `json:"nulabAccount"`
-	MailAddress   string            `json:"mailAddress"`
-	LastLoginTime *ts               `json:"lastLoginTime"`
-}
-
-// renderUser renders a User; a missing user (deleted) renders as null.
-func (s *store) renderUser(id int64) *jsonUser {
-	u := s.users[id]
-	if u == nil {
-		return nil
-	}
-	j := &jsonUser{ID: u.ID, UserID: u.UserID, Name: u.Name, RoleType: u.RoleType,
-		MailAddress: u.MailAddress, LastLoginTime: tsz(u.LastLoginTime)}
-	if u.Lang != "" {
-		l := u.Lang
-		j.Lang = &l
-	}
-	if u.NulabID != "" {
-		j.NulabAccount = &jsonNulabAccount{NulabID: u.NulabID, Name: u.Name, UniqueID: u.NulabID + "-" + strconv.FormatInt(u.ID, 36),
-			IconURL: "https://apps.nulab.com/u/" + u.NulabID + "/icon"}
-	}
-	return j
-}
-
-// jsonKeywordUser is the User of document responses: the same shape plus
-// keyword, the text Backlog's document search matches users by
-// (entities.md "User").
-type jsonKeywordUser struct {
-	*jsonUser
-	Keyword string `json:"keyword"`
-}
-
-// renderKeywordUser renders the user of a document response (null when
-// missing).
-func (s *store) renderKeywordUser(id int64) *jsonKeywordUser {
-	j := s.renderUser(id)
-	if j == nil {
-		return nil
-	}
-	return &jsonKeywordUser{jsonUser: j, Keyword: j.Name + " " + j.UserID}
-}
-
-// renderUserp renders a nullable user reference.
-func (s *store) renderUserp(id *int64) *jsonUser {
-	if id == nil {
-		return nil
-	}
-	return s.renderUser(*id)
 }
 
 type jsonProject struct {
@@ -609,4 +538,20 @@ func (s *store) renderTeam(t *team) *jsonTeam {
 		}
 	}
 	return j
+}
+
+// renderTags renders wiki and document tags as {id, name}, always as an
+// array.
+func renderTags(tags []*wikiTag) []*jsonIDName {
+	return renderAll(tags, func(t *wikiTag) *jsonIDName { return &jsonIDName{t.ID, t.Name} })
+}
+
+// renderAll renders every element of items with render, always as a JSON
+// array (never null).
+func renderAll[T, J any](items []T, render func(T) J) []J {
+	out := make([]J, 0, len(items))
+	for _, x := range items {
+		out = append(out, render(x))
+	}
+	return out
 }

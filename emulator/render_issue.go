@@ -1,31 +1,8 @@
 package emulator
 
-import (
-	"encoding/json"
-)
-
 // This file renders the Issue object (entities.md "Issue") by appending
 // bytes. Its output is byte-identical to json.Marshal of the struct shapes in
 // render.go; render_issue_test.go checks that on a generated space.
-
-// userJSON returns the rendered User JSON, cached per user and epoch; "null"
-// for an unknown user.
-func (s *store) userJSON(id int64) []byte {
-	u := s.users[id]
-	if u == nil {
-		return []byte("null")
-	}
-	ep := s.epoch.Load()
-	if c := u.json.Load(); c != nil && c.epoch == ep {
-		return c.data
-	}
-	data, err := json.Marshal(s.renderUser(id))
-	if err != nil {
-		panic(err) // plain values only
-	}
-	u.json.Store(&renderCache{epoch: ep, data: data})
-	return data
-}
 
 // appendIssue appends the Issue JSON of is.
 func (s *store) appendIssue(w *jw, is *issue) {
@@ -351,4 +328,61 @@ func (s *store) appendCFValues(w *jw, p *project, is *issue) {
 		w.close()
 	}
 	w.closeArr()
+}
+
+// childSummary counts the direct children of is and the closed ones.
+func (st *store) childSummaries(ids map[int64]bool) map[int64][2]int {
+	out := map[int64][2]int{}
+	for _, c := range st.issueList {
+		if c.ParentIssueID != nil && ids[*c.ParentIssueID] {
+			v := out[*c.ParentIssueID]
+			v[0]++
+			if c.StatusID == StatusClosed {
+				v[1]++
+			}
+			out[*c.ParentIssueID] = v
+		}
+	}
+	return out
+}
+
+// issuesWithChildSummary renders issues with expand[]=childIssueSummary.
+func (st *store) issuesWithChildSummary(list []*issue) []byte {
+	ids := make(map[int64]bool, len(list))
+	for _, is := range list {
+		ids[is.ID] = true
+	}
+	sums := st.childSummaries(ids)
+	buf := []byte{'['}
+	for i, is := range list {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, mergeJSON(st.issueJSON(is), childSummaryJSON(sums[is.ID]))...)
+	}
+	return append(buf, ']')
+}
+
+// participants lists the creator, the assignee and the commenters of an
+// issue, distinct, in first-seen order.
+func (st *store) participants(is *issue) []*jsonUser {
+	seen := map[int64]bool{}
+	out := []*jsonUser{}
+	add := func(id int64) {
+		if seen[id] {
+			return
+		}
+		seen[id] = true
+		if u := st.renderUser(id); u != nil {
+			out = append(out, u)
+		}
+	}
+	add(is.CreatedUser)
+	if is.AssigneeID != nil {
+		add(*is.AssigneeID)
+	}
+	for _, c := range is.Comments {
+		add(c.CreatedUser)
+	}
+	return out
 }

@@ -1,18 +1,3 @@
-// Package emulator is a faithful emulator of the Nulab Backlog API v2.
-//
-// A Server is an http.Handler serving /api/v2/... with Backlog's paths,
-// parameters, JSON shapes, pagination, errors, rate-limit headers and 429s,
-// OAuth 2.0 endpoints and activity feed, over a space generated
-// deterministically from a seed. Tests use it in-process through Client();
-// the "backlogsync emulator" command serves it over HTTP or HTTPS.
-//
-// Administration routes live under the reserved prefix /_emulator/ (reset,
-// reseed, fault injection, rate-limit settings, request log); see admin.go.
-//
-// Behaviours Backlog does not document are fixed here and listed in
-// Options: minId/maxId bounds are exclusive unless InclusiveIDBounds is set;
-// the default issue sort is "updated" descending; free-plan limits are an
-// assumption (FreeLimits).
 package emulator
 
 import (
@@ -174,21 +159,7 @@ func (s *Server) handle(pattern string, h handlerFunc) {
 	if !ok {
 		panic("emulator: route without method: " + pattern)
 	}
-	class := ClassRead
-	switch method {
-	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
-		class = ClassUpdate
-	}
-	switch path {
-	case "/api/v2/issues", "/api/v2/issues/count", "/api/v2/wikis", "/api/v2/wikis/count":
-		if method == http.MethodGet {
-			class = ClassSearch
-		}
-	}
-	if strings.HasSuffix(path, "/icon") || strings.HasSuffix(path, "/image") {
-		class = ClassIcon
-	}
-	s.handleClass(method, path, class, true, h)
+	s.handleClass(method, path, requestClass(method, path), true, h)
 }
 
 // handleClass registers a route with an explicit class and auth requirement.
@@ -229,7 +200,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mux.ServeHTTP(rec, r)
 		return
 	}
-	// Faults (faults.go) may delay, fail or reshape the answer; they call
+	// Faults (admin_faults.go) may delay, fail or reshape the answer; they call
 	// serveAPI for the real one.
 	s.faults.serve(s, rec, r)
 }

@@ -51,7 +51,7 @@ type space struct {
 }
 
 // store is the emulator's in-memory database. Handlers hold mu.RLock while
-// reading and mu.Lock while writing; the mutation methods (mutations*.go)
+// reading and mu.Lock while writing; the mutation methods (store_*.go)
 // assume the write lock is held by their caller.
 type store struct {
 	mu sync.RWMutex

@@ -1,0 +1,86 @@
+package emulator
+
+// The handler kit: the one implementation of what most API handlers share
+// (take the store lock, resolve the entity the path names, check the
+// caller's rights, answer), so that a handler states only what differs —
+// which entity, and what to answer or change.
+
+// reading answers a read request for one entity named by the path: find
+// resolves it under the store's read lock (a missing or invisible entity is
+// find's 404) and answer builds the response body.
+func reading[T, J any](c *call, find func() (T, error), answer func(st *store, x T) J) error {
+	st := c.s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	x, err := find()
+	if err != nil {
+		return err
+	}
+	return c.ok(answer(st, x))
+}
+
+// readingOr is reading for answers that can still fail after the entity
+// is found (a 404 for something inside it, a bad parameter).
+func readingOr[T any](c *call, find func() (T, error), answer func(st *store, x T) (any, error)) error {
+	st := c.s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	x, err := find()
+	if err != nil {
+		return err
+	}
+	v, err := answer(st, x)
+	if err != nil {
+		return err
+	}
+	return c.ok(v)
+}
+
+// writing runs a change to one entity named by the path: find resolves it
+// under the store's write lock and change applies the change and returns
+// the response body (nil answers 204 No Content).
+func writing[T any](c *call, find func() (T, error), change func(st *store, x T) (any, error)) error {
+	st := c.s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	x, err := find()
+	if err != nil {
+		return err
+	}
+	v, err := change(st, x)
+	if err != nil {
+		return err
+	}
+	if v == nil {
+		return c.noContent()
+	}
+	return c.ok(v)
+}
+
+// inProject is writing for entities inside a project: the caller must also
+// be allowed to change that project (writableProject), which projectOf
+// names.
+func inProject[T any](c *call, find func() (T, error), projectOf func(x T) int64,
+	change func(st *store, x T) (any, error)) error {
+	return writing(c, find, func(st *store, x T) (any, error) {
+		if err := st.writableProject(c.u, st.projects[projectOf(x)]); err != nil {
+			return nil, err
+		}
+		return change(st, x)
+	})
+}
+
+// counted is Backlog's answer to a count request: {"count": n}.
+func counted(n int) map[string]int { return map[string]int{"count": n} }
+
+// adminOnly is find for routes only space administrators may use: anyone
+// else is 403 before the path is resolved.
+func adminOnly[T any](c *call, find func() (T, error)) func() (T, error) {
+	return func() (T, error) {
+		if err := c.requireAdmin(); err != nil {
+			var zero T
+			return zero, err
+		}
+		return find()
+	}
+}
