@@ -132,7 +132,7 @@ func newFixture(t *testing.T) *fixture {
 	no.WebhookRetryWaits = []time.Duration{}
 	f.svc, err = service.New(ctx, service.Options{Config: cfg, Server: f.srv, Store: st, Clock: f.clk, Location: time.UTC,
 		SecretKey: bytes.Repeat([]byte{7}, 32), HTTPClient: emu.Client(),
-		Logger:    log, Notifier: notify.New(no), Recorded: func(r schedule.Run) { f.recorded <- r },
+		Logger: log, Notifier: notify.New(no), Recorded: func(r schedule.Run) { f.recorded <- r },
 		Client: func(ctx context.Context, account string) (*backlog.Client, error) {
 			key := emu.AdminAPIKey()
 			if f.fail.Load() {
