@@ -261,15 +261,8 @@ func (r *run) prepare(ctx context.Context, p *plan) error {
 func (r *run) table(ctx context.Context, p *plan) (rt backlogsync.RunTable, first bool, err error) {
 	rt.Table = p.dest
 	e := r.e
-	t0 := time.Now()
-	r.progress(p, PhaseStart, &rt, -1, t0)
-	defer func() {
-		ph := PhaseDone
-		if err != nil {
-			ph = PhaseFailed
-		}
-		r.progress(p, ph, &rt, -1, t0)
-	}()
+	t0, end := r.track(p, &rt)
+	defer end(&err)
 	if err := r.prepare(ctx, p); err != nil {
 		return rt, false, err
 	}
@@ -374,6 +367,21 @@ func (r *run) maxStored(ctx context.Context, p *plan, col string) (int64, error)
 }
 
 // progress sends a report to Engine.Progress.
+// track reports the start of p's table and returns when it began and a
+// func, to defer with the caller's named error, that reports its end
+// (done, or failed when the error is set).
+func (r *run) track(p *plan, rt *backlogsync.RunTable) (time.Time, func(*error)) {
+	t0 := time.Now()
+	r.progress(p, PhaseStart, rt, -1, t0)
+	return t0, func(err *error) {
+		ph := PhaseDone
+		if *err != nil {
+			ph = PhaseFailed
+		}
+		r.progress(p, ph, rt, -1, t0)
+	}
+}
+
 func (r *run) progress(p *plan, ph Phase, rt *backlogsync.RunTable, expected int64, t0 time.Time) {
 	if r.e.Progress == nil {
 		return

@@ -35,15 +35,8 @@ const snapshotKey = "snapshot"
 func (r *run) snapshot(ctx context.Context, p *plan) (rt backlogsync.RunTable, first bool, err error) {
 	rt.Table = p.dest
 	e := r.e
-	t0 := time.Now()
-	r.progress(p, PhaseStart, &rt, -1, t0)
-	defer func() {
-		ph := PhaseDone
-		if err != nil {
-			ph = PhaseFailed
-		}
-		r.progress(p, ph, &rt, -1, t0)
-	}()
+	_, end := r.track(p, &rt)
+	defer end(&err)
 	if err := r.prepare(ctx, p); err != nil {
 		return rt, false, err
 	}

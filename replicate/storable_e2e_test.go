@@ -3,10 +3,8 @@ package replicate_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"testing"
 
 	bs "github.com/backlogsync/backlogsync"
@@ -16,20 +14,7 @@ import (
 // apiForm sends a form to the emulator's API as the admin.
 func apiForm(t *testing.T, s *scenario, method, path string, form url.Values) {
 	t.Helper()
-	req, err := http.NewRequest(method, s.base+"/api/v2/"+path, strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Backlog-API-Key", s.srv.AdminAPIKey())
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := s.hc().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		t.Fatalf("%s %s: %s", method, path, resp.Status)
-	}
+	apiID(t, s, method, path, form)
 }
 
 // TestE2ENULIsStorable is issue 13 item 2: a comment and an issue summary

@@ -20,6 +20,8 @@ func (s *Service) storedRoutes(admin func(string, http.HandlerFunc)) {
 	admin("GET /api/connections/{id}", s.getConnection)
 	admin("PUT /api/connections/{id}", s.updateConnection)
 	admin("DELETE /api/connections/{id}", s.removeConnection)
+	admin("POST /api/connections/test", s.testNewConnection)
+	admin("POST /api/connections/{id}/test", s.testStoredConnection)
 	admin("POST /api/jobs", s.createJob)
 	admin("PUT /api/jobs/{name}", s.updateJob)
 	admin("DELETE /api/jobs/{name}", s.deleteJob)
@@ -193,6 +195,55 @@ func (s *Service) updateConnection(w http.ResponseWriter, r *http.Request) {
 	}
 	v, _ := s.connectionView(r, *c)
 	writeJSON(w, http.StatusOK, v)
+}
+
+// testNewConnection tries a connection that is not saved (the body of POST
+// /api/connections; the name may be left out): 200 with what the space
+// answered, or 422 with the reason. Nothing is stored.
+func (s *Service) testNewConnection(w http.ResponseWriter, r *http.Request) {
+	var in connectionInput
+	if !readJSON(w, r, &in) {
+		return
+	}
+	if strings.TrimSpace(in.Name) == "" {
+		in.Name = "test"
+	}
+	if msg := in.check(true); msg != "" {
+		writeError(w, http.StatusBadRequest, msg)
+		return
+	}
+	s.answerTest(w, r, ConnectionTest{SpaceURL: in.SpaceURL, AuthScheme: in.AuthScheme, Secret: in.Secret})
+}
+
+// testStoredConnection tries a stored connection with its sealed secret.
+func (s *Service) testStoredConnection(w http.ResponseWriter, r *http.Request) {
+	c := s.connection(w, r)
+	if c == nil {
+		return
+	}
+	if s.seal == nil {
+		writeError(w, http.StatusConflict, "the server has no key to open stored secrets with; start serve with BACKLOGSYNC_SECRET_KEY set")
+		return
+	}
+	secret, err := s.seal.Open(c.Secret, c.Name)
+	if err != nil {
+		writeError(w, http.StatusConflict, err.Error()+"; send the secret again with PUT /api/connections/"+r.PathValue("id"))
+		return
+	}
+	s.answerTest(w, r, ConnectionTest{SpaceURL: c.SpaceURL, AuthScheme: c.AuthScheme, Secret: secret})
+}
+
+func (s *Service) answerTest(w http.ResponseWriter, r *http.Request, in ConnectionTest) {
+	hc := s.o.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 20 * time.Second}
+	}
+	rep, msg := TestConnection(r.Context(), hc, in)
+	if rep == nil {
+		writeError(w, http.StatusUnprocessableEntity, msg)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
 }
 
 func (s *Service) removeConnection(w http.ResponseWriter, r *http.Request) {

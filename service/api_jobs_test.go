@@ -54,6 +54,32 @@ func TestAPIConnectionsAndStoredJobs(t *testing.T) {
 		t.Errorf("a plain user adds a connection: %d, want 403", st)
 	}
 
+	// Test, without saving: a wrong key, the right one, the stored one.
+	var failed struct{ Error struct{ Message string } }
+	if st := f.request("POST", "/api/connections/test", "boss@example.com", conn, &failed); st != http.StatusUnprocessableEntity ||
+		!strings.Contains(failed.Error.Message, "Wrong API key") || strings.Contains(failed.Error.Message, secret) {
+		t.Errorf("test with a wrong key: %d %q, want 422 'Wrong API key' without the key", st, failed.Error.Message)
+	}
+	right := map[string]any{"space_url": "https://acme.backlog.com", "secret": f.emu.AdminAPIKey()}
+	var rep map[string]any
+	if st := f.request("POST", "/api/connections/test", "boss@example.com", right, &rep); st != 200 || rep["space_key"] == "" ||
+		rep["role"] != "Administrator" || !strings.Contains(toJSON(rep), "read") {
+		t.Errorf("test with the right key: %d %v", st, rep)
+	}
+	if s := toJSON(rep); strings.Contains(s, f.emu.AdminAPIKey()) {
+		t.Errorf("the test's answer quotes the key: %s", s)
+	}
+	if st := f.request("POST", "/api/connections/"+id+"/test", "boss@example.com", nil, &failed); st != http.StatusUnprocessableEntity ||
+		!strings.Contains(failed.Error.Message, "Wrong API key") {
+		t.Errorf("test of the stored connection (its key is wrong): %d %q", st, failed.Error.Message)
+	}
+	if st := f.request("POST", "/api/connections/test", "ana@example.com", right, nil); st != http.StatusForbidden {
+		t.Errorf("a plain user tests a connection: %d, want 403", st)
+	}
+	if n, _ := f.st.Connections(t.Context()); len(n) != 1 {
+		t.Errorf("testing saved something: %d connections", len(n))
+	}
+
 	job := map[string]any{"name": "nightly", "destination": f.cfg.Destinations[0].Name, "connections": []string{"acme"},
 		"statements": "REPLICATE Issues;\nREPLICATE Nope;", "schedule": map[string]any{"interval": "daily", "start": "02:30"}}
 	var e struct {

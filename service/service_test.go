@@ -131,8 +131,8 @@ func newFixture(t *testing.T) *fixture {
 	no.Webhook = &config.Webhook{URL: hook.URL, Secret: config.NewSecret("hooksecret")}
 	no.WebhookRetryWaits = []time.Duration{}
 	f.svc, err = service.New(ctx, service.Options{Config: cfg, Server: f.srv, Store: st, Clock: f.clk, Location: time.UTC,
-		SecretKey: bytes.Repeat([]byte{7}, 32),
-		Logger:    log, Notifier: notify.New(no), Recorded: func(r schedule.Run) { f.recorded <- r },
+		SecretKey: bytes.Repeat([]byte{7}, 32), HTTPClient: emu.Client(),
+		Logger: log, Notifier: notify.New(no), Recorded: func(r schedule.Run) { f.recorded <- r },
 		Client: func(ctx context.Context, account string) (*backlog.Client, error) {
 			key := emu.AdminAPIKey()
 			if f.fail.Load() {

@@ -2,17 +2,13 @@ package web
 
 import (
 	"context"
-	"crypto/tls"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
-	"github.com/backlogsync/backlogsync/backlog"
+	"github.com/backlogsync/backlogsync/service"
 	"github.com/backlogsync/backlogsync/store"
 )
 
@@ -91,84 +87,14 @@ func readConnForm(r *http.Request, needSecret bool) (connForm, string, error) {
 	return f, secret, nil
 }
 
-// testConnection calls the space with the secret: the space, the user
-// (and role) and the rate limits. The error, if any, is a sentence for
-// the person who typed the form.
+// testConnection is service.TestConnection with the form's values and
+// the web admin's HTTP client.
 func (a *app) testConnection(ctx context.Context, f connForm, secret string) (*testResult, string) {
-	opts := []backlog.Option{backlog.WithHTTPClient(a.o.HTTPClient),
-		backlog.WithRetry(backlog.RetryPolicy{MaxAttempts: 2, MaxRateLimitWaits: -1})}
-	if f.AuthScheme == "oauth" {
-		opts = append(opts, backlog.WithTokenSource(backlog.StaticTokenSource(secret)))
-	} else {
-		opts = append(opts, backlog.WithAPIKey(secret))
+	rep, msg := service.TestConnection(ctx, a.o.HTTPClient, service.ConnectionTest{SpaceURL: f.SpaceURL, AuthScheme: f.AuthScheme, Secret: secret})
+	if rep == nil {
+		return nil, msg
 	}
-	c, err := backlog.NewClient(f.SpaceURL, opts...)
-	if err != nil {
-		return nil, "The space URL is not usable: " + err.Error()
-	}
-	sp, _, err := c.Space.Get(ctx)
-	if err != nil {
-		return nil, explain(err, f)
-	}
-	if sp.SpaceKey == "" {
-		return nil, f.SpaceURL + " answered, but not like a Backlog space (no space key). Check the space URL."
-	}
-	me, _, err := c.Users.GetMyself(ctx)
-	if err != nil {
-		return nil, explain(err, f)
-	}
-	res := &testResult{Space: sp.Name, SpaceKey: sp.SpaceKey, User: me.Name, Role: me.RoleType.String()}
-	if me.UserID != nil && *me.UserID != "" {
-		res.User += " (" + *me.UserID + ")"
-	}
-	rl, _, err := c.RateLimit.Get(ctx)
-	if err != nil {
-		res.RateLimit = "not available: " + explain(err, f)
-	} else {
-		var parts []string
-		for _, x := range []backlog.Rate{rl.Read, rl.Update, rl.Search, rl.Icon} {
-			parts = append(parts, fmt.Sprintf("%s %d/min (%d left)", x.Class, x.Limit, x.Remaining))
-		}
-		res.RateLimit = strings.Join(parts, ", ")
-	}
-	return res, ""
-}
-
-// explain turns a failed call into the reason: wrong key, wrong URL or the
-// network. Keys never appear in it (the client redacts them).
-func explain(err error, f connForm) string {
-	var (
-		ae     *backlog.AuthError
-		er     *backlog.ErrorResponse
-		dnsErr *net.DNSError
-		netErr net.Error
-		opErr  *net.OpError
-		synErr *json.SyntaxError
-		certE  *tls.CertificateVerificationError
-	)
-	what := "API key"
-	if f.AuthScheme == "oauth" {
-		what = "OAuth access token"
-	}
-	switch {
-	case errors.As(err, &ae):
-		return "Wrong " + what + ": " + f.SpaceURL + " rejected it (" + ae.Response.Status + "). Check that it is the key of a member of this space (Personal Settings > API)."
-	case errors.As(err, &er) && len(er.Errors) == 0:
-		return f.SpaceURL + " is not a Backlog space: " + er.Method + " " + er.URL + " answered " + er.Response.Status + ". Check the space URL."
-	case errors.As(err, &er):
-		return f.SpaceURL + " refused the request: " + er.Response.Status + ": " + er.Errors[0].Message
-	case errors.As(err, &synErr):
-		return f.SpaceURL + " answered something that is not Backlog's JSON. Check the space URL."
-	case errors.As(err, &dnsErr):
-		return "Network: the host " + dnsErr.Name + " cannot be found. Check the space URL."
-	case errors.As(err, &certE):
-		return "Network: the server's TLS certificate is not valid for " + f.SpaceURL + "."
-	case errors.As(err, &netErr) && netErr.Timeout():
-		return "Network: " + f.SpaceURL + " did not answer in time. Check the URL and that this server can reach it."
-	case errors.As(err, &opErr):
-		return "Network: cannot connect to " + f.SpaceURL + " (" + opErr.Err.Error() + "). Check the URL and that this server can reach it."
-	}
-	return "The test failed: " + strings.TrimPrefix(err.Error(), "backlog: ")
+	return &testResult{Space: rep.Space, SpaceKey: rep.SpaceKey, User: rep.User, Role: rep.Role, RateLimit: rep.RateLimit}, ""
 }
 
 // createConnection is Create & Test: it tests the connection and saves it

@@ -248,9 +248,9 @@ func TestServeSeveralInstances(t *testing.T) {
 		t.Errorf("%d runs for %d claimed runs and %d killed", len(runs), len(owner), orphans)
 	}
 	t.Logf("%d slots, runs by instance %v, %d rows in the runs table", len(cs), byInstance, len(runs))
-	if len(byInstance) < 2 {
-		t.Errorf("runs by instance %v: the takeover should have made at least two instances run", byInstance)
-	}
+	// Which instances win the other slots is up to the race for each
+	// claim (one instance may win them all); the takeover of the killed
+	// instance's slot by another is checked above.
 	srv.ClearFaults()
 	checkMultiTruth(t, kc, srv)
 	if !strings.Contains(procOutput(procs), "running a scheduled run again") {
