@@ -2,9 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -14,6 +11,7 @@ import (
 	"time"
 
 	"github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/internal/dbtest"
 )
 
 // clock is a settable test clock.
@@ -30,38 +28,9 @@ func (c *clock) add(d time.Duration) {
 }
 
 // postgresDSN returns a DSN for a fresh schema of the test PostgreSQL
-// database, dropped after the test. It skips without
-// BACKLOGSYNC_TEST_POSTGRES_DSN, and fails instead under CI=true.
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("BACKLOGSYNC_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("BACKLOGSYNC_TEST_POSTGRES_DSN is not set (CI=true: PostgreSQL tests must run)")
-		}
-		t.Skip("BACKLOGSYNC_TEST_POSTGRES_DSN is not set")
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "store_test_" + hex.EncodeToString(b[:])
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		admin.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
-		admin.Close()
-	})
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	return dsn + sep + "search_path=" + schema
-}
+// database, dropped after the test (dbtest.Postgres: skipped without the
+// server, failed under CI=true).
+func postgresDSN(t *testing.T) string { return dbtest.Postgres(t) }
 
 // forEachDB runs fn on a fresh store in SQLite and in PostgreSQL.
 func forEachDB(t *testing.T, fn func(t *testing.T, s *Store, c *clock)) {

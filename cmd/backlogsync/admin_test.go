@@ -11,6 +11,7 @@ import (
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/dest/sqlite"
+	"github.com/backlogsync/backlogsync/internal/dbtest"
 )
 
 // serveConfig writes a config whose destination "db" is a SQLite file
@@ -188,13 +189,7 @@ func TestAdminStateInConfig(t *testing.T) {
 }
 
 func TestAdminStatePostgres(t *testing.T) {
-	dsn := os.Getenv("BACKLOGSYNC_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("BACKLOGSYNC_TEST_POSTGRES_DSN is not set (CI=true: PostgreSQL tests must run)")
-		}
-		t.Skip("BACKLOGSYNC_TEST_POSTGRES_DSN is not set")
-	}
+	dsn := dbtest.Postgres(t) // a fresh schema: the state's migrations never meet another test's
 	cfg, _ := serveConfig(t, fmt.Sprintf("server: {state: '%s'}\n", dsn))
 	email := fmt.Sprintf("pg-%d@example.com", os.Getpid())
 	mustCLI(t, "users", "add", email, "-c", cfg)
