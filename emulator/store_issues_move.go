@@ -93,7 +93,7 @@ func (s *store) moveIssue(actor *user, at time.Time, is *issue, to *project) err
 	s.issueChanged(is)
 	s.addActivity(to.ID, ActIssueUpdated, actor, at, actUpdateContent{ID: is.ID, KeyID: is.KeyID,
 		Summary: is.Summary, Description: is.Description, Comment: actComment{Content: strp("")},
-		Changes: []actChange{{Field: "project", NewValue: strp(to.Name), OldValue: strp(from.Name), Type: "standard"}},
+		Changes:     []actChange{{Field: "project", NewValue: strp(to.Name), OldValue: strp(from.Name), Type: "standard"}},
 		Attachments: []actAttachment{}, SharedFiles: s.actSharedFiles(is.SharedFileIDs), ExternalFileLinks: []any{}})
 	return nil
 }
