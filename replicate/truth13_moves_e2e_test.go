@@ -12,11 +12,12 @@ import (
 )
 
 // moveTables are the tables the move scenario compares: the Issues family
-// (every table that carries an issue's project or key) and the feeds.
+// (every table that carries an issue's project or key), the feed, and the
+// user tables that name issues.
 var moveTables = []string{"Issues", "IssueComments", "IssueCommentChangeLog", "IssueCommentNotifications",
 	"IssueCommentStars", "IssueCategories", "IssueVersions", "IssueMilestones", "IssueCustomFieldValues",
 	"IssueCustomFieldItems", "IssueAttachments", "IssueLinkedSharedFiles", "IssueStars", "IssueParticipants",
-	"IssueRelatedIssues", "SpaceUpdates"}
+	"IssueRelatedIssues", "SpaceUpdates", "Watchings", "Notifications"}
 
 // TestE2ETruthMoves is issue 13's "moves between projects" on every
 // destination: issues with comments and related issues are moved to the
@@ -61,6 +62,7 @@ func TestE2ETruthMoves(t *testing.T) {
 		}
 		s.mustRun(stmts, "first load")
 		checkTruth(t, s.srv, s.dest, s.account, moveTables)
+		_, quiet := s.mustRun(stmts, "quiet run")
 
 		projects, _, err := c.Projects.List(ctx, nil)
 		if err != nil || len(projects) < 2 {
@@ -77,8 +79,9 @@ func TestE2ETruthMoves(t *testing.T) {
 			}
 			t.Logf("moved %s → %s", is.IssueKey, key)
 		}
-		s.mustRun(stmts, "run after moves")
+		_, moved := s.mustRun(stmts, "run after moves")
 		checkTruth(t, s.srv, s.dest, s.account, moveTables)
+		t.Logf("requests: quiet run %d, run after %d moves %d", quiet, len(moving), moved)
 
 		// Churn that moves issues too, during a run, then a rerun.
 		mix := emulator.ChurnMix{emulator.ChurnMoveIssue: 10}
@@ -94,6 +97,10 @@ func TestE2ETruthMoves(t *testing.T) {
 		stop()
 		s.mustRun(stmts, "rerun after churn with moves")
 		checkTruth(t, s.srv, s.dest, s.account, moveTables)
+		// Nothing moved since: the move rules cost no request.
+		if _, n := s.mustRun(stmts, "quiet run after moves"); n != quiet {
+			t.Errorf("quiet run after moves made %d requests, %d before any move", n, quiet)
+		}
 	})
 }
 
