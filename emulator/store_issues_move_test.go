@@ -123,6 +123,12 @@ func TestMoveIssue(t *testing.T) {
 			break
 		}
 	}
+	for body, want := range map[string]int{`{}`: 400, `{"issue":"NOPE-1","project":"` + to.Key + `"}`: 404,
+		`{"issue":"` + wantKey + `","project":"NOPE"}`: 404} {
+		if code, _, out := send(t, s, "POST", "/_emulator/issues/move", adminHeader, body); code != want {
+			t.Errorf("move %s: %d %s, want %d", body, code, out, want)
+		}
+	}
 	if len(st.activities) != nActs+1 {
 		t.Errorf("a refused move recorded an activity")
 	}
