@@ -35,6 +35,7 @@ import (
 //	PUT    /_emulator/ratelimit            {"profile":"free"} or {"limits":{…}}, optional "window":"5s"
 //	GET    /_emulator/requests             {"total":N,"requests":[LoggedRequest…]} (?limit=N keeps the newest N)
 //	DELETE /_emulator/requests             empty the request log
+//	POST   /_emulator/issues/move          {"issue":"BLG-1","project":"DST"} → {"issueKey":"DST-9"} (the web UI's move; admin_move.go)
 //	POST   /_emulator/oauth/autoapprove    {"userId": 1000001 | "admin" | null} (null turns it off)
 //	DELETE /_emulator/oauth/autoapprove    turn auto-approval off
 const adminPrefix = "/_emulator/"
@@ -76,6 +77,7 @@ func (s *Server) routesAdmin() {
 	admin("GET /_emulator/requests", s.adminRequests)
 	admin("DELETE /_emulator/requests", s.adminClearRequests)
 	admin("POST /_emulator/churn", s.adminChurn)
+	admin("POST /_emulator/issues/move", s.adminMoveIssue)
 	admin("POST /_emulator/oauth/autoapprove", s.adminAutoApprove)
 	admin("DELETE /_emulator/oauth/autoapprove", s.adminAutoApproveOff)
 	admin("/_emulator/", func(w http.ResponseWriter, r *http.Request) error {
@@ -492,6 +494,7 @@ type ChurnResponse struct {
 	PullRequests        []int64           `json:"pullRequests"`
 	PullRequestComments []int64           `json:"pullRequestComments"`
 	SharedFiles         []int64           `json:"sharedFiles"`
+	IssuesMoved         []int64           `json:"issuesMoved"`
 }
 
 // adminChurn serves POST /_emulator/churn {"events": n, "seed": s}: it
@@ -514,7 +517,7 @@ func (s *Server) adminChurn(w http.ResponseWriter, r *http.Request) error {
 		IssuesCreated: rep.IssuesCreated, IssuesUpdated: rep.IssuesUpdated, IssuesDeleted: rep.IssuesDeleted,
 		Comments: rep.Comments, WikisCreated: rep.WikisCreated, WikisUpdated: rep.WikisUpdated,
 		WikisDeleted: rep.WikisDeleted, PullRequests: rep.PullRequests,
-		PullRequestComments: rep.PullRequestComments, SharedFiles: rep.SharedFiles}
+		PullRequestComments: rep.PullRequestComments, SharedFiles: rep.SharedFiles, IssuesMoved: rep.IssuesMoved}
 	if rep.Err != nil {
 		out.Error = rep.Err.Error()
 	}

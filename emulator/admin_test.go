@@ -42,6 +42,7 @@ func TestAdminAuth(t *testing.T) {
 		{"GET", "/_emulator/requests", ""},
 		{"DELETE", "/_emulator/requests", ""},
 		{"POST", "/_emulator/churn", `{"events":1}`},
+		{"POST", "/_emulator/issues/move", `{"issue":"1","project":"X"}`},
 		{"POST", "/_emulator/oauth/autoapprove", `{"userId":null}`},
 		{"DELETE", "/_emulator/oauth/autoapprove", ""},
 		{"GET", "/_emulator/nosuch", ""},

@@ -53,8 +53,9 @@
 //	              (store_stars.go).
 //	admin*.go     the emulator's own layer, not Backlog's: /_emulator/ routes
 //	              (admin.go), fault injection (admin_faults.go), rate limits
-//	              (admin_ratelimit.go), the request log (admin_reqlog.go) and
-//	              churn (admin_churn.go).
+//	              (admin_ratelimit.go), the request log (admin_reqlog.go),
+//	              churn (admin_churn.go) and the web UI's issue move
+//	              (admin_move.go; the mutation is store_issues_move.go).
 //
 // Tests sit beside the file they test (api_issues_test.go); fill_test.go
 // walks every endpoint of a generated space and fails on a documented

@@ -30,13 +30,17 @@ const (
 	ChurnCreatePullRequest  ChurnKind = "createPullRequest"  // activity 18
 	ChurnPullRequestComment ChurnKind = "pullRequestComment" // activity 20
 	ChurnAddSharedFile      ChurnKind = "addSharedFile"      // activity 8
+	// ChurnMoveIssue moves an issue without parent or children to another
+	// project (store.moveIssue: new key, activity 2). It is not in
+	// DefaultChurnMix, so seeded default churn is unchanged.
+	ChurnMoveIssue ChurnKind = "moveIssue"
 )
 
 // churnKinds fixes the order in which kinds are drawn (maps are never
 // iterated, for determinism).
 var churnKinds = []ChurnKind{ChurnCreateIssue, ChurnUpdateIssue, ChurnComment, ChurnCloseIssue,
 	ChurnDeleteIssue, ChurnCreateWiki, ChurnUpdateWiki, ChurnDeleteWiki, ChurnCreatePullRequest,
-	ChurnPullRequestComment, ChurnAddSharedFile}
+	ChurnPullRequestComment, ChurnAddSharedFile, ChurnMoveIssue}
 
 // ChurnMix weights the kinds of churn events; kinds absent or weighted 0
 // never happen. A nil mix means DefaultChurnMix.
@@ -71,7 +75,7 @@ type ChurnReport struct {
 	Err    error
 
 	IssuesCreated       []int64
-	IssuesUpdated       []int64 // updated, commented or closed
+	IssuesUpdated       []int64 // updated, commented, closed or moved
 	IssuesDeleted       []int64
 	Comments            []int64 // issue comments added (updates included)
 	WikisCreated        []int64
@@ -80,6 +84,7 @@ type ChurnReport struct {
 	PullRequests        []int64 // pull requests created
 	PullRequestComments []int64
 	SharedFiles         []int64
+	IssuesMoved         []int64 // moved to another project (also in IssuesUpdated)
 }
 
 // churner draws and applies churn events.
@@ -172,6 +177,14 @@ func (c *churner) possible(st *store, k ChurnKind) bool {
 		return false
 	case ChurnAddSharedFile:
 		return c.project(st, func(p *project) bool { return p.UseFileSharing }) != nil
+	case ChurnMoveIssue:
+		live := 0
+		for _, p := range st.projectList {
+			if !p.Archived {
+				live++
+			}
+		}
+		return live > 1 && len(st.issueList) > 0
 	}
 	return false
 }
@@ -339,6 +352,24 @@ func (c *churner) apply(st *store, k ChurnKind, at time.Time, rep *ChurnReport) 
 			return err
 		}
 		rep.SharedFiles = append(rep.SharedFiles, f.ID)
+	case ChurnMoveIssue:
+		is := c.issue(st, func(is *issue) bool { return movable(st, is) })
+		if is == nil {
+			return errorf(CodeInvalidRequest, "churn: no issue to move")
+		}
+		to := c.project(st, func(p *project) bool { return p.ID != is.ProjectID })
+		if err := st.moveIssue(st.users[st.space.OwnerID], at, is, to); err != nil {
+			return err
+		}
+		rep.IssuesUpdated = append(rep.IssuesUpdated, is.ID)
+		rep.IssuesMoved = append(rep.IssuesMoved, is.ID)
 	}
 	return nil
+}
+
+// movable reports whether churn may move is: its project is not archived and
+// it has no parent and no children.
+func movable(st *store, is *issue) bool {
+	p := st.projects[is.ProjectID]
+	return p != nil && !p.Archived && is.ParentIssueID == nil && len(st.childrenOf(is.ID)) == 0
 }

@@ -24,6 +24,7 @@ var churnActivity = map[ChurnKind][]int{
 	ChurnCreatePullRequest:  {ActPullRequestAdded},
 	ChurnPullRequestComment: {ActPullRequestCommented},
 	ChurnAddSharedFile:      {ActFileAdded},
+	ChurnMoveIssue:          {ActIssueUpdated},
 }
 
 // fixedClock returns a server clock after the generated history.

@@ -125,15 +125,24 @@ func (f *family) incremental(ctx context.Context) error {
 			}
 		}
 		slices.Sort(missing)
-		for chunk := range slices.Chunk(missing, pageSize) {
-			page, _, err := e.Client.Issues.List(ctx, &backlog.IssueListOptions{ProjectIDs: f.projects, IDs: chunk,
-				ListOptions: backlog.ListOptions{Count: pageSize}})
-			if err != nil {
-				return fmt.Errorf("reading changed issues by id: %w", err)
+		if err := f.readByID(ctx, missing, add); err != nil {
+			return err
+		}
+		// Issues whose related-issue rows name a changed issue as it no
+		// longer is (moved to another project: new key; issues_moves.go).
+		refresh, err := f.staleRelations(ctx, got, deleted)
+		if err != nil {
+			return err
+		}
+		var unread []int64
+		for _, id := range refresh {
+			changed[id] = true
+			if _, ok := got[id]; !ok {
+				unread = append(unread, id)
 			}
-			for _, is := range page {
-				add(is)
-			}
+		}
+		if err := f.readByID(ctx, unread, add); err != nil {
+			return err
 		}
 	}
 	// CommentRecheckDays: the issues updated in the last N days have all
@@ -143,9 +152,13 @@ func (f *family) incremental(ctx context.Context) error {
 	}
 	// Skip issues stored at the same version (the boundary second).
 	list := make([]*backlog.Issue, 0, len(order))
-	stored, err := f.storedVersions(ctx, order)
+	stored, storedProjects, err := f.storedVersions(ctx, order)
 	if err != nil {
 		return err
+	}
+	// Issues moved to another project have every comment read again.
+	if n := f.markMoved(got, storedProjects); n > 0 {
+		r.log.Info("issues moved to another project: reading all their comments", "issues", n)
 	}
 	newCur := issuesState{Phase: phaseIncremental, Updated: cur.Updated, ActivityID: next}
 	for _, id := range order {
@@ -224,15 +237,17 @@ func (f *family) affectedByDeletes(ctx context.Context, deleted, changed map[int
 }
 
 // storedVersions returns the stored Updated of the given issues (none
-// when the run does not replicate Issues). With several statements over
-// Issues an issue has a stored version only when every one of their tables
-// holds it at the same Updated (a filtered table that lacks it reads it).
-func (f *family) storedVersions(ctx context.Context, ids []int64) (map[int64]time.Time, error) {
+// when the run does not replicate Issues) and their stored ProjectId (when
+// a table over Issues has it). With several statements over Issues an
+// issue has a stored version only when every one of their tables holds it
+// at the same Updated (a filtered table that lacks it reads it).
+func (f *family) storedVersions(ctx context.Context, ids []int64) (map[int64]time.Time, map[int64]int64, error) {
 	var out map[int64]time.Time
+	projects := map[int64]int64{}
 	for _, ip := range f.issues {
-		got, err := f.storedVersionsIn(ctx, ip, ids)
+		got, err := f.storedVersionsIn(ctx, ip, ids, projects)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if out == nil {
 			out = got
@@ -247,27 +262,37 @@ func (f *family) storedVersions(ctx context.Context, ids []int64) (map[int64]tim
 	if out == nil {
 		out = map[int64]time.Time{}
 	}
-	return out, nil
+	return out, projects, nil
 }
 
-// storedVersionsIn is storedVersions for one table over Issues.
-func (f *family) storedVersionsIn(ctx context.Context, ip *plan, ids []int64) (map[int64]time.Time, error) {
+// storedVersionsIn is storedVersions for one table over Issues; it records
+// the stored ProjectId of each issue in projects when the table has it.
+func (f *family) storedVersionsIn(ctx context.Context, ip *plan, ids []int64, projects map[int64]int64) (map[int64]time.Time, error) {
 	out := map[int64]time.Time{}
 	if len(ids) == 0 || ip.col("Id") == "" || ip.col("Updated") == "" {
 		return out, nil
+	}
+	cols := []string{ip.col("Id"), ip.col("Updated")}
+	if pc := ip.col("ProjectId"); pc != "" {
+		cols = append(cols, pc)
 	}
 	for chunk := range slices.Chunk(ids, 500) {
 		vals := make([]any, len(chunk))
 		for i, id := range chunk {
 			vals[i] = id
 		}
-		err := f.r.e.Dest.Query(ctx, ip.dest, backlogsync.Query{Columns: []string{ip.col("Id"), ip.col("Updated")},
+		err := f.r.e.Dest.Query(ctx, ip.dest, backlogsync.Query{Columns: cols,
 			Filter: backlogsync.And{f.acct(ip),
 				backlogsync.In{Column: ip.col("Id"), Values: vals}}},
 			func(row backlogsync.Row) error {
 				id, _ := row[0].(int64)
 				if t, ok := row[1].(time.Time); ok {
 					out[id] = t.UTC()
+				}
+				if len(row) > 2 {
+					if p, ok := row[2].(int64); ok {
+						projects[id] = p
+					}
 				}
 				return nil
 			})

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/backlog"
 	"github.com/backlogsync/backlogsync/catalog"
 )
 
@@ -67,31 +68,48 @@ func (f *family) queryIn(ctx context.Context, p *plan, cols []string, in backlog
 	})
 }
 
-// lastComments returns the largest stored comment id of each issue (from
-// IssueComments when the run replicates it; otherwise every comment is
-// read again).
-func (f *family) lastComments(ctx context.Context, ids []any) (map[int64]int64, error) {
+// lastComments returns the largest stored comment id of each issue of page
+// (from IssueComments when the run replicates it; otherwise every comment
+// is read again) and the issues whose stored comments carry another
+// project than the one read (moved: issues_moves.go).
+func (f *family) lastComments(ctx context.Context, page []*backlog.Issue) (map[int64]int64, map[int64]bool, error) {
 	var cp *plan
 	for _, p := range f.plans {
 		if p.src.Name == "IssueComments" {
 			cp = p
 		}
 	}
-	if cp == nil {
-		return nil, nil
+	if cp == nil || cp.col("IssueId") == "" || cp.col("Id") == "" {
+		return nil, nil, nil
+	}
+	ids := make([]any, len(page))
+	project := make(map[int64]int64, len(page))
+	for i, is := range page {
+		ids[i] = is.ID
+		project[is.ID] = is.ProjectID
+	}
+	cols := []string{cp.col("IssueId"), cp.col("Id")}
+	if pc := cp.col("ProjectId"); pc != "" {
+		cols = append(cols, pc)
 	}
 	out := map[int64]int64{}
-	if cp.col("IssueId") == "" || cp.col("Id") == "" {
-		return nil, nil
-	}
-	err := f.queryIn(ctx, cp, []string{cp.col("IssueId"), cp.col("Id")}, backlogsync.In{Column: cp.col("IssueId"), Values: ids},
+	var moved map[int64]bool
+	err := f.queryIn(ctx, cp, cols, backlogsync.In{Column: cp.col("IssueId"), Values: ids},
 		func(row backlogsync.Row) error {
 			is, _ := row[0].(int64)
 			id, _ := row[1].(int64)
 			out[is] = max(out[is], id)
+			if len(row) > 2 {
+				if p, ok := row[2].(int64); ok && p != project[is] {
+					if moved == nil {
+						moved = map[int64]bool{}
+					}
+					moved[is] = true
+				}
+			}
 			return nil
 		})
-	return out, err
+	return out, moved, err
 }
 
 // deleteIssues removes the issues ids from every family table.

@@ -23,9 +23,17 @@ func (f *family) store(ctx context.Context, page []*backlog.Issue, ph Phase) err
 	s := &catalog.Session{Issues: page, Concurrency: e.Client.Governor().Config().Concurrency}
 	s.NoComments = f.noComments(ph)
 	if !f.pristine && !f.state.Resync {
-		above, err := f.lastComments(ctx, ids)
+		above, moved, err := f.lastComments(ctx, page)
 		if err != nil {
 			return err
+		}
+		for id := range moved {
+			// Moved to another project: its stored comment rows carry
+			// the old one (issues_moves.go).
+			if f.recheck == nil {
+				f.recheck = map[int64]bool{}
+			}
+			f.recheck[id] = true
 		}
 		for id := range f.recheck {
 			delete(above, id) // all its comments are read
