@@ -316,6 +316,8 @@ const MaxStatements = 256 << 10
 // named old, after checking it (an *InputError when it is not valid), and
 // (re)schedules it at once. Config jobs cannot be changed (EINVALID).
 func (s *Service) SaveJob(ctx context.Context, old string, in JobInput) error {
+	s.storedMu.Lock()
+	defer s.storedMu.Unlock()
 	var id int64
 	if old != "" {
 		var err error
@@ -380,6 +382,8 @@ func (s *Service) storedID(name, verb string) (int64, error) {
 // DeleteJob deletes a stored job; its runs stay in the destination's runs
 // table. Config jobs cannot be deleted here (EINVALID).
 func (s *Service) DeleteJob(ctx context.Context, name string) error {
+	s.storedMu.Lock()
+	defer s.storedMu.Unlock()
 	id, err := s.storedID(name, "remove")
 	if err != nil {
 		return err

@@ -66,6 +66,9 @@ type Options struct {
 	// claims (DefaultInstance() when ""). Instances sharing a state
 	// database need distinct names.
 	Instance string
+	// StoredSync is how often the stored jobs are re-read from a shared
+	// (PostgreSQL) state database (DefaultStoredSync when 0).
+	StoredSync time.Duration
 	// ClaimTTL is the schedule claims' lifetime (schedule.DefaultClaimTTL
 	// when 0): how long after an instance dies mid-run another takes its
 	// run over. Claims are used only with a PostgreSQL state database.
@@ -88,9 +91,12 @@ type Service struct {
 	live  *broker
 	seal  *seal.Sealer
 
-	jmu      sync.RWMutex
+	jmu sync.RWMutex
+	// storedMu serialises the changes of stored jobs (SaveJob, DeleteJob,
+	// SyncStored), each a store write followed by the maps and scheduler.
+	storedMu sync.Mutex
 	jobs     map[string]config.Job
-	names    []string               // config jobs first, then stored ones by name
+	names    []string               // config jobs first, then stored ones in the order they were added
 	stored   map[string]int64       // stored jobs: name → store id
 	conns    map[string]*connClient // a client per connection, so its rate budget carries over
 	progress map[string]*Progress
@@ -182,6 +188,10 @@ func (s *Service) lastRun(ctx context.Context, j config.Job) time.Time {
 // Run schedules until ctx is done, then cancels runs in progress and waits
 // for them. It returns nil on cancellation.
 func (s *Service) Run(ctx context.Context) error {
+	if s.o.Store.Driver() == store.Postgres {
+		// Other instances share the stored jobs: re-read them now and then.
+		go s.syncStoredEvery(ctx, cmp.Or(s.o.StoredSync, DefaultStoredSync))
+	}
 	err := s.sched.Run(ctx)
 	if errors.Is(err, context.Canceled) {
 		return nil
