@@ -345,21 +345,38 @@ func (s *Service) SaveJob(ctx context.Context, old string, in JobInput) error {
 	if err != nil {
 		return backlogsync.Errorf(backlogsync.EINVALID, "%v", err) // checked above; not reached
 	}
-	s.jmu.Lock()
 	if old != "" && old != in.Name {
-		delete(s.jobs, old)
-		delete(s.stored, old)
-		s.names = slices.DeleteFunc(s.names, func(n string) bool { return n == old })
-		_ = s.sched.Remove(old)
+		s.uninstall(old)
 	}
-	if _, ok := s.jobs[in.Name]; !ok {
-		s.names = append(s.names, in.Name)
+	s.install(cj, sj.ID, job)
+	return nil
+}
+
+// install puts a stored job into the service's jobs and the scheduler (no
+// catch-up run), replacing the one of that name.
+func (s *Service) install(cj config.Job, id int64, job schedule.Job) {
+	s.jmu.Lock()
+	if _, ok := s.jobs[cj.Name]; !ok {
+		s.names = append(s.names, cj.Name)
 	}
-	s.jobs[in.Name], s.stored[in.Name] = cj, sj.ID
+	s.jobs[cj.Name], s.stored[cj.Name] = cj, id
 	s.jmu.Unlock()
 	job.CatchUp = false
 	s.sched.Put(job)
-	return nil
+}
+
+// uninstall takes stored jobs out of the service's jobs and the scheduler.
+func (s *Service) uninstall(names ...string) {
+	s.jmu.Lock()
+	for _, name := range names {
+		delete(s.jobs, name)
+		delete(s.stored, name)
+	}
+	s.names = slices.DeleteFunc(s.names, func(n string) bool { return slices.Contains(names, n) })
+	s.jmu.Unlock()
+	for _, name := range names {
+		_ = s.sched.Remove(name)
+	}
 }
 
 // storedID is the store id of the stored job name. A config job is
@@ -391,12 +408,7 @@ func (s *Service) DeleteJob(ctx context.Context, name string) error {
 	if err := s.o.Store.RemoveJob(ctx, id); err != nil {
 		return err
 	}
-	s.jmu.Lock()
-	delete(s.jobs, name)
-	delete(s.stored, name)
-	s.names = slices.DeleteFunc(s.names, func(n string) bool { return n == name })
-	s.jmu.Unlock()
-	_ = s.sched.Remove(name)
+	s.uninstall(name)
 	return nil
 }
 

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"reflect"
-	"slices"
 	"time"
 )
 
@@ -45,14 +44,7 @@ func (s *Service) SyncStored(ctx context.Context) (added, changed, removed int, 
 			s.log.Warn("stored job left out: its schedule does not parse", "job", sj.Name, "err", err)
 			continue
 		}
-		s.jmu.Lock()
-		if _, ok := s.jobs[sj.Name]; !ok {
-			s.names = append(s.names, sj.Name)
-		}
-		s.jobs[sj.Name], s.stored[sj.Name] = cj, sj.ID
-		s.jmu.Unlock()
-		job.CatchUp = false
-		s.sched.Put(job)
+		s.install(cj, sj.ID, job)
 		if has {
 			changed++
 		} else {
@@ -60,19 +52,14 @@ func (s *Service) SyncStored(ctx context.Context) (added, changed, removed int, 
 		}
 	}
 	var gone []string
-	s.jmu.Lock()
+	s.jmu.RLock()
 	for name := range s.stored {
 		if !seen[name] {
 			gone = append(gone, name)
-			delete(s.jobs, name)
-			delete(s.stored, name)
 		}
 	}
-	s.names = slices.DeleteFunc(s.names, func(n string) bool { return slices.Contains(gone, n) })
-	s.jmu.Unlock()
-	for _, name := range gone {
-		_ = s.sched.Remove(name)
-	}
+	s.jmu.RUnlock()
+	s.uninstall(gone...)
 	if added+changed+len(gone) > 0 {
 		s.log.Info("stored jobs re-read from the state database", "added", added, "changed", changed, "removed", len(gone))
 	}
