@@ -12,11 +12,8 @@ import (
 
 // MoveIssue moves the issue issueIDOrKey ("123" or "BLG-1") to the project
 // projectIDOrKey as the space owner would in Backlog's web UI, at the
-// server's clock, and returns the issue's new key. The issue keeps its id;
-// its old key no longer resolves; its issue type and status become the
-// target's ones with the same name (else the target's first); categories,
-// versions, milestones and custom-field values are cleared; an issue with a
-// parent or children is refused; an activity 2 is recorded in the target.
+// server's clock, and returns the issue's new key; what a move changes is
+// store.moveIssue's doc comment.
 func (s *Server) MoveIssue(issueIDOrKey, projectIDOrKey string) (string, error) {
 	st, at, release := s.churnStore()
 	defer release()
@@ -30,9 +27,6 @@ func (s *Server) MoveIssue(issueIDOrKey, projectIDOrKey string) (string, error) 
 		return "", notFound("issue")
 	}
 	to := st.projectByIDOrKey(projectIDOrKey)
-	if to == nil {
-		return "", notFound("project")
-	}
 	if err := st.moveIssue(st.users[st.space.OwnerID], at, is, to); err != nil {
 		return "", err
 	}
@@ -41,7 +35,7 @@ func (s *Server) MoveIssue(issueIDOrKey, projectIDOrKey string) (string, error) 
 }
 
 // adminMoveIssue serves POST /_emulator/issues/move {"issue": "BLG-1" or
-// "123", "project": "DST" or "10002"} → {"id", "issueKey"}.
+// "123", "project": "DST" or "10002"} → {"issueKey"}.
 func (s *Server) adminMoveIssue(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Issue   string `json:"issue"`

@@ -43,7 +43,7 @@ func (s *Server) countComments(c *call) error {
 	if err != nil {
 		return err
 	}
-	return c.ok(map[string]int{"count": len(is.Comments)})
+	return c.ok(counted(len(is.Comments)))
 }
 
 // getComment serves GET /issues/:id/comments/:commentId.

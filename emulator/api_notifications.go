@@ -56,7 +56,7 @@ func (s *Server) countNotifications(c *call) error {
 			n++
 		}
 	}
-	return c.ok(map[string]int{"count": n})
+	return c.ok(counted(n))
 }
 
 // resetNotifications serves POST /notifications/markAsRead: every unread
@@ -72,7 +72,7 @@ func (s *Server) resetNotifications(c *call) error {
 			n++
 		}
 	}
-	return c.ok(map[string]int{"count": n})
+	return c.ok(counted(n))
 }
 
 // readNotification serves POST /notifications/:id/markAsRead (204).

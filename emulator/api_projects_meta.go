@@ -39,9 +39,7 @@ func (s *Server) routesProjectMeta() {
 
 // readMeta runs a metadata read under the read lock.
 func (s *Server) readMeta(c *call, f func(st *store, p *project) any) error {
-	return reading(c, c.visibleProject, func(st *store, p *project) any {
-		return f(st, p)
-	})
+	return reading(c, c.visibleProject, f)
 }
 
 // writeMeta runs a metadata write under the write lock for a manager.

@@ -3,7 +3,8 @@ package emulator
 import (
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/backlogsync/backlogsync/internal/jsonstr"
 )
 
 // jw appends JSON without reflection. The issue list is the emulator's hot
@@ -99,59 +100,6 @@ func (w *jw) strp(s *string) {
 	w.str(*s)
 }
 
-const hexDigits = "0123456789abcdef"
-
-// str writes a JSON string with the escaping encoding/json uses (control
-// characters, quotes, backslashes, <, >, &, U+2028/9; invalid UTF-8 becomes
-// U+FFFD), so the output is byte-identical to json.Marshal's.
-func (w *jw) str(s string) {
-	b := append(w.b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	w.b = append(b, '"')
-}
+// str writes a JSON string byte-identical to json.Marshal's (jsonstr.Append
+// with HTML escaping).
+func (w *jw) str(s string) { w.b = jsonstr.Append(w.b, s, true) }

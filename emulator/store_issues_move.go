@@ -18,7 +18,8 @@ import (
 //     by someone who may not edit it or write to to;
 //   - its comments and the notifications about it now belong to to
 //     (ProjectID fields); activities already recorded keep their project;
-//   - links to the old project's shared files are removed;
+//   - its shared-file links are removed (a link names a file of the issue's
+//     project, so none can stay);
 //   - Updated and UpdatedUser are set, and an activity 2 (issue updated) is
 //     recorded in to with a "project" change and no comment (comment id 0).
 //
@@ -28,10 +29,7 @@ func (s *store) moveIssue(actor *user, at time.Time, is *issue, to *project) err
 	if err := s.checkEdit(actor, is); err != nil {
 		return err
 	}
-	if to == nil {
-		return notFound("project")
-	}
-	if err := s.checkWrite(actor, to); err != nil {
+	if err := s.checkWrite(actor, to); err != nil { // notFound for a nil project
 		return err
 	}
 	from := s.projects[is.ProjectID]
@@ -74,13 +72,7 @@ func (s *store) moveIssue(actor *user, at time.Time, is *issue, to *project) err
 	is.IssueTypeID, is.StatusID = typeID, statusID
 	is.CategoryIDs, is.VersionIDs, is.MilestoneIDs = []int64{}, []int64{}, []int64{}
 	is.CustomFields = nil
-	kept := is.SharedFileIDs[:0:0]
-	for _, id := range is.SharedFileIDs {
-		if f := s.sharedFiles[id]; f != nil && f.ProjectID == to.ID {
-			kept = append(kept, id)
-		}
-	}
-	is.SharedFileIDs = kept
+	is.SharedFileIDs = []int64{}
 	for _, c := range is.Comments {
 		c.ProjectID = to.ID
 	}
@@ -94,6 +86,6 @@ func (s *store) moveIssue(actor *user, at time.Time, is *issue, to *project) err
 	s.addActivity(to.ID, ActIssueUpdated, actor, at, actUpdateContent{ID: is.ID, KeyID: is.KeyID,
 		Summary: is.Summary, Description: is.Description, Comment: actComment{Content: strp("")},
 		Changes:     []actChange{{Field: "project", NewValue: strp(to.Name), OldValue: strp(from.Name), Type: "standard"}},
-		Attachments: []actAttachment{}, SharedFiles: s.actSharedFiles(is.SharedFileIDs), ExternalFileLinks: []any{}})
+		Attachments: []actAttachment{}, SharedFiles: s.actSharedFiles(nil), ExternalFileLinks: []any{}})
 	return nil
 }

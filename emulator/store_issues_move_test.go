@@ -33,6 +33,17 @@ func TestMoveIssue(t *testing.T) {
 	oldKey := fmt.Sprintf("%s-%d", from.Key, is.KeyID)
 	wantKey := fmt.Sprintf("%s-%d", to.Key, to.NextKeyID)
 	nActs := len(st.activities)
+	oldType, oldStatus := findIssueType(from, is.IssueTypeID).Name, st.statusOf(from, is.StatusID).Name
+	sameType, sameStatus := false, false
+	for _, x := range to.IssueTypes {
+		sameType = sameType || x.Name == oldType
+	}
+	for _, x := range st.projectStatuses(to) {
+		sameStatus = sameStatus || x.Name == oldStatus
+	}
+	if !sameType || !sameStatus {
+		t.Fatalf("the target has no issue type %q or status %q: the name mapping is not exercised", oldType, oldStatus)
+	}
 
 	code, _, body := send(t, s, "POST", "/_emulator/issues/move", adminHeader,
 		fmt.Sprintf(`{"issue":%q,"project":%q}`, oldKey, to.Key))
@@ -57,8 +68,15 @@ func TestMoveIssue(t *testing.T) {
 		Versions      []any
 		Milestone     []any
 		CustomFields  []any
-		Status        struct{ ProjectID int64 }
-		IssueType     struct{ ProjectID int64 }
+		SharedFiles   []any
+		Status        struct {
+			ProjectID int64
+			Name      string
+		}
+		IssueType struct {
+			ProjectID int64
+			Name      string
+		}
 	}
 	if err := json.Unmarshal(body, &got); err != nil {
 		t.Fatal(err)
@@ -68,6 +86,12 @@ func TestMoveIssue(t *testing.T) {
 	}
 	if got.IssueType.ProjectID != to.ID || got.Status.ProjectID != to.ID {
 		t.Errorf("issue type/status of project %d/%d, want %d", got.IssueType.ProjectID, got.Status.ProjectID, to.ID)
+	}
+	if got.IssueType.Name != oldType || got.Status.Name != oldStatus {
+		t.Errorf("issue type %q, status %q after the move; want the same names %q, %q", got.IssueType.Name, got.Status.Name, oldType, oldStatus)
+	}
+	if got.SharedFiles == nil || len(got.SharedFiles) != 0 {
+		t.Errorf("shared files after the move: %v, want [] (links name files of the old project)", got.SharedFiles)
 	}
 	if len(got.Category)+len(got.Versions)+len(got.Milestone) != 0 {
 		t.Errorf("old project's categories/versions/milestones kept: %s", body)
@@ -110,15 +134,17 @@ func TestMoveIssue(t *testing.T) {
 		if x.ParentIssueID != nil {
 			p := st.projects[x.ProjectID]
 			key := fmt.Sprintf("%s-%d", p.Key, x.KeyID)
-			if _, err := s.MoveIssue(key, from.Key+"x"); err == nil {
-				t.Error("unknown target accepted")
-			}
 			other := to
 			if p.ID == to.ID {
 				other = from
 			}
 			if _, err := s.MoveIssue(key, other.Key); err == nil || x.ProjectID != p.ID {
 				t.Errorf("child issue %s moved (err %v)", key, err)
+			}
+			parent := st.issues[*x.ParentIssueID]
+			pkey := fmt.Sprintf("%s-%d", st.projects[parent.ProjectID].Key, parent.KeyID)
+			if _, err := s.MoveIssue(pkey, other.Key); err == nil || parent.ProjectID != p.ID {
+				t.Errorf("parent issue %s moved (err %v)", pkey, err)
 			}
 			break
 		}

@@ -120,7 +120,7 @@ type family struct {
 	delAct   int64          // the newest deletion activity read
 	pre      []*prefetch    // the next pages, read ahead, in offset order
 	touched  map[int64]bool // issues with activities other than their creation (incremental)
-	recheck  map[int64]bool // issues whose comments are read again in full (CommentRecheckDays)
+	recheck  map[int64]bool // issues whose comments are read again in full (CommentRecheckDays, moves): markRecheck
 	// pending holds, per table, the rows of pages stored but not yet
 	// written (see flush); grouped counts the issues of those pages.
 	pending  map[*plan]*writer

@@ -28,16 +28,22 @@ import (
 //     related issue was read in this run with other values have their
 //     issue read again by id (one issue-list call per 100 such issues).
 
+// markRecheck marks issue id's comments to be read again in full (adding to
+// the marks of CommentRecheckDays and of moves, never replacing them).
+func (f *family) markRecheck(id int64) {
+	if f.recheck == nil {
+		f.recheck = map[int64]bool{}
+	}
+	f.recheck[id] = true
+}
+
 // markMoved adds to f.recheck the issues of got whose project differs from
 // the stored one (stored maps issue id → stored ProjectId).
 func (f *family) markMoved(got map[int64]*backlog.Issue, stored map[int64]int64) int {
 	n := 0
 	for id, p := range stored {
 		if is := got[id]; is != nil && is.ProjectID != p {
-			if f.recheck == nil {
-				f.recheck = map[int64]bool{}
-			}
-			f.recheck[id] = true
+			f.markRecheck(id)
 			n++
 		}
 	}

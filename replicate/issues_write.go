@@ -30,10 +30,7 @@ func (f *family) store(ctx context.Context, page []*backlog.Issue, ph Phase) err
 		for id := range moved {
 			// Moved to another project: its stored comment rows carry
 			// the old one (issues_moves.go).
-			if f.recheck == nil {
-				f.recheck = map[int64]bool{}
-			}
-			f.recheck[id] = true
+			f.markRecheck(id)
 		}
 		for id := range f.recheck {
 			delete(above, id) // all its comments are read

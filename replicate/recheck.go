@@ -38,7 +38,6 @@ func (f *family) addRechecks(ctx context.Context, add func(*backlog.Issue)) erro
 		return nil
 	}
 	since := f.r.e.now().UTC().Add(-time.Duration(days) * 24 * time.Hour)
-	f.recheck = map[int64]bool{}
 	o := &backlog.IssueListOptions{ProjectIDs: f.projects, Sort: backlog.SortUpdated, Order: backlog.OrderDesc,
 		UpdatedSince: backlog.DateOf(since.AddDate(0, 0, -1)), ListOptions: backlog.ListOptions{Count: pageSize}}
 	for {
@@ -52,7 +51,7 @@ func (f *family) addRechecks(ctx context.Context, add func(*backlog.Issue)) erro
 				older = true
 				break
 			}
-			f.recheck[is.ID] = true
+			f.markRecheck(is.ID)
 			add(is)
 		}
 		if older || len(page) < pageSize {

@@ -83,6 +83,12 @@ func TestE2ETruthMoves(t *testing.T) {
 		checkTruth(t, s.srv, s.dest, s.account, moveTables)
 		t.Logf("requests: quiet run %d, run after %d moves %d", quiet, len(moving), moved)
 
+		// A related issue renamed: the IssueRelatedIssues rows of the issue
+		// related to it carry its summary, and that issue did not change.
+		apiForm(t, s, "PATCH", fmt.Sprintf("issues/%d", moving[0].ID), url.Values{"summary": {"renamed while related"}})
+		s.mustRun(stmts, "run after a rename")
+		checkTruth(t, s.srv, s.dest, s.account, moveTables)
+
 		// Churn that moves issues too, during a run, then a rerun.
 		mix := emulator.ChurnMix{emulator.ChurnMoveIssue: 10}
 		for k, w := range churnMix {

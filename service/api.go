@@ -445,7 +445,7 @@ func (s *Service) getRun(w http.ResponseWriter, r *http.Request) {
 // (scrubbed of secrets; X-Log-Truncated: true when its middle was cut).
 func (s *Service) getRunLog(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	if _, ok := s.jobs[name]; !ok {
+	if _, ok := s.job(name); !ok { // under jmu: SyncStored may change the jobs
 		s.noJob(w, name)
 		return
 	}

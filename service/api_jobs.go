@@ -108,7 +108,7 @@ func (s *Service) addConnection(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.seal == nil {
-		writeError(w, http.StatusConflict, "the server has no key to encrypt secrets with; start serve with BACKLOGSYNC_SECRET_KEY set (openssl rand -base64 32)")
+		writeError(w, http.StatusConflict, "the server has no key to encrypt secrets with; "+NoSecretKeyFix)
 		return
 	}
 	sealed, err := s.seal.Seal(in.Secret, in.Name)
@@ -167,7 +167,7 @@ func (s *Service) updateConnection(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.seal == nil {
-		writeError(w, http.StatusConflict, "the server has no key to encrypt secrets with; start serve with BACKLOGSYNC_SECRET_KEY set")
+		writeError(w, http.StatusConflict, "the server has no key to encrypt secrets with; "+NoSecretKeyFix)
 		return
 	}
 	secret := in.Secret
@@ -222,7 +222,7 @@ func (s *Service) testStoredConnection(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.seal == nil {
-		writeError(w, http.StatusConflict, "the server has no key to open stored secrets with; start serve with BACKLOGSYNC_SECRET_KEY set")
+		writeError(w, http.StatusConflict, "the server has no key to open stored secrets with; "+NoSecretKeyFix)
 		return
 	}
 	secret, err := s.seal.Open(c.Secret, c.Name)

@@ -77,9 +77,6 @@ func (c storeClaimer) TakeOver(ctx context.Context, s schedule.Slot) (bool, erro
 	return c.st.TakeOverClaim(ctx, s.Job, s.Due, c.instance, c.ttl)
 }
 
-// Instance is the name this service claims scheduled runs under.
-func (s *Service) Instance() string { return s.o.Instance }
-
 // claimView is a schedule claim as the API shows it.
 type claimView struct {
 	Job       string     `json:"job"`

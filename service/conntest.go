@@ -13,6 +13,10 @@ import (
 	"github.com/backlogsync/backlogsync/backlog"
 )
 
+// NoSecretKeyFix says how to give serve the key that seals connection
+// secrets, for every error that needs it.
+const NoSecretKeyFix = "start serve with BACKLOGSYNC_SECRET_KEY set to 32 random bytes in base64 (openssl rand -base64 32), the same on every instance"
+
 // ConnectionTest is a connection to try: a space URL, an auth scheme
 // ("apikey" or "oauth") and its secret.
 type ConnectionTest struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/mail"
 	"regexp"
@@ -49,10 +50,7 @@ type JobSchedule struct {
 
 // Config is the schedule in the config file's form, as the scheduler
 // reads it (the web admin describes it in words).
-func (js JobSchedule) Config() config.Schedule { return js.config() }
-
-// config converts the schedule.
-func (js JobSchedule) config() config.Schedule {
+func (js JobSchedule) Config() config.Schedule {
 	iv := config.Interval(strings.ToLower(strings.TrimSpace(js.Interval)))
 	c := config.Schedule{Interval: iv, Start: strings.TrimSpace(js.Start), Cron: strings.TrimSpace(js.Cron), Day: js.Day,
 		TimeZone: strings.TrimSpace(js.TimeZone), Every: time.Duration(js.EveryMinutes) * time.Minute}
@@ -81,13 +79,7 @@ type InputError struct {
 
 func (e *InputError) Error() string {
 	var parts []string
-	for _, k := range slices.Sorted(func(yield func(string) bool) {
-		for k := range e.Fields {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, k := range slices.Sorted(maps.Keys(e.Fields)) {
 		parts = append(parts, k+": "+e.Fields[k])
 	}
 	for _, p := range e.Problems {
@@ -125,6 +117,14 @@ func (s *Service) job(name string) (config.Job, bool) {
 	defer s.jmu.RUnlock()
 	j, ok := s.jobs[name]
 	return j, ok
+}
+
+// JobDestination returns the destination of the job name, from memory
+// (false when there is no such job): what the job page's progress poll
+// needs, without the store reads of Job.
+func (s *Service) JobDestination(name string) (string, bool) {
+	j, ok := s.job(name)
+	return j.Destination, ok
 }
 
 // jobNames returns the names of all jobs, config jobs first.
@@ -196,7 +196,7 @@ func storedConfig(sj store.Job) (config.Job, JobInput) {
 	in := JobInput{Name: sj.Name, Destination: sj.Destination, Connections: sj.Connections, Statements: sj.Statements,
 		ReplicateAll: sj.ReplicateAll, Schedule: sch, Notify: sj.Notify}
 	cj := config.Job{Name: sj.Name, Destination: sj.Destination, Statements: config.Statements{Text: sj.Statements},
-		ReplicateAll: sj.ReplicateAll, Schedule: sch.config(), Notify: sj.Notify}
+		ReplicateAll: sj.ReplicateAll, Schedule: sch.Config(), Notify: sj.Notify}
 	for _, c := range sj.Connections {
 		cj.Accounts = append(cj.Accounts, config.JobAccount{Account: c})
 	}
@@ -293,7 +293,7 @@ func (s *Service) checkInput(ctx context.Context, in *JobInput, old string) erro
 	if in.Schedule.RetryCount < 0 || in.Schedule.RetryCount > 10 {
 		e.Fields["retry_count"] = "retry a failed run 0 to 10 times"
 	}
-	if _, err := schedule.ParseSpec(in.Schedule.config(), s.o.Location); err != nil {
+	if _, err := schedule.ParseSpec(in.Schedule.Config(), s.o.Location); err != nil {
 		e.Fields["schedule"] = err.Error()
 	}
 	if strings.TrimSpace(in.Statements) == "" && !in.ReplicateAll {
@@ -436,7 +436,7 @@ type connClient struct {
 // connectionClient returns the Backlog client of a stored connection.
 func (s *Service) connectionClient(ctx context.Context, name string) (*backlog.Client, error) {
 	if s.seal == nil {
-		return nil, backlogsync.Errorf(backlogsync.EINVALID, "connection %s: the server has no secret key to open stored secrets with; start serve with BACKLOGSYNC_SECRET_KEY set", name)
+		return nil, backlogsync.Errorf(backlogsync.EINVALID, "connection %s: the server has no secret key to open stored secrets with; %s", name, NoSecretKeyFix)
 	}
 	cs, err := s.o.Store.Connections(ctx)
 	if err != nil {

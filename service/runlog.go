@@ -98,9 +98,7 @@ func (t tee) WithGroup(name string) slog.Handler {
 func (s *Service) runLogger(job string) (*slog.Logger, *runLog) {
 	l := newRunLog(store.MaxRunLog)
 	var h slog.Handler = slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelInfo})
-	if s.o.Instance != "" { // serve's log has it already (Service.log)
-		h = h.WithAttrs([]slog.Attr{slog.String("instance", s.o.Instance)})
-	}
+	h = h.WithAttrs([]slog.Attr{slog.String("instance", s.o.Instance)}) // New sets it; serve's log has it already
 	return slog.New(tee{s.log.Handler(), h}).With("job", job), l
 }
 

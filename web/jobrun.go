@@ -162,15 +162,11 @@ func (a *app) jobProgress(w http.ResponseWriter, r *http.Request, se *store.Sess
 		return
 	}
 	name := r.PathValue("name")
-	ji, err := a.o.Service.Job(r.Context(), name)
-	if err != nil {
-		status := http.StatusInternalServerError
-		if backlogsync.ErrorCode(err) == backlogsync.ENOTFOUND {
-			status = http.StatusNotFound
-		}
-		http.Error(w, backlogsync.ErrorMessage(err), status)
+	dest, ok := a.o.Service.JobDestination(name) // polled every second: no store read
+	if !ok {
+		http.Error(w, "no job named "+strconv.Quote(name)+"; the Jobs page lists them", http.StatusNotFound)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(a.progressOf(name, ji.Destination))
+	json.NewEncoder(w).Encode(a.progressOf(name, dest))
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -154,11 +155,11 @@ func scheduleText(s config.Schedule) string {
 			t += " at minute " + mm
 		}
 	case "daily":
-		t = "daily at " + or(s.Start, "00:00")
+		t = "daily at " + cmp.Or(s.Start, "00:00")
 	case "weekly":
-		t = "weekly on " + weekday(s.Day) + " at " + or(s.Start, "00:00")
+		t = "weekly on " + weekday(s.Day) + " at " + cmp.Or(s.Start, "00:00")
 	case "monthly":
-		t = "monthly on day " + strconv.Itoa(max(s.Day, 1)) + " at " + or(s.Start, "00:00")
+		t = "monthly on day " + strconv.Itoa(max(s.Day, 1)) + " at " + cmp.Or(s.Start, "00:00")
 	case "cron":
 		t = "cron " + s.Cron
 	default:
@@ -179,13 +180,6 @@ func weekday(d int) string {
 		d = 1
 	}
 	return days[d-1]
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // checkStatements checks the form's statements as the runner would

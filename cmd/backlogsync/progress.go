@@ -318,7 +318,7 @@ func rateETA(needed int64, r backlog.Rate, now time.Time, window time.Duration, 
 	if more <= 0 {
 		return 0, true
 	}
-	return untilReset + time.Duration((more-1)/int64(r.Limit))*window, true
+	return untilReset + backlog.WindowFloor(int(more), r.Limit, 1, window), true
 }
 
 // formatETA renders d as 45s, 3m12s or 2h05m.
