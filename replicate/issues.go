@@ -3,6 +3,7 @@ package replicate
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -241,7 +242,10 @@ func (f *family) run(ctx context.Context) (int, *plan, error) {
 		}
 	}
 	resync := cur != nil && cur.Resync
-	if cur != nil && cur.ActivityID > 0 {
+	// A load being resumed checks for a source rollback here; an
+	// incremental run checks while it reads the feed, which spares the
+	// request when the feed shows activity above the cursor (incremental).
+	if cur != nil && cur.ActivityID > 0 && cur.Phase != phaseIncremental {
 		newest, err := r.newestActivity(ctx)
 		if err != nil {
 			return firstLoads, nil, err
@@ -261,26 +265,45 @@ func (f *family) run(ctx context.Context) (int, *plan, error) {
 	switch {
 	case cur != nil && cur.Phase == phaseIncremental:
 		f.state = *cur
-		return firstLoads, nil, f.incremental(ctx)
+		err := f.incremental(ctx)
+		if !errors.Is(err, errRolledBack) {
+			return firstLoads, nil, err
+		}
+		// Nothing was written: reload, every issue read again, the
+		// others deleted.
+		if err := f.startLoad(ctx, anyRows, true); err != nil {
+			return firstLoads, nil, err
+		}
 	case cur != nil && cur.Phase == phaseLoad && !cur.Reload:
 		f.state = *cur
 		f.pristine = true // rows stored by the load itself are not stale
 		log.Info("resuming the Issues load", "window", cur.Window+1, "windows", len(cur.Windows), "offset", cur.Offset)
 	default:
-		if anyRows {
-			log.Info("reloading the Issues tables (rows stored without a usable checkpoint)")
+		if err := f.startLoad(ctx, anyRows, resync); err != nil {
+			return firstLoads, nil, err
 		}
-		act, actTime, err := f.latestActivity(ctx)
-		if err != nil {
-			return firstLoads, nil, fmt.Errorf("reading the activity cursor: %w", err)
-		}
-		windows, err := f.planWindows(ctx)
-		if err != nil {
-			return firstLoads, nil, fmt.Errorf("planning the load windows: %w", err)
-		}
-		f.state = issuesState{Phase: phaseLoad, ActivityID: act, ActivityTime: actTime, Reload: anyRows, Resync: resync && anyRows, Windows: windows}
 	}
 	return firstLoads, nil, f.load(ctx)
+}
+
+// startLoad sets the state of a new load: the activity cursor and the
+// created-date windows. anyRows says the tables hold rows already (a
+// reload), resync that a source rollback was detected.
+func (f *family) startLoad(ctx context.Context, anyRows, resync bool) error {
+	if anyRows {
+		f.r.log.Info("reloading the Issues tables (rows stored without a usable checkpoint)")
+	}
+	act, actTime, err := f.latestActivity(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the activity cursor: %w", err)
+	}
+	windows, err := f.planWindows(ctx)
+	if err != nil {
+		return fmt.Errorf("planning the load windows: %w", err)
+	}
+	f.state = issuesState{Phase: phaseLoad, ActivityID: act, ActivityTime: actTime, Reload: anyRows, Resync: resync && anyRows, Windows: windows}
+	f.touched = nil // every issue of a load has its comments read
+	return nil
 }
 
 // narrow keeps the projects every family statement's WHERE allows, when

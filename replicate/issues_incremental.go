@@ -75,6 +75,23 @@ func (f *family) incremental(ctx context.Context) error {
 			}
 		}
 	}
+	// No activity above the cursor: either none happened or the space went
+	// back in time (restored from a backup). Activity above it proves the
+	// space's newest activity is not older than the cursor, so the check
+	// costs a request only in quiet runs.
+	if next == cur.ActivityID && cur.ActivityID > 0 {
+		newest, err := r.newestActivity(ctx)
+		if err != nil {
+			return err
+		}
+		if cur.ActivityID > newest {
+			r.rollback(f.plans[len(f.plans)-1].dest, cur.ActivityID, newest)
+			return errRolledBack
+		}
+	} else if r.newest == nil {
+		newest := next // the feed was read to its end
+		r.newest = &newest
+	}
 	// Deleting an issue changes others without moving their Updated: its
 	// sub-issues lose their parent, related issues lose the link. Read
 	// those again.

@@ -3,6 +3,7 @@ package replicate
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -23,6 +24,11 @@ import (
 //     family reloads (every issue read again, upserted, the others
 //     deleted), wiki pages and pull requests are read in full, and
 //     activity tables are read in full with their stale rows deleted.
+
+// errRolledBack is returned by an incremental run of the Issues family
+// that found a source rollback before writing anything: the tables are
+// reloaded instead.
+var errRolledBack = errors.New("replicate: source rollback detected")
 
 // sourceTable is the table part of the checkpoint scope holding what the
 // engine knows of the source space.

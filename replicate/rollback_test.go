@@ -76,3 +76,45 @@ func TestSourceRollback(t *testing.T) {
 		t.Errorf("another space: %v; want a conflict naming the space and the command", err)
 	}
 }
+
+// TestRollbackCheckCost: an incremental run of the Issues family whose feed
+// shows activity above the cursor proves there was no rollback and spends
+// no request on the newest activity; a quiet run checks with one request.
+// The space's identity is read once per run.
+func TestRollbackCheckCost(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, testSize, 63)
+	stmts := parse(t, "REPLICATE Issues;")
+	if _, err := e.eng.Run(ctx, stmts); err != nil {
+		t.Fatal(err)
+	}
+	count := func() (feed, newest, space int) {
+		for _, rq := range e.srv.Requests() {
+			switch {
+			case rq.Path == "/api/v2/space":
+				space++
+			case rq.Path == "/api/v2/space/activities" && strings.Contains(rq.Query, "order=desc") && strings.Contains(rq.Query, "count=1") && !strings.Contains(rq.Query, "count=10"):
+				newest++
+			case rq.Path == "/api/v2/space/activities":
+				feed++
+			}
+		}
+		return
+	}
+	e.srv.Churn(30, 4)
+	e.srv.ClearRequests()
+	if _, err := e.eng.Run(ctx, stmts); err != nil {
+		t.Fatal(err)
+	}
+	if feed, newest, space := count(); feed != 1 || newest != 0 || space != 1 {
+		t.Errorf("incremental run after churn: %d feed pages, %d newest-activity reads, %d space reads; want 1, 0, 1", feed, newest, space)
+	}
+	e.checkEqualTables(t, "Issues")
+	e.srv.ClearRequests()
+	if _, err := e.eng.Run(ctx, stmts); err != nil {
+		t.Fatal(err)
+	}
+	if feed, newest, space := count(); feed != 1 || newest != 1 || space != 1 {
+		t.Errorf("quiet incremental run: %d feed pages, %d newest-activity reads, %d space reads; want 1, 1, 1", feed, newest, space)
+	}
+}
