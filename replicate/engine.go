@@ -405,37 +405,6 @@ func requests(before, after backlog.Stats) backlogsync.Requests {
 
 const checkpointKey = "cursor"
 
-// storedKeysWith returns the keys of this account's rows in the
-// destination and, when col is not "", each row's BIGINT value of col
-// (absent when NULL). A table not created yet has no rows.
-func (e *Engine) storedKeysWith(ctx context.Context, p *plan, col string) (map[string][]any, map[string]int64, error) {
-	keys := map[string][]any{}
-	var objs map[string]int64
-	cols := p.table.PrimaryKey
-	if col != "" {
-		cols = append(slices.Clone(cols), col)
-		objs = map[string]int64{}
-	}
-	n := len(p.table.PrimaryKey)
-	err := e.Dest.Query(ctx, p.dest, backlogsync.Query{Columns: cols,
-		Filter: backlogsync.Cmp{Column: p.table.Columns[0].Name, Op: backlogsync.OpEq, Value: e.account()}},
-		func(r backlogsync.Row) error {
-			k := append([]any(nil), r[:n]...)
-			ks := keyString(k)
-			keys[ks] = k
-			if col != "" {
-				if id, ok := r[n].(int64); ok {
-					objs[ks] = id
-				}
-			}
-			return nil
-		})
-	if backlogsync.ErrorCode(err) == backlogsync.ENOTFOUND {
-		err = nil
-	}
-	return keys, objs, err
-}
-
 // keyString encodes a key's values as a map key.
 func keyString(vals []any) string {
 	var b strings.Builder

@@ -24,6 +24,10 @@ type run struct {
 	// Issues family (the project list, per-project lists, wiki pages…), so
 	// tables filled from the same calls read them once.
 	session *catalog.Session
+	// snapSession is the session the run's Replace and Append tables
+	// share: it trusts no object unchanged and reads no feed above a
+	// stored id, but tables filled from the same calls read them once.
+	snapSession *catalog.Session
 	// versions holds, per object kind, the Updated of each object the
 	// destination held when the run started (see catalog.Session.Unchanged).
 	versions map[string]map[string]time.Time
@@ -270,19 +274,14 @@ func (r *run) table(ctx context.Context, p *plan) (rt backlogsync.RunTable, firs
 	if kind != "" {
 		col = p.col(col)
 	}
-	stored, objs, err := e.storedKeysWith(ctx, p, col)
+	// Rows whose values did not change are not written again, so that the
+	// run counts as updated only the rows that changed (unchanged).
+	set, err := e.storedRows(ctx, p, col)
 	if err != nil {
 		return rt, false, err
 	}
+	stored, objs, unchanged := set.keys, set.objs, set.fps
 	first = len(stored) == 0
-	// Rows whose values did not change are not written again, so that the
-	// run counts as updated only the rows that changed.
-	var unchanged map[string]fingerprint
-	if !first {
-		if unchanged, err = e.storedFingerprints(ctx, p); err != nil {
-			return rt, false, err
-		}
-	}
 	q := catalog.Query{Account: e.account(), Where: slices.Clone(p.c.Pushdown)}
 	cursor := p.col(p.src.Change.Cursor)
 	appendOnly := p.src.Change.Kind == catalog.ChangeAppend && p.src.Change.Cursor != "" && cursor != ""

@@ -16,9 +16,10 @@ import (
 const snapshotKey = "snapshot"
 
 // snapshot replicates p under UpdateMode Replace or Append. Both read the
-// whole current selection from the API, through a session of their own
-// (no object is trusted unchanged, no append-only feed is read above its
-// stored id), with the statement's filter pushed down, and write it in ONE
+// whole current selection from the API, through a session the run's
+// snapshot tables share (no object is trusted unchanged, no append-only
+// feed is read above its stored id; tables filled from the same calls read
+// them once), with the statement's filter pushed down, and write it in ONE
 // transaction with the checkpoint recording the run's time:
 //
 //   - Replace: the rows read are upserted (rows equal to the stored ones
@@ -45,14 +46,11 @@ func (r *run) snapshot(ctx context.Context, p *plan) (rt backlogsync.RunTable, f
 	var unchanged map[string]fingerprint
 	held := int64(0)
 	if mode == jobsql.ModeReplace {
-		if stored, _, err = e.storedKeysWith(ctx, p, ""); err != nil {
+		set, err := e.storedRows(ctx, p, "")
+		if err != nil {
 			return rt, false, err
 		}
-		if held = int64(len(stored)); held > 0 {
-			if unchanged, err = e.storedFingerprints(ctx, p); err != nil {
-				return rt, false, err
-			}
-		}
+		stored, unchanged, held = set.keys, set.fps, int64(len(set.keys))
 	} else {
 		held, err = e.Dest.Count(ctx, p.dest, backlogsync.Cmp{Column: p.c.AccountColumn, Op: backlogsync.OpEq, Value: e.account()})
 		if err != nil && backlogsync.ErrorCode(err) != backlogsync.ENOTFOUND {
@@ -65,7 +63,10 @@ func (r *run) snapshot(ctx context.Context, p *plan) (rt backlogsync.RunTable, f
 	var rows []backlogsync.Row
 	seen := map[string]bool{}
 	fetched := 0
-	err = catalog.FetchWith(ctx, e.Client, p.src.Name, q, &catalog.Session{}, func(row backlogsync.Row) error {
+	if r.snapSession == nil {
+		r.snapSession = &catalog.Session{}
+	}
+	err = catalog.FetchWith(ctx, e.Client, p.src.Name, q, r.snapSession, func(row backlogsync.Row) error {
 		out, key, ok := p.row(row)
 		if !ok {
 			return nil

@@ -62,7 +62,12 @@ func TestE2ETruthMoves(t *testing.T) {
 		}
 		s.mustRun(stmts, "first load")
 		checkTruth(t, s.srv, s.dest, s.account, moveTables)
-		_, quiet := s.mustRun(stmts, "quiet run")
+		s.mustRun(stmts, "quiet run")
+		// What a quiet run of the tables whose cost does not grow with the
+		// data makes (Watchings and Notifications page through lists that
+		// the timed churn below makes longer or shorter).
+		fixed := statements(t, moveTables[:len(moveTables)-2])
+		_, quiet := s.mustRun(fixed, "quiet run, fixed-cost tables")
 
 		projects, _, err := c.Projects.List(ctx, nil)
 		if err != nil || len(projects) < 2 {
@@ -104,7 +109,7 @@ func TestE2ETruthMoves(t *testing.T) {
 		s.mustRun(stmts, "rerun after churn with moves")
 		checkTruth(t, s.srv, s.dest, s.account, moveTables)
 		// Nothing moved since: the move rules cost no request.
-		if _, n := s.mustRun(stmts, "quiet run after moves"); n != quiet {
+		if _, n := s.mustRun(fixed, "quiet run after moves, fixed-cost tables"); n != quiet {
 			t.Errorf("quiet run after moves made %d requests, %d before any move", n, quiet)
 		}
 	})

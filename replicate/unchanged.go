@@ -17,26 +17,53 @@ import (
 // rows.
 type fingerprint [16]byte
 
-// storedFingerprints returns the fingerprint of each of this account's
-// rows in p's destination table, by key (empty when the table does not
-// exist yet).
-func (e *Engine) storedFingerprints(ctx context.Context, p *plan) (map[string]fingerprint, error) {
-	out := map[string]fingerprint{}
+// storedSet is what a full refresh or a Replace run knows of this
+// account's stored rows, read in one scan (storedRows).
+type storedSet struct {
+	// keys holds each row's primary key values by keyString.
+	keys map[string][]any
+	// objs holds each row's BIGINT value of the column asked for (absent
+	// when NULL), by key; nil when none was asked for.
+	objs map[string]int64
+	// fps holds each row's fingerprint, by key.
+	fps map[string]fingerprint
+}
+
+// storedRows reads this account's rows in p's destination table once: their
+// keys, fingerprints and, when col is not "", their BIGINT value of col. A
+// table not created yet has no rows.
+func (e *Engine) storedRows(ctx context.Context, p *plan, col string) (storedSet, error) {
+	set := storedSet{keys: map[string][]any{}, fps: map[string]fingerprint{}}
 	cols := make([]string, len(p.table.Columns))
 	for i, c := range p.table.Columns {
 		cols[i] = c.Name
 	}
 	keys := keyIndexes(p.table)
+	obj := -1
+	if col != "" {
+		set.objs = map[string]int64{}
+		if obj = columnIndex(p.table, col); obj < 0 {
+			return set, fmt.Errorf("replicate: %s has no column %s", p.dest, col)
+		}
+	}
 	err := e.Dest.Query(ctx, p.dest, backlogsync.Query{Columns: cols,
 		Filter: backlogsync.Cmp{Column: cols[0], Op: backlogsync.OpEq, Value: e.account()}},
 		func(r backlogsync.Row) error {
-			out[keyString(pick(r, keys))] = rowFingerprint(p.table, r)
+			k := pick(r, keys)
+			ks := keyString(k)
+			set.keys[ks] = k
+			set.fps[ks] = rowFingerprint(p.table, r)
+			if obj >= 0 {
+				if id, ok := r[obj].(int64); ok {
+					set.objs[ks] = id
+				}
+			}
 			return nil
 		})
 	if backlogsync.ErrorCode(err) == backlogsync.ENOTFOUND {
 		err = nil
 	}
-	return out, err
+	return set, err
 }
 
 // rowFingerprint digests r's values in a form that does not depend on how

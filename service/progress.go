@@ -80,15 +80,12 @@ func (s *Service) emit(job string, e Event) {
 			a.Tables = e.Tables
 		case "progress":
 			a.Table, a.Phase, a.TableRows, a.Expected = e.Table, e.Phase, e.Rows, max(e.Expected, 0)
+			a.Rows += e.Rows - a.tableRows[e.Table] // a table's Rows only grow within a run
 			a.tableRows[e.Table] = e.Rows
 			if e.Phase == "done" || e.Phase == "failed" {
 				a.done[e.Table] = true
 			}
 			a.TablesDone = len(a.done)
-			a.Rows = 0
-			for _, n := range a.tableRows {
-				a.Rows += n
-			}
 			if e.Requests > 0 {
 				a.Requests = e.Requests
 			}
