@@ -91,13 +91,22 @@ func TestChildIndexMutations(t *testing.T) {
 	f.update(f.alice, d, &issueInput{Summary: strp("d renamed")})
 	want("update: other field", a, d.ID)
 
-	// Delete: a parent's children are detached; a child leaves its parent.
+	// Delete: a parent's children (all of them: detaching changes the list
+	// being walked) are detached; a child leaves its parent.
+	e2 := f.issue(f.alice, f.p1, "e2", parent(e))
+	e3 := f.issue(f.alice, f.p1, "e3", parent(e))
+	want("create", e, c.ID, e2.ID, e3.ID)
 	f.tick(time.Minute)
 	if code, _, body := f.do("DELETE", fmt.Sprintf("/api/v2/issues/%d", e.ID), f.pm, nil); code != 200 {
 		t.Fatalf("delete parent: %d %s", code, body)
 	}
-	if c.ParentIssueID != nil || st.children[e.ID] != nil {
-		t.Errorf("delete parent: child keeps parent %v, index entry %v", c.ParentIssueID, st.children[e.ID])
+	for _, x := range []*issue{c, e2, e3} {
+		if x.ParentIssueID != nil {
+			t.Errorf("delete parent: child %d keeps parent %v", x.ID, *x.ParentIssueID)
+		}
+	}
+	if _, ok := st.children[e.ID]; ok {
+		t.Errorf("delete parent: index entry %v", st.children[e.ID])
 	}
 	want("delete parent", a, d.ID)
 	if code, _, body := f.do("DELETE", fmt.Sprintf("/api/v2/issues/%d", d.ID), f.pm, nil); code != 200 {
