@@ -1,8 +1,8 @@
 package emulator
 
 import (
+	"cmp"
 	"slices"
-	"sort"
 )
 
 // The parent → children index (store.children), so that childrenOf does not
@@ -31,33 +31,31 @@ func (s *store) linkChild(is *issue) {
 	if is.ParentIssueID == nil {
 		return
 	}
-	pid := *is.ParentIssueID
-	list := s.children[pid]
-	i := sort.Search(len(list), func(i int) bool { return list[i].ID >= is.ID })
-	if i < len(list) && list[i] == is {
-		return
+	list := s.children[*is.ParentIssueID]
+	if i, found := slices.BinarySearchFunc(list, is.ID, cmpIssueID); !found {
+		s.children[*is.ParentIssueID] = slices.Insert(slices.Clip(list), i, is) // Clip: a new array
 	}
-	s.children[pid] = slices.Insert(slices.Clip(list), i, is) // Clip: a new array
 }
 
 // unlinkChild removes is from its parent's list (nothing when it has no
-// parent).
+// parent); an emptied list leaves the index.
 func (s *store) unlinkChild(is *issue) {
 	if is.ParentIssueID == nil {
 		return
 	}
 	pid := *is.ParentIssueID
-	list := s.children[pid]
-	i := sort.Search(len(list), func(i int) bool { return list[i].ID >= is.ID })
-	if i == len(list) || list[i] != is {
-		return
-	}
-	if len(list) == 1 {
+	switch i, found := slices.BinarySearchFunc(s.children[pid], is.ID, cmpIssueID); {
+	case !found:
+	case len(s.children[pid]) == 1:
 		delete(s.children, pid)
-		return
+	default:
+		s.children[pid] = slices.Delete(slices.Clone(s.children[pid]), i, i+1)
 	}
-	s.children[pid] = slices.Delete(slices.Clone(list), i, i+1)
 }
+
+// cmpIssueID orders an issue against an id (for binary searches of
+// id-ordered lists).
+func cmpIssueID(is *issue, id int64) int { return cmp.Compare(is.ID, id) }
 
 // setParent makes parent (nil: none) the parent of is and keeps the index.
 func (s *store) setParent(is *issue, parent *int64) {
