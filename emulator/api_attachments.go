@@ -41,7 +41,7 @@ func (s *Server) routesAttachments() {
 	s.handle("POST /api/v2/space/attachment", s.postSpaceAttachment)
 	kinds := []attachmentKind{
 		{"/api/v2/issues/{issueIdOrKey}", true, true, func(s *Server, c *call) ([]*attachment, func(*attachment) error, error) {
-			is, _, err := s.store.visibleIssue(c.u, c.path("issueIdOrKey"))
+			is, err := c.pathIssue()
 			if err != nil {
 				return nil, nil, err
 			}

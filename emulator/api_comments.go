@@ -23,39 +23,20 @@ func (s *Server) getComments(c *call) error {
 	if e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
-	if err != nil {
-		return err
-	}
-	page := pageByID(is.Comments, func(x *comment) int64 { return x.ID }, cur, nil)
-	return c.ok(renderAll(page, st.renderComment))
+	return reading(c, c.pathIssue, func(st *store, is *issue) []*jsonComment {
+		page := pageByID(is.Comments, func(x *comment) int64 { return x.ID }, cur, nil)
+		return renderAll(page, st.renderComment)
+	})
 }
 
 // countComments serves GET /issues/:id/comments/count.
 func (s *Server) countComments(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
-	if err != nil {
-		return err
-	}
-	return c.ok(counted(len(is.Comments)))
+	return reading(c, c.pathIssue, func(_ *store, is *issue) map[string]int { return counted(len(is.Comments)) })
 }
 
 // getComment serves GET /issues/:id/comments/:commentId.
 func (s *Server) getComment(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	_, cm, err := st.visibleComment(c.u, c.path("issueIdOrKey"), c.path("commentId"))
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderComment(cm))
+	return reading(c, c.pathComment, func(st *store, x issueComment) *jsonComment { return st.renderComment(x.cm) })
 }
 
 // postComment serves POST /issues/:id/comments (add-comment): 201 with a
@@ -68,7 +49,7 @@ func (s *Server) postComment(c *call) error {
 	st := s.store
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
+	is, err := c.pathIssue()
 	if err != nil {
 		return err
 	}

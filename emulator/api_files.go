@@ -28,10 +28,14 @@ func (s *Server) getSharedFiles(c *call) error {
 	if err != nil {
 		return notFound("directory")
 	}
-	return readingOr(c, c.visibleProject, func(st *store, p *project) (any, error) {
-		if !sharedDirExists(p, dir) {
-			return nil, notFound("directory")
+	find := func() (*project, error) {
+		p, err := c.visibleProject()
+		if err == nil && !sharedDirExists(p, dir) {
+			err = notFound("directory")
 		}
+		return p, err
+	}
+	return reading(c, find, func(st *store, p *project) []*jsonSharedFile {
 		var list []*sharedFile
 		for _, f := range p.SharedFiles {
 			if f.Dir == dir {
@@ -39,7 +43,7 @@ func (s *Server) getSharedFiles(c *call) error {
 			}
 		}
 		// p.SharedFiles is in creation (= id) order.
-		return renderAll(pageOf(pg, list), st.renderSharedFile), nil
+		return renderAll(pageOf(pg, list), st.renderSharedFile)
 	})
 }
 
@@ -90,7 +94,7 @@ type fileLinker func(s *Server, c *call) (*fileLinks, error)
 // pages.
 func (s *Server) routesFileLinks() {
 	issue := func(s *Server, c *call) (*fileLinks, error) {
-		is, _, err := s.store.visibleIssue(c.u, c.path("issueIdOrKey"))
+		is, err := c.pathIssue()
 		if err != nil {
 			return nil, err
 		}

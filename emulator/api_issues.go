@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -86,18 +87,21 @@ func (s *Server) getIssue(c *call) error {
 			return badRequest("Invalid expand[]: %q.", x)
 		}
 	}
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
-	if err != nil {
-		return err
-	}
-	data := st.issueJSON(is)
-	if expand {
-		data = mergeJSON(data, childSummaryJSON(st.childSummaries(map[int64]bool{is.ID: true})[is.ID]))
-	}
-	return c.raw(http.StatusOK, data)
+	return reading(c, c.pathIssue, func(st *store, is *issue) json.RawMessage {
+		if expand {
+			return mergeJSON(st.issueJSON(is), childSummaryJSON(st.childSummaries(map[int64]bool{is.ID: true})[is.ID]))
+		}
+		return st.issueJSON(is)
+	})
+}
+
+// pathIssue resolves the path's issueIdOrKey for the caller (the store's
+// lock is held): 404 "No issue." when there is no such issue or it is in a
+// project the caller cannot see. It is the find of every
+// /issues/{issueIdOrKey}/… route.
+func (c *call) pathIssue() (*issue, error) {
+	is, _, err := c.s.store.visibleIssue(c.u, c.path("issueIdOrKey"))
+	return is, err
 }
 
 // parseIssueInput reads add-issue / update-issue parameters.
@@ -216,46 +220,29 @@ func (s *Server) patchIssue(c *call) error {
 	if err != nil {
 		return err
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
-	if err != nil {
-		return err
-	}
-	if _, err := st.updateIssue(c.u, s.now(), is, in); err != nil {
-		return err
-	}
-	return c.raw(http.StatusOK, st.issueJSON(is))
+	return writing(c, c.pathIssue, func(st *store, is *issue) (any, error) {
+		if _, err := st.updateIssue(c.u, s.now(), is, in); err != nil {
+			return nil, err
+		}
+		return json.RawMessage(st.issueJSON(is)), nil
+	})
 }
 
 // deleteIssueHandler serves DELETE /issues/:issueIdOrKey (delete-issue):
 // the deleted issue.
 func (s *Server) deleteIssueHandler(c *call) error {
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
-	if err != nil {
-		return err
-	}
-	data := st.issueJSON(is)
-	if err := st.deleteIssue(c.u, s.now(), is); err != nil {
-		return err
-	}
-	return c.raw(http.StatusOK, data)
+	return writing(c, c.pathIssue, func(st *store, is *issue) (any, error) {
+		data := st.issueJSON(is)
+		if err := st.deleteIssue(c.u, s.now(), is); err != nil {
+			return nil, err
+		}
+		return json.RawMessage(data), nil
+	})
 }
 
 // getIssueParticipants serves GET /issues/:id/participants.
 func (s *Server) getIssueParticipants(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
-	if err != nil {
-		return err
-	}
-	return c.ok(st.participants(is))
+	return reading(c, c.pathIssue, (*store).participants)
 }
 
 const relatesJSON = `,"type":"RELATES"`
@@ -263,27 +250,22 @@ const relatesJSON = `,"type":"RELATES"`
 // getRelatedIssues serves GET /issues/:id/relatedIssues: full issues with
 // "type":"RELATES"; issues in projects the caller cannot see are left out.
 func (s *Server) getRelatedIssues(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
-	if err != nil {
-		return err
-	}
-	buf := []byte{'['}
-	n := 0
-	for _, id := range is.Related {
-		r := st.issues[id]
-		if r == nil || !st.canSee(c.u, st.projects[r.ProjectID]) {
-			continue
+	return reading(c, c.pathIssue, func(st *store, is *issue) json.RawMessage {
+		buf := []byte{'['}
+		n := 0
+		for _, id := range is.Related {
+			r := st.issues[id]
+			if r == nil || !st.canSee(c.u, st.projects[r.ProjectID]) {
+				continue
+			}
+			if n > 0 {
+				buf = append(buf, ',')
+			}
+			n++
+			buf = append(buf, mergeJSON(st.issueJSON(r), relatesJSON)...)
 		}
-		if n > 0 {
-			buf = append(buf, ',')
-		}
-		n++
-		buf = append(buf, mergeJSON(st.issueJSON(r), relatesJSON)...)
-	}
-	return c.raw(http.StatusOK, append(buf, ']'))
+		return append(buf, ']')
+	})
 }
 
 // postRelatedIssue serves POST /issues/:id/relatedIssues (targetIssueId):
@@ -293,50 +275,40 @@ func (s *Server) postRelatedIssue(c *call) error {
 	if e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
-	if err != nil {
-		return err
-	}
-	t, _, err := st.visibleIssue(c.u, strconv.FormatInt(target, 10))
-	if err != nil {
-		return err
-	}
-	if err := st.checkEdit(c.u, is); err != nil {
-		return err
-	}
-	if t.ID == is.ID {
-		return badRequest("An issue cannot be related to itself.")
-	}
-	if containsID(is.Related, t.ID) {
-		return badRequest("Issue %s is already related to %s.", st.issueKey(t), st.issueKey(is))
-	}
-	st.relateIssues(is, t)
-	return c.raw(http.StatusOK, mergeJSON(st.issueJSON(t), relatesJSON))
+	return writing(c, c.pathIssue, func(st *store, is *issue) (any, error) {
+		t, _, err := st.visibleIssue(c.u, strconv.FormatInt(target, 10))
+		if err != nil {
+			return nil, err
+		}
+		if err := st.checkEdit(c.u, is); err != nil {
+			return nil, err
+		}
+		if t.ID == is.ID {
+			return nil, badRequest("An issue cannot be related to itself.")
+		}
+		if containsID(is.Related, t.ID) {
+			return nil, badRequest("Issue %s is already related to %s.", st.issueKey(t), st.issueKey(is))
+		}
+		st.relateIssues(is, t)
+		return json.RawMessage(mergeJSON(st.issueJSON(t), relatesJSON)), nil
+	})
 }
 
 // deleteRelatedIssue serves DELETE /issues/:id/relatedIssues/:relatedIssueId.
 func (s *Server) deleteRelatedIssue(c *call) error {
 	rid, perr := strconv.ParseInt(c.path("relatedIssueId"), 10, 64)
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	is, _, err := st.visibleIssue(c.u, c.path("issueIdOrKey"))
-	if err != nil {
-		return err
-	}
-	if perr != nil || !containsID(is.Related, rid) || st.issues[rid] == nil {
-		return notFound("issue")
-	}
-	if err := st.checkEdit(c.u, is); err != nil {
-		return err
-	}
-	t := st.issues[rid]
-	is.Related = removeID(is.Related, rid)
-	t.Related = removeID(t.Related, is.ID)
-	st.issueChanged(is)
-	st.issueChanged(t)
-	return c.raw(http.StatusOK, mergeJSON(st.issueJSON(t), relatesJSON))
+	return writing(c, c.pathIssue, func(st *store, is *issue) (any, error) {
+		if perr != nil || !containsID(is.Related, rid) || st.issues[rid] == nil {
+			return nil, notFound("issue")
+		}
+		if err := st.checkEdit(c.u, is); err != nil {
+			return nil, err
+		}
+		t := st.issues[rid]
+		is.Related = removeID(is.Related, rid)
+		t.Related = removeID(t.Related, is.ID)
+		st.issueChanged(is)
+		st.issueChanged(t)
+		return json.RawMessage(mergeJSON(st.issueJSON(t), relatesJSON)), nil
+	})
 }

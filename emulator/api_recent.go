@@ -79,9 +79,9 @@ func (s *Server) postRecentIssue(c *call) error {
 	st := s.store
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	is := st.issueByIDOrKey(key)
-	if is == nil || st.visibleIssueByID(c.u, is.ID) == nil {
-		return notFound("issue")
+	is, _, err := st.visibleIssue(c.u, key)
+	if err != nil {
+		return err
 	}
 	st.viewIssue(c.u, s.now(), is)
 	return c.raw(200, st.issueJSON(is))

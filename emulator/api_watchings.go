@@ -120,12 +120,8 @@ func (s *Server) postWatching(c *call) error {
 	}
 	note := c.q.str("note")
 	find := func() (*issue, error) {
-		st := s.store
-		is := st.issueByIDOrKey(key)
-		if is == nil || !st.canSee(c.u, st.projects[is.ProjectID]) {
-			return nil, notFound("issue")
-		}
-		return is, nil
+		is, _, err := s.store.visibleIssue(c.u, key)
+		return is, err
 	}
 	return writing(c, find, func(st *store, is *issue) (any, error) {
 		w, err := st.addWatching(c.u, s.now(), is, note)

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/backlogsync/backlogsync/internal/cputime"
 )
 
 // benchSize is the size of the benchmark target: 100,000 issues and 500,000
@@ -86,12 +88,12 @@ func BenchmarkGenerate(b *testing.B) {
 	for b.Loop() {
 		runtime.GC()
 		ps := startPeakSampler()
-		cpu0 := cpuTime(b)
+		cpu0 := cputime.Self()
 		st, err := generate(1, size, "demo", "k", time.Now())
 		if err != nil {
 			b.Fatal(err)
 		}
-		cpu += cpuTime(b) - cpu0
+		cpu += cputime.Self() - cpu0
 		peak = max(peak, ps.finish())
 		if len(st.issueList) != size.Issues || len(st.comments) != size.Comments {
 			b.Fatalf("%d issues, %d comments", len(st.issueList), len(st.comments))
@@ -181,7 +183,7 @@ func BenchmarkIssuesPage(b *testing.B) {
 			}
 			pages := benchSize.Issues / 100
 			bytesOut := 0
-			cpu0 := cpuTime(b)
+			cpu0 := cputime.Self()
 			b.ResetTimer()
 			for i := 0; b.Loop(); i++ {
 				if mode == "cold" {
@@ -196,7 +198,7 @@ func BenchmarkIssuesPage(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
 			// CPU time (all threads, GC included) is what a busy machine
 			// does not distort.
-			b.ReportMetric(float64(b.N)/(cpuTime(b)-cpu0).Seconds(), "pages/cpu-s")
+			b.ReportMetric(float64(b.N)/(cputime.Self()-cpu0).Seconds(), "pages/cpu-s")
 			b.ReportMetric(float64(bytesOut)/float64(b.N), "bytes/page")
 		})
 	}

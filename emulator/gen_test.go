@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/backlogsync/backlogsync/internal/cputime"
 )
 
 // genSize is a space big enough for every feature to show up (grandchildren,
@@ -313,15 +314,6 @@ func TestGenerateConsistency(t *testing.T) {
 	}
 }
 
-// cpuTime returns the process's user+system CPU time.
-func cpuTime(t testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		t.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // TestGenerateSpeed is the test-sized check of the generation target (100,000
 // issues and 500,000 comments in under 60 s): a tenth of it must take under
 // a tenth of the time. CPU time is measured, so a busy machine does not fail
@@ -335,9 +327,9 @@ func TestGenerateSpeed(t *testing.T) {
 	if raceEnabled {
 		size.Issues, size.Comments = 2000, 10000
 	}
-	cpu0, wall0 := cpuTime(t), time.Now()
+	cpu0, wall0 := cputime.Self(), time.Now()
 	st := generateT(t, 1, size)
-	cpu, wall := cpuTime(t)-cpu0, time.Since(wall0)
+	cpu, wall := cputime.Self()-cpu0, time.Since(wall0)
 	if len(st.issueList) != size.Issues || len(st.comments) != size.Comments {
 		t.Fatalf("%d issues, %d comments", len(st.issueList), len(st.comments))
 	}

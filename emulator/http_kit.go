@@ -7,7 +7,8 @@ package emulator
 
 // reading answers a read request for one entity named by the path: find
 // resolves it under the store's read lock (a missing or invisible entity is
-// find's 404) and answer builds the response body.
+// find's 404; so is anything else that can fail, e.g. a directory inside a
+// project) and answer builds the response body.
 func reading[T, J any](c *call, find func() (T, error), answer func(st *store, x T) J) error {
 	st := c.s.store
 	st.mu.RLock()
@@ -17,23 +18,6 @@ func reading[T, J any](c *call, find func() (T, error), answer func(st *store, x
 		return err
 	}
 	return c.ok(answer(st, x))
-}
-
-// readingOr is reading for answers that can still fail after the entity
-// is found (a 404 for something inside it, a bad parameter).
-func readingOr[T any](c *call, find func() (T, error), answer func(st *store, x T) (any, error)) error {
-	st := c.s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	x, err := find()
-	if err != nil {
-		return err
-	}
-	v, err := answer(st, x)
-	if err != nil {
-		return err
-	}
-	return c.ok(v)
 }
 
 // writing runs a change to one entity named by the path: find resolves it

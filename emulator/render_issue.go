@@ -333,14 +333,16 @@ func (s *store) appendCFValues(w *jw, p *project, is *issue) {
 // childSummary counts the direct children of is and the closed ones.
 func (st *store) childSummaries(ids map[int64]bool) map[int64][2]int {
 	out := map[int64][2]int{}
-	for _, c := range st.issueList {
-		if c.ParentIssueID != nil && ids[*c.ParentIssueID] {
-			v := out[*c.ParentIssueID]
+	for id := range ids {
+		var v [2]int
+		for _, c := range st.childrenOf(id) {
 			v[0]++
 			if c.StatusID == StatusClosed {
 				v[1]++
 			}
-			out[*c.ParentIssueID] = v
+		}
+		if v[0] > 0 {
+			out[id] = v
 		}
 	}
 	return out

@@ -290,8 +290,12 @@ type call struct {
 // path returns a path wildcard.
 func (c *call) path(name string) string { return c.r.PathValue(name) }
 
-// json writes v as JSON with the given status.
+// json writes v as JSON with the given status (a json.RawMessage as it is:
+// a handler that renders its own JSON can answer through the handler kit).
 func (c *call) json(status int, v any) error {
+	if data, ok := v.(json.RawMessage); ok {
+		return c.raw(status, data)
+	}
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err

@@ -71,6 +71,7 @@ type store struct {
 	issues    map[int64]*issue
 	issueList []*issue            // ascending id (= creation order); deleted issues removed
 	issueKeys map[[2]int64]*issue // (projectId, keyId) → issue
+	children  map[int64][]*issue  // parent id → direct children, ascending id (store_issues_children.go)
 	comments  map[int64]*comment
 
 	wikis    map[int64]*wiki
@@ -127,6 +128,7 @@ func newStore(sp space) *store {
 		projectKeys:    map[string]*project{},
 		issues:         map[int64]*issue{},
 		issueKeys:      map[[2]int64]*issue{},
+		children:       map[int64][]*issue{},
 		comments:       map[int64]*comment{},
 		wikis:          map[int64]*wiki{},
 		documents:      map[string]*document{},
@@ -284,6 +286,8 @@ func (s *store) issuesSorted(key string, less func(a, b *issue) int) []*issue {
 func (s *store) removeIssue(is *issue) {
 	delete(s.issues, is.ID)
 	delete(s.issueKeys, [2]int64{is.ProjectID, is.KeyID})
+	s.unlinkChild(is)
+	delete(s.children, is.ID)
 	i := sort.Search(len(s.issueList), func(i int) bool { return s.issueList[i].ID >= is.ID })
 	if i < len(s.issueList) && s.issueList[i] == is {
 		s.issueList = append(s.issueList[:i], s.issueList[i+1:]...)

@@ -121,6 +121,7 @@ func (s *store) createIssue(actor *user, at time.Time, in *issueInput) (*issue, 
 func (s *store) insertIssue(is *issue) {
 	s.issues[is.ID] = is
 	s.issueKeys[[2]int64{is.ProjectID, is.KeyID}] = is
+	s.linkChild(is)
 	n := len(s.issueList)
 	if n == 0 || s.issueList[n-1].ID < is.ID {
 		s.issueList = append(s.issueList, is)
@@ -180,7 +181,9 @@ func (s *store) applyUpdate(actor *user, at time.Time, pu *plannedUpdate, in *is
 		return nil, nil
 	}
 	added := s.consumeUploads(actor, at, in.AttachmentIDs)
+	s.unlinkChild(is)
 	pu.fields.applyTo(is)
+	s.linkChild(is)
 	is.Attachments = append(is.Attachments, added...)
 	content := ""
 	if in.Comment != nil {
@@ -236,8 +239,8 @@ func (s *store) deleteIssue(actor *user, at time.Time, is *issue) error {
 	if !canAdminProject(actor, p) {
 		return forbidden()
 	}
-	for _, c := range s.childrenOf(is.ID) {
-		c.ParentIssueID = nil
+	for _, c := range s.childrenOf(is.ID) { // a copy-on-write list: safe to change the index here
+		s.setParent(c, nil)
 		s.issueChanged(c)
 	}
 	for _, rid := range is.Related {

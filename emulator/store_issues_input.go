@@ -289,17 +289,6 @@ func (s *store) subtreeHeight(is *issue) int {
 	return h
 }
 
-// childrenOf lists the direct children of an issue (O(number of issues)).
-func (s *store) childrenOf(id int64) []*issue {
-	var out []*issue
-	for _, c := range s.issueList {
-		if c.ParentIssueID != nil && *c.ParentIssueID == id {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
 func containsID(list []int64, id int64) bool {
 	for _, x := range list {
 		if x == id {

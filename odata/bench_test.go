@@ -12,6 +12,7 @@ import (
 
 	bs "github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/dest/postgres"
+	"github.com/backlogsync/backlogsync/internal/cputime"
 )
 
 // benchRows is the size of the Issues table the paging benchmark reads.
@@ -58,7 +59,7 @@ func BenchmarkPaging(b *testing.B) {
 func benchPaging(b *testing.B, d bs.Destination) {
 	srv := serve(b, d, Options{})
 	client := &http.Client{Timeout: time.Minute}
-	cpu0 := cpuTime()
+	cpu0 := cputime.Self()
 	b.ResetTimer()
 	start := time.Now()
 	total := 0
@@ -95,18 +96,10 @@ func benchPaging(b *testing.B, d bs.Destination) {
 	// CPU seconds of this process (server, client and, for SQLite, the
 	// database): on a shared machine wall-clock rows/s measures the
 	// neighbours; rows per CPU second does not.
-	b.ReportMetric(float64(total)/(cpuTime()-cpu0).Seconds(), "rows/cpu-s")
+	b.ReportMetric(float64(total)/(cputime.Self()-cpu0).Seconds(), "rows/cpu-s")
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MiB")
 	}
 	b.ReportMetric(0, "ns/op")
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/backlogsync/backlogsync/emulator"
+	"github.com/backlogsync/backlogsync/internal/cputime"
 )
 
 // maxRSSMiB is the peak resident set size of this process: VmHWM from
@@ -66,13 +67,7 @@ func readMaxRSSMiB() float64 {
 }
 
 // cpuSeconds is the user+system CPU time of this process.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-}
+func cpuSeconds() float64 { return cputime.Self().Seconds() }
 
 // cpuSeconds is the user+system CPU time of the emulator process, read
 // from /proc (0 where there is none).

@@ -25,6 +25,7 @@ import (
 	bs "github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/dest"
 	"github.com/backlogsync/backlogsync/internal/cli"
+	"github.com/backlogsync/backlogsync/internal/cputime"
 )
 
 // odataDSNEnvs names, per destination type other than SQLite, the variable
@@ -451,27 +452,11 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // procCPUSeconds is the user+system CPU time of process pid, read from
 // /proc (0 where there is none).
 func procCPUSeconds(pid int) float64 {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	d, err := cputime.Process(pid)
 	if err != nil {
 		return 0
 	}
-	// Fields after the command name (which is in parentheses): state is
-	// field 3, utime 14 and stime 15, in clock ticks (100 per second on
-	// Linux).
-	i := bytes.LastIndexByte(data, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(string(data[i+1:]))
-	if len(f) < 13 {
-		return 0
-	}
-	ut, err1 := strconv.ParseFloat(f[11], 64)
-	st, err2 := strconv.ParseFloat(f[12], 64)
-	if err1 != nil || err2 != nil {
-		return 0
-	}
-	return (ut + st) / 100
+	return d.Seconds()
 }
 
 // procMaxRSSMiB is the peak RSS (VmHWM) of process pid (0 where /proc is

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	bs "github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/internal/cputime"
 )
 
 // Write benchmarks shared by every destination: each destination's
@@ -181,10 +182,10 @@ func BenchWriteFull(b *testing.B, def *bs.Table, open BenchOpen) {
 		tb := BenchTable(def, fmt.Sprintf("Bench_Issues_%d", time.Now().UnixNano()))
 		d := open(b, tb)
 		b.StartTimer()
-		start, cpu0 := time.Now(), cpuTime()
+		start, cpu0 := time.Now(), cputime.Self()
 		load(b, d, tb)
 		elapsed += time.Since(start)
-		cpu += cpuTime() - cpu0
+		cpu += cputime.Self() - cpu0
 	}
 	b.ReportMetric(float64(benchRows*b.N)/elapsed.Seconds(), "rows/s")
 	reportCPU(b, cpu, benchRows*b.N)
@@ -233,11 +234,11 @@ func BenchWriteIncremental(b *testing.B, def *bs.Table, open BenchOpen) {
 			keys = append(keys, benchKey(tb, n))
 		}
 		total += len(rows) + len(keys)
-		start, cpu0 := time.Now(), cpuTime()
+		start, cpu0 := time.Now(), cputime.Self()
 		res, err := d.Write(ctx, bs.Batch{Table: tb, Upserts: rows, Deletes: keys,
 			Checkpoint: &bs.Checkpoint{Scope: "bench", Key: tb.Name, Value: fmt.Sprint(version)}})
 		elapsed += time.Since(start)
-		cpu += cpuTime() - cpu0
+		cpu += cputime.Self() - cpu0
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -2,10 +2,7 @@
 
 package desttest
 
-import (
-	"syscall"
-	"time"
-)
+import "syscall"
 
 // maxRSSMiB returns the process's peak resident set size in MiB.
 func maxRSSMiB() float64 {
@@ -14,13 +11,4 @@ func maxRSSMiB() float64 {
 		return 0
 	}
 	return float64(ru.Maxrss) / 1024 // KiB on Linux
-}
-
-// cpuTime returns the process's user+system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
