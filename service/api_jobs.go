@@ -39,29 +39,42 @@ type connectionView struct {
 	Updated    time.Time `json:"updated"`
 }
 
-func (s *Service) connectionView(r *http.Request, c store.Connection) (connectionView, error) {
-	jobs, err := s.o.Store.ConnectionJobs(r.Context(), c.ID)
+// viewConnection shows c with jobs, the names of the stored jobs that
+// read it.
+func viewConnection(c store.Connection, jobs []string) connectionView {
 	if jobs == nil {
 		jobs = []string{}
 	}
 	return connectionView{ID: c.ID, Name: c.Name, SpaceURL: c.SpaceURL, AuthScheme: c.AuthScheme, Jobs: jobs,
-		Created: c.Created, Updated: c.Updated}, err
+		Created: c.Created, Updated: c.Updated}
 }
 
+// writeConnection answers the view of one connection, with its jobs.
+func (s *Service) writeConnection(w http.ResponseWriter, r *http.Request, status int, c store.Connection) {
+	jobs, err := s.o.Store.ConnectionJobs(r.Context(), c.ID)
+	if err != nil {
+		s.storeFailed(w, err)
+		return
+	}
+	writeJSON(w, status, viewConnection(c, jobs))
+}
+
+// listConnections answers every connection with its jobs: two queries
+// however many connections there are.
 func (s *Service) listConnections(w http.ResponseWriter, r *http.Request) {
 	cs, err := s.o.Store.Connections(r.Context())
 	if err != nil {
 		s.storeFailed(w, err)
 		return
 	}
+	jobs, err := s.o.Store.JobsByConnection(r.Context())
+	if err != nil {
+		s.storeFailed(w, err)
+		return
+	}
 	out := []connectionView{}
 	for _, c := range cs {
-		v, err := s.connectionView(r, c)
-		if err != nil {
-			s.storeFailed(w, err)
-			return
-		}
-		out = append(out, v)
+		out = append(out, viewConnection(c, jobs[c.ID]))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -121,8 +134,7 @@ func (s *Service) addConnection(w http.ResponseWriter, r *http.Request) {
 		storeError(w, err)
 		return
 	}
-	v, _ := s.connectionView(r, *c)
-	writeJSON(w, http.StatusCreated, v)
+	writeJSON(w, http.StatusCreated, viewConnection(*c, nil)) // new: no job reads it yet
 }
 
 // connection reads the {id} of the path; it answers the error itself.
@@ -142,12 +154,7 @@ func (s *Service) connection(w http.ResponseWriter, r *http.Request) *store.Conn
 
 func (s *Service) getConnection(w http.ResponseWriter, r *http.Request) {
 	if c := s.connection(w, r); c != nil {
-		v, err := s.connectionView(r, *c)
-		if err != nil {
-			s.storeFailed(w, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, v)
+		s.writeConnection(w, r, http.StatusOK, *c)
 	}
 }
 
@@ -193,8 +200,7 @@ func (s *Service) updateConnection(w http.ResponseWriter, r *http.Request) {
 		storeError(w, err)
 		return
 	}
-	v, _ := s.connectionView(r, *c)
-	writeJSON(w, http.StatusOK, v)
+	s.writeConnection(w, r, http.StatusOK, *c)
 }
 
 // testNewConnection tries a connection that is not saved (the body of POST

@@ -2,10 +2,14 @@ package service_test
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/backlogsync/backlogsync/store"
 )
 
 // TestAPIConnectionsAndStoredJobs: connections are created with their
@@ -146,6 +150,40 @@ func TestAPIConnectionsAndStoredJobs(t *testing.T) {
 	}
 	if st := f.request("DELETE", "/api/connections/"+id, "boss@example.com", nil, nil); st != http.StatusNoContent {
 		t.Errorf("removing the connection once no job reads it: %d", st)
+	}
+}
+
+// TestAPIConnectionsListTheirJobs: GET /api/connections shows under each
+// of several connections the stored jobs that read it (by name), and an
+// empty list under one no job reads.
+func TestAPIConnectionsListTheirJobs(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	for _, n := range []string{"acme", "beta", "idle"} {
+		if err := f.st.AddConnection(ctx, &store.Connection{Name: n, SpaceURL: "https://" + n + ".backlog.com", AuthScheme: "apikey", Secret: "v1:x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, conns := range map[string][]string{"zeta": {"acme"}, "alpha": {"beta", "acme"}, "mid": {"beta"}} {
+		j := &store.Job{Name: name, Destination: f.cfg.Destinations[0].Name, Connections: conns, Statements: "REPLICATE Issues;", Schedule: "{}"}
+		if err := f.st.AddJob(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var list []struct {
+		Name string   `json:"name"`
+		Jobs []string `json:"jobs"`
+	}
+	if st := f.request("GET", "/api/connections", "boss@example.com", nil, &list); st != http.StatusOK {
+		t.Fatalf("GET /api/connections: %d", st)
+	}
+	got := map[string][]string{}
+	for _, c := range list {
+		got[c.Name] = c.Jobs
+	}
+	want := map[string][]string{"acme": {"alpha", "zeta"}, "beta": {"alpha", "mid"}, "idle": {}}
+	if len(list) != 3 || !maps.EqualFunc(got, want, slices.Equal) || got["idle"] == nil {
+		t.Errorf("GET /api/connections: jobs by connection %v, want %v (idle: [], not null)", got, want)
 	}
 }
 
