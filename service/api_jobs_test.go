@@ -21,17 +21,21 @@ func TestAPIConnectionsAndStoredJobs(t *testing.T) {
 	f := newFixture(t)
 	const secret = "SEALEDapiKEY0123456789"
 	conn := map[string]any{"name": "acme", "space_url": "https://acme.backlog.com", "secret": secret}
-	for _, bad := range []map[string]any{
-		{"name": "", "space_url": "https://acme.backlog.com", "secret": secret},
-		{"name": "x", "space_url": "https://u:" + secret + "@acme.backlog.com", "secret": secret},
-		{"name": "x", "space_url": "https://acme.backlog.com", "auth_scheme": "basic", "secret": secret},
-		{"name": "x", "space_url": "https://acme.backlog.com"},
+	// Each refusal names the field and what to write.
+	for _, tt := range []struct {
+		bad  map[string]any
+		want string
+	}{
+		{map[string]any{"name": "", "space_url": "https://acme.backlog.com", "secret": secret}, "give the connection a name"},
+		{map[string]any{"name": "x", "space_url": "https://u:" + secret + "@acme.backlog.com", "secret": secret}, "space URL (space_url) must look like https://"},
+		{map[string]any{"name": "x", "space_url": "https://acme.backlog.com", "auth_scheme": "basic", "secret": secret}, `authentication (auth_scheme): "apikey" for an API key or "oauth"`},
+		{map[string]any{"name": "x", "space_url": "https://acme.backlog.com"}, "give the secret: the API key"},
 	} {
-		var e map[string]any
-		if st := f.request("POST", "/api/connections", "boss@example.com", bad, &e); st != http.StatusBadRequest {
-			t.Errorf("POST /api/connections %v: %d, want 400", bad, st)
+		var e struct{ Error struct{ Message string } }
+		if st := f.request("POST", "/api/connections", "boss@example.com", tt.bad, &e); st != http.StatusBadRequest || !strings.Contains(e.Error.Message, tt.want) {
+			t.Errorf("POST /api/connections %v: %d %q, want 400 with %q", tt.bad, st, e.Error.Message, tt.want)
 		}
-		if strings.Contains(toJSON(e), secret) {
+		if strings.Contains(e.Error.Message, secret) {
 			t.Errorf("the error quotes the secret: %v", e)
 		}
 	}
