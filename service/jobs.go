@@ -459,13 +459,7 @@ func (s *Service) connectionClient(ctx context.Context, name string) (*backlog.C
 		if hc == nil {
 			hc = &http.Client{}
 		}
-		opts := []backlog.Option{backlog.WithHTTPClient(hc)}
-		if c.AuthScheme == "oauth" {
-			opts = append(opts, backlog.WithTokenSource(backlog.StaticTokenSource(secret)))
-		} else {
-			opts = append(opts, backlog.WithAPIKey(secret))
-		}
-		bc, err := backlog.NewClient(c.SpaceURL, opts...)
+		bc, err := ConnectionTest{SpaceURL: c.SpaceURL, AuthScheme: c.AuthScheme, Secret: secret}.client(hc)
 		if err != nil {
 			return nil, backlogsync.Errorf(backlogsync.EINVALID, "connection %s: %v", name, err)
 		}
