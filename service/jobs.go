@@ -301,7 +301,7 @@ func (s *Service) checkInput(ctx context.Context, in *JobInput, old string) erro
 	} else if len(in.Statements) > MaxStatements {
 		e.Fields["statements"] = fmt.Sprintf("the statements are longer than %d KiB", MaxStatements>>10)
 	} else {
-		e.Problems = CheckStatements(in.Statements, in.ReplicateAll)
+		_, e.Problems = CheckStatements(in.Statements, in.ReplicateAll)
 	}
 	if len(e.Fields) > 0 || len(e.Problems) > 0 {
 		return e
