@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/backlogsync/backlogsync/internal/fuzzy"
-	"github.com/backlogsync/backlogsync/jobsql"
 )
 
 // parseBool reads True/False (CData's spelling), case-insensitively, and
@@ -299,60 +298,6 @@ func checkCronPart(p string, lo, hi int, names []string, dayField bool) error {
 		}
 	}
 	return nil
-}
-
-// knownOptions are CData Sync's job/task options (peers.md §1.3), by
-// lower-case name: the canonical spelling and the kind of value each takes.
-var knownOptions = map[string][2]string{
-	"droptable": {"DropTable", "bool"}, "truncatetable": {"TruncateTable", "bool"},
-	"truncatetabledata": {"TruncateTableData", "bool"}, "alterschema": {"AlterSchema", "bool"},
-	"autotruncatestrings": {"AutoTruncateStrings", "bool"}, "continueonerror": {"ContinueOnError", "bool"},
-	"skipdeleted": {"SkipDeleted", "bool"}, "usegmtdatetime": {"UseGmtDateTime", "bool"},
-	"commandtimeout": {"CommandTimeout", "int"}, "batchsize": {"BatchSize", "int"},
-	"replicateinterval": {"ReplicateInterval", "int"}, "replicateintervalunit": {"ReplicateIntervalUnit", "unit"},
-	"replicatestartdate": {"ReplicateStartDate", "start"}, "tablenameprefix": {"TableNamePrefix", "string"},
-	"cacheschema": {"CacheSchema", "string"}, "incrementalcheckcolumns": {"IncrementalCheckColumns", "string"},
-	"updatemode": {"UpdateMode", "mode"},
-}
-
-// checkOption validates a job option's value and returns its canonical
-// name. known is false for an option backlogsync does not know (a warning,
-// not an error: the REPLICATE grammar is open-ended).
-func checkOption(name, value string) (canon string, known bool, err error) {
-	key := strings.ToLower(strings.ReplaceAll(name, "_", ""))
-	o, ok := knownOptions[key]
-	if !ok {
-		return name, false, nil
-	}
-	canon, kind := o[0], o[1]
-	switch kind {
-	case "bool":
-		if _, err := parseBool(value); err != nil {
-			return canon, true, err
-		}
-	case "int":
-		n, err := strconv.Atoi(strings.TrimSpace(value))
-		if err != nil || n < 1 {
-			return canon, true, fmt.Errorf("%q is not a positive whole number", value)
-		}
-	case "unit":
-		switch strings.ToLower(value) {
-		case "minutes", "hours", "days", "weeks", "months", "years":
-		default:
-			return canon, true, fmt.Errorf("%q is not a unit; write minutes, hours, days, weeks, months or years", value)
-		}
-	case "mode":
-		if _, err := jobsql.ParseUpdateMode(value); err != nil {
-			return canon, true, err
-		}
-	case "start":
-		if _, err := time.Parse("2006-01-02", value); err != nil {
-			if _, err := strconv.ParseInt(value, 10, 64); err != nil {
-				return canon, true, fmt.Errorf("%q is not a date (yyyy-MM-dd) or an integer", value)
-			}
-		}
-	}
-	return canon, true, nil
 }
 
 // suggest returns ` (did you mean "x"?)` when a candidate is close to s.

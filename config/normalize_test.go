@@ -145,32 +145,6 @@ func TestParseMaxShare(t *testing.T) {
 	}
 }
 
-func TestCheckOption(t *testing.T) {
-	tests := []struct {
-		name, value, canon string
-		known              bool
-		err                string
-	}{
-		{"droptable", "True", "DropTable", true, ""},
-		{"Batch_Size", "1000", "BatchSize", true, ""},
-		{"BatchSize", "0", "BatchSize", true, `"0" is not a positive whole number`},
-		{"AlterSchema", "sure", "AlterSchema", true, `"sure" is not a boolean; write True or False`},
-		{"ReplicateIntervalUnit", "days", "ReplicateIntervalUnit", true, ""},
-		{"ReplicateIntervalUnit", "fortnights", "ReplicateIntervalUnit", true, `"fortnights" is not a unit; write minutes, hours, days, weeks, months or years`},
-		{"ReplicateStartDate", "2020-01-31", "ReplicateStartDate", true, ""},
-		{"ReplicateStartDate", "1000", "ReplicateStartDate", true, ""},
-		{"ReplicateStartDate", "31/01/2020", "ReplicateStartDate", true, `"31/01/2020" is not a date (yyyy-MM-dd) or an integer`},
-		{"IncrementalCheckColumns", "updated", "IncrementalCheckColumns", true, ""},
-		{"FancyNewOption", "x", "FancyNewOption", false, ""},
-	}
-	for _, tt := range tests {
-		canon, known, err := checkOption(tt.name, tt.value)
-		if canon != tt.canon || known != tt.known || (err == nil) != (tt.err == "") || err != nil && err.Error() != tt.err {
-			t.Errorf("checkOption(%q, %q) = %q, %v, %v", tt.name, tt.value, canon, known, err)
-		}
-	}
-}
-
 func TestSuggest(t *testing.T) {
 	if got := suggest("acounts", []string{"accounts", "jobs"}); got != ` (did you mean "accounts"?)` {
 		t.Errorf("suggest = %q", got)

@@ -2,12 +2,13 @@ package config
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/backlogsync/backlogsync/jobsql"
 )
 
 // job reads one entry of jobs:.
@@ -94,27 +95,18 @@ func (y *ydec) job(n *yaml.Node, path string) Job {
 					continue
 				}
 				val := y.expand(op, v.Value)
-				canon, known, err := checkOption(k.Value, val)
+				canon, known, err := jobsql.CheckDefault(k.Value, val)
 				switch {
 				case err != nil:
 					y.p.errf(op, "%v", err)
 				case !known:
-					y.p.warnf(op, "not a CData Sync option backlogsync knows%s; passed on as written", suggest(k.Value, optionNames()))
+					y.p.warnf(op, "not a CData Sync option backlogsync knows%s; passed on as written", suggest(k.Value, jobsql.OptionNames()))
 				}
 				j.Options = append(j.Options, Property{canon, val})
 			}
 		}
 	}
 	return j
-}
-
-func optionNames() []string {
-	var out []string
-	for _, o := range knownOptions {
-		out = append(out, o[0])
-	}
-	slices.Sort(out)
-	return out
 }
 
 // expand is ${ENV} expansion with the error reported at path.

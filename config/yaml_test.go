@@ -255,9 +255,15 @@ func TestYAMLErrors(t *testing.T) {
 		{"options not mapping", edit("    statements: REPLICATE Issues;\n", "    statements: REPLICATE Issues;\n    options: [DropTable]\n"),
 			[]string{"/cfg/c.yaml:19: jobs[0].options: expected a mapping of option: value (e.g. BatchSize: 1000), got a list"}},
 		{"option bad value", edit("    statements: REPLICATE Issues;\n", "    statements: REPLICATE Issues;\n    options:\n      BatchSize: lots\n"),
-			[]string{`/cfg/c.yaml:20: jobs[0].options.BatchSize: "lots" is not a positive whole number`}},
+			[]string{`/cfg/c.yaml:20: jobs[0].options.BatchSize: option BatchSize takes an integer from 1 to 1000000, found 'lots'`}},
+		// The runner's check (jobsql.CheckDefault) decides: what it would
+		// refuse at run time is refused at load.
+		{"option bool not True or False", edit("    statements: REPLICATE Issues;\n", "    statements: REPLICATE Issues;\n    options:\n      drop_table: yes\n"),
+			[]string{`/cfg/c.yaml:20: jobs[0].options.drop_table: option DropTable takes True or False, found 'yes'`}},
+		{"option int over the runner's bound", edit("    statements: REPLICATE Issues;\n", "    statements: REPLICATE Issues;\n    options:\n      BatchSize: 2000000\n"),
+			[]string{`/cfg/c.yaml:20: jobs[0].options.BatchSize: option BatchSize takes an integer from 1 to 1000000, found '2000000'`}},
 		{"option bad update mode", edit("    statements: REPLICATE Issues;\n", "    statements: REPLICATE Issues;\n    options:\n      update_mode: Apend\n"),
-			[]string{`/cfg/c.yaml:20: jobs[0].options.update_mode: 'Apend' is not an update mode: did you mean Append? (Merge, Replace or Append)`}},
+			[]string{`/cfg/c.yaml:20: jobs[0].options.update_mode: option UpdateMode: 'Apend' is not an update mode: did you mean Append? (Merge, Replace or Append)`}},
 		{"option nested", edit("    statements: REPLICATE Issues;\n", "    statements: REPLICATE Issues;\n    options:\n      DropTable: {x: 1}\n"),
 			[]string{"/cfg/c.yaml:20: jobs[0].options.DropTable: expected a single value, got a mapping (key: value)"}},
 	}

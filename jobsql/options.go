@@ -283,11 +283,7 @@ func lookupOption(name string) (*optSpec, string) {
 // says why value does not fit the option. The option is added to
 // r.Options at the statement's position; the slice is copied, not shared.
 func (r *Replicate) ApplyDefault(name, value string) (known bool, err error) {
-	spec, _ := lookupOption(name)
-	if spec == nil {
-		// Config files spell keys in snake case too (update_mode).
-		spec, _ = lookupOption(strings.ReplaceAll(name, "_", ""))
-	}
+	spec := jobOption(name)
 	if spec == nil {
 		return false, nil
 	}
@@ -303,6 +299,43 @@ func (r *Replicate) ApplyDefault(name, value string) (known bool, err error) {
 	spec.apply(&r.Settings, v)
 	r.Options = append(r.Options[:len(r.Options):len(r.Options)], Option{Pos: r.Pos, Name: spec.name, Value: canon})
 	return true, nil
+}
+
+// CheckDefault validates a job-level option as ApplyDefault applies it,
+// without a statement (for configuration files and a job's check): the
+// option's canonical name, known false (and canon the name as written)
+// for a name that is no REPLICATE option, and err saying why value does
+// not fit the option.
+func CheckDefault(name, value string) (canon string, known bool, err error) {
+	spec := jobOption(name)
+	if spec == nil {
+		return name, false, nil
+	}
+	if _, _, msg := parseOptionValue(spec, value, true); msg != "" {
+		return spec.name, true, errors.New(msg)
+	}
+	return spec.name, true, nil
+}
+
+// OptionNames lists the canonical names of the REPLICATE options, in
+// the order of messages (for suggestions).
+func OptionNames() []string {
+	out := make([]string, len(optionSpecs))
+	for i, s := range optionSpecs {
+		out[i] = s.name
+	}
+	return out
+}
+
+// jobOption finds the spec of a job-level option, written as in a WITH or
+// in snake case (update_mode) as configuration files spell keys; nil for
+// no REPLICATE option.
+func jobOption(name string) *optSpec {
+	spec, _ := lookupOption(name)
+	if spec == nil {
+		spec, _ = lookupOption(strings.ReplaceAll(name, "_", ""))
+	}
+	return spec
 }
 
 // parseOptionValue validates a written value (raw is the unquoted text;

@@ -175,3 +175,40 @@ func TestParseUpdateMode(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckDefault: a job-level option (a configuration file's key, in
+// WITH or snake-case spelling) is checked as ApplyDefault applies it,
+// with the option's canonical name, and a name that is no option is
+// unknown, not an error.
+func TestCheckDefault(t *testing.T) {
+	tests := []struct {
+		name, value, canon string
+		known              bool
+		err                string
+	}{
+		{"droptable", "True", "DropTable", true, ""},
+		{"Batch_Size", "1000", "BatchSize", true, ""},
+		{"BatchSize", "0", "BatchSize", true, "option BatchSize takes an integer from 1 to 1000000, found '0'"},
+		{"AlterSchema", "yes", "AlterSchema", true, "option AlterSchema takes True or False, found 'yes'"},
+		{"TruncateTableData", "true", "TruncateTable", true, ""},
+		{"table_name_prefix", "bl_", "TableNamePrefix", true, ""},
+		{"ReplicateIntervalUnit", "day", "ReplicateIntervalUnit", true, ""},
+		{"ReplicateIntervalUnit", "fortnights", "ReplicateIntervalUnit", true, "option ReplicateIntervalUnit takes minutes, hours, days, weeks, months or years, found 'fortnights'"},
+		{"ReplicateStartDate", "2020-01-31", "ReplicateStartDate", true, ""},
+		{"ReplicateStartDate", "1000", "ReplicateStartDate", true, ""},
+		{"IncrementalCheckColumns", "Updated", "IncrementalCheckColumns", true, ""},
+		{"update_mode", "append", "UpdateMode", true, ""},
+		{"FancyNewOption", "x", "FancyNewOption", false, ""},
+		{"PreJob", "x", "PreJob", false, ""},
+	}
+	for _, tt := range tests {
+		canon, known, err := CheckDefault(tt.name, tt.value)
+		if canon != tt.canon || known != tt.known || (err == nil) != (tt.err == "") || err != nil && err.Error() != tt.err {
+			t.Errorf("CheckDefault(%q, %q) = %q, %v, %v; want %q, %v, %q", tt.name, tt.value, canon, known, err, tt.canon, tt.known, tt.err)
+		}
+		// ApplyDefault on a statement without WITH agrees.
+		if applied, aerr := (&Replicate{}).ApplyDefault(tt.name, tt.value); applied != known || (aerr == nil) != (err == nil) {
+			t.Errorf("ApplyDefault(%q, %q) = %v, %v; CheckDefault said %v, %v", tt.name, tt.value, applied, aerr, known, err)
+		}
+	}
+}

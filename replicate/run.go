@@ -144,7 +144,7 @@ func (j *Job) Check() error {
 		return backlogsync.Errorf(backlogsync.EINVALID, "job %s has no statements; give REPLICATE statements or set ReplicateAll", j.name())
 	}
 	for _, o := range j.Options {
-		if _, err := (&jobsql.Replicate{}).ApplyDefault(o.Name, o.Value); err != nil {
+		if _, _, err := jobsql.CheckDefault(o.Name, o.Value); err != nil {
 			return backlogsync.Errorf(backlogsync.EINVALID, "job %s: job option %s: %v", j.name(), o.Name, err)
 		}
 	}

@@ -149,27 +149,35 @@ func (s *Service) view(name string, st schedule.JobStatus, full bool) jobView {
 	}
 	if full {
 		v.Statements = j.Statements.Text
-		v.Problems = check(j.Statements.File, j.Statements.Text, j.ReplicateAll)
+		_, v.Problems = check(j.Statements.File, j.Statements.Text, j.ReplicateAll)
 	}
 	return v
 }
 
 // CheckStatements parses and checks a stored job's statements as the
-// runner would: the problems with positions, none when the job would run.
-func CheckStatements(text string, replicateAll bool) []Problem {
+// runner would: the number of statements written (0 when they do not
+// parse) and the problems with positions, none when the job would run.
+func CheckStatements(text string, replicateAll bool) (count int, problems []Problem) {
 	return check("statements", text, replicateAll)
 }
 
-// check parses and checks statements as the runner would, returning the
-// problems with positions (none when the job would run).
-func check(file, text string, replicateAll bool) []Problem {
+// check parses (once) and checks statements as the runner would,
+// returning the number of statements parsed and the problems with
+// positions (none when the job would run).
+func check(file, text string, replicateAll bool) (int, []Problem) {
 	stmts, err := jobsql.Parse(file, text)
 	if err == nil {
 		err = (&replicate.Job{Statements: stmts, ReplicateAll: replicateAll}).Check()
 	}
 	if err == nil {
-		return nil
+		return len(stmts), nil
 	}
+	return len(stmts), problemsOf(file, text, err)
+}
+
+// problemsOf turns a parse or check error of the statements text (read
+// as file) into problems with positions where it has them.
+func problemsOf(file, text string, err error) []Problem {
 	var list jobsql.ErrorList
 	if errors.As(err, &list) {
 		out := make([]Problem, 0, len(list))
@@ -250,7 +258,7 @@ func (s *Service) validate(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &in) {
 		return
 	}
-	ps := check("statements", in.Statements, in.ReplicateAll)
+	_, ps := check("statements", in.Statements, in.ReplicateAll)
 	writeJSON(w, http.StatusOK, map[string]any{"valid": len(ps) == 0, "problems": ps})
 }
 

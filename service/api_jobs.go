@@ -39,35 +39,49 @@ type connectionView struct {
 	Updated    time.Time `json:"updated"`
 }
 
-func (s *Service) connectionView(r *http.Request, c store.Connection) (connectionView, error) {
-	jobs, err := s.o.Store.ConnectionJobs(r.Context(), c.ID)
+// viewConnection shows c with jobs, the names of the stored jobs that
+// read it.
+func viewConnection(c store.Connection, jobs []string) connectionView {
 	if jobs == nil {
 		jobs = []string{}
 	}
 	return connectionView{ID: c.ID, Name: c.Name, SpaceURL: c.SpaceURL, AuthScheme: c.AuthScheme, Jobs: jobs,
-		Created: c.Created, Updated: c.Updated}, err
+		Created: c.Created, Updated: c.Updated}
 }
 
+// writeConnection answers the view of one connection, with its jobs.
+func (s *Service) writeConnection(w http.ResponseWriter, r *http.Request, status int, c store.Connection) {
+	jobs, err := s.o.Store.ConnectionJobs(r.Context(), c.ID)
+	if err != nil {
+		s.storeFailed(w, err)
+		return
+	}
+	writeJSON(w, status, viewConnection(c, jobs))
+}
+
+// listConnections answers every connection with its jobs: two queries
+// however many connections there are.
 func (s *Service) listConnections(w http.ResponseWriter, r *http.Request) {
 	cs, err := s.o.Store.Connections(r.Context())
 	if err != nil {
 		s.storeFailed(w, err)
 		return
 	}
+	jobs, err := s.o.Store.JobsByConnection(r.Context())
+	if err != nil {
+		s.storeFailed(w, err)
+		return
+	}
 	out := []connectionView{}
 	for _, c := range cs {
-		v, err := s.connectionView(r, c)
-		if err != nil {
-			s.storeFailed(w, err)
-			return
-		}
-		out = append(out, v)
+		out = append(out, viewConnection(c, jobs[c.ID]))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
-// connectionInput is the body of POST and PUT /api/connections.
-type connectionInput struct {
+// ConnectionInput is a connection as typed: the body of POST and PUT
+// /api/connections, and the web admin's connection form.
+type ConnectionInput struct {
 	Name       string `json:"name"`
 	SpaceURL   string `json:"space_url"`
 	AuthScheme string `json:"auth_scheme"`
@@ -76,8 +90,11 @@ type connectionInput struct {
 	Secret string `json:"secret"`
 }
 
-// check validates the input (needSecret on create).
-func (in *connectionInput) check(needSecret bool) string {
+// Check trims the input, defaults the scheme to "apikey" and validates it
+// (a secret is required when needSecret, as on create): "" when it is
+// good, else a sentence that names the field and says what to write. It
+// never quotes the secret or the URL.
+func (in *ConnectionInput) Check(needSecret bool) string {
 	in.Name, in.Secret = strings.TrimSpace(in.Name), strings.TrimSpace(in.Secret)
 	in.SpaceURL = strings.TrimRight(strings.TrimSpace(in.SpaceURL), "/")
 	if in.AuthScheme == "" {
@@ -87,23 +104,23 @@ func (in *connectionInput) check(needSecret bool) string {
 	case in.Name == "" || len(in.Name) > 64:
 		return "give the connection a name (at most 64 characters), e.g. the space key"
 	case in.AuthScheme != "apikey" && in.AuthScheme != "oauth":
-		return `auth_scheme: use "apikey" or "oauth"`
+		return `pick the authentication (auth_scheme): "apikey" for an API key or "oauth" for an OAuth access token`
 	case needSecret && in.Secret == "":
 		return "give the secret: the API key (Backlog: Personal Settings > API) or the OAuth access token"
 	}
 	u, err := url.Parse(in.SpaceURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "space_url must look like https://example.backlog.com (or .backlog.jp), with no key in it"
+		return "the space URL (space_url) must look like https://example.backlog.com (or .backlog.jp), with no key in it"
 	}
 	return ""
 }
 
 func (s *Service) addConnection(w http.ResponseWriter, r *http.Request) {
-	var in connectionInput
+	var in ConnectionInput
 	if !readJSON(w, r, &in) {
 		return
 	}
-	if msg := in.check(true); msg != "" {
+	if msg := in.Check(true); msg != "" {
 		writeError(w, http.StatusBadRequest, msg)
 		return
 	}
@@ -121,8 +138,7 @@ func (s *Service) addConnection(w http.ResponseWriter, r *http.Request) {
 		storeError(w, err)
 		return
 	}
-	v, _ := s.connectionView(r, *c)
-	writeJSON(w, http.StatusCreated, v)
+	writeJSON(w, http.StatusCreated, viewConnection(*c, nil)) // new: no job reads it yet
 }
 
 // connection reads the {id} of the path; it answers the error itself.
@@ -142,12 +158,7 @@ func (s *Service) connection(w http.ResponseWriter, r *http.Request) *store.Conn
 
 func (s *Service) getConnection(w http.ResponseWriter, r *http.Request) {
 	if c := s.connection(w, r); c != nil {
-		v, err := s.connectionView(r, *c)
-		if err != nil {
-			s.storeFailed(w, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, v)
+		s.writeConnection(w, r, http.StatusOK, *c)
 	}
 }
 
@@ -158,11 +169,11 @@ func (s *Service) updateConnection(w http.ResponseWriter, r *http.Request) {
 	if c == nil {
 		return
 	}
-	var in connectionInput
+	var in ConnectionInput
 	if !readJSON(w, r, &in) {
 		return
 	}
-	if msg := in.check(false); msg != "" {
+	if msg := in.Check(false); msg != "" {
 		writeError(w, http.StatusBadRequest, msg)
 		return
 	}
@@ -193,22 +204,21 @@ func (s *Service) updateConnection(w http.ResponseWriter, r *http.Request) {
 		storeError(w, err)
 		return
 	}
-	v, _ := s.connectionView(r, *c)
-	writeJSON(w, http.StatusOK, v)
+	s.writeConnection(w, r, http.StatusOK, *c)
 }
 
 // testNewConnection tries a connection that is not saved (the body of POST
 // /api/connections; the name may be left out): 200 with what the space
 // answered, or 422 with the reason. Nothing is stored.
 func (s *Service) testNewConnection(w http.ResponseWriter, r *http.Request) {
-	var in connectionInput
+	var in ConnectionInput
 	if !readJSON(w, r, &in) {
 		return
 	}
 	if strings.TrimSpace(in.Name) == "" {
 		in.Name = "test"
 	}
-	if msg := in.check(true); msg != "" {
+	if msg := in.Check(true); msg != "" {
 		writeError(w, http.StatusBadRequest, msg)
 		return
 	}

@@ -2,10 +2,14 @@ package service_test
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/backlogsync/backlogsync/store"
 )
 
 // TestAPIConnectionsAndStoredJobs: connections are created with their
@@ -17,17 +21,21 @@ func TestAPIConnectionsAndStoredJobs(t *testing.T) {
 	f := newFixture(t)
 	const secret = "SEALEDapiKEY0123456789"
 	conn := map[string]any{"name": "acme", "space_url": "https://acme.backlog.com", "secret": secret}
-	for _, bad := range []map[string]any{
-		{"name": "", "space_url": "https://acme.backlog.com", "secret": secret},
-		{"name": "x", "space_url": "https://u:" + secret + "@acme.backlog.com", "secret": secret},
-		{"name": "x", "space_url": "https://acme.backlog.com", "auth_scheme": "basic", "secret": secret},
-		{"name": "x", "space_url": "https://acme.backlog.com"},
+	// Each refusal names the field and what to write.
+	for _, tt := range []struct {
+		bad  map[string]any
+		want string
+	}{
+		{map[string]any{"name": "", "space_url": "https://acme.backlog.com", "secret": secret}, "give the connection a name"},
+		{map[string]any{"name": "x", "space_url": "https://u:" + secret + "@acme.backlog.com", "secret": secret}, "space URL (space_url) must look like https://"},
+		{map[string]any{"name": "x", "space_url": "https://acme.backlog.com", "auth_scheme": "basic", "secret": secret}, `authentication (auth_scheme): "apikey" for an API key or "oauth"`},
+		{map[string]any{"name": "x", "space_url": "https://acme.backlog.com"}, "give the secret: the API key"},
 	} {
-		var e map[string]any
-		if st := f.request("POST", "/api/connections", "boss@example.com", bad, &e); st != http.StatusBadRequest {
-			t.Errorf("POST /api/connections %v: %d, want 400", bad, st)
+		var e struct{ Error struct{ Message string } }
+		if st := f.request("POST", "/api/connections", "boss@example.com", tt.bad, &e); st != http.StatusBadRequest || !strings.Contains(e.Error.Message, tt.want) {
+			t.Errorf("POST /api/connections %v: %d %q, want 400 with %q", tt.bad, st, e.Error.Message, tt.want)
 		}
-		if strings.Contains(toJSON(e), secret) {
+		if strings.Contains(e.Error.Message, secret) {
 			t.Errorf("the error quotes the secret: %v", e)
 		}
 	}
@@ -146,6 +154,40 @@ func TestAPIConnectionsAndStoredJobs(t *testing.T) {
 	}
 	if st := f.request("DELETE", "/api/connections/"+id, "boss@example.com", nil, nil); st != http.StatusNoContent {
 		t.Errorf("removing the connection once no job reads it: %d", st)
+	}
+}
+
+// TestAPIConnectionsListTheirJobs: GET /api/connections shows under each
+// of several connections the stored jobs that read it (by name), and an
+// empty list under one no job reads.
+func TestAPIConnectionsListTheirJobs(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	for _, n := range []string{"acme", "beta", "idle"} {
+		if err := f.st.AddConnection(ctx, &store.Connection{Name: n, SpaceURL: "https://" + n + ".backlog.com", AuthScheme: "apikey", Secret: "v1:x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, conns := range map[string][]string{"zeta": {"acme"}, "alpha": {"beta", "acme"}, "mid": {"beta"}} {
+		j := &store.Job{Name: name, Destination: f.cfg.Destinations[0].Name, Connections: conns, Statements: "REPLICATE Issues;", Schedule: "{}"}
+		if err := f.st.AddJob(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var list []struct {
+		Name string   `json:"name"`
+		Jobs []string `json:"jobs"`
+	}
+	if st := f.request("GET", "/api/connections", "boss@example.com", nil, &list); st != http.StatusOK {
+		t.Fatalf("GET /api/connections: %d", st)
+	}
+	got := map[string][]string{}
+	for _, c := range list {
+		got[c.Name] = c.Jobs
+	}
+	want := map[string][]string{"acme": {"alpha", "zeta"}, "beta": {"alpha", "mid"}, "idle": {}}
+	if len(list) != 3 || !maps.EqualFunc(got, want, slices.Equal) || got["idle"] == nil {
+		t.Errorf("GET /api/connections: jobs by connection %v, want %v (idle: [], not null)", got, want)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/backlogsync/backlogsync/schedule"
+	"github.com/backlogsync/backlogsync/service"
 )
 
 // TestAPIAuthorization sends every route without credentials (401), as a
@@ -340,6 +341,25 @@ func TestAPIRunLog(t *testing.T) {
 	for p, want := range map[string]int{"/api/jobs/" + job + "/runs/999/log": 404, "/api/jobs/" + job + "/runs/x/log": 400, "/api/jobs/nope/runs/1/log": 404} {
 		if st := f.request("GET", p, "boss@example.com", nil, nil); st != want {
 			t.Errorf("GET %s: %d, want %d", p, st, want)
+		}
+	}
+}
+
+// TestCheckStatementsCounts: CheckStatements reports how many statements
+// it parsed beside the problems, so that a caller need not parse again.
+func TestCheckStatementsCounts(t *testing.T) {
+	for _, tt := range []struct {
+		text     string
+		count    int
+		problems int
+	}{
+		{"REPLICATE Issues;\nREPLICATE Projects;\nREPLICATE Users;", 3, 0},
+		{"REPLICATE Issues;\nREPLICATE Nope;", 2, 1},
+		{"REPLICATE Issues WHERE;", 0, 1},
+	} {
+		n, ps := service.CheckStatements(tt.text, false)
+		if n != tt.count || len(ps) != tt.problems {
+			t.Errorf("CheckStatements(%q) = %d, %+v; want %d statements, %d problems", tt.text, n, ps, tt.count, tt.problems)
 		}
 	}
 }

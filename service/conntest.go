@@ -35,6 +35,17 @@ type ConnectionReport struct {
 	RateLimit string `json:"rate_limit"`
 }
 
+// client is the one place a connection's Backlog client is built: the
+// space URL, the secret as an API key or (scheme "oauth") an OAuth access
+// token, HTTP through hc, then opts.
+func (in ConnectionTest) client(hc *http.Client, opts ...backlog.Option) (*backlog.Client, error) {
+	auth := backlog.WithAPIKey(in.Secret)
+	if in.AuthScheme == "oauth" {
+		auth = backlog.WithTokenSource(backlog.StaticTokenSource(in.Secret))
+	}
+	return backlog.NewClient(in.SpaceURL, append([]backlog.Option{backlog.WithHTTPClient(hc), auth}, opts...)...)
+}
+
 // TestConnection calls the space with the secret through hc: the space,
 // the user (and role) and the rate limits. On failure it returns the
 // reason as a sentence for the person who typed the connection — wrong
@@ -42,14 +53,7 @@ type ConnectionReport struct {
 // secret. Create & Test in the web admin and POST /api/connections/test
 // both use it.
 func TestConnection(ctx context.Context, hc *http.Client, in ConnectionTest) (*ConnectionReport, string) {
-	opts := []backlog.Option{backlog.WithHTTPClient(hc),
-		backlog.WithRetry(backlog.RetryPolicy{MaxAttempts: 2, MaxRateLimitWaits: -1})}
-	if in.AuthScheme == "oauth" {
-		opts = append(opts, backlog.WithTokenSource(backlog.StaticTokenSource(in.Secret)))
-	} else {
-		opts = append(opts, backlog.WithAPIKey(in.Secret))
-	}
-	c, err := backlog.NewClient(in.SpaceURL, opts...)
+	c, err := in.client(hc, backlog.WithRetry(backlog.RetryPolicy{MaxAttempts: 2, MaxRateLimitWaits: -1}))
 	if err != nil {
 		return nil, "The space URL is not usable: " + err.Error()
 	}

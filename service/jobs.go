@@ -301,7 +301,7 @@ func (s *Service) checkInput(ctx context.Context, in *JobInput, old string) erro
 	} else if len(in.Statements) > MaxStatements {
 		e.Fields["statements"] = fmt.Sprintf("the statements are longer than %d KiB", MaxStatements>>10)
 	} else {
-		e.Problems = CheckStatements(in.Statements, in.ReplicateAll)
+		_, e.Problems = CheckStatements(in.Statements, in.ReplicateAll)
 	}
 	if len(e.Fields) > 0 || len(e.Problems) > 0 {
 		return e
@@ -459,13 +459,7 @@ func (s *Service) connectionClient(ctx context.Context, name string) (*backlog.C
 		if hc == nil {
 			hc = &http.Client{}
 		}
-		opts := []backlog.Option{backlog.WithHTTPClient(hc)}
-		if c.AuthScheme == "oauth" {
-			opts = append(opts, backlog.WithTokenSource(backlog.StaticTokenSource(secret)))
-		} else {
-			opts = append(opts, backlog.WithAPIKey(secret))
-		}
-		bc, err := backlog.NewClient(c.SpaceURL, opts...)
+		bc, err := ConnectionTest{SpaceURL: c.SpaceURL, AuthScheme: c.AuthScheme, Secret: secret}.client(hc)
 		if err != nil {
 			return nil, backlogsync.Errorf(backlogsync.EINVALID, "connection %s: %v", name, err)
 		}

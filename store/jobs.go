@@ -146,7 +146,8 @@ func scanJob(sc interface{ Scan(...any) error }) (*Job, error) {
 	return &j, nil
 }
 
-// Jobs lists the stored jobs by name, each with its connections.
+// Jobs lists the stored jobs by name, each with its connections: two
+// queries however many jobs there are.
 func (s *Store) Jobs(ctx context.Context) ([]Job, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs ORDER BY name`)
 	if err != nil {
@@ -165,10 +166,15 @@ func (s *Store) Jobs(ctx context.Context) ([]Job, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list jobs: %w", err)
 	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	conns, err := s.namesByID(ctx, "job connections", jobConnectionsQuery+` ORDER BY jc.job_id, jc.position`)
+	if err != nil {
+		return nil, err
+	}
 	for i := range out {
-		if out[i].Connections, err = s.jobConnections(ctx, out[i].ID); err != nil {
-			return nil, err
-		}
+		out[i].Connections = conns[out[i].ID]
 	}
 	return out, nil
 }
@@ -182,28 +188,43 @@ func (s *Store) JobByName(ctx context.Context, name string) (*Job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("job: %w", err)
 	}
-	if j.Connections, err = s.jobConnections(ctx, j.ID); err != nil {
+	conns, err := s.namesByID(ctx, "job connections", jobConnectionsQuery+` WHERE jc.job_id = ? ORDER BY jc.position`, j.ID)
+	if err != nil {
 		return nil, err
 	}
+	j.Connections = conns[j.ID]
 	return j, nil
 }
 
-func (s *Store) jobConnections(ctx context.Context, id int64) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT c.name FROM job_connections jc JOIN connections c ON c.id = jc.connection_id
-		WHERE jc.job_id = ? ORDER BY jc.position`), id)
+// jobConnectionsQuery selects (job id, connection name) pairs; the caller
+// adds its WHERE and ORDER BY (the job's order is jc.position).
+const jobConnectionsQuery = `SELECT jc.job_id, c.name FROM job_connections jc JOIN connections c ON c.id = jc.connection_id`
+
+// connectionJobsQuery selects (connection id, job name) pairs; the caller
+// adds its WHERE and ORDER BY.
+const connectionJobsQuery = `SELECT jc.connection_id, j.name FROM job_connections jc JOIN jobs j ON j.id = jc.job_id`
+
+// namesByID runs a query of (id, name) rows and groups the names by id,
+// each group in the rows' order. what names the query in errors.
+func (s *Store) namesByID(ctx context.Context, what, query string, args ...any) (map[int64][]string, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
-		return nil, fmt.Errorf("job connections: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
-	var out []string
+	out := map[int64][]string{}
 	for rows.Next() {
+		var id int64
 		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, fmt.Errorf("job connections: %w", err)
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		out = append(out, n)
+		out[id] = append(out[id], n)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
 }
 
 // RemoveJob deletes the stored job with that id.
@@ -218,21 +239,15 @@ func (s *Store) RemoveJob(ctx context.Context, id int64) error {
 	return nil
 }
 
-// ConnectionJobs names the stored jobs that read the connection.
+// ConnectionJobs names the stored jobs that read the connection, by name.
 func (s *Store) ConnectionJobs(ctx context.Context, connectionID int64) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT j.name FROM job_connections jc JOIN jobs j ON j.id = jc.job_id
-		WHERE jc.connection_id = ? ORDER BY j.name`), connectionID)
-	if err != nil {
-		return nil, fmt.Errorf("connection jobs: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, fmt.Errorf("connection jobs: %w", err)
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	jobs, err := s.namesByID(ctx, "connection jobs", connectionJobsQuery+` WHERE jc.connection_id = ? ORDER BY j.name`, connectionID)
+	return jobs[connectionID], err
+}
+
+// JobsByConnection names, by connection id, the stored jobs that read
+// each connection (by name; a connection no job reads is absent): one
+// query however many connections there are.
+func (s *Store) JobsByConnection(ctx context.Context) (map[int64][]string, error) {
+	return s.namesByID(ctx, "connection jobs", connectionJobsQuery+` ORDER BY j.name`)
 }

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"maps"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -87,4 +89,78 @@ func connID(t *testing.T, s *Store, name string) int64 {
 	}
 	t.Fatalf("no connection %s", name)
 	return 0
+}
+
+// TestListsLoadChildrenInBoundedQueries: Jobs (with each job's
+// connections) and JobsByConnection read several jobs and connections in
+// a fixed number of queries, not one more per job or connection, and
+// group the children under the right parent in the right order.
+func TestListsLoadChildrenInBoundedQueries(t *testing.T) {
+	forEachCounted(t, func(t *testing.T, s *Store, queries *atomic.Int64) {
+		ctx := t.Context()
+		ids := map[string]int64{}
+		for _, n := range []string{"c0", "c1", "c2", "c3", "unused"} {
+			c := &Connection{Name: n, SpaceURL: "https://" + n + ".backlog.com", AuthScheme: "apikey", Secret: "v1:x"}
+			if err := s.AddConnection(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			ids[n] = c.ID
+		}
+		// Added out of name order, with connections out of name order.
+		want := map[string][]string{
+			"j3": {"c3", "c0"},
+			"j0": {"c2", "c1", "c0"},
+			"j4": {"c1"},
+			"j1": {"c0", "c3"},
+			"j2": {"c2"},
+		}
+		for _, n := range []string{"j3", "j0", "j4", "j1", "j2"} {
+			if err := s.AddJob(ctx, &Job{Name: n, Destination: "main", Connections: want[n], Schedule: "{}"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		before := queries.Load()
+		js, err := s.Jobs(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := queries.Load() - before; n != 2 {
+			t.Errorf("Jobs of %d jobs ran %d queries, want 2 (the jobs, then all their connections)", len(js), n)
+		}
+		var names []string
+		for _, j := range js {
+			names = append(names, j.Name)
+			if !slices.Equal(j.Connections, want[j.Name]) {
+				t.Errorf("job %s: connections %v, want %v", j.Name, j.Connections, want[j.Name])
+			}
+		}
+		if !slices.Equal(names, []string{"j0", "j1", "j2", "j3", "j4"}) {
+			t.Errorf("jobs %v, want them by name", names)
+		}
+
+		before = queries.Load()
+		byConn, err := s.JobsByConnection(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := queries.Load() - before; n != 1 {
+			t.Errorf("JobsByConnection ran %d queries, want 1", n)
+		}
+		wantByConn := map[int64][]string{
+			ids["c0"]: {"j0", "j1", "j3"},
+			ids["c1"]: {"j0", "j4"},
+			ids["c2"]: {"j0", "j2"},
+			ids["c3"]: {"j1", "j3"},
+		}
+		if !maps.EqualFunc(byConn, wantByConn, slices.Equal) {
+			t.Errorf("JobsByConnection = %v, want %v (no entry for the unused connection)", byConn, wantByConn)
+		}
+		for n, id := range ids {
+			one, err := s.ConnectionJobs(ctx, id)
+			if err != nil || !slices.Equal(one, wantByConn[id]) {
+				t.Errorf("ConnectionJobs(%s) = %v, %v; want %v", n, one, err, wantByConn[id])
+			}
+		}
+	})
 }

@@ -62,26 +62,39 @@ type Options struct {
 // database: for SQLite dsn is a file path, for PostgreSQL a pgx connection
 // string.
 func Open(ctx context.Context, driver Driver, dsn string, o Options) (*Store, error) {
-	var db *sql.DB
-	var err error
+	name, source, err := dataSource(driver, dsn)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open(name, source)
+	if err != nil {
+		return nil, fmt.Errorf("state database: %w", err)
+	}
+	return open(ctx, db, driver, o)
+}
+
+// dataSource returns the database/sql driver name and data source name
+// of the state database.
+func dataSource(driver Driver, dsn string) (name, source string, err error) {
 	switch driver {
 	case SQLite:
 		if dsn == "" {
-			return nil, backlogsync.Errorf(backlogsync.EINVALID, "state database: no SQLite file given")
+			return "", "", backlogsync.Errorf(backlogsync.EINVALID, "state database: no SQLite file given")
 		}
 		// WAL lets readers (authentication) run beside a writer; the busy
 		// timeout makes CLI writes wait for serve instead of failing.
 		// A file: URI: %, ? and # in the path are escaped (SQLite decodes them).
 		path := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(dsn)
-		db, err = sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate")
+		return "sqlite", "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate", nil
 	case Postgres:
-		db, err = sql.Open("pgx", dsn)
-	default:
-		return nil, backlogsync.Errorf(backlogsync.EINVALID, "state database: unknown driver %q; use sqlite or postgres", driver)
+		return "pgx", dsn, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("state database: %w", err)
-	}
+	return "", "", backlogsync.Errorf(backlogsync.EINVALID, "state database: unknown driver %q; use sqlite or postgres", driver)
+}
+
+// open makes the store of an opened database and migrates it; it closes
+// db on failure. Tests give it a database whose connections they wrap.
+func open(ctx context.Context, db *sql.DB, driver Driver, o Options) (*Store, error) {
 	if driver == SQLite {
 		db.SetMaxOpenConns(4)
 	}

@@ -36,14 +36,8 @@ func postgresDSN(t *testing.T) string { return dbtest.Postgres(t) }
 func forEachDB(t *testing.T, fn func(t *testing.T, s *Store, c *clock)) {
 	for _, d := range []Driver{SQLite, Postgres} {
 		t.Run(string(d), func(t *testing.T) {
-			var dsn string
-			if d == SQLite {
-				dsn = filepath.Join(t.TempDir(), "state.db")
-			} else {
-				dsn = postgresDSN(t)
-			}
 			c := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-			s, err := Open(t.Context(), d, dsn, Options{Now: c.now})
+			s, err := Open(t.Context(), d, testDSN(t, d), Options{Now: c.now})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -51,6 +45,15 @@ func forEachDB(t *testing.T, fn func(t *testing.T, s *Store, c *clock)) {
 			fn(t, s, c)
 		})
 	}
+}
+
+// testDSN is a fresh database of driver d: a file in the test's temporary
+// directory or a schema of the test PostgreSQL database.
+func testDSN(t *testing.T, d Driver) string {
+	if d == SQLite {
+		return filepath.Join(t.TempDir(), "state.db")
+	}
+	return postgresDSN(t)
 }
 
 func code(err error) string { return backlogsync.ErrorCode(err) }

@@ -2,11 +2,8 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/backlogsync/backlogsync/service"
 	"github.com/backlogsync/backlogsync/store"
@@ -62,29 +59,14 @@ func (a *app) renderConnections(w http.ResponseWriter, r *http.Request, se *stor
 	a.render(w, status, name, p)
 }
 
-// readConnForm reads and checks the form: a name, an http(s) space URL
-// without credentials, query or fragment, a scheme and (when required) a
-// secret.
-func readConnForm(r *http.Request, needSecret bool) (connForm, string, error) {
-	f := connForm{
-		Name:       strings.TrimSpace(r.PostFormValue("name")),
-		SpaceURL:   strings.TrimRight(strings.TrimSpace(r.PostFormValue("space_url")), "/"),
-		AuthScheme: r.PostFormValue("auth_scheme"),
-	}
-	secret := strings.TrimSpace(r.PostFormValue("secret"))
-	switch {
-	case f.Name == "" || len(f.Name) > 64:
-		return f, "", errors.New("give the connection a name (at most 64 characters), e.g. the space key")
-	case f.AuthScheme != "apikey" && f.AuthScheme != "oauth":
-		return f, "", errors.New("pick an authentication: API key or OAuth access token")
-	case needSecret && secret == "":
-		return f, "", errors.New("give the API key (Backlog: Personal Settings > API) or the OAuth access token")
-	}
-	u, err := url.Parse(f.SpaceURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return f, "", errors.New("the space URL must look like https://example.backlog.com (or .backlog.jp), with no key in it")
-	}
-	return f, secret, nil
+// readConnForm reads the form and checks it as the REST API does
+// (service.ConnectionInput.Check; a secret is required when needSecret):
+// the form as typed, trimmed, the secret, and the problem ("" for none).
+func readConnForm(r *http.Request, needSecret bool) (connForm, string, string) {
+	in := service.ConnectionInput{Name: r.PostFormValue("name"), SpaceURL: r.PostFormValue("space_url"),
+		AuthScheme: r.PostFormValue("auth_scheme"), Secret: r.PostFormValue("secret")}
+	msg := in.Check(needSecret)
+	return connForm{Name: in.Name, SpaceURL: in.SpaceURL, AuthScheme: in.AuthScheme}, in.Secret, msg
 }
 
 // testConnection is service.TestConnection with the form's values and
@@ -100,9 +82,9 @@ func (a *app) testConnection(ctx context.Context, f connForm, secret string) (*t
 // createConnection is Create & Test: it tests the connection and saves it
 // only when the test passed.
 func (a *app) createConnection(w http.ResponseWriter, r *http.Request, se *store.Session) {
-	f, secret, err := readConnForm(r, true)
-	if err != nil {
-		a.renderConnections(w, r, se, http.StatusBadRequest, f, nil, "", "Not saved: "+err.Error()+".")
+	f, secret, problem := readConnForm(r, true)
+	if problem != "" {
+		a.renderConnections(w, r, se, http.StatusBadRequest, f, nil, "", "Not saved: "+problem+".")
 		return
 	}
 	res, msg := a.testConnection(r.Context(), f, secret)
@@ -157,10 +139,10 @@ func (a *app) updateConnection(w http.ResponseWriter, r *http.Request, se *store
 	if c == nil {
 		return
 	}
-	f, secret, err := readConnForm(r, false)
+	f, secret, problem := readConnForm(r, false)
 	f.ID, f.HasSecret = c.ID, true
-	if err != nil {
-		a.renderConnections(w, r, se, http.StatusBadRequest, f, nil, "", "Not saved: "+err.Error()+".")
+	if problem != "" {
+		a.renderConnections(w, r, se, http.StatusBadRequest, f, nil, "", "Not saved: "+problem+".")
 		return
 	}
 	if a.seal == nil {
@@ -168,6 +150,7 @@ func (a *app) updateConnection(w http.ResponseWriter, r *http.Request, se *store
 		return
 	}
 	if secret == "" {
+		var err error
 		if secret, err = a.seal.Open(c.Secret, c.Name); err != nil {
 			a.renderConnections(w, r, se, http.StatusBadRequest, f, nil, "", "Not saved: "+err.Error()+" Type the secret again.")
 			return

@@ -138,7 +138,8 @@ func (a *app) saveJob(w http.ResponseWriter, r *http.Request, se *store.Session,
 	}
 	f.In, f.Fields = parseJobForm(r)
 	if len(f.Fields) > 0 {
-		f.Problems = problems(f.In.Statements, service.CheckStatements(f.In.Statements, f.In.ReplicateAll))
+		_, ps := service.CheckStatements(f.In.Statements, f.In.ReplicateAll)
+		f.Problems = problems(f.In.Statements, ps)
 		a.renderForm(w, r, se, http.StatusBadRequest, f)
 		return
 	}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/backlogsync/backlogsync/config"
-	"github.com/backlogsync/backlogsync/jobsql"
 	"github.com/backlogsync/backlogsync/service"
 	"github.com/backlogsync/backlogsync/store"
 )
@@ -201,12 +200,12 @@ func (a *app) checkStatements(w http.ResponseWriter, r *http.Request, se *store.
 		f.Fields["statements"] = fmt.Sprintf("the statements are longer than %d KiB", service.MaxStatements>>10)
 		status = http.StatusBadRequest
 	} else {
-		f.Problems = problems(f.In.Statements, service.CheckStatements(f.In.Statements, f.In.ReplicateAll))
+		count, ps := service.CheckStatements(f.In.Statements, f.In.ReplicateAll)
+		f.Problems = problems(f.In.Statements, ps)
 		if len(f.Problems) > 0 {
 			status = http.StatusBadRequest
 		} else {
-			stmts, _ := jobsql.Parse("", f.In.Statements)
-			f.Count = len(stmts)
+			f.Count = count
 		}
 	}
 	a.renderForm(w, r, se, status, f)

@@ -1,12 +1,15 @@
 package web
 
 import (
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/backlogsync/backlogsync/service"
 )
 
 func TestSignInSessionAndSignOut(t *testing.T) {
@@ -228,6 +231,39 @@ func TestCreateAndTestConnection(t *testing.T) {
 	}
 	if cs, _ := e.Store.Connections(t.Context()); len(cs) != 0 {
 		t.Fatal("delete left the connection")
+	}
+}
+
+// TestConnectionFormChecksAsTheAPI: a bad connection form is refused
+// with the REST API's own message (service.ConnectionInput.Check), which
+// names the field, and nothing is tested or saved.
+func TestConnectionFormChecksAsTheAPI(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(adminEmail, adminPass)
+	b.get("/admin/connections")
+	const secret = "typed-SECRET-42"
+	for what, form := range map[string]url.Values{
+		"no name":        {"name": {"  "}, "space_url": {e.EmuURL}, "auth_scheme": {"apikey"}, "secret": {secret}},
+		"bad scheme":     {"name": {"demo"}, "space_url": {e.EmuURL}, "auth_scheme": {"basic"}, "secret": {secret}},
+		"no secret":      {"name": {"demo"}, "space_url": {e.EmuURL}, "auth_scheme": {"apikey"}, "secret": {" "}},
+		"key in the URL": {"name": {"demo"}, "space_url": {"https://u:pw@acme.backlog.com"}, "auth_scheme": {"apikey"}, "secret": {secret}},
+	} {
+		in := service.ConnectionInput{Name: form.Get("name"), SpaceURL: form.Get("space_url"), AuthScheme: form.Get("auth_scheme"), Secret: form.Get("secret")}
+		want := in.Check(true)
+		if want == "" {
+			t.Fatalf("%s: the service's check passes it", what)
+		}
+		code, body := b.post("/admin/connections", form)
+		if code != http.StatusBadRequest || !strings.Contains(body, html.EscapeString("Not saved: "+want+".")) {
+			t.Errorf("%s: %d, want 400 with %q in\n%s", what, code, want, body)
+		}
+		if strings.Contains(body, secret) {
+			t.Errorf("%s: the page shows the typed secret", what)
+		}
+	}
+	if cs, _ := e.Store.Connections(t.Context()); len(cs) != 0 {
+		t.Fatalf("a refused form saved %d connections", len(cs))
 	}
 }
 
