@@ -16,8 +16,8 @@ import (
 // it further for wide tables.
 const maxRowsPerStatement = 500
 
-// Write implements backlogsync.Destination. Upserts go in multi-row
-// INSERT … ON CONFLICT statements of up to 500 rows; rows are checked and
+// Write implements backlogsync.Destination. Upserts go, in key order, in
+// multi-row INSERT … ON CONFLICT statements of up to 500 rows; rows are checked and
 // encoded one statement at a time, so a bad row late in a large batch fails
 // after earlier statements ran and the transaction is rolled back.
 func (x *DB) Write(ctx context.Context, b bs.Batch) (bs.WriteResult, error) {
@@ -216,6 +216,7 @@ func (w *writer) upsert(ctx context.Context, tx *sql.Tx, rows []bs.Row) (bs.Writ
 	var res bs.WriteResult
 	per := w.rowsPerStatement(len(w.cols))
 	seen := make(map[string]bool, len(rows))
+	rows = inKeyOrder(rows, w.keyPos)
 	for start := 0; start < len(rows); {
 		// Statements of a few fixed sizes only, so a handful of prepared
 		// statements per table serve every batch size.
