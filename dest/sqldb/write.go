@@ -16,8 +16,8 @@ import (
 // it further for wide tables.
 const maxRowsPerStatement = 500
 
-// Write implements backlogsync.Destination. Upserts go in multi-row
-// INSERT … ON CONFLICT statements of up to 500 rows; rows are checked and
+// Write implements backlogsync.Destination. Upserts go, in key order, in
+// multi-row INSERT … ON CONFLICT statements of up to 500 rows; rows are checked and
 // encoded one statement at a time, so a bad row late in a large batch fails
 // after earlier statements ran and the transaction is rolled back.
 func (x *DB) Write(ctx context.Context, b bs.Batch) (bs.WriteResult, error) {
@@ -127,6 +127,10 @@ type writer struct {
 	qcols  []string // quoted, batch order
 	qkey   []string // quoted key columns
 	keyIn  string   // "k" or "(a, b)" for IN lists
+	// laterPos are the positions in a batch row of the columns set after
+	// the upsert (see SetLater), qlater their quoted names.
+	laterPos []int
+	qlater   []string
 	// altered counts the values the storable-text policy changed.
 	altered int64
 }
@@ -151,6 +155,10 @@ func (x *DB) newWriter(def, src *bs.Table) (*writer, error) {
 		}
 		w.keyPos = append(w.keyPos, i)
 		w.qkey = append(w.qkey, x.q(w.cols[i].Name))
+	}
+	w.laterPos = w.setLaterColumns()
+	for _, p := range w.laterPos {
+		w.qlater = append(w.qlater, w.qcols[p])
 	}
 	w.keyIn = w.qkey[0]
 	if len(w.qkey) > 1 {
@@ -208,6 +216,7 @@ func (w *writer) upsert(ctx context.Context, tx *sql.Tx, rows []bs.Row) (bs.Writ
 	var res bs.WriteResult
 	per := w.rowsPerStatement(len(w.cols))
 	seen := make(map[string]bool, len(rows))
+	rows = inKeyOrder(rows, w.keyPos)
 	for start := 0; start < len(rows); {
 		// Statements of a few fixed sizes only, so a handful of prepared
 		// statements per table serve every batch size.
@@ -218,6 +227,7 @@ func (w *writer) upsert(ctx context.Context, tx *sql.Tx, rows []bs.Row) (bs.Writ
 		args := make([]any, 0, len(chunk)*len(w.cols))
 		pos := map[string]int{} // key → row index in args
 		var newKeys []any
+		var counted []bool // per row in args: its key is new to the batch
 		n := 0
 		for _, r := range chunk {
 			var key string
@@ -233,6 +243,7 @@ func (w *writer) upsert(ctx context.Context, tx *sql.Tx, rows []bs.Row) (bs.Writ
 			}
 			pos[key] = n
 			n++
+			counted = append(counted, !seen[key])
 			if !seen[key] {
 				seen[key] = true
 				for _, kp := range w.keyPos {
@@ -240,7 +251,14 @@ func (w *writer) upsert(ctx context.Context, tx *sql.Tx, rows []bs.Row) (bs.Writ
 				}
 			}
 		}
-		existing, err := w.count(ctx, tx, newKeys)
+		var existing int64
+		var changed []int // rows whose columns set later differ
+		var err error
+		if len(w.laterPos) > 0 {
+			existing, changed, err = w.probe(ctx, tx, args, n, counted)
+		} else {
+			existing, err = w.count(ctx, tx, newKeys)
+		}
 		if err != nil {
 			return res, err
 		}
@@ -248,16 +266,19 @@ func (w *writer) upsert(ctx context.Context, tx *sql.Tx, rows []bs.Row) (bs.Writ
 		res.Inserted += int64(len(newKeys)/len(w.keyPos)) - existing
 		if n == step {
 			var st *sql.Stmt
-			if st, err = w.x.stmt(ctx, tx, w.x.d.UpsertSQL(w.ref, w.qcols, w.qkey, n)); err != nil {
+			if st, err = w.x.stmt(ctx, tx, w.upsertSQL(n)); err != nil {
 				return res, fmt.Errorf("write %s: prepare: %w", w.def.Name, err)
 			}
 			_, err = st.ExecContext(ctx, args...)
 		} else {
 			// Duplicate keys made the chunk shorter: a one-off statement.
-			_, err = tx.ExecContext(ctx, w.x.d.UpsertSQL(w.ref, w.qcols, w.qkey, n), args...)
+			_, err = tx.ExecContext(ctx, w.upsertSQL(n), args...)
 		}
 		if err != nil {
 			return res, fmt.Errorf("write %s: upsert: %w", w.def.Name, err)
+		}
+		if err := w.setLater(ctx, tx, args, changed); err != nil {
+			return res, err
 		}
 	}
 	return res, nil

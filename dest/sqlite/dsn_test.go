@@ -60,9 +60,28 @@ func TestDriverDSN(t *testing.T) {
 func TestUpsertSQL(t *testing.T) {
 	d := Dialect{}
 	got := d.UpsertSQL(`"T"`, []string{`"A"`, `"B"`, `"C"`}, []string{`"A"`}, 2)
-	want := `INSERT OR FAIL INTO "T" ("A", "B", "C") VALUES (?, ?, ?), (?, ?, ?) ON CONFLICT ("A") DO UPDATE SET "B" = excluded."B", "C" = excluded."C"`
+	want := `INSERT OR FAIL INTO "T" ("A", "B", "C") VALUES (?, ?, ?), (?, ?, ?) ON CONFLICT ("A") DO UPDATE SET "B" = excluded."B", "C" = excluded."C" WHERE "B" IS NOT excluded."B" OR "C" IS NOT excluded."C"`
 	if got != want {
 		t.Errorf("UpsertSQL:\n got %s\nwant %s", got, want)
+	}
+	got = d.UpsertExceptSQL(`"T"`, []string{`"A"`, `"B"`, `"C"`, `"D"`}, []string{`"A"`}, []string{`"C"`}, 1)
+	want = `INSERT OR FAIL INTO "T" ("A", "B", "C", "D") VALUES (?, ?, ?, ?) ON CONFLICT ("A") DO UPDATE SET "B" = excluded."B", "D" = excluded."D" WHERE "B" IS NOT excluded."B" OR "D" IS NOT excluded."D"`
+	if got != want {
+		t.Errorf("UpsertExceptSQL:\n got %s\nwant %s", got, want)
+	}
+	got = d.UpsertExceptSQL(`"T"`, []string{`"A"`, `"C"`}, []string{`"A"`}, []string{`"C"`}, 1)
+	if want := `INSERT OR FAIL INTO "T" ("A", "C") VALUES (?, ?) ON CONFLICT ("A") DO NOTHING`; got != want {
+		t.Errorf("UpsertExceptSQL, nothing else to set:\n got %s\nwant %s", got, want)
+	}
+	got = d.ProbeSQL(`"T"`, []string{`"A"`, `"B"`}, []string{`"C"`, `"D"`}, 2)
+	want = `SELECT v.column1, "T"."C" IS NOT v.column4 OR "T"."D" IS NOT v.column5 FROM (VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)) AS v JOIN "T" ON "T"."A" = v.column2 AND "T"."B" = v.column3`
+	if got != want {
+		t.Errorf("ProbeSQL:\n got %s\nwant %s", got, want)
+	}
+	got = d.SetChangedSQL(`"T"`, []string{`"A"`}, []string{`"C"`}, 2)
+	want = `UPDATE "T" SET "C" = v.column2 FROM (VALUES (?, ?), (?, ?)) AS v WHERE "T"."A" = v.column1 AND ("T"."C" IS NOT v.column2)`
+	if got != want {
+		t.Errorf("SetChangedSQL:\n got %s\nwant %s", got, want)
 	}
 	got = d.UpsertSQL(`"T"`, []string{`"A"`, `"B"`}, []string{`"A"`, `"B"`}, 1)
 	if want := `INSERT OR FAIL INTO "T" ("A", "B") VALUES (?, ?) ON CONFLICT ("A", "B") DO NOTHING`; got != want {

@@ -16,6 +16,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -181,15 +182,104 @@ func columnType(decl string) bs.Type {
 }
 
 // UpsertSQL implements sqldb.Dialect with INSERT OR FAIL … ON CONFLICT DO
-// UPDATE. OR FAIL instead of the default ABORT spares SQLite the statement
-// journal: a statement that may abort half-way copies every page it changes
-// into a journal first, so that it can be undone alone, which for a batch
-// of scattered updates cost as much as writing them (every Write runs in a
-// transaction that is rolled back as a whole on any error, so undoing one
-// statement alone is never needed).
-func (Dialect) UpsertSQL(ref string, columns, key []string, rows int) string {
-	q := destutil.OnConflict(destutil.QuestionMark).UpsertSQL(ref, columns, key, rows)
+// UPDATE … WHERE. OR FAIL instead of the default ABORT spares SQLite the
+// statement journal: a statement that may abort half-way copies every page
+// it changes into a journal first, so that it can be undone alone, which
+// for a batch of scattered updates cost as much as writing them (every
+// Write runs in a transaction that is rolled back as a whole on any error,
+// so undoing one statement alone is never needed). The WHERE updates only
+// a row whose values differ (IS NOT, which compares NULLs too): SQLite
+// rewrites an updated row's page and its index entries even when no value
+// changed, and incremental runs fetch unchanged rows again (their window is
+// widened).
+func (d Dialect) UpsertSQL(ref string, columns, key []string, rows int) string {
+	return d.UpsertExceptSQL(ref, columns, key, nil, rows)
+}
+
+// UpsertExceptSQL implements sqldb.SetLater: UpsertSQL whose update leaves
+// the columns keep of an existing row unchanged.
+func (Dialect) UpsertExceptSQL(ref string, columns, key, keep []string, rows int) string {
+	u := destutil.OnConflict(destutil.QuestionMark)
+	u.Conflict = func([]string) string { return " ON CONFLICT (" + strings.Join(key, ", ") + ") DO " }
+	// Columns named in UpsertSQL's key are left out of the SET list.
+	q := u.UpsertSQL(ref, columns, append(slices.Clip(key), keep...), rows)
+	var changed []string
+	for _, c := range columns {
+		if !slices.Contains(key, c) && !slices.Contains(keep, c) {
+			changed = append(changed, c+" IS NOT excluded."+c)
+		}
+	}
+	if len(changed) > 0 {
+		q += " WHERE " + strings.Join(changed, " OR ")
+	}
 	return "INSERT OR FAIL" + strings.TrimPrefix(q, "INSERT")
+}
+
+// ProbeSQL implements sqldb.SetLater with a join of the stored rows to
+// VALUES (row number, key…, cols…), which SQLite runs as one key lookup per
+// row.
+func (Dialect) ProbeSQL(ref string, key, cols []string, rows int) string {
+	var b strings.Builder
+	b.WriteString("SELECT v.column1, ")
+	n := 1 + len(key)
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(" OR ")
+		}
+		fmt.Fprintf(&b, "%s.%s IS NOT v.column%d", ref, c, n+i+1)
+	}
+	b.WriteString(" FROM (VALUES ")
+	writeRows(&b, n+len(cols), rows)
+	b.WriteString(") AS v JOIN " + ref + " ON ")
+	for i, k := range key {
+		if i > 0 {
+			b.WriteString(" AND ")
+		}
+		fmt.Fprintf(&b, "%s.%s = v.column%d", ref, k, i+2)
+	}
+	return b.String()
+}
+
+// writeRows writes rows parenthesised lists of width placeholders.
+func writeRows(b *strings.Builder, width, rows int) {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+}
+
+// SetChangedSQL implements sqldb.SetLater with UPDATE … FROM (VALUES …):
+// each of rows rows binds its key values, then its values of cols; only
+// rows where one of cols differs are updated, so that only their index
+// entries are rewritten.
+func (Dialect) SetChangedSQL(ref string, key, cols []string, rows int) string {
+	var b strings.Builder
+	b.WriteString("UPDATE " + ref + " SET ")
+	n := len(key)
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s = v.column%d", c, n+i+1)
+	}
+	b.WriteString(" FROM (VALUES ")
+	writeRows(&b, n+len(cols), rows)
+	b.WriteString(") AS v WHERE ")
+	for i, k := range key {
+		fmt.Fprintf(&b, "%s.%s = v.column%d AND ", ref, k, i+1)
+	}
+	b.WriteString("(")
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(" OR ")
+		}
+		fmt.Fprintf(&b, "%s.%s IS NOT v.column%d", ref, c, n+i+1)
+	}
+	b.WriteString(")")
+	return b.String()
 }
 
 // CreateIndexSQL implements sqldb.Dialect.
