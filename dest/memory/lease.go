@@ -39,9 +39,11 @@ func (db *DB) Lease(ctx context.Context, scope string, ttl time.Duration) (func(
 	}
 	now := time.Now()
 	if l := db.leases[scope]; l != nil && now.Before(l.expires) {
-		db.mu.Unlock()
-		return nil, bs.Errorf(bs.EBUSY, "another run is replicating %s into this destination (holder %d since %s; its lease expires in %s unless renewed): wait for it to finish, or pass --wait DURATION to wait",
+		// Read the lease before unlocking: its holder's renewer writes it.
+		err := bs.Errorf(bs.EBUSY, "another run is replicating %s into this destination (holder %d since %s; its lease expires in %s unless renewed): wait for it to finish, or pass --wait DURATION to wait",
 			scope, l.holder, l.since.UTC().Format(time.RFC3339), l.expires.Sub(now).Round(time.Second))
+		db.mu.Unlock()
+		return nil, err
 	}
 	db.leases[scope] = &lease{holder: me, since: now, expires: now.Add(ttl)}
 	db.mu.Unlock()
