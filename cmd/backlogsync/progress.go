@@ -44,16 +44,16 @@ const progressInterval = 200 * time.Millisecond
 // It is safe for concurrent use: the engines of several accounts report to
 // one view.
 type progressView struct {
-	mu       sync.Mutex
-	w        io.Writer
-	now      func() time.Time
-	window   time.Duration  // rate-limit window length (Backlog: one minute)
-	pacing   backlog.Pacing // how the governor spends a window's budget
+	mu     sync.Mutex
+	w      io.Writer
+	now    func() time.Time
+	window time.Duration  // rate-limit window length (Backlog: one minute)
+	pacing backlog.Pacing // how the governor spends a window's budget
 	// pacings are the accounts' own pacings (rate_limit.pacing, --pacing),
 	// where they differ from pacing.
-	pacings map[string]backlog.Pacing
-	width    int            // lines are cut to this many bytes
-	accounts bool           // several accounts: show the account on each line
+	pacings  map[string]backlog.Pacing
+	width    int  // lines are cut to this many bytes
+	accounts bool // several accounts: show the account on each line
 	tables   []*tableProgress
 	index    map[string]*tableProgress
 	total    int             // tables announced with expect
