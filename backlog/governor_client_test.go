@@ -14,8 +14,9 @@ import (
 )
 
 // peakTransport counts the requests in flight at the server, from the start
-// of the round trip until the response body is closed, and remembers the
-// peak.
+// of the round trip until the response body is read to its end or closed
+// (the server is done with the request then; the governor frees its slot
+// then too), and remembers the peak.
 type peakTransport struct {
 	next http.RoundTripper
 
@@ -53,6 +54,14 @@ type peakBody struct {
 	io.ReadCloser
 	p    *peakTransport
 	once sync.Once
+}
+
+func (b *peakBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil {
+		b.once.Do(b.p.done)
+	}
+	return n, err
 }
 
 func (b *peakBody) Close() error {

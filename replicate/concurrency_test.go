@@ -16,7 +16,8 @@ import (
 )
 
 // peakTransport counts the requests in flight at the emulator, from the
-// start of a round trip until its response body is closed.
+// start of a round trip until its response body is read to its end or
+// closed (as the governor counts them).
 type peakTransport struct {
 	next           http.RoundTripper
 	mu             sync.Mutex
@@ -46,6 +47,14 @@ func (p *peakTransport) done() {
 type peakBody struct {
 	io.ReadCloser
 	done func()
+}
+
+func (b *peakBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil {
+		b.done()
+	}
+	return n, err
 }
 
 func (b *peakBody) Close() error {
