@@ -46,12 +46,15 @@ type Client struct {
 	rateMu sync.Mutex
 	rates  map[RateClass]Rate
 
-	gov      *Governor    // rate-limit budgets (governor.go)
-	share    float64      // WithMaxShare; 0 = the governor's default
-	retry    RetryPolicy  // retry.go
-	stats    statsCounter // this client's counters
-	identMu  sync.Mutex
-	identity string // the user, for the governor (never the raw key)
+	gov       *Governor // rate-limit budgets (governor.go)
+	share     float64   // WithMaxShare; 0 = the governor's default
+	conc      int       // WithConcurrency; 0 = the governor's default
+	pacing    Pacing    // WithPacing, when pacingSet
+	pacingSet bool
+	retry     RetryPolicy  // retry.go
+	stats     statsCounter // this client's counters
+	identMu   sync.Mutex
+	identity  string // the user, for the governor (never the raw key)
 
 	common service // reused by every service
 
@@ -478,7 +481,7 @@ func (c *Client) send(req *http.Request, consume func(*Response) error) (*Respon
 // attempt sends req once through the governor.
 func (c *Client) attempt(req *http.Request, class RateClass) (*Response, error) {
 	ctx := req.Context()
-	t, err := c.gov.acquire(ctx, c.budgetKey(), class, c.share, &c.stats)
+	t, err := c.gov.acquire(ctx, c.budgetKey(), class, c.asks(), &c.stats)
 	if err != nil {
 		return nil, err
 	}

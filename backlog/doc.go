@@ -63,11 +63,13 @@
 // WithGovernor says otherwise): one budget per base URL, user and class,
 // shared by all goroutines and Clients of the process. It learns the budget
 // from the X-RateLimit-* headers (Client.PrimeRateLimits reads GET
-// /rateLimit), spreads what is left of a window evenly over the time left
-// until its reset, keeps a share of every window for humans (WithMaxShare),
-// waits for X-RateLimit-Reset after a 429, and sends one request per user
-// at a time unless GovernorConfig.Concurrency allows more. Governor.Stats
-// and Client.Stats count requests, 429s, retries and waiting time per class.
+// /rateLimit), spends a window's budget as the work comes and then waits
+// for its reset (PaceWindow) or spreads it evenly over the window
+// (PaceEven, WithPacing), keeps a share of every window for humans
+// (WithMaxShare), waits for X-RateLimit-Reset after a 429, and has up to
+// DefaultConcurrency requests per user in flight at once (WithConcurrency,
+// GovernorConfig.Concurrency). Governor.Stats and Client.Stats count
+// requests, 429s, retries and waiting time per class.
 //
 // # Retries
 //

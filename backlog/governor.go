@@ -2,10 +2,6 @@ package backlog
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
-	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -33,6 +29,14 @@ import (
 // which hides Backlog's 100-400 ms latency. Every wait honours the
 // request's context.
 //
+// A Client may ask for its own share, concurrency and pacing (WithMaxShare,
+// WithConcurrency, WithPacing). The budget and the in-flight slots are the
+// user's, so when clients of one user ask for different values the most
+// cautious wins: each request keeps its own share of the window, but the
+// smallest concurrency and PaceEven asked for by any request of the user
+// that is waiting, in flight, or was made within the last Window apply to
+// all of the user's requests. A client running alone gets what it asks.
+//
 // Users are identified by a SHA-256 of the API key (never the key itself)
 // until the client learns the user's numeric id (Users.GetMyself), and from
 // then on by that id, so two keys or OAuth tokens of one user share a budget.
@@ -47,9 +51,11 @@ type Governor struct {
 // GovernorConfig configures a Governor. Zero fields take the defaults.
 type GovernorConfig struct {
 	// Concurrency is how many requests of one user may be in flight at once
-	// (default DefaultConcurrency; 1 makes them sequential).
+	// (default DefaultConcurrency; 1 makes them sequential). A Client's
+	// WithConcurrency overrides it.
 	Concurrency int
-	// Pacing is how a window's budget is spent (default PaceWindow).
+	// Pacing is how a window's budget is spent (default PaceWindow). A
+	// Client's WithPacing overrides it.
 	Pacing Pacing
 	// MaxShare is the default fraction (0 < MaxShare ≤ 1) of each window's
 	// budget that clients may use; the rest is left for humans using the same
@@ -145,8 +151,21 @@ func (g *Governor) Budget(c *Client, class RateClass) Rate {
 
 // userBudget is the state of one (base URL, user).
 type userBudget struct {
-	sem     chan struct{} // in-flight requests (capacity Concurrency)
 	classes [numRateClasses]classBudget
+	// held counts the requests in flight, at most limit().
+	held int
+	// active counts, by the concurrency they ask for, the requests between
+	// acquire and release (waiting or in flight); asked is when a request
+	// last asked for each concurrency (joined or left).
+	active map[int]int
+	asked  map[int]time.Time
+	// evenUntil is a Window after the last request asking for PaceEven
+	// joined or left; even counts those waiting or in flight.
+	evenUntil time.Time
+	even      int
+	// wake, when not nil, is closed (and cleared) when a slot frees or a
+	// request leaves, to wake the requests waiting for a slot.
+	wake chan struct{}
 }
 
 const numRateClasses = 4
@@ -193,7 +212,7 @@ type classBudget struct {
 func (g *Governor) user(key string) *userBudget {
 	ub := g.users[key]
 	if ub == nil {
-		ub = &userBudget{sem: make(chan struct{}, g.cfg.Concurrency)}
+		ub = &userBudget{active: map[int]int{}, asked: map[int]time.Time{}}
 		g.users[key] = ub
 	}
 	return ub
@@ -228,28 +247,38 @@ type ticket struct {
 	ub     *userBudget
 	class  RateClass
 	epoch  int
+	ask    ask
 	stats  []*statsCounter
 	sent   time.Time
-	held   bool // holds a semaphore slot
+	joined bool // counted in the user's active requests
+	held   bool // holds an in-flight slot
 	booked bool // counted in the class's inflight
 	once   sync.Once
 }
 
 // acquire waits until a request of class may be sent for the user key and
 // reserves it: it paces within the window, waits out an exhausted window,
-// and takes a slot of the user's semaphore. The caller must call
+// and takes one of the user's in-flight slots. The caller must call
 // t.sentAt, then t.observe with the answer (if any) and t.release.
-func (g *Governor) acquire(ctx context.Context, key string, class RateClass, share float64, stats *statsCounter) (*ticket, error) {
+func (g *Governor) acquire(ctx context.Context, key string, class RateClass, a ask, stats *statsCounter) (*ticket, error) {
+	share := a.share
 	if share <= 0 || share > 1 {
 		share = g.cfg.MaxShare
 	}
-	t := &ticket{g: g, class: class, stats: []*statsCounter{&g.stats, stats}}
+	if a.conc <= 0 {
+		a.conc = g.cfg.Concurrency
+	}
+	t := &ticket{g: g, class: class, ask: a, stats: []*statsCounter{&g.stats, stats}}
 	start := time.Now()
 	var after429 time.Duration // the part of the wait a 429 imposed
 	defer func() { t.addWait(time.Since(start), after429) }()
+	g.mu.Lock()
+	ub := g.user(key)
+	ub.join(a, time.Now(), g.cfg.Window)
+	t.ub, t.joined = ub, true
+	g.mu.Unlock()
 	for {
 		g.mu.Lock()
-		ub := g.user(key)
 		b := &ub.classes[classIndex(class)]
 		now := time.Now()
 		b.rollover(now)
@@ -270,7 +299,7 @@ func (g *Governor) acquire(ctx context.Context, key string, class RateClass, sha
 				// An unconfirmed window used up by concurrent requests: wait
 				// for an answer to tell the real reset.
 				wait = max(b.paceEnd.Sub(now), 10*time.Millisecond)
-			case !b.lastSlot.IsZero() && g.cfg.Pacing == PaceEven:
+			case !b.lastSlot.IsZero() && ub.paceEven(a, now):
 				slot := b.lastSlot.Add(b.paceEnd.Sub(b.lastSlot) / time.Duration(allowed+1))
 				wait = slot.Sub(now)
 				if wait > 0 && allowed > 0 && wait < time.Millisecond {
@@ -286,7 +315,6 @@ func (g *Governor) acquire(ctx context.Context, key string, class RateClass, sha
 			b.inflight++
 			t.booked = true
 			t.epoch = b.epoch
-			t.ub = ub
 			g.mu.Unlock()
 			break
 		}
@@ -303,6 +331,7 @@ func (g *Governor) acquire(ctx context.Context, key string, class RateClass, sha
 			after429 += time.Since(slept)
 		}
 		if err != nil {
+			t.release()
 			return nil, err
 		}
 		if capped {
@@ -315,14 +344,27 @@ func (g *Governor) acquire(ctx context.Context, key string, class RateClass, sha
 			g.mu.Unlock()
 		}
 	}
-	select {
-	case t.ub.sem <- struct{}{}:
-		t.held = true
-	case <-ctx.Done():
-		t.refund()
-		return nil, ctx.Err()
+	for {
+		g.mu.Lock()
+		if ub.held < ub.limit(g.cfg.Concurrency, time.Now(), g.cfg.Window) {
+			ub.held++
+			t.held = true
+			g.mu.Unlock()
+			return t, nil
+		}
+		if ub.wake == nil {
+			ub.wake = make(chan struct{})
+		}
+		wake := ub.wake
+		g.mu.Unlock()
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			t.refund()
+			t.release()
+			return nil, ctx.Err()
+		}
 	}
-	return t, nil
 }
 
 // addWait records time spent waiting, of which after429 after a 429.
@@ -431,22 +473,29 @@ func (t *ticket) observe(h http.Header, status int, recv time.Time) {
 	}
 }
 
-// release frees the semaphore slot; it is safe to call more than once.
+// release frees the in-flight slot and ends the request's say in the
+// user's concurrency and pacing; it is safe to call more than once.
 func (t *ticket) release() {
 	if t == nil {
 		return
 	}
 	t.once.Do(func() {
+		t.g.mu.Lock()
+		defer t.g.mu.Unlock()
 		if t.booked {
 			// No answer arrived (transport error): the server may or may not
 			// have counted the request; keep the budget spent.
-			t.g.mu.Lock()
 			t.ub.classes[classIndex(t.class)].inflight--
 			t.booked = false
-			t.g.mu.Unlock()
 		}
 		if t.held {
-			<-t.ub.sem
+			t.ub.held--
+			t.held = false
+			t.ub.wakeAll()
+		}
+		if t.joined {
+			t.ub.leave(t.ask, time.Now(), t.g.cfg.Window)
+			t.joined = false
 		}
 	})
 }
@@ -522,77 +571,4 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// WithGovernor makes the client draw its rate-limit budget from g instead of
-// DefaultGovernor.
-func WithGovernor(g *Governor) Option {
-	return func(c *Client) error {
-		if g == nil {
-			return errors.New("backlog: nil Governor")
-		}
-		c.gov = g
-		return nil
-	}
-}
-
-// WithMaxShare limits the client to a fraction f (0 < f ≤ 1) of each
-// rate-limit window, leaving the rest for the humans using the same account;
-// e.g. 0.8 keeps 20% of every window free.
-func WithMaxShare(f float64) Option {
-	return func(c *Client) error {
-		if !(f > 0 && f <= 1) {
-			return fmt.Errorf("backlog: max share %v: want a fraction above 0 and at most 1, e.g. 0.8", f)
-		}
-		c.share = f
-		return nil
-	}
-}
-
-// budgetKey identifies the client's user to the governor: base URL plus the
-// user's numeric id once known, else a SHA-256 of the API key, else (OAuth
-// before the user is known) the client itself.
-func (c *Client) budgetKey() string {
-	c.identMu.Lock()
-	defer c.identMu.Unlock()
-	return c.baseURL.String() + "\x00" + c.identity
-}
-
-// initIdentity sets the identity from the credentials.
-func (c *Client) initIdentity() {
-	switch {
-	case c.apiKey != "":
-		sum := sha256.Sum256([]byte(c.apiKey))
-		c.identity = "key:" + hex.EncodeToString(sum[:])
-	default:
-		c.identity = fmt.Sprintf("client:%p", c)
-	}
-}
-
-// bindUser keys the client's budget by the user's numeric id from now on.
-func (c *Client) bindUser(userID int64) {
-	if userID <= 0 {
-		return
-	}
-	c.identMu.Lock()
-	c.identity = fmt.Sprintf("user:%d", userID)
-	c.identMu.Unlock()
-}
-
-// Stats returns this client's counters (its share of the governor's).
-func (c *Client) Stats() Stats { return c.stats.snapshot() }
-
-// Governor returns the governor the client draws its budget from.
-func (c *Client) Governor() *Governor { return c.gov }
-
-// PrimeRateLimits asks GET /rateLimit for the user's budgets of all four
-// classes and feeds them to the governor, so pacing starts from the real
-// numbers before the first request of each class. The call counts as a read.
-func (c *Client) PrimeRateLimits(ctx context.Context) (*RateLimits, error) {
-	rl, _, err := c.RateLimit.Get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c.gov.prime(c.budgetKey(), rl, time.Now())
-	return rl, nil
 }

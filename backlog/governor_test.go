@@ -432,7 +432,7 @@ func TestGovernor_outOfOrderAnswers(t *testing.T) {
 	// four at a time, answering each group in reverse order.
 	sent := 0
 	take := func() *ticket {
-		tk, err := g.acquire(t.Context(), key, RateRead, 1, nil)
+		tk, err := g.acquire(t.Context(), key, RateRead, ask{share: 1}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

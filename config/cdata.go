@@ -36,6 +36,10 @@ import (
 //	<EmailErrorOnly>            → Notifications.ErrorsOnly
 //	anything else               → Extra, with a warning
 //
+// CData's connection string has no property for backlogsync's rate_limit
+// (max_share, concurrency, pacing): an XML config takes the defaults, and
+// the command line's --concurrency and --pacing set the latter two.
+//
 // Jobs[0] is named after the file (jobs for jobs.xml), binds the account to
 // the destination without prefix or schema, and has no statements: the
 // REPLICATE statements come from the -f file on the command line.

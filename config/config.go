@@ -73,6 +73,14 @@ type Account struct {
 	// MaxShare is the share of the space's rate-limit budget this account may
 	// use, in (0, 1]; 1 when not configured.
 	MaxShare float64 `json:"max_share"`
+	// Concurrency is how many requests of the account may be in flight at
+	// once, 1 to MaxConcurrency; 0 when not configured (the client's
+	// default, 4).
+	Concurrency int `json:"concurrency,omitempty"`
+	// Pacing is how the rate-limit budget of each window is spent: "window"
+	// (as fast as the work goes, then wait for the reset) or "even" (spread
+	// over the window); "" when not configured (window).
+	Pacing string `json:"pacing,omitempty"`
 	// Properties are the other CData connection properties (Timeout,
 	// ProxyServer, …) kept verbatim; backlogsync does not use them.
 	Properties []Property `json:"properties,omitempty"`

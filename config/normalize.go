@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -129,6 +130,37 @@ func parseMaxShare(s string) (float64, error) {
 		return 0, fmt.Errorf("%s is out of range; the share must be more than 0 and at most 1 (100%%)", s)
 	}
 	return f, nil
+}
+
+// MaxConcurrency is the largest rate_limit.concurrency accepted (as
+// backlog.MaxConcurrency): at the paid read limit, one request every
+// 100 ms, 16 in flight cover 1.6 s of latency.
+const MaxConcurrency = 16
+
+// parseConcurrency reads rate_limit.concurrency: a whole number from 1 to
+// MaxConcurrency.
+func parseConcurrency(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a whole number; write how many requests may be in flight at once, from 1 (one at a time) to %d (default 4)", s, MaxConcurrency)
+	}
+	if n < 1 || n > MaxConcurrency {
+		return 0, fmt.Errorf("%d is out of range; write a number from 1 (one request at a time, for accounts shared with people) to %d (default 4)", n, MaxConcurrency)
+	}
+	return n, nil
+}
+
+// Pacings of rate_limit.pacing.
+var pacings = []string{"window", "even"}
+
+// parsePacing reads rate_limit.pacing: "window" or "even", in any case.
+func parsePacing(s string) (string, error) {
+	v := strings.ToLower(strings.TrimSpace(s))
+	if slices.Contains(pacings, v) {
+		return v, nil
+	}
+	return "", fmt.Errorf("%q is not a pacing%s; write window (spend each rate-limit window's budget as fast as the work goes, the default) or even (spread it over the window, for accounts shared with people or other tools)", s, suggest(v, pacings))
 }
 
 // ParseTimeOfDay reads "HH:MM" (24-hour; "9:51" and "09:51:00" are

@@ -194,7 +194,49 @@ func (c *Config) checkSharedKeys(p *problems) {
 		p.warnf(fmt.Sprintf("accounts[%d].auth.api_key", idx[len(idx)-1]),
 			"accounts %s use the same API key on %s: they are one Backlog user and share one rate limit, so together they run no faster than one account; if that is not intended, give each its own key",
 			strings.Join(names, ", "), k.url)
+		c.checkSharedLimits(p, idx, names)
 	}
+}
+
+// checkSharedLimits warns when accounts of one Backlog user (indexes idx)
+// ask for different rate_limit.concurrency or pacing: the governor applies
+// the most cautious to all of them while they run together.
+func (c *Config) checkSharedLimits(p *problems, idx []int, names []string) {
+	conc := func(a Account) string {
+		if a.Concurrency == 0 {
+			return "the default 4"
+		}
+		return fmt.Sprint(a.Concurrency)
+	}
+	pacing := func(a Account) string {
+		if a.Pacing == "" {
+			return "window"
+		}
+		return a.Pacing
+	}
+	var concs, paces []string
+	for _, i := range idx {
+		a := c.Accounts[i]
+		if s := conc(a); !slices.Contains(concs, s) {
+			concs = append(concs, s)
+		}
+		if s := pacing(a); !slices.Contains(paces, s) {
+			paces = append(paces, s)
+		}
+	}
+	var diff []string
+	if len(concs) > 1 {
+		diff = append(diff, "concurrency "+strings.Join(concs, " and "))
+	}
+	if len(paces) > 1 {
+		diff = append(diff, "pacing "+strings.Join(paces, " and "))
+	}
+	if len(diff) == 0 {
+		return
+	}
+	p.warnf(fmt.Sprintf("accounts[%d].rate_limit", idx[len(idx)-1]),
+		"accounts %s (one Backlog user) ask for %s: while they run within a minute of each other, the smallest concurrency and even pacing (if any asks for it) apply to all of them; give them the same rate_limit to make that explicit",
+		strings.Join(names, ", "), strings.Join(diff, ", "))
 }
 
 // uniqueNames checks the names of a section and returns them.

@@ -21,8 +21,10 @@ import (
 //	    url: https://example.backlog.com
 //	    auth:
 //	      api_key: ${BACKLOG_API_KEY}    # or file:/run/secrets/backlog
-//	    rate_limit:
+//	    rate_limit:                      # per Backlog user; see below
 //	      max_share: 0.5                 # or "50%"; default 1
+//	      concurrency: 2                 # requests in flight at once, 1–16; default 4
+//	      pacing: even                   # window (default) | even
 //	  - name: partner
 //	    url: https://partner.backlog.jp
 //	    auth:
@@ -63,6 +65,19 @@ import (
 // only: api_key, client_secret, access_token, refresh_token, password.
 // Relative paths (SQLite files, statements_file, file:, token_store) are
 // taken from the config file's directory; ~/ is the home directory.
+//
+// rate_limit: Backlog's rate limit is a budget per user and fixed
+// one-minute window. max_share is the part of each window the account may
+// use, leaving the rest for people and other tools on the same user.
+// concurrency is how many of its requests may be in flight at once (1 for
+// one at a time; more hides latency). pacing: window spends the budget as
+// fast as the work goes and then waits for the window's reset (the shortest
+// run); even spreads it over the window, so that people sharing the user
+// never find it used up in a burst. Accounts of one Backlog user (the same
+// key, or keys of the same person) share one budget in a process: while
+// they run within a minute of each other, the smallest concurrency and
+// even pacing (if any asks for it) apply to all of them; max_share stays
+// each account's own.
 
 // ParseYAML reads a native YAML config. file names it in messages and
 // anchors relative paths ("" for the working directory).
@@ -381,13 +396,35 @@ func (y *ydec) account(n *yaml.Node, path string) Account {
 		a.Auth.OAuth = o
 		checkOAuth(y.p, y.p.line(op), op+".", o, "client_id", "client_secret")
 	}
-	rm := y.mapping(m.vals["rate_limit"], path+".rate_limit", "max_share")
-	if rm != nil && rm.has("max_share") {
-		f, err := parseMaxShare(rm.str("max_share"))
-		if err != nil {
+	rm := y.mapping(m.vals["rate_limit"], path+".rate_limit", "max_share", "concurrency", "pacing")
+	// value returns a key of rate_limit, unless it is absent or reading it
+	// failed already (a list, an unset variable: reported).
+	value := func(key string) (string, bool) {
+		if rm == nil || !rm.has(key) {
+			return "", false
+		}
+		s := rm.str(key)
+		return s, !y.p.hasErr(path + ".rate_limit." + key)
+	}
+	if s, ok := value("max_share"); ok {
+		if f, err := parseMaxShare(s); err != nil {
 			y.p.errf(path+".rate_limit.max_share", "%v", err)
 		} else {
 			a.MaxShare = f
+		}
+	}
+	if s, ok := value("concurrency"); ok {
+		if n, err := parseConcurrency(s); err != nil {
+			y.p.errf(path+".rate_limit.concurrency", "%v", err)
+		} else {
+			a.Concurrency = n
+		}
+	}
+	if s, ok := value("pacing"); ok {
+		if v, err := parsePacing(s); err != nil {
+			y.p.errf(path+".rate_limit.pacing", "%v", err)
+		} else {
+			a.Pacing = v
 		}
 	}
 	return a

@@ -165,7 +165,25 @@ func TestYAMLErrors(t *testing.T) {
 		{"max share", edit("    auth:", "    rate_limit: {max_share: 2}\n    auth:"),
 			[]string{"/cfg/c.yaml:4: accounts[0].rate_limit.max_share: 2 is out of range; the share must be more than 0 and at most 1 (100%)"}},
 		{"rate limit unknown", edit("    auth:", "    rate_limit: {share: 0.5}\n    auth:"),
-			[]string{`/cfg/c.yaml:4: accounts[0].rate_limit.share: unknown key (did you mean "max_share"?); known keys here: max_share`}},
+			[]string{`/cfg/c.yaml:4: accounts[0].rate_limit.share: unknown key (did you mean "max_share"?); known keys here: max_share, concurrency, pacing`}},
+		{"rate limit misspelt", edit("    auth:", "    rate_limit: {concurency: 2, pace: even}\n    auth:"), []string{
+			`/cfg/c.yaml:4: accounts[0].rate_limit.concurency: unknown key (did you mean "concurrency"?); known keys here: max_share, concurrency, pacing`,
+			`/cfg/c.yaml:4: accounts[0].rate_limit.pace: unknown key (did you mean "pacing"?); known keys here: max_share, concurrency, pacing`,
+		}},
+		{"concurrency zero", edit("    auth:", "    rate_limit: {concurrency: 0}\n    auth:"),
+			[]string{"/cfg/c.yaml:4: accounts[0].rate_limit.concurrency: 0 is out of range; write a number from 1 (one request at a time, for accounts shared with people) to 16 (default 4)"}},
+		{"concurrency too high", edit("    auth:", "    rate_limit: {concurrency: 64}\n    auth:"),
+			[]string{"/cfg/c.yaml:4: accounts[0].rate_limit.concurrency: 64 is out of range; write a number from 1 (one request at a time, for accounts shared with people) to 16 (default 4)"}},
+		{"concurrency fraction", edit("    auth:", "    rate_limit: {concurrency: 2.5}\n    auth:"),
+			[]string{`/cfg/c.yaml:4: accounts[0].rate_limit.concurrency: "2.5" is not a whole number; write how many requests may be in flight at once, from 1 (one at a time) to 16 (default 4)`}},
+		{"concurrency list", edit("    auth:", "    rate_limit: {concurrency: [2]}\n    auth:"),
+			[]string{"/cfg/c.yaml:4: accounts[0].rate_limit.concurrency: expected a single value, got a list"}},
+		{"concurrency env unset", edit("    auth:", "    rate_limit: {concurrency: \"${NOPE}\"}\n    auth:"),
+			[]string{"/cfg/c.yaml:4: accounts[0].rate_limit.concurrency: environment variable NOPE is not set; export it, or remove the reference"}},
+		{"pacing bad", edit("    auth:", "    rate_limit: {pacing: evenly}\n    auth:"),
+			[]string{`/cfg/c.yaml:4: accounts[0].rate_limit.pacing: "evenly" is not a pacing (did you mean "even"?); write window (spend each rate-limit window's budget as fast as the work goes, the default) or even (spread it over the window, for accounts shared with people or other tools)`}},
+		{"pacing other", edit("    auth:", "    rate_limit: {pacing: smooth}\n    auth:"),
+			[]string{`/cfg/c.yaml:4: accounts[0].rate_limit.pacing: "smooth" is not a pacing; write window (spend each rate-limit window's budget as fast as the work goes, the default) or even (spread it over the window, for accounts shared with people or other tools)`}},
 		{"dest type missing", edit("    type: sqlite\n", ""),
 			[]string{"/cfg/c.yaml:7: destinations[0]: type: missing; add type: sqlite, postgres or mysql"}},
 		{"dest type bad", edit("type: sqlite", "type: oracle"),
@@ -301,8 +319,8 @@ func TestYAMLOAuthSecretUnsetReportedOnce(t *testing.T) {
 
 func TestYAMLWarnings(t *testing.T) {
 	src := `accounts:
-  - {name: a, url: https://x.backlog.com, auth: {api_key: SHAREDkey}, rate_limit: {max_share: 0.7}}
-  - {name: b, url: https://x.backlog.com, auth: {api_key: SHAREDkey}, rate_limit: {max_share: 0.5}}
+  - {name: a, url: https://x.backlog.com, auth: {api_key: SHAREDkey}, rate_limit: {max_share: 0.7, concurrency: 1}}
+  - {name: b, url: https://x.backlog.com, auth: {api_key: SHAREDkey}, rate_limit: {max_share: 0.5, pacing: even}}
   - {name: c, url: https://x.backlog.com, auth: {api_key: other}}
 destinations:
   - {name: pg, type: postgres, dsn: "Server=h;Database=d;Pooling=true"}
@@ -323,6 +341,7 @@ jobs:
 	}
 	want := []string{
 		"/cfg/c.yaml:3: accounts[1].auth.api_key: accounts a, b use the same API key on https://x.backlog.com: they are one Backlog user and share one rate limit, so together they run no faster than one account; if that is not intended, give each its own key",
+		"/cfg/c.yaml:3: accounts[1].rate_limit: accounts a, b (one Backlog user) ask for concurrency 1 and the default 4, pacing window and even: while they run within a minute of each other, the smallest concurrency and even pacing (if any asks for it) apply to all of them; give them the same rate_limit to make that explicit",
 		"/cfg/c.yaml:6: destinations[0].dsn: connection property Pooling has no postgres driver equivalent and is ignored",
 		`/cfg/c.yaml:12: jobs[0].options.BatchSise: not a CData Sync option backlogsync knows (did you mean "BatchSize"?); passed on as written`,
 		"/cfg/c.yaml:12: jobs[0].options.FutureOption: not a CData Sync option backlogsync knows; passed on as written",
@@ -389,5 +408,30 @@ func TestValidateAfterChange(t *testing.T) {
 	want := `config: /cfg/c.yaml:16: jobs[0].destination: "nowhere" is not defined; defined destinations: local, pg`
 	if err == nil || err.Error() != want {
 		t.Errorf("Validate = %v\nwant %s", err, want)
+	}
+}
+
+// Accounts of one user asking for the same rate_limit get only the shared
+// key warning, not the one about differing settings.
+func TestYAMLSharedKeySameLimits(t *testing.T) {
+	src := `accounts:
+  - {name: a, url: https://x.backlog.com, auth: {api_key: k}, rate_limit: {concurrency: 2, pacing: even}}
+  - {name: b, url: https://x.backlog.com, auth: {api_key: k}, rate_limit: {concurrency: 2, pacing: EVEN}}
+destinations:
+  - {name: db, type: sqlite, dsn: x.db}
+jobs:
+  - {name: j, destination: db, accounts: [{account: a, prefix: A_}, {account: b, prefix: B_}], replicate_all: true}
+`
+	cfg, err := parseTestYAML(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0].Message, "use the same API key") {
+		t.Errorf("warnings: %v; want only the shared key's", cfg.Warnings)
+	}
+	for _, a := range cfg.Accounts {
+		if a.Concurrency != 2 || a.Pacing != "even" {
+			t.Errorf("account %s: concurrency %d, pacing %q; want 2, even", a.Name, a.Concurrency, a.Pacing)
+		}
 	}
 }

@@ -20,7 +20,7 @@ func (f *family) store(ctx context.Context, page []*backlog.Issue, ph Phase) err
 	for i, is := range page {
 		ids[i] = is.ID
 	}
-	s := &catalog.Session{Issues: page, Concurrency: e.Client.Governor().Config().Concurrency}
+	s := &catalog.Session{Issues: page, Concurrency: e.Client.Concurrency()}
 	s.NoComments = f.noComments(ph)
 	if !f.pristine && !f.state.Resync {
 		above, moved, err := f.lastComments(ctx, page)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -31,10 +32,14 @@ type accountFlags struct {
 	url       string
 	apiKey    string
 	tokenFile string
-	config    string        // -c/--config: YAML or CData XML configuration file
-	account   string        // --account: which account of the configuration file
-	maxShare  float64       // rate-limit share from the configuration file (0 = all)
-	oauth     *config.OAuth // the configuration file's OAuth block, when the account uses OAuth
+	config    string  // -c/--config: YAML or CData XML configuration file
+	account   string  // --account: which account of the configuration file
+	maxShare  float64 // rate-limit share from the configuration file (0 = all)
+	// concurrency and pacing: --concurrency and --pacing, or the
+	// configuration file's rate_limit (0 and "": the client's defaults).
+	concurrency int
+	pacing      string
+	oauth       *config.OAuth // the configuration file's OAuth block, when the account uses OAuth
 }
 
 // register declares --url, --api-key and --token-file on fs.
@@ -46,6 +51,8 @@ func (a *accountFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.config, "config", "", "same as -c")
 	fs.StringVar(&a.config, "g", "", "same as -c (CData Sync's flag for its XML configuration)")
 	fs.StringVar(&a.account, "account", "", "`name` of the account in the configuration file (needed when it has several)")
+	fs.IntVar(&a.concurrency, "concurrency", 0, fmt.Sprintf("requests to Backlog in flight at once, 1 to %d (default rate_limit.concurrency of the configuration file, else %d)", backlog.MaxConcurrency, backlog.DefaultConcurrency))
+	fs.StringVar(&a.pacing, "pacing", "", "how each rate-limit window's budget is spent: `window` (at once, then wait for the reset) or even (spread over the window) (default rate_limit.pacing of the configuration file, else window)")
 }
 
 // configAccount returns the account named by --account (or the only one)
@@ -79,7 +86,7 @@ func configAccount(f accountFlags) (accountFlags, error) {
 	default:
 		return accountFlags{}, usagef("%s defines several accounts (%s): choose one with --account", f.config, accountNames(cfg))
 	}
-	out := accountFlags{url: acct.URL, maxShare: acct.MaxShare}
+	out := accountFlags{url: acct.URL, maxShare: acct.MaxShare, concurrency: acct.Concurrency, pacing: acct.Pacing}
 	switch acct.Auth.Scheme {
 	case config.AuthAPIKey:
 		out.apiKey = acct.Auth.APIKey.Reveal()
@@ -118,6 +125,11 @@ type account struct {
 	file      *backlog.TokenFile // the token file's content
 	source    string             // where the credentials came from, for messages
 	maxShare  float64            // share of the rate-limit budget to use (0 = all)
+	// concurrency (0: the client's default) and pacing (set: pacingSet) of
+	// the requests, from the flags or the configuration file.
+	concurrency int
+	pacing      backlog.Pacing
+	pacingSet   bool
 	// oauth is the configuration file's OAuth block: its client_id and
 	// client_secret are used to refresh tokens (they win over the token
 	// file's), its access_token and refresh_token seed a token store that
@@ -142,11 +154,23 @@ func resolveAccount(f accountFlags) (*account, error) {
 	if f.apiKey != "" && f.tokenFile != "" {
 		return nil, usagef("give either --api-key or --token-file, not both")
 	}
+	if f.concurrency != 0 && (f.concurrency < 1 || f.concurrency > backlog.MaxConcurrency) {
+		return nil, usagef("--concurrency %d: give a number from 1 (one request at a time) to %d", f.concurrency, backlog.MaxConcurrency)
+	}
+	if f.pacing != "" {
+		if _, err := backlog.ParsePacing(f.pacing); err != nil {
+			return nil, usagef("--%v", err)
+		}
+	}
 	cfg, err := configAccount(f)
 	if err != nil {
 		return nil, err
 	}
-	a := &account{maxShare: cfg.maxShare}
+	a := &account{maxShare: cfg.maxShare, concurrency: cmp.Or(f.concurrency, cfg.concurrency)}
+	if p := cmp.Or(f.pacing, cfg.pacing); p != "" {
+		a.pacing, _ = backlog.ParsePacing(p) // checked above, or by config
+		a.pacingSet = true
+	}
 	if f.apiKey == "" && f.tokenFile == "" && os.Getenv(envAPIKey) == "" && os.Getenv(envTokenFile) == "" {
 		a.oauth = cfg.oauth
 	}
@@ -227,6 +251,12 @@ func (a *account) client(ctx context.Context, hc *http.Client, extra ...backlog.
 	opts := append([]backlog.Option{backlog.WithHTTPClient(hc)}, extra...)
 	if a.maxShare > 0 && a.maxShare < 1 {
 		opts = append(opts, backlog.WithMaxShare(a.maxShare))
+	}
+	if a.concurrency > 0 {
+		opts = append(opts, backlog.WithConcurrency(a.concurrency))
+	}
+	if a.pacingSet {
+		opts = append(opts, backlog.WithPacing(a.pacing))
 	}
 	var ts *backlog.RefreshingTokenSource
 	if a.tokenFile != "" || hasConfigToken(a.oauth) {

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/backlogsync/backlogsync/backlog"
+	"github.com/backlogsync/backlogsync/config"
 )
 
 // The configuration file (-c YAML or -g CData XML): flags and environment
@@ -127,5 +129,65 @@ func TestResolveAccount(t *testing.T) {
 				t.Errorf("got url %s key %q token %q source %q", a.baseURL, a.apiKey, a.tokenFile, a.source)
 			}
 		})
+	}
+}
+
+// rate_limit.concurrency and pacing of the configuration file reach the
+// account's client; --concurrency and --pacing win over them; bad flag
+// values are usage errors naming the flag, the value and the range.
+func TestResolveAccountRateLimit(t *testing.T) {
+	dir := isolateAccountEnv(t)
+	yml := filepath.Join(dir, "c.yaml")
+	writeFile(t, yml, `accounts:
+  - name: shared
+    url: https://cfg.backlog.com
+    auth: {api_key: k1}
+    rate_limit: {concurrency: 1, pacing: even}
+  - name: plain
+    url: https://cfg.backlog.com
+    auth: {api_key: k2}
+destinations:
+  - {name: db, type: sqlite, dsn: x.db}
+jobs:
+  - {name: all, destination: db, accounts: [{account: shared, prefix: S_}, {account: plain, prefix: P_}], replicate_all: true}
+`)
+	for _, tc := range []struct {
+		name  string
+		flags accountFlags
+		conc  int
+		pace  backlog.Pacing
+	}{
+		{"from the file", accountFlags{config: yml, account: "shared"}, 1, backlog.PaceEven},
+		{"defaults", accountFlags{config: yml, account: "plain"}, backlog.DefaultConcurrency, backlog.PaceWindow},
+		{"flags win", accountFlags{config: yml, account: "shared", concurrency: 8, pacing: "window"}, 8, backlog.PaceWindow},
+		{"flags without a file", accountFlags{url: "https://x.backlog.com", apiKey: "k", concurrency: 2, pacing: "Even"}, 2, backlog.PaceEven},
+	} {
+		a, err := resolveAccount(tc.flags)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		c, _, err := a.client(t.Context(), &http.Client{})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if c.Concurrency() != tc.conc || c.Pacing() != tc.pace {
+			t.Errorf("%s: client concurrency %d, pacing %s; want %d, %s", tc.name, c.Concurrency(), c.Pacing(), tc.conc, tc.pace)
+		}
+	}
+	for _, tc := range []struct {
+		flags accountFlags
+		want  string
+	}{
+		{accountFlags{config: yml, account: "plain", concurrency: 17}, "--concurrency 17: give a number from 1 (one request at a time) to 16"},
+		{accountFlags{config: yml, account: "plain", concurrency: -1}, "--concurrency -1: give a number from 1"},
+		{accountFlags{config: yml, account: "plain", pacing: "fast"}, `--pacing "fast": want window`},
+	} {
+		_, err := resolveAccount(tc.flags)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || exitCode(err) != exitUsage {
+			t.Errorf("%+v: err = %v (exit %d); want a usage error containing %q", tc.flags, err, exitCode(err), tc.want)
+		}
+	}
+	if config.MaxConcurrency != backlog.MaxConcurrency {
+		t.Errorf("config.MaxConcurrency %d, backlog.MaxConcurrency %d: the file and the client would disagree", config.MaxConcurrency, backlog.MaxConcurrency)
 	}
 }

@@ -44,13 +44,16 @@ const progressInterval = 200 * time.Millisecond
 // It is safe for concurrent use: the engines of several accounts report to
 // one view.
 type progressView struct {
-	mu       sync.Mutex
-	w        io.Writer
-	now      func() time.Time
-	window   time.Duration  // rate-limit window length (Backlog: one minute)
-	pacing   backlog.Pacing // how the governor spends a window's budget
-	width    int            // lines are cut to this many bytes
-	accounts bool           // several accounts: show the account on each line
+	mu     sync.Mutex
+	w      io.Writer
+	now    func() time.Time
+	window time.Duration  // rate-limit window length (Backlog: one minute)
+	pacing backlog.Pacing // how the governor spends a window's budget
+	// pacings are the accounts' own pacings (rate_limit.pacing, --pacing),
+	// where they differ from pacing.
+	pacings  map[string]backlog.Pacing
+	width    int  // lines are cut to this many bytes
+	accounts bool // several accounts: show the account on each line
 	tables   []*tableProgress
 	index    map[string]*tableProgress
 	total    int             // tables announced with expect
@@ -76,6 +79,17 @@ func newProgressView(w io.Writer, now func() time.Time) *progressView {
 	}
 	return &progressView{w: w, now: now, window: backlog.DefaultRateWindow, pacing: backlog.DefaultGovernor().Config().Pacing, width: width,
 		index: map[string]*tableProgress{}, expected: map[string]bool{}}
+}
+
+// setPacing says how the governor paces account's requests (its client's
+// Pacing), for the ETA of its tables.
+func (v *progressView) setPacing(account string, p backlog.Pacing) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.pacings == nil {
+		v.pacings = map[string]backlog.Pacing{}
+	}
+	v.pacings[account] = p
 }
 
 // expect announces that an account will replicate n tables, for the
@@ -285,7 +299,11 @@ func (v *progressView) eta(t *tableProgress, now time.Time) (time.Duration, bool
 	eta := byRows
 	if r := p.Rate; r.Limit > 0 && !r.Reset.IsZero() {
 		needed := (left*t.requests() + p.Rows - 1) / p.Rows // ceil
-		if byRate, ok := rateETA(needed, r, now, v.window, v.pacing); ok {
+		pacing, ok := v.pacings[t.account]
+		if !ok {
+			pacing = v.pacing
+		}
+		if byRate, ok := rateETA(needed, r, now, v.window, pacing); ok {
 			eta = max(eta, byRate)
 		}
 	}

@@ -76,6 +76,15 @@ func TestProgressViewETAAndBudget(t *testing.T) {
 			t.Errorf("line %q lacks %q", line, want)
 		}
 	}
+	// The account's own pacing (rate_limit.pacing: even) spreads the 20
+	// after the reset over the window: 30 s + 2 windows = 2m30s; another
+	// account keeps the default.
+	v.setPacing("acme", backlog.PaceEven)
+	v.setPacing("other", backlog.PaceWindow)
+	if eta, ok := v.eta(v.tables[0], clock.Now()); !ok || eta != 150*time.Second {
+		t.Errorf("ETA with even pacing = %v, %v; want 2m30s", eta, ok)
+	}
+	v.setPacing("acme", backlog.PaceWindow)
 	// With budget to spare the rows' estimate wins: 40 s.
 	rate.Remaining = 20
 	rep(replicate.Progress{Table: "Issues", Phase: replicate.PhaseLoad, Rows: 1000, Expected: 5000, Requests: 17,

@@ -232,6 +232,9 @@ func replicateJob(ctx context.Context, f replicateFlags, cfg *config.Config, job
 			return fail(exitUsage, "job %s, account %s: %s", job.Name, ja.Account, runs[i].msg)
 		}
 		if runs[i].code == exitOK {
+			if out.view != nil {
+				out.view.setPacing(ja.Account, runs[i].client.Pacing())
+			}
 			a := rj.Accounts[i]
 			a.Client = runs[i].client
 			accounts = append(accounts, a)
