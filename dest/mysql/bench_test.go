@@ -15,23 +15,14 @@ import (
 )
 
 // openBench opens the test database and migrates t in it; the table is
-// dropped when b ends. $BENCH_MYSQL_BULK_THRESHOLD replaces BulkThreshold,
-// e.g. BENCH_MYSQL_BULK_THRESHOLD=1000000 to time the prepared INSERT path.
+// dropped when b ends.
 func openBench(b *testing.B, t *bs.Table) bs.Destination {
 	dsn := os.Getenv(dsnVar)
 	if dsn == "" {
 		b.Skipf("%s is not set", dsnVar)
 	}
 	ctx := context.Background()
-	var dialect mysql.Dialect
-	if s := os.Getenv("BENCH_MYSQL_BULK_THRESHOLD"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n <= 0 {
-			b.Fatalf("BENCH_MYSQL_BULK_THRESHOLD=%q: want a positive number of rows", s)
-		}
-		dialect.BulkThreshold = n
-	}
-	d, err := mysql.OpenWith(ctx, dsn, dialect)
+	d, err := mysql.Open(ctx, dsn)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -64,12 +55,37 @@ func BenchmarkWriteIncremental(b *testing.B) {
 // pages read from disk) and bytes written (Innodb_data_written, including
 // the doublewrite buffer; Innodb_os_log_written, the redo log). They are
 // the whole server's: on a shared server other clients' work counts too.
+// With BENCH_MYSQL_SERVER_PID set to a local server's process id,
+// server-cpu-ms/row is that process's CPU time (every thread: connections,
+// page cleaners, purge) per row.
 var serverCounters = []string{
 	"Questions", "Com_stmt_execute", "Com_select", "Com_insert", "Com_delete", "Com_commit",
 	"Handler_read_key", "Handler_read_rnd_next", "Handler_write", "Handler_update", "Handler_delete",
 	"Innodb_buffer_pool_read_requests", "Innodb_buffer_pool_reads", "Innodb_buffer_pool_write_requests",
 	"Innodb_data_written", "Innodb_os_log_written", "Innodb_data_fsyncs", "Innodb_pages_written",
 }
+
+// processCPUms returns the CPU time (user and system, all threads) of the
+// local process pid so far, in milliseconds, from /proc/pid/stat.
+func processCPUms(b *testing.B, pid string) float64 {
+	stat, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The fields after the command's closing parenthesis: state is the
+	// first (field 3), utime and stime are fields 14 and 15.
+	f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	utime, err1 := strconv.ParseFloat(f[11], 64)
+	stime, err2 := strconv.ParseFloat(f[12], 64)
+	if err1 != nil || err2 != nil {
+		b.Fatalf("/proc/%s/stat: utime %q, stime %q", pid, f[11], f[12])
+	}
+	return (utime + stime) * 1000 / clockTicks
+}
+
+// clockTicks is the kernel's USER_HZ, the unit of /proc/pid/stat's times
+// (100 on every Linux platform Go supports).
+const clockTicks = 100
 
 // benchCounters returns, with BENCH_MYSQL_COUNTERS=1, a reader of the
 // serverCounters of the test server; else nil.
@@ -83,6 +99,7 @@ func benchCounters(b *testing.B) desttest.BenchCounters {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
+	pid := os.Getenv("BENCH_MYSQL_SERVER_PID")
 	q := "SHOW GLOBAL STATUS WHERE Variable_name IN ('" + strings.Join(serverCounters, "', '") + "')"
 	return func(b *testing.B) map[string]float64 {
 		rows, err := db.Query(q)
@@ -105,6 +122,9 @@ func benchCounters(b *testing.B) desttest.BenchCounters {
 		}
 		if len(out) != len(serverCounters) {
 			b.Fatalf("SHOW GLOBAL STATUS returned %d of the %d counters", len(out), len(serverCounters))
+		}
+		if pid != "" {
+			out["server-cpu-ms"] = processCPUms(b, pid)
 		}
 		return out
 	}

@@ -43,12 +43,6 @@ import (
 // sets parseTime, loc=UTC, the utf8mb4 character set, time_zone '+00:00'
 // and a strict sql_mode on every connection.
 func Open(ctx context.Context, dsn string) (*sqldb.DB, error) {
-	return OpenWith(ctx, dsn, Dialect{})
-}
-
-// OpenWith is Open with a tuned Dialect (e.g. another BulkThreshold); its
-// MariaDB field is set from the server's version.
-func OpenWith(ctx context.Context, dsn string, dialect Dialect) (*sqldb.DB, error) {
 	cfg, err := driver.ParseDSN(dsn)
 	if err != nil {
 		return nil, bs.Errorf(bs.EINVALID, "mysql: %v", err)
@@ -87,8 +81,7 @@ func OpenWith(ctx context.Context, dsn string, dialect Dialect) (*sqldb.DB, erro
 		db.Close()
 		return nil, connectError(cfg, err)
 	}
-	d := &dialect
-	d.MariaDB, d.db = strings.Contains(strings.ToLower(version), "mariadb"), db
+	d := &Dialect{MariaDB: strings.Contains(strings.ToLower(version), "mariadb"), db: db}
 	x, err := sqldb.New(ctx, db, d)
 	if err != nil {
 		db.Close()
@@ -127,10 +120,7 @@ type Dialect struct {
 	// MariaDB selects MariaDB's spelling where the two differ (the
 	// no-pad binary collation's name).
 	MariaDB bool
-	// BulkThreshold, when positive, replaces the package's BulkThreshold
-	// (for tests and measurements).
-	BulkThreshold int
-	db            *sql.DB // for CreateIndexSQL's look-ups
+	db      *sql.DB // for CreateIndexSQL's look-ups
 }
 
 var _ sqldb.Dialect = (*Dialect)(nil)

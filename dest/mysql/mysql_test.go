@@ -26,16 +26,3 @@ func TestConformance(t *testing.T) {
 		return d
 	}, desttest.Opt{}) // invalid UTF-8, once refused by the strict sql_mode, is altered (Storable)
 }
-
-// TestConformanceBulk runs the conformance suite with every batch of
-// upserts written by BulkUpsert (text statements with literal values).
-func TestConformanceBulk(t *testing.T) {
-	dsn := testDSN(t)
-	desttest.Run(t, func(t *testing.T) bs.Destination {
-		d, err := mysql.OpenWith(context.Background(), dsn, mysql.Dialect{BulkThreshold: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}, desttest.Opt{})
-}
