@@ -150,6 +150,24 @@ func benchKey(t *bs.Table, n int64) []any {
 // and registers its cleanup on b.
 type BenchOpen func(b *testing.B, t *bs.Table) bs.Destination
 
+// BenchCounters reads a database server's cumulative counters (MySQL's
+// SHOW GLOBAL STATUS, say) by name. The benchmarks that take one read it
+// before and after their timed part and report each counter's growth per
+// row (name+"/row"), so that a benchmark shows where a server spends its
+// time — pages read, rows touched, statements — not only how long it took.
+type BenchCounters func(b *testing.B) map[string]float64
+
+// reportCounters reports the growth of each counter from before to after,
+// per row.
+func reportCounters(b *testing.B, before, after map[string]float64, rows int) {
+	if rows == 0 {
+		return
+	}
+	for name, v := range after {
+		b.ReportMetric((v-before[name])/float64(rows), name+"/row")
+	}
+}
+
 const benchRows, benchBatch = 100_000, 1_000
 
 // load writes issues 1…benchRows into t in batches of benchBatch, each with
@@ -176,17 +194,36 @@ func load(b *testing.B, d bs.Destination, t *bs.Table) {
 // batches of 1,000, each with a checkpoint, into a fresh table; it reports
 // rows/s and the process's peak RSS.
 func BenchWriteFull(b *testing.B, def *bs.Table, open BenchOpen) {
+	BenchWriteFullCounting(b, def, open, nil)
+}
+
+// BenchWriteFullCounting is BenchWriteFull reporting, besides, the growth
+// of the server's counters per row (see BenchCounters; nil reports none).
+func BenchWriteFullCounting(b *testing.B, def *bs.Table, open BenchOpen, counters BenchCounters) {
 	var elapsed, cpu time.Duration
+	grown := map[string]float64{}
 	for b.Loop() {
 		b.StopTimer()
 		tb := BenchTable(def, fmt.Sprintf("Bench_Issues_%d", time.Now().UnixNano()))
 		d := open(b, tb)
+		var before map[string]float64
+		if counters != nil {
+			before = counters(b)
+		}
 		b.StartTimer()
 		start, cpu0 := time.Now(), cputime.Self()
 		load(b, d, tb)
 		elapsed += time.Since(start)
 		cpu += cputime.Self() - cpu0
+		if counters != nil {
+			b.StopTimer()
+			for name, v := range counters(b) {
+				grown[name] += v - before[name]
+			}
+			b.StartTimer()
+		}
 	}
+	reportCounters(b, nil, grown, benchRows*b.N)
 	b.ReportMetric(float64(benchRows*b.N)/elapsed.Seconds(), "rows/s")
 	reportCPU(b, cpu, benchRows*b.N)
 	if rss := maxRSSMiB(); rss > 0 {
@@ -208,6 +245,13 @@ func incUpdated(k int64) int64 { return k/99*100 + k%99 + 1 }
 // then times incremental batches (see incUpdates); it reports rows/s
 // (upserts and deletes) and the process's peak RSS.
 func BenchWriteIncremental(b *testing.B, def *bs.Table, open BenchOpen) {
+	BenchWriteIncrementalCounting(b, def, open, nil)
+}
+
+// BenchWriteIncrementalCounting is BenchWriteIncremental reporting, besides,
+// the growth of the server's counters per row over the incremental batches
+// (see BenchCounters; nil reports none).
+func BenchWriteIncrementalCounting(b *testing.B, def *bs.Table, open BenchOpen, counters BenchCounters) {
 	ctx := context.Background()
 	tb := BenchTable(def, fmt.Sprintf("Bench_Issues_%d", time.Now().UnixNano()))
 	d := open(b, tb)
@@ -215,6 +259,10 @@ func BenchWriteIncremental(b *testing.B, def *bs.Table, open BenchOpen) {
 	var deleted []int64
 	version, total := 0, 0
 	var elapsed, cpu time.Duration
+	var before map[string]float64
+	if counters != nil {
+		before = counters(b)
+	}
 	for b.Loop() {
 		version++
 		v := int64(version)
@@ -245,6 +293,9 @@ func BenchWriteIncremental(b *testing.B, def *bs.Table, open BenchOpen) {
 		if want := (bs.WriteResult{Inserted: reinserted, Updated: incUpdates, Deleted: incDeletes}); res != want {
 			b.Fatalf("batch %d: %+v; want %+v", version, res, want)
 		}
+	}
+	if counters != nil {
+		reportCounters(b, before, counters(b), total)
 	}
 	b.ReportMetric(float64(total)/elapsed.Seconds(), "rows/s")
 	reportCPU(b, cpu, total)

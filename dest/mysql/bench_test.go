@@ -2,7 +2,10 @@ package mysql_test
 
 import (
 	"context"
+	"database/sql"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 
 	bs "github.com/backlogsync/backlogsync"
@@ -33,12 +36,96 @@ func openBench(b *testing.B, t *bs.Table) bs.Destination {
 	return d
 }
 
-// BenchmarkWriteFull: desttest.BenchWriteFull (100,000 rows, batches of 1,000).
+// BenchmarkWriteFull: desttest.BenchWriteFull (100,000 rows, batches of
+// 1,000). BENCH_MYSQL_COUNTERS=1 adds the server counters (benchCounters).
 func BenchmarkWriteFull(b *testing.B) {
-	desttest.BenchWriteFull(b, &catalog.MustLookup("Issues").Table, openBench)
+	desttest.BenchWriteFullCounting(b, &catalog.MustLookup("Issues").Table, openBench, benchCounters(b))
 }
 
 // BenchmarkWriteIncremental: desttest.BenchWriteIncremental.
+// BENCH_MYSQL_COUNTERS=1 adds the server counters (benchCounters).
 func BenchmarkWriteIncremental(b *testing.B) {
-	desttest.BenchWriteIncremental(b, &catalog.MustLookup("Issues").Table, openBench)
+	desttest.BenchWriteIncrementalCounting(b, &catalog.MustLookup("Issues").Table, openBench, benchCounters(b))
+}
+
+// serverCounters are the SHOW GLOBAL STATUS counters the write benchmarks
+// report per row with BENCH_MYSQL_COUNTERS=1: statements and round trips
+// (Questions counts every statement, Com_stmt_execute the prepared ones),
+// rows the handlers touched, buffer-pool misses (Innodb_buffer_pool_reads:
+// pages read from disk) and bytes written (Innodb_data_written, including
+// the doublewrite buffer; Innodb_os_log_written, the redo log). They are
+// the whole server's: on a shared server other clients' work counts too.
+// With BENCH_MYSQL_SERVER_PID set to a local server's process id,
+// server-cpu-ms/row is that process's CPU time (every thread: connections,
+// page cleaners, purge) per row.
+var serverCounters = []string{
+	"Questions", "Com_stmt_execute", "Com_select", "Com_insert", "Com_delete", "Com_commit",
+	"Handler_read_key", "Handler_read_rnd_next", "Handler_write", "Handler_update", "Handler_delete",
+	"Innodb_buffer_pool_read_requests", "Innodb_buffer_pool_reads", "Innodb_buffer_pool_write_requests",
+	"Innodb_data_written", "Innodb_os_log_written", "Innodb_data_fsyncs", "Innodb_pages_written",
+}
+
+// processCPUms returns the CPU time (user and system, all threads) of the
+// local process pid so far, in milliseconds, from /proc/pid/stat.
+func processCPUms(b *testing.B, pid string) float64 {
+	stat, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The fields after the command's closing parenthesis: state is the
+	// first (field 3), utime and stime are fields 14 and 15.
+	f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	utime, err1 := strconv.ParseFloat(f[11], 64)
+	stime, err2 := strconv.ParseFloat(f[12], 64)
+	if err1 != nil || err2 != nil {
+		b.Fatalf("/proc/%s/stat: utime %q, stime %q", pid, f[11], f[12])
+	}
+	return (utime + stime) * 1000 / clockTicks
+}
+
+// clockTicks is the kernel's USER_HZ, the unit of /proc/pid/stat's times
+// (100 on every Linux platform Go supports).
+const clockTicks = 100
+
+// benchCounters returns, with BENCH_MYSQL_COUNTERS=1, a reader of the
+// serverCounters of the test server; else nil.
+func benchCounters(b *testing.B) desttest.BenchCounters {
+	dsn := os.Getenv(dsnVar)
+	if os.Getenv("BENCH_MYSQL_COUNTERS") != "1" || dsn == "" {
+		return nil
+	}
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	pid := os.Getenv("BENCH_MYSQL_SERVER_PID")
+	q := "SHOW GLOBAL STATUS WHERE Variable_name IN ('" + strings.Join(serverCounters, "', '") + "')"
+	return func(b *testing.B) map[string]float64 {
+		rows, err := db.Query(q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string]float64{}
+		for rows.Next() {
+			var name, value string
+			if err := rows.Scan(&name, &value); err != nil {
+				b.Fatal(err)
+			}
+			if out[name], err = strconv.ParseFloat(value, 64); err != nil {
+				b.Fatalf("%s = %q: %v", name, value, err)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			b.Fatal(err)
+		}
+		if len(out) != len(serverCounters) {
+			b.Fatalf("SHOW GLOBAL STATUS returned %d of the %d counters", len(out), len(serverCounters))
+		}
+		if pid != "" {
+			out["server-cpu-ms"] = processCPUms(b, pid)
+		}
+		return out
+	}
 }
