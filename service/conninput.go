@@ -54,30 +54,27 @@ func (in *ConnectionInput) checkRateLimit() (field, msg string) {
 // ReadRateLimit sets the rate-limit settings from a form's text (the web
 // admin's connection form): maxShare a share or a percentage ("0.5",
 // "50%"), concurrency a whole number, pacing "window" or "even"; a blank
-// field is the default. It returns the problem as Check does ("" when
-// there is none).
-func (in *ConnectionInput) ReadRateLimit(maxShare, concurrency, pacing string) string {
+// field is the default. It returns the problem as Check does, with its
+// field ("max_share", "concurrency" or "pacing"; "" when there is none).
+func (in *ConnectionInput) ReadRateLimit(maxShare, concurrency, pacing string) (field, msg string) {
 	one, zero := 1.0, 0
 	in.MaxShare, in.Concurrency = &one, &zero
 	if s := strings.TrimSpace(maxShare); s != "" {
 		f, err := config.ParseMaxShare(s)
 		if err != nil {
-			_, msg := rateLimitProblem("max_share", err)
-			return msg
+			return rateLimitProblem("max_share", err)
 		}
 		in.MaxShare = &f
 	}
 	if s := strings.TrimSpace(concurrency); s != "" {
 		n, err := config.ParseConcurrency(s)
 		if err != nil {
-			_, msg := rateLimitProblem("concurrency", err)
-			return msg
+			return rateLimitProblem("concurrency", err)
 		}
 		in.Concurrency = &n
 	}
 	in.Pacing = &pacing
-	_, msg := in.checkRateLimit()
-	return msg
+	return in.checkRateLimit()
 }
 
 // ApplyRateLimit sets c's rate-limit settings to the ones given, checked
