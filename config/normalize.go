@@ -114,9 +114,10 @@ func checkIdent(kind, s string) error {
 	return nil
 }
 
-// parseMaxShare reads a rate-limit share: a number in (0, 1] or a
-// percentage "50%".
-func parseMaxShare(s string) (float64, error) {
+// ParseMaxShare reads a rate-limit share (rate_limit.max_share): a number
+// in (0, 1] or a percentage "50%". Its errors say what to write; the REST
+// API and the web admin give them for a stored connection's max_share.
+func ParseMaxShare(s string) (float64, error) {
 	s = strings.TrimSpace(s)
 	pct := strings.HasSuffix(s, "%")
 	f, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(s, "%")), 64)
@@ -126,10 +127,25 @@ func parseMaxShare(s string) (float64, error) {
 	if pct {
 		f /= 100
 	}
-	if !(f > 0 && f <= 1) {
-		return 0, fmt.Errorf("%s is out of range; the share must be more than 0 and at most 1 (100%%)", s)
+	if err := shareInRange(s, f); err != nil {
+		return 0, err
 	}
 	return f, nil
+}
+
+// CheckMaxShare checks a rate-limit share given as a number (the REST
+// API's max_share) by the rule of ParseMaxShare.
+func CheckMaxShare(f float64) error {
+	return shareInRange(strconv.FormatFloat(f, 'g', -1, 64), f)
+}
+
+// shareInRange is the rule of a share: more than 0 and at most 1; text is
+// the share as written.
+func shareInRange(text string, f float64) error {
+	if !(f > 0 && f <= 1) {
+		return fmt.Errorf("%s is out of range; the share must be more than 0 and at most 1 (100%%)", text)
+	}
+	return nil
 }
 
 // MaxConcurrency is the largest rate_limit.concurrency accepted (as
@@ -137,25 +153,35 @@ func parseMaxShare(s string) (float64, error) {
 // 100 ms, 16 in flight cover 1.6 s of latency.
 const MaxConcurrency = 16
 
-// parseConcurrency reads rate_limit.concurrency: a whole number from 1 to
+// ParseConcurrency reads rate_limit.concurrency: a whole number from 1 to
 // MaxConcurrency.
-func parseConcurrency(s string) (int, error) {
+func ParseConcurrency(s string) (int, error) {
 	s = strings.TrimSpace(s)
 	n, err := strconv.Atoi(s)
 	if err != nil {
 		return 0, fmt.Errorf("%q is not a whole number; write how many requests may be in flight at once, from 1 (one at a time) to %d (default 4)", s, MaxConcurrency)
 	}
-	if n < 1 || n > MaxConcurrency {
-		return 0, fmt.Errorf("%d is out of range; write a number from 1 (one request at a time, for accounts shared with people) to %d (default 4)", n, MaxConcurrency)
+	if err := CheckConcurrency(n); err != nil {
+		return 0, err
 	}
 	return n, nil
+}
+
+// CheckConcurrency checks a concurrency given as a number (the REST API's
+// concurrency) by the rule of ParseConcurrency: 1 to MaxConcurrency.
+func CheckConcurrency(n int) error {
+	if n < 1 || n > MaxConcurrency {
+		return fmt.Errorf("%d is out of range; write a number from 1 (one request at a time, for accounts shared with people) to %d (default 4)", n, MaxConcurrency)
+	}
+	return nil
 }
 
 // Pacings of rate_limit.pacing.
 var pacings = []string{"window", "even"}
 
-// parsePacing reads rate_limit.pacing: "window" or "even", in any case.
-func parsePacing(s string) (string, error) {
+// ParsePacing reads rate_limit.pacing: "window" or "even", in any case;
+// it returns the pacing in lower case.
+func ParsePacing(s string) (string, error) {
 	v := strings.ToLower(strings.TrimSpace(s))
 	if slices.Contains(pacings, v) {
 		return v, nil

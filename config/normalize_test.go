@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -127,8 +128,8 @@ func TestSpaceKey(t *testing.T) {
 
 func TestParseMaxShare(t *testing.T) {
 	for in, want := range map[string]float64{"1": 1, "0.25": 0.25, "50%": 0.5, "100 %": 1, " 0.1 ": 0.1} {
-		if got, err := parseMaxShare(in); err != nil || got != want {
-			t.Errorf("parseMaxShare(%q) = %v, %v", in, got, err)
+		if got, err := ParseMaxShare(in); err != nil || got != want {
+			t.Errorf("ParseMaxShare(%q) = %v, %v", in, got, err)
 		}
 	}
 	for in, want := range map[string]string{
@@ -139,9 +140,49 @@ func TestParseMaxShare(t *testing.T) {
 		"half": `"half" is not a number; write a share between 0 and 1 (0.5) or a percentage (50%)`,
 		"NaN":  "NaN is out of range; the share must be more than 0 and at most 1 (100%)",
 	} {
-		if _, err := parseMaxShare(in); err == nil || err.Error() != want {
-			t.Errorf("parseMaxShare(%q) error = %v\nwant %s", in, err, want)
+		if _, err := ParseMaxShare(in); err == nil || err.Error() != want {
+			t.Errorf("ParseMaxShare(%q) error = %v\nwant %s", in, err, want)
 		}
+	}
+}
+
+// The number forms (the REST API's max_share and concurrency) follow the
+// rules of the text forms, with the same messages.
+func TestCheckMaxShareAndConcurrency(t *testing.T) {
+	for f, want := range map[float64]string{
+		0.5: "", 1: "", 0: "0 is out of range; the share must be more than 0 and at most 1 (100%)",
+		1.25: "1.25 is out of range; the share must be more than 0 and at most 1 (100%)",
+		-0.5: "-0.5 is out of range; the share must be more than 0 and at most 1 (100%)",
+	} {
+		err := CheckMaxShare(f)
+		if got := fmt.Sprint(err); (want == "" && err != nil) || (want != "" && got != want) {
+			t.Errorf("CheckMaxShare(%v) = %v, want %q", f, err, want)
+		}
+	}
+	for in, want := range map[string]int{"1": 1, " 16 ": 16, "4": 4} {
+		if got, err := ParseConcurrency(in); err != nil || got != want {
+			t.Errorf("ParseConcurrency(%q) = %d, %v", in, got, err)
+		}
+	}
+	const outOfRange = " is out of range; write a number from 1 (one request at a time, for accounts shared with people) to 16 (default 4)"
+	for in, want := range map[string]string{
+		"0": "0" + outOfRange, "17": "17" + outOfRange, "-2": "-2" + outOfRange,
+		"two": `"two" is not a whole number; write how many requests may be in flight at once, from 1 (one at a time) to 16 (default 4)`,
+	} {
+		if n, err := ParseConcurrency(in); err == nil || err.Error() != want || n != 0 {
+			t.Errorf("ParseConcurrency(%q) = %d, %v\nwant %s", in, n, err, want)
+		}
+	}
+	for n, want := range map[int]string{0: "0" + outOfRange, 17: "17" + outOfRange} {
+		if err := CheckConcurrency(n); err == nil || err.Error() != want {
+			t.Errorf("CheckConcurrency(%d) = %v", n, err)
+		}
+	}
+	if err := CheckConcurrency(1); err != nil {
+		t.Errorf("CheckConcurrency(1) = %v", err)
+	}
+	if p, err := ParsePacing(" Even "); err != nil || p != "even" {
+		t.Errorf("ParsePacing(Even) = %q, %v", p, err)
 	}
 }
 

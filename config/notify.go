@@ -82,7 +82,7 @@ func (y *ydec) notifications(n *yaml.Node, path string) Notifications {
 		nt.ErrorsOnly = b
 	}
 	if m.has("row_drop_share") {
-		f, err := parseMaxShare(m.str("row_drop_share"))
+		f, err := ParseMaxShare(m.str("row_drop_share"))
 		if err != nil {
 			y.p.errf(path+".row_drop_share", "%v", err)
 		}

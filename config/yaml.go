@@ -407,21 +407,21 @@ func (y *ydec) account(n *yaml.Node, path string) Account {
 		return s, !y.p.hasErr(path + ".rate_limit." + key)
 	}
 	if s, ok := value("max_share"); ok {
-		if f, err := parseMaxShare(s); err != nil {
+		if f, err := ParseMaxShare(s); err != nil {
 			y.p.errf(path+".rate_limit.max_share", "%v", err)
 		} else {
 			a.MaxShare = f
 		}
 	}
 	if s, ok := value("concurrency"); ok {
-		if n, err := parseConcurrency(s); err != nil {
+		if n, err := ParseConcurrency(s); err != nil {
 			y.p.errf(path+".rate_limit.concurrency", "%v", err)
 		} else {
 			a.Concurrency = n
 		}
 	}
 	if s, ok := value("pacing"); ok {
-		if v, err := parsePacing(s); err != nil {
+		if v, err := ParsePacing(s); err != nil {
 			y.p.errf(path+".rate_limit.pacing", "%v", err)
 		} else {
 			a.Pacing = v

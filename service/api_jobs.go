@@ -30,13 +30,18 @@ func (s *Service) storedRoutes(admin func(string, http.HandlerFunc)) {
 
 // connectionView is a connection as the API shows it: never its secret.
 type connectionView struct {
-	ID         int64     `json:"id"`
-	Name       string    `json:"name"`
-	SpaceURL   string    `json:"space_url"`
-	AuthScheme string    `json:"auth_scheme"`
-	Jobs       []string  `json:"jobs"`
-	Created    time.Time `json:"created"`
-	Updated    time.Time `json:"updated"`
+	ID         int64  `json:"id"`
+	Name       string `json:"name"`
+	SpaceURL   string `json:"space_url"`
+	AuthScheme string `json:"auth_scheme"`
+	// The rate-limit settings as stored: max_share 1 is the whole budget,
+	// concurrency 0 and pacing "" the defaults (4, window).
+	MaxShare    float64   `json:"max_share"`
+	Concurrency int       `json:"concurrency"`
+	Pacing      string    `json:"pacing"`
+	Jobs        []string  `json:"jobs"`
+	Created     time.Time `json:"created"`
+	Updated     time.Time `json:"updated"`
 }
 
 // viewConnection shows c with jobs, the names of the stored jobs that
@@ -45,8 +50,8 @@ func viewConnection(c store.Connection, jobs []string) connectionView {
 	if jobs == nil {
 		jobs = []string{}
 	}
-	return connectionView{ID: c.ID, Name: c.Name, SpaceURL: c.SpaceURL, AuthScheme: c.AuthScheme, Jobs: jobs,
-		Created: c.Created, Updated: c.Updated}
+	return connectionView{ID: c.ID, Name: c.Name, SpaceURL: c.SpaceURL, AuthScheme: c.AuthScheme,
+		MaxShare: c.MaxShare, Concurrency: c.Concurrency, Pacing: c.Pacing, Jobs: jobs, Created: c.Created, Updated: c.Updated}
 }
 
 // writeConnection answers the view of one connection, with its jobs.
@@ -88,6 +93,18 @@ type ConnectionInput struct {
 	// Secret is the API key or OAuth access token; on PUT, "" keeps the
 	// stored one.
 	Secret string `json:"secret"`
+	// The rate-limit settings, as rate_limit of a config file's account
+	// (same names, rules and messages; see rateLimit). Left out, a new
+	// connection takes the defaults and PUT keeps the stored ones.
+	//
+	// MaxShare is the share of each rate-limit window the connection may
+	// use, more than 0 and at most 1 (1: all of it).
+	MaxShare *float64 `json:"max_share,omitempty"`
+	// Concurrency is how many requests may be in flight at once, 1 to
+	// config.MaxConcurrency; 0 for the default (4).
+	Concurrency *int `json:"concurrency,omitempty"`
+	// Pacing is "window" or "even" (any case); "" for the default (window).
+	Pacing *string `json:"pacing,omitempty"`
 }
 
 // Check trims the input, defaults the scheme to "apikey" and validates it
@@ -95,6 +112,13 @@ type ConnectionInput struct {
 // good, else a sentence that names the field and says what to write. It
 // never quotes the secret or the URL.
 func (in *ConnectionInput) Check(needSecret bool) string {
+	_, msg := in.check(needSecret)
+	return msg
+}
+
+// check is Check that also returns the field (its JSON name) a problem
+// is in.
+func (in *ConnectionInput) check(needSecret bool) (field, msg string) {
 	in.Name, in.Secret = strings.TrimSpace(in.Name), strings.TrimSpace(in.Secret)
 	in.SpaceURL = strings.TrimRight(strings.TrimSpace(in.SpaceURL), "/")
 	if in.AuthScheme == "" {
@@ -102,17 +126,24 @@ func (in *ConnectionInput) Check(needSecret bool) string {
 	}
 	switch {
 	case in.Name == "" || len(in.Name) > 64:
-		return "give the connection a name (at most 64 characters), e.g. the space key"
+		return "name", "give the connection a name (at most 64 characters), e.g. the space key"
 	case in.AuthScheme != "apikey" && in.AuthScheme != "oauth":
-		return `pick the authentication (auth_scheme): "apikey" for an API key or "oauth" for an OAuth access token`
+		return "auth_scheme", `pick the authentication (auth_scheme): "apikey" for an API key or "oauth" for an OAuth access token`
 	case needSecret && in.Secret == "":
-		return "give the secret: the API key (Backlog: Personal Settings > API) or the OAuth access token"
+		return "secret", "give the secret: the API key (Backlog: Personal Settings > API) or the OAuth access token"
 	}
 	u, err := url.Parse(in.SpaceURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "the space URL (space_url) must look like https://example.backlog.com (or .backlog.jp), with no key in it"
+		return "space_url", "the space URL (space_url) must look like https://example.backlog.com (or .backlog.jp), with no key in it"
 	}
-	return ""
+	return in.checkRateLimit()
+}
+
+// badInput answers 400 with the problem of a connection's input and the
+// field it is in (error.fields, as for stored jobs).
+func badInput(w http.ResponseWriter, field, msg string) {
+	writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"status": http.StatusBadRequest,
+		"message": msg, "fields": map[string]string{field: msg}}})
 }
 
 func (s *Service) addConnection(w http.ResponseWriter, r *http.Request) {
@@ -120,8 +151,8 @@ func (s *Service) addConnection(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &in) {
 		return
 	}
-	if msg := in.Check(true); msg != "" {
-		writeError(w, http.StatusBadRequest, msg)
+	if field, msg := in.check(true); msg != "" {
+		badInput(w, field, msg)
 		return
 	}
 	if s.seal == nil {
@@ -134,6 +165,7 @@ func (s *Service) addConnection(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &store.Connection{Name: in.Name, SpaceURL: in.SpaceURL, AuthScheme: in.AuthScheme, Secret: sealed}
+	in.ApplyRateLimit(c)
 	if err := s.o.Store.AddConnection(r.Context(), c); err != nil {
 		storeError(w, err)
 		return
@@ -163,7 +195,8 @@ func (s *Service) getConnection(w http.ResponseWriter, r *http.Request) {
 }
 
 // updateConnection replaces a connection's name, URL, scheme and (when
-// given) secret. A kept secret is re-sealed under a new name.
+// given) secret and rate-limit settings. A kept secret is re-sealed under
+// a new name.
 func (s *Service) updateConnection(w http.ResponseWriter, r *http.Request) {
 	c := s.connection(w, r)
 	if c == nil {
@@ -173,8 +206,8 @@ func (s *Service) updateConnection(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &in) {
 		return
 	}
-	if msg := in.Check(false); msg != "" {
-		writeError(w, http.StatusBadRequest, msg)
+	if field, msg := in.check(false); msg != "" {
+		badInput(w, field, msg)
 		return
 	}
 	if s.seal == nil {
@@ -194,7 +227,9 @@ func (s *Service) updateConnection(w http.ResponseWriter, r *http.Request) {
 		s.storeFailed(w, err)
 		return
 	}
-	up := &store.Connection{ID: c.ID, Name: in.Name, SpaceURL: in.SpaceURL, AuthScheme: in.AuthScheme, Secret: sealed}
+	up := &store.Connection{ID: c.ID, Name: in.Name, SpaceURL: in.SpaceURL, AuthScheme: in.AuthScheme, Secret: sealed,
+		MaxShare: c.MaxShare, Concurrency: c.Concurrency, Pacing: c.Pacing}
+	in.ApplyRateLimit(up)
 	if err := s.o.Store.UpdateConnection(r.Context(), up); err != nil {
 		storeError(w, err)
 		return
@@ -218,11 +253,13 @@ func (s *Service) testNewConnection(w http.ResponseWriter, r *http.Request) {
 	if strings.TrimSpace(in.Name) == "" {
 		in.Name = "test"
 	}
-	if msg := in.Check(true); msg != "" {
-		writeError(w, http.StatusBadRequest, msg)
+	if field, msg := in.check(true); msg != "" {
+		badInput(w, field, msg)
 		return
 	}
-	s.answerTest(w, r, ConnectionTest{SpaceURL: in.SpaceURL, AuthScheme: in.AuthScheme, Secret: in.Secret})
+	c := store.Connection{SpaceURL: in.SpaceURL, AuthScheme: in.AuthScheme}
+	in.ApplyRateLimit(&c)
+	s.answerTest(w, r, ConnectionTestOf(c, in.Secret))
 }
 
 // testStoredConnection tries a stored connection with its sealed secret.
@@ -240,7 +277,7 @@ func (s *Service) testStoredConnection(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, err.Error()+"; send the secret again with PUT /api/connections/"+r.PathValue("id"))
 		return
 	}
-	s.answerTest(w, r, ConnectionTest{SpaceURL: c.SpaceURL, AuthScheme: c.AuthScheme, Secret: secret})
+	s.answerTest(w, r, ConnectionTestOf(*c, secret))
 }
 
 func (s *Service) answerTest(w http.ResponseWriter, r *http.Request, in ConnectionTest) {

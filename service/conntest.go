@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/backlogsync/backlogsync/backlog"
+	"github.com/backlogsync/backlogsync/store"
 )
 
 // NoSecretKeyFix says how to give serve the key that seals connection
@@ -18,11 +19,23 @@ import (
 const NoSecretKeyFix = "start serve with BACKLOGSYNC_SECRET_KEY set to 32 random bytes in base64 (openssl rand -base64 32), the same on every instance"
 
 // ConnectionTest is a connection to try: a space URL, an auth scheme
-// ("apikey" or "oauth") and its secret.
+// ("apikey" or "oauth") and its secret, with its rate-limit settings
+// (store.Connection's: MaxShare 0 or 1 is the whole budget, Concurrency
+// 0 and Pacing "" the client's defaults). Runs of stored jobs use the
+// same client (Service.connectionClient).
 type ConnectionTest struct {
-	SpaceURL   string
-	AuthScheme string
-	Secret     string
+	SpaceURL    string
+	AuthScheme  string
+	Secret      string
+	MaxShare    float64
+	Concurrency int
+	Pacing      string
+}
+
+// ConnectionTestOf is the connection c with its secret in clear.
+func ConnectionTestOf(c store.Connection, secret string) ConnectionTest {
+	return ConnectionTest{SpaceURL: c.SpaceURL, AuthScheme: c.AuthScheme, Secret: secret,
+		MaxShare: c.MaxShare, Concurrency: c.Concurrency, Pacing: c.Pacing}
 }
 
 // ConnectionReport is what a working connection sees: the space, the
@@ -37,13 +50,28 @@ type ConnectionReport struct {
 
 // client is the one place a connection's Backlog client is built: the
 // space URL, the secret as an API key or (scheme "oauth") an OAuth access
-// token, HTTP through hc, then opts.
+// token, HTTP through hc, the rate-limit settings (as the CLI applies a
+// config account's rate_limit), then opts.
 func (in ConnectionTest) client(hc *http.Client, opts ...backlog.Option) (*backlog.Client, error) {
 	auth := backlog.WithAPIKey(in.Secret)
 	if in.AuthScheme == "oauth" {
 		auth = backlog.WithTokenSource(backlog.StaticTokenSource(in.Secret))
 	}
-	return backlog.NewClient(in.SpaceURL, append([]backlog.Option{backlog.WithHTTPClient(hc), auth}, opts...)...)
+	base := []backlog.Option{backlog.WithHTTPClient(hc), auth}
+	if in.MaxShare > 0 && in.MaxShare < 1 {
+		base = append(base, backlog.WithMaxShare(in.MaxShare))
+	}
+	if in.Concurrency > 0 {
+		base = append(base, backlog.WithConcurrency(in.Concurrency))
+	}
+	if in.Pacing != "" {
+		p, err := backlog.ParsePacing(in.Pacing)
+		if err != nil {
+			return nil, err
+		}
+		base = append(base, backlog.WithPacing(p))
+	}
+	return backlog.NewClient(in.SpaceURL, append(base, opts...)...)
 }
 
 // TestConnection calls the space with the secret through hc: the space,

@@ -4,6 +4,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/backlogsync/backlogsync/backlog"
+	"github.com/backlogsync/backlogsync/emulator"
 )
 
 // TestConnectionClientAuth: the one constructor of a connection's client
@@ -34,5 +39,52 @@ func TestConnectionClientAuth(t *testing.T) {
 		if auth != tt.auth || key != tt.key {
 			t.Errorf("scheme %q sent Authorization %q, API key %q; want %q, %q", tt.scheme, auth, key, tt.auth, tt.key)
 		}
+	}
+}
+
+// TestConnectionClientRateLimit: the one constructor applies the
+// connection's rate-limit settings: its concurrency and pacing are the
+// client's, and with max_share 0.5 of a read budget of 10 a minute the
+// sixth request waits for the next window (virtual time) where the whole
+// budget sends ten at once. A stored pacing the client does not know is
+// an error, not the default.
+func TestConnectionClientRateLimit(t *testing.T) {
+	for _, tt := range []struct {
+		in       ConnectionTest
+		conc     int
+		pacing   backlog.Pacing
+		waitsFor bool // the tenth request waits for the next window
+	}{
+		{ConnectionTest{}, backlog.DefaultConcurrency, backlog.PaceWindow, false},
+		{ConnectionTest{MaxShare: 1}, backlog.DefaultConcurrency, backlog.PaceWindow, false},
+		{ConnectionTest{MaxShare: 0.5, Concurrency: 2, Pacing: "even"}, 2, backlog.PaceEven, true},
+	} {
+		synctest.Test(t, func(t *testing.T) {
+			srv, err := emulator.New(emulator.Options{Seed: 3, RateLimits: emulator.RateLimits{Read: 10, Update: 10, Search: 10, Icon: 10}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := tt.in
+			in.SpaceURL, in.Secret = "https://acme.backlog.com", srv.AdminAPIKey()
+			c, err := in.client(srv.Client(), backlog.WithGovernor(backlog.NewGovernor(backlog.GovernorConfig{})), backlog.WithoutRetry())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Concurrency() != tt.conc || c.Pacing() != tt.pacing {
+				t.Errorf("%+v: concurrency %d, pacing %s; want %d, %s", tt.in, c.Concurrency(), c.Pacing(), tt.conc, tt.pacing)
+			}
+			start := time.Now()
+			for range 10 {
+				if _, _, err := c.Space.Get(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if waited := time.Since(start) >= time.Minute; waited != tt.waitsFor {
+				t.Errorf("%+v: 10 requests took %s (virtual); want a wait for the next window: %v", tt.in, time.Since(start), tt.waitsFor)
+			}
+		})
+	}
+	if _, err := (ConnectionTest{SpaceURL: "https://acme.backlog.com", Pacing: "smooth"}).client(http.DefaultClient); err == nil {
+		t.Error("an unknown pacing built a client")
 	}
 }

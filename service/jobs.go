@@ -429,8 +429,16 @@ func (s *Service) RunNow(name string) error {
 // connClient is the client of a stored connection, kept while the
 // connection is unchanged.
 type connClient struct {
-	updated time.Time
-	c       *backlog.Client
+	conn store.Connection // as the client was built from it
+	c    *backlog.Client
+}
+
+// sameConnection reports whether a and b build the same client: an
+// update within the second of the last keeps updated_at but may change
+// the rest.
+func sameConnection(a, b store.Connection) bool {
+	return a.Updated.Equal(b.Updated) && a.SpaceURL == b.SpaceURL && a.AuthScheme == b.AuthScheme && a.Secret == b.Secret &&
+		a.MaxShare == b.MaxShare && a.Concurrency == b.Concurrency && a.Pacing == b.Pacing
 }
 
 // connectionClient returns the Backlog client of a stored connection.
@@ -448,7 +456,7 @@ func (s *Service) connectionClient(ctx context.Context, name string) (*backlog.C
 		}
 		s.jmu.Lock()
 		defer s.jmu.Unlock()
-		if cc := s.conns[name]; cc != nil && cc.updated.Equal(c.Updated) {
+		if cc := s.conns[name]; cc != nil && sameConnection(cc.conn, c) {
 			return cc.c, nil
 		}
 		secret, err := s.seal.Open(c.Secret, c.Name)
@@ -459,11 +467,11 @@ func (s *Service) connectionClient(ctx context.Context, name string) (*backlog.C
 		if hc == nil {
 			hc = &http.Client{}
 		}
-		bc, err := ConnectionTest{SpaceURL: c.SpaceURL, AuthScheme: c.AuthScheme, Secret: secret}.client(hc)
+		bc, err := ConnectionTestOf(c, secret).client(hc)
 		if err != nil {
 			return nil, backlogsync.Errorf(backlogsync.EINVALID, "connection %s: %v", name, err)
 		}
-		s.conns[name] = &connClient{updated: c.Updated, c: bc}
+		s.conns[name] = &connClient{conn: c, c: bc}
 		return bc, nil
 	}
 	return nil, backlogsync.Errorf(backlogsync.ENOTFOUND, "no connection named %s; it may have been deleted", name)

@@ -36,16 +36,19 @@ import (
 // an admin and a plain user, the server with the service's routes, a
 // webhook sink and a manual scheduler clock.
 type fixture struct {
-	t        *testing.T
-	emu      *emulator.Server
-	cfg      *config.Config
-	st       *store.Store
-	srv      *server.Server
-	svc      *service.Service
-	http     *httptest.Server
-	clk      *schedtest.Clock
-	fail     atomic.Bool // the next runs' clients send a wrong API key
-	block    chan struct{}
+	t     *testing.T
+	emu   *emulator.Server
+	cfg   *config.Config
+	st    *store.Store
+	srv   *server.Server
+	svc   *service.Service
+	http  *httptest.Server
+	clk   *schedtest.Clock
+	fail  atomic.Bool // the next runs' clients send a wrong API key
+	block chan struct{}
+	// inflight counts the requests at the emulator of the service's own
+	// clients (stored connections and their tests).
+	inflight *peakTransport
 	recorded chan schedule.Run
 	tokens   map[string]string
 
@@ -88,7 +91,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	f := &fixture{t: t, emu: emu, cfg: cfg, st: st, clk: schedtest.NewClock(t, t0), recorded: make(chan schedule.Run, 16),
-		tokens: map[string]string{}}
+		tokens: map[string]string{}, inflight: &peakTransport{next: emu.Client().Transport}}
 	for _, u := range []struct {
 		email string
 		admin bool
@@ -131,7 +134,7 @@ func newFixture(t *testing.T) *fixture {
 	no.Webhook = &config.Webhook{URL: hook.URL, Secret: config.NewSecret("hooksecret")}
 	no.WebhookRetryWaits = []time.Duration{}
 	f.svc, err = service.New(ctx, service.Options{Config: cfg, Server: f.srv, Store: st, Clock: f.clk, Location: time.UTC,
-		SecretKey: bytes.Repeat([]byte{7}, 32), HTTPClient: emu.Client(),
+		SecretKey: bytes.Repeat([]byte{7}, 32), HTTPClient: &http.Client{Transport: f.inflight},
 		Logger: log, Notifier: notify.New(no), Recorded: func(r schedule.Run) { f.recorded <- r },
 		Client: func(ctx context.Context, account string) (*backlog.Client, error) {
 			key := emu.AdminAPIKey()

@@ -209,10 +209,18 @@ var migrations = []migration{
 	// 5: schedule claims, so that each scheduled run of instances sharing
 	// a PostgreSQL state database runs on one of them (claims.go).
 	migrationClaims,
+	// 6: a connection's rate-limit settings (connections.go).
+	migrationConnectionRateLimit,
 }
 
 // migrate brings the schema to the newest version.
 func (s *Store) migrate(ctx context.Context) error {
+	return s.migrateTo(ctx, migrations[len(migrations)-1].version)
+}
+
+// migrateTo applies the migrations up to version to (tests stop early to
+// fill a table as an older version had it).
+func (s *Store) migrateTo(ctx context.Context, to int) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("state database: %w", err)
@@ -238,7 +246,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			current, migrations[len(migrations)-1].version)
 	}
 	for _, m := range migrations {
-		if m.version <= current {
+		if m.version <= current || m.version > to {
 			continue
 		}
 		for _, st := range m.stmts {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/backlogsync/backlogsync/service"
 	"github.com/backlogsync/backlogsync/store"
@@ -16,6 +17,45 @@ type connForm struct {
 	SpaceURL   string
 	AuthScheme string
 	HasSecret  bool // editing: a secret is stored (left blank keeps it)
+	// The rate-limit settings as typed; blank is the default.
+	MaxShare    string
+	Concurrency string
+	Pacing      string
+	// Field is the rate-limit field the problem is in, marked invalid.
+	Field string
+}
+
+// formOf is the form of a stored connection: its rate-limit settings
+// blank where they are the defaults.
+func formOf(c store.Connection) connForm {
+	f := connForm{ID: c.ID, Name: c.Name, SpaceURL: c.SpaceURL, AuthScheme: c.AuthScheme, HasSecret: true, Pacing: c.Pacing}
+	if c.MaxShare > 0 && c.MaxShare < 1 {
+		f.MaxShare = strconv.FormatFloat(c.MaxShare, 'g', -1, 64)
+	}
+	if c.Concurrency > 0 {
+		f.Concurrency = strconv.Itoa(c.Concurrency)
+	}
+	return f
+}
+
+// rateLimitText says what a stored connection asks of the rate limit, in
+// the connections table: "all, 4 at once, window" by default.
+func rateLimitText(c store.Connection) string {
+	share := "all"
+	if c.MaxShare > 0 && c.MaxShare < 1 {
+		share = strconv.FormatFloat(c.MaxShare*100, 'g', 4, 64) + "%"
+	}
+	conc := "4 at once"
+	if c.Concurrency == 1 {
+		conc = "1 at a time"
+	} else if c.Concurrency > 1 {
+		conc = strconv.Itoa(c.Concurrency) + " at once"
+	}
+	pacing := "window"
+	if c.Pacing != "" {
+		pacing = c.Pacing
+	}
+	return share + ", " + conc + ", " + pacing
 }
 
 // testResult is what Create & Test found.
@@ -60,19 +100,37 @@ func (a *app) renderConnections(w http.ResponseWriter, r *http.Request, se *stor
 }
 
 // readConnForm reads the form and checks it as the REST API does
-// (service.ConnectionInput.Check; a secret is required when needSecret):
-// the form as typed, trimmed, the secret, and the problem ("" for none).
-func readConnForm(r *http.Request, needSecret bool) (connForm, string, string) {
+// (service.ConnectionInput.ReadRateLimit and Check; a secret is required
+// when needSecret): the form as typed, trimmed, the input, and the
+// problem ("" for none).
+func readConnForm(r *http.Request, needSecret bool) (connForm, service.ConnectionInput, string) {
 	in := service.ConnectionInput{Name: r.PostFormValue("name"), SpaceURL: r.PostFormValue("space_url"),
 		AuthScheme: r.PostFormValue("auth_scheme"), Secret: r.PostFormValue("secret")}
-	msg := in.Check(needSecret)
-	return connForm{Name: in.Name, SpaceURL: in.SpaceURL, AuthScheme: in.AuthScheme}, in.Secret, msg
+	f := connForm{MaxShare: strings.TrimSpace(r.PostFormValue("max_share")), Concurrency: strings.TrimSpace(r.PostFormValue("concurrency")),
+		Pacing: strings.TrimSpace(r.PostFormValue("pacing"))}
+	field, msg := in.ReadRateLimit(f.MaxShare, f.Concurrency, f.Pacing)
+	if msg == "" {
+		msg = in.Check(needSecret)
+	} else {
+		f.Field = field
+		in.Check(needSecret) // trims the rest for the form
+	}
+	f.Name, f.SpaceURL, f.AuthScheme = in.Name, in.SpaceURL, in.AuthScheme
+	return f, in, msg
 }
 
-// testConnection is service.TestConnection with the form's values and
-// the web admin's HTTP client.
-func (a *app) testConnection(ctx context.Context, f connForm, secret string) (*testResult, string) {
-	rep, msg := service.TestConnection(ctx, a.o.HTTPClient, service.ConnectionTest{SpaceURL: f.SpaceURL, AuthScheme: f.AuthScheme, Secret: secret})
+// connectionOf is the connection the checked input describes (its
+// secret not sealed yet).
+func connectionOf(id int64, in service.ConnectionInput) store.Connection {
+	c := store.Connection{ID: id, Name: in.Name, SpaceURL: in.SpaceURL, AuthScheme: in.AuthScheme}
+	in.ApplyRateLimit(&c)
+	return c
+}
+
+// testConnection is service.TestConnection with the form's connection
+// (rate limit included) and the web admin's HTTP client.
+func (a *app) testConnection(ctx context.Context, c store.Connection, secret string) (*testResult, string) {
+	rep, msg := service.TestConnection(ctx, a.o.HTTPClient, service.ConnectionTestOf(c, secret))
 	if rep == nil {
 		return nil, msg
 	}
@@ -82,12 +140,14 @@ func (a *app) testConnection(ctx context.Context, f connForm, secret string) (*t
 // createConnection is Create & Test: it tests the connection and saves it
 // only when the test passed.
 func (a *app) createConnection(w http.ResponseWriter, r *http.Request, se *store.Session) {
-	f, secret, problem := readConnForm(r, true)
+	f, in, problem := readConnForm(r, true)
 	if problem != "" {
 		a.renderConnections(w, r, se, http.StatusBadRequest, f, nil, "", "Not saved: "+problem+".")
 		return
 	}
-	res, msg := a.testConnection(r.Context(), f, secret)
+	c := connectionOf(0, in)
+	secret := in.Secret
+	res, msg := a.testConnection(r.Context(), c, secret)
 	if msg != "" {
 		a.renderConnections(w, r, se, http.StatusBadRequest, f, nil, "", "Test failed, nothing saved. "+msg)
 		return
@@ -101,8 +161,8 @@ func (a *app) createConnection(w http.ResponseWriter, r *http.Request, se *store
 		a.internal(w, r, se, "encrypt the secret", err)
 		return
 	}
-	c := &store.Connection{Name: f.Name, SpaceURL: f.SpaceURL, AuthScheme: f.AuthScheme, Secret: sealed}
-	if err := a.o.Store.AddConnection(r.Context(), c); err != nil {
+	c.Secret = sealed
+	if err := a.o.Store.AddConnection(r.Context(), &c); err != nil {
 		a.renderConnections(w, r, se, http.StatusBadRequest, f, res, "", "The test passed but the connection was not saved: "+a.message("save the connection", err))
 		return
 	}
@@ -129,7 +189,7 @@ func (a *app) editConnectionPage(w http.ResponseWriter, r *http.Request, se *sto
 	if c == nil {
 		return
 	}
-	a.renderConnections(w, r, se, http.StatusOK, connForm{ID: c.ID, Name: c.Name, SpaceURL: c.SpaceURL, AuthScheme: c.AuthScheme, HasSecret: true}, nil, "", "")
+	a.renderConnections(w, r, se, http.StatusOK, formOf(*c), nil, "", "")
 }
 
 // updateConnection tests the edited connection (with the new secret, or
@@ -139,8 +199,10 @@ func (a *app) updateConnection(w http.ResponseWriter, r *http.Request, se *store
 	if c == nil {
 		return
 	}
-	f, secret, problem := readConnForm(r, false)
+	f, in, problem := readConnForm(r, false)
 	f.ID, f.HasSecret = c.ID, true
+	up := connectionOf(c.ID, in)
+	secret := in.Secret
 	if problem != "" {
 		a.renderConnections(w, r, se, http.StatusBadRequest, f, nil, "", "Not saved: "+problem+".")
 		return
@@ -156,7 +218,7 @@ func (a *app) updateConnection(w http.ResponseWriter, r *http.Request, se *store
 			return
 		}
 	}
-	res, msg := a.testConnection(r.Context(), f, secret)
+	res, msg := a.testConnection(r.Context(), up, secret)
 	if msg != "" {
 		a.renderConnections(w, r, se, http.StatusBadRequest, f, nil, "", "Test failed, nothing saved. "+msg)
 		return
@@ -166,8 +228,8 @@ func (a *app) updateConnection(w http.ResponseWriter, r *http.Request, se *store
 		a.internal(w, r, se, "encrypt the secret", err)
 		return
 	}
-	up := &store.Connection{ID: c.ID, Name: f.Name, SpaceURL: f.SpaceURL, AuthScheme: f.AuthScheme, Secret: sealed}
-	if err := a.o.Store.UpdateConnection(r.Context(), up); err != nil {
+	up.Secret = sealed
+	if err := a.o.Store.UpdateConnection(r.Context(), &up); err != nil {
 		a.renderConnections(w, r, se, http.StatusBadRequest, f, res, "", "Not saved: "+a.message("save the connection", err))
 		return
 	}

@@ -300,8 +300,9 @@ func (a *app) parse() error {
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
-		"has":  slices.Contains[[]string],
-		"join": strings.Join,
+		"has":       slices.Contains[[]string],
+		"join":      strings.Join,
+		"rateLimit": rateLimitText,
 	}
 	// Files named _*.html hold parts that every page may use.
 	partials, err := fs.Glob(templateFS, "templates/_*.html")

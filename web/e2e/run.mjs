@@ -116,6 +116,20 @@ await page.getByRole('link', { name: 'Edit connection demo' }).click();
 await page.getByRole('button', { name: 'Save & Test' }).waitFor();
 expect(!(await page.content()).includes(EMU_KEY), 'the edit page does not show the key');
 await check('connection-edit');
+// Advanced: rate limit, for an account shared with people: a labelled
+// group; a bad share is refused with the field marked, a good one saved.
+const rl = page.getByRole('group', { name: 'Advanced: rate limit' });
+expect(await rl.getByLabel('Requests in flight at once').inputValue() === '', 'the default concurrency is blank');
+await rl.getByLabel('Share of each rate-limit window').fill('half');
+await page.getByRole('button', { name: 'Save & Test' }).click();
+await page.getByRole('alert').filter({ hasText: 'is not a number' }).waitFor();
+expect(await page.getByLabel('Share of each rate-limit window').getAttribute('aria-invalid') === 'true', 'the bad share is marked invalid');
+await check('connection-rate-limit-error');
+await page.getByLabel('Share of each rate-limit window').fill('90%');
+await page.getByLabel('Pacing').selectOption('');
+await page.getByRole('button', { name: 'Save & Test' }).click();
+await page.getByRole('status').filter({ hasText: 'Connection demo tested and saved' }).waitFor();
+expect(await page.getByRole('cell', { name: '90%, 4 at once, window' }).isVisible(), 'the list shows the rate limit');
 
 // --- Workspaces: pick a replicated table, create, copy the URL, grant.
 await page.getByRole('link', { name: 'Workspaces' }).click();

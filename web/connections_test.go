@@ -1,0 +1,85 @@
+package web
+
+import (
+	"html"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/backlogsync/backlogsync/service"
+)
+
+// TestConnectionFormRateLimit: the connection form's "Advanced: rate
+// limit" fields are saved with the connection (a share may be a
+// percentage), shown again on its edit page and in the list, put back to
+// the defaults when blanked, and refused with the REST API's message (the
+// config file's rules), the field marked invalid, nothing saved.
+func TestConnectionFormRateLimit(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(adminEmail, adminPass)
+	_, page := b.get("/admin/connections")
+	for _, id := range []string{"conn-share", "conn-conc", "conn-pacing"} {
+		if !strings.Contains(page, `<label for="`+id+`">`) || !strings.Contains(page, `id="`+id+`"`) {
+			t.Errorf("the form has no labelled %s", id)
+		}
+	}
+	if !strings.Contains(page, "<legend>Advanced: rate limit</legend>") {
+		t.Error("the form has no Advanced: rate limit fieldset")
+	}
+	form := url.Values{"name": {"demo"}, "space_url": {e.EmuURL}, "auth_scheme": {"apikey"}, "secret": {emuKey},
+		"max_share": {"50%"}, "concurrency": {"1"}, "pacing": {"even"}}
+	code, body := b.post("/admin/connections", form)
+	if code != http.StatusOK || !strings.Contains(body, "Test passed, saved") || !strings.Contains(body, "50%, 1 at a time, even") {
+		t.Fatalf("create with a rate limit: %d %s", code, body)
+	}
+	cs, _ := e.Store.Connections(t.Context())
+	if len(cs) != 1 || cs[0].MaxShare != 0.5 || cs[0].Concurrency != 1 || cs[0].Pacing != "even" {
+		t.Fatalf("stored: %+v", cs)
+	}
+	id := itoa(cs[0].ID)
+	_, edit := b.get("/admin/connections/" + id)
+	for _, want := range []string{`name="max_share" inputmode="decimal" autocomplete="off" placeholder="1" value="0.5"`, `placeholder="4" value="1"`, `<option value="even" selected>`} {
+		if !strings.Contains(edit, want) {
+			t.Errorf("the edit page does not show %s", want)
+		}
+	}
+
+	for _, tt := range []struct{ field, value, input string }{
+		{"max_share", "150%", "conn-share"},
+		{"concurrency", "17", "conn-conc"},
+		{"concurrency", "two", "conn-conc"},
+		{"pacing", "evenly", "conn-pacing"},
+	} {
+		bad := url.Values{"name": {"demo"}, "space_url": {e.EmuURL}, "auth_scheme": {"apikey"}, tt.field: {tt.value}}
+		var in service.ConnectionInput
+		vals := map[string]string{"max_share": "", "concurrency": "", "pacing": ""}
+		vals[tt.field] = tt.value
+		field, want := in.ReadRateLimit(vals["max_share"], vals["concurrency"], vals["pacing"])
+		if field != tt.field || want == "" {
+			t.Fatalf("%s %q: the service's check says %q in %q", tt.field, tt.value, want, field)
+		}
+		code, body := b.post("/admin/connections/"+id, bad)
+		if code != http.StatusBadRequest || !strings.Contains(body, html.EscapeString("Not saved: "+want+".")) {
+			t.Errorf("%s %q: %d, want 400 with %q", tt.field, tt.value, code, want)
+		}
+		if i := strings.Index(body, `id="`+tt.input+`"`); i < 0 || !strings.Contains(body[i:i+strings.Index(body[i:], ">")], `aria-invalid="true"`) {
+			t.Errorf("%s %q: the field is not marked invalid", tt.field, tt.value)
+		}
+		if strings.Count(body, `aria-invalid="true"`) != 1 {
+			t.Errorf("%s %q: %d fields marked invalid, want 1", tt.field, tt.value, strings.Count(body, `aria-invalid="true"`))
+		}
+	}
+	if cs, _ := e.Store.Connections(t.Context()); len(cs) != 1 || cs[0].MaxShare != 0.5 || cs[0].Concurrency != 1 {
+		t.Fatalf("a refused form changed the connection: %+v", cs)
+	}
+
+	blank := url.Values{"name": {"demo"}, "space_url": {e.EmuURL}, "auth_scheme": {"apikey"}, "max_share": {""}, "concurrency": {""}, "pacing": {""}}
+	if code, body := b.post("/admin/connections/"+id, blank); code != http.StatusOK || !strings.Contains(body, "all, 4 at once, window") {
+		t.Fatalf("edit back to the defaults: %d %s", code, body)
+	}
+	if cs, _ := e.Store.Connections(t.Context()); len(cs) != 1 || cs[0].MaxShare != 1 || cs[0].Concurrency != 0 || cs[0].Pacing != "" {
+		t.Fatalf("after blanking the rate limit: %+v, want the defaults", cs)
+	}
+}
