@@ -2,7 +2,6 @@ package backlog
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -11,63 +10,8 @@ import (
 	"time"
 
 	"github.com/backlogsync/backlogsync/emulator"
+	"github.com/backlogsync/backlogsync/internal/inflight"
 )
-
-// peakTransport counts the requests in flight at the server, from the start
-// of the round trip until the response body is read to its end or closed
-// (the server is done with the request then; the governor frees its slot
-// then too), and remembers the peak.
-type peakTransport struct {
-	next http.RoundTripper
-
-	mu             sync.Mutex
-	inflight, peak int
-}
-
-func (p *peakTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	p.mu.Lock()
-	p.inflight++
-	p.peak = max(p.peak, p.inflight)
-	p.mu.Unlock()
-	resp, err := p.next.RoundTrip(r)
-	if err != nil {
-		p.done()
-		return nil, err
-	}
-	resp.Body = &peakBody{ReadCloser: resp.Body, p: p}
-	return resp, nil
-}
-
-func (p *peakTransport) done() {
-	p.mu.Lock()
-	p.inflight--
-	p.mu.Unlock()
-}
-
-func (p *peakTransport) Peak() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.peak
-}
-
-type peakBody struct {
-	io.ReadCloser
-	p    *peakTransport
-	once sync.Once
-}
-
-func (b *peakBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err != nil {
-		b.once.Do(b.p.done)
-	}
-	return n, err
-}
-
-func (b *peakBody) Close() error {
-	b.once.Do(b.p.done)
-	return b.ReadCloser.Close()
-}
 
 // TestWithConcurrency: a client's WithConcurrency, not the governor's
 // default of 4, bounds the requests of its user in flight at the emulator
@@ -92,7 +36,7 @@ func TestWithConcurrency(t *testing.T) {
 			if _, err := srv.AddFault(emulator.FaultRule{Path: "/api/v2/**", Kind: emulator.FaultLatency, Delay: 50 * time.Millisecond}); err != nil {
 				t.Fatal(err)
 			}
-			pt := &peakTransport{next: srv.Client().Transport}
+			pt := &inflight.Transport{Next: srv.Client().Transport}
 			opts := append([]Option{WithAPIKey(srv.AdminAPIKey()), WithHTTPClient(&http.Client{Transport: pt}),
 				WithGovernor(NewGovernor(GovernorConfig{}))}, tc.opts...)
 			c, err := NewClient(emuBase, opts...)

@@ -4,39 +4,14 @@ import (
 	"context"
 	"net/http"
 	"reflect"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/backlog"
 	"github.com/backlogsync/backlogsync/emulator"
+	"github.com/backlogsync/backlogsync/internal/inflight"
 )
-
-// peakTransport counts requests and the most in flight at once; every
-// request takes at least delay (a stand-in for Backlog's latency).
-type peakTransport struct {
-	next  http.RoundTripper
-	delay time.Duration
-
-	mu                  sync.Mutex
-	inflight, peak, all int
-}
-
-func (p *peakTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	p.mu.Lock()
-	p.inflight++
-	p.all++
-	p.peak = max(p.peak, p.inflight)
-	p.mu.Unlock()
-	defer func() {
-		p.mu.Lock()
-		p.inflight--
-		p.mu.Unlock()
-	}()
-	time.Sleep(p.delay)
-	return p.next.RoundTrip(r)
-}
 
 // TestPrefetchIssueLists: with Session.Concurrency the per-issue calls of an
 // issue page (comments, participants, related issues) overlap, and the rows,
@@ -53,7 +28,7 @@ func TestPrefetchIssueLists(t *testing.T) {
 		peak     int
 	}
 	run := func(concurrency int) result {
-		pt := &peakTransport{next: srv.Client().Transport, delay: 2 * time.Millisecond}
+		pt := &inflight.Transport{Next: srv.Client().Transport, Delay: 2 * time.Millisecond}
 		c, err := backlog.NewClient("http://127.0.0.1", backlog.WithAPIKey(srv.AdminAPIKey()),
 			backlog.WithHTTPClient(&http.Client{Transport: pt}), backlog.WithGovernor(backlog.NewGovernor(backlog.GovernorConfig{Concurrency: 4})))
 		if err != nil {
@@ -66,9 +41,7 @@ func TestPrefetchIssueLists(t *testing.T) {
 			}
 			issues = append(issues, is)
 		}
-		pt.mu.Lock()
-		pt.all, pt.peak = 0, 0
-		pt.mu.Unlock()
+		pt.Reset()
 		res := result{rows: map[string][]backlogsync.Row{}}
 		s := &Session{Issues: issues, Concurrency: concurrency}
 		for _, table := range []string{"IssueComments", "IssueCommentChangeLog", "IssueParticipants", "IssueRelatedIssues"} {
@@ -80,9 +53,7 @@ func TestPrefetchIssueLists(t *testing.T) {
 				t.Fatalf("%s: %v", table, err)
 			}
 		}
-		pt.mu.Lock()
-		res.requests, res.peak = pt.all, pt.peak
-		pt.mu.Unlock()
+		res.requests, res.peak = pt.Requests(), pt.Peak()
 		return res
 	}
 	one, four := run(1), run(4)

@@ -2,10 +2,8 @@ package replicate
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,54 +11,8 @@ import (
 	"github.com/backlogsync/backlogsync/backlog"
 	"github.com/backlogsync/backlogsync/dest/sqlite"
 	"github.com/backlogsync/backlogsync/emulator"
+	httpinflight "github.com/backlogsync/backlogsync/internal/inflight"
 )
-
-// peakTransport counts the requests in flight at the emulator, from the
-// start of a round trip until its response body is read to its end or
-// closed (as the governor counts them).
-type peakTransport struct {
-	next           http.RoundTripper
-	mu             sync.Mutex
-	inflight, peak int
-}
-
-func (p *peakTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	p.mu.Lock()
-	p.inflight++
-	p.peak = max(p.peak, p.inflight)
-	p.mu.Unlock()
-	resp, err := p.next.RoundTrip(r)
-	if err != nil {
-		p.done()
-		return nil, err
-	}
-	resp.Body = &peakBody{ReadCloser: resp.Body, done: sync.OnceFunc(p.done)}
-	return resp, nil
-}
-
-func (p *peakTransport) done() {
-	p.mu.Lock()
-	p.inflight--
-	p.mu.Unlock()
-}
-
-type peakBody struct {
-	io.ReadCloser
-	done func()
-}
-
-func (b *peakBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err != nil {
-		b.done()
-	}
-	return n, err
-}
-
-func (b *peakBody) Close() error {
-	b.done()
-	return b.ReadCloser.Close()
-}
 
 // TestRunConcurrency: the account's concurrency (rate_limit.concurrency,
 // backlog.WithConcurrency) bounds the requests a run has in flight at the
@@ -76,7 +28,7 @@ func TestRunConcurrency(t *testing.T) {
 		if _, err := srv.AddFault(emulator.FaultRule{Path: "/api/v2/**", Kind: emulator.FaultLatency, Delay: 5 * time.Millisecond}); err != nil {
 			t.Fatal(err)
 		}
-		pt := &peakTransport{next: srv.Client().Transport}
+		pt := &httpinflight.Transport{Next: srv.Client().Transport}
 		c, err := backlog.NewClient("http://127.0.0.1", backlog.WithAPIKey(srv.AdminAPIKey()), backlog.WithHTTPClient(&http.Client{Transport: pt}),
 			backlog.WithGovernor(backlog.NewGovernor(backlog.GovernorConfig{})), backlog.WithConcurrency(conc))
 		if err != nil {
@@ -92,9 +44,7 @@ func TestRunConcurrency(t *testing.T) {
 		if err != nil || res.Status != backlogsync.RunOK || res.Moved() == 0 {
 			t.Fatalf("concurrency %d: status %s, moved %d, %v", conc, res.Status, res.Moved(), err)
 		}
-		pt.mu.Lock()
-		peak := pt.peak
-		pt.mu.Unlock()
+		peak := pt.Peak()
 		t.Logf("concurrency %d: %d requests, peak %d in flight", conc, c.Stats().Total().Requests, peak)
 		if peak > conc || (conc > 1 && peak < 2) {
 			t.Errorf("concurrency %d: peak %d requests in flight at the emulator", conc, peak)

@@ -1,11 +1,9 @@
 package service_test
 
 import (
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,63 +11,6 @@ import (
 	"github.com/backlogsync/backlogsync/emulator"
 	"github.com/backlogsync/backlogsync/schedule"
 )
-
-// peakTransport counts the requests in flight at the emulator, from the
-// start of a round trip until its response body is read to its end or
-// closed (as the governor counts them), and the most at once.
-type peakTransport struct {
-	next           http.RoundTripper
-	mu             sync.Mutex
-	inflight, peak int
-}
-
-func (p *peakTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	p.mu.Lock()
-	p.inflight++
-	p.peak = max(p.peak, p.inflight)
-	p.mu.Unlock()
-	resp, err := p.next.RoundTrip(r)
-	if err != nil {
-		p.done()
-		return nil, err
-	}
-	resp.Body = &peakBody{ReadCloser: resp.Body, done: sync.OnceFunc(p.done)}
-	return resp, nil
-}
-
-func (p *peakTransport) done() {
-	p.mu.Lock()
-	p.inflight--
-	p.mu.Unlock()
-}
-
-// takePeak returns the most requests in flight at once since the last
-// call.
-func (p *peakTransport) takePeak() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	n := p.peak
-	p.peak = p.inflight
-	return n
-}
-
-type peakBody struct {
-	io.ReadCloser
-	done func()
-}
-
-func (b *peakBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err != nil {
-		b.done()
-	}
-	return n, err
-}
-
-func (b *peakBody) Close() error {
-	b.done()
-	return b.ReadCloser.Close()
-}
 
 // connView is a connection as the API shows it, rate limit included.
 type connView struct {
@@ -179,14 +120,14 @@ func TestStoredConnectionConcurrency(t *testing.T) {
 		if st := f.request("POST", "/api/jobs", "boss@example.com", job, nil); st != http.StatusCreated {
 			t.Fatalf("POST /api/jobs: %d", st)
 		}
-		f.inflight.takePeak()
+		f.inflight.Reset()
 		if st := f.request("POST", "/api/jobs/job-"+name+"/run", "boss@example.com", nil, nil); st != http.StatusAccepted {
 			t.Fatalf("run now: %d", st)
 		}
 		if r := f.wait(); r.Status != schedule.StatusSucceeded {
 			t.Fatalf("the run through %s: %s %v", name, r.Status, r.Err)
 		}
-		peak := f.inflight.takePeak()
+		peak := f.inflight.Peak()
 		t.Logf("concurrency %d: peak %d requests in flight at the emulator", conc, peak)
 		if (conc == 1 && peak != 1) || (conc == 0 && peak < 2) {
 			t.Errorf("concurrency %d: peak %d requests in flight at the emulator", conc, peak)

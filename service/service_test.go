@@ -23,6 +23,7 @@ import (
 	"github.com/backlogsync/backlogsync/config"
 	"github.com/backlogsync/backlogsync/dest"
 	"github.com/backlogsync/backlogsync/emulator"
+	"github.com/backlogsync/backlogsync/internal/inflight"
 	"github.com/backlogsync/backlogsync/notify"
 	"github.com/backlogsync/backlogsync/schedule"
 	"github.com/backlogsync/backlogsync/schedule/schedtest"
@@ -48,7 +49,7 @@ type fixture struct {
 	block chan struct{}
 	// inflight counts the requests at the emulator of the service's own
 	// clients (stored connections and their tests).
-	inflight *peakTransport
+	inflight *inflight.Transport
 	recorded chan schedule.Run
 	tokens   map[string]string
 
@@ -91,7 +92,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	f := &fixture{t: t, emu: emu, cfg: cfg, st: st, clk: schedtest.NewClock(t, t0), recorded: make(chan schedule.Run, 16),
-		tokens: map[string]string{}, inflight: &peakTransport{next: emu.Client().Transport}}
+		tokens: map[string]string{}, inflight: &inflight.Transport{Next: emu.Client().Transport}}
 	for _, u := range []struct {
 		email string
 		admin bool
