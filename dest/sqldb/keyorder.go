@@ -5,17 +5,15 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	bs "github.com/backlogsync/backlogsync"
 )
 
-// inKeyOrder returns rows sorted by their key columns (at keyPos), stably,
-// so that of rows with the same key the last still wins. Upserts in key
-// order visit the table's and the indexes' pages in order: a batch of
-// scattered updates into SQLite took 9–12% less CPU so (the pages written
-// are the same). rows itself is not reordered.
-func inKeyOrder(rows []bs.Row, keyPos []int) []bs.Row {
-	less := func(a, b bs.Row) int {
+// inKeyOrder returns rows sorted by their key columns (at keyPos), stably.
+// Upserts in key order visit the table's and the indexes' pages in order: a
+// batch of scattered updates into SQLite took 9–12% less CPU so (the pages
+// written are the same). rows itself is not reordered. Upsert sorts rows
+// already encoded, with one row per stored key.
+func inKeyOrder[R ~[]any](rows []R, keyPos []int) []R {
+	less := func(a, b R) int {
 		for _, p := range keyPos {
 			if p >= len(a) || p >= len(b) {
 				return cmp.Compare(len(a), len(b)) // a malformed row: encode rejects it

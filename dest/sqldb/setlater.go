@@ -78,10 +78,10 @@ func (w *writer) laterArgs(out, args []any, rows []int, withIndex bool) []any {
 	return out
 }
 
-// probe runs ProbeSQL for the n rows of args. It returns how many of the
-// rows flagged in counted are stored, and the rows whose columns set later
-// differ from the stored ones.
-func (w *writer) probe(ctx context.Context, tx *sql.Tx, args []any, n int, counted []bool) (int64, []int, error) {
+// probe runs ProbeSQL for the n rows of args (each of its own key). It
+// returns how many of them are stored, and the rows whose columns set
+// later differ from the stored ones.
+func (w *writer) probe(ctx context.Context, tx *sql.Tx, args []any, n int) (int64, []int, error) {
 	sl := w.x.d.(SetLater)
 	per := max(1, min(maxRowsPerStatement, w.x.d.MaxParams()/(1+len(w.keyPos)+len(w.laterPos))))
 	var existing int64
@@ -109,9 +109,7 @@ func (w *writer) probe(ctx context.Context, tx *sql.Tx, args []any, n int, count
 				rows.Close()
 				return 0, nil, fmt.Errorf("write %s: probe existing keys: %w", w.def.Name, err)
 			}
-			if counted[r] {
-				existing++
-			}
+			existing++
 			if differs {
 				changed = append(changed, int(r))
 			}

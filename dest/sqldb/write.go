@@ -214,48 +214,44 @@ func (w *writer) rowsPerStatement(width int) int {
 
 func (w *writer) upsert(ctx context.Context, tx *sql.Tx, rows []bs.Row) (bs.WriteResult, error) {
 	var res bs.WriteResult
+	// Encode every row, keeping the last of each key as stored (keys that
+	// differ only in what storage drops, such as sub-second times, are one
+	// key), then write them in the order of their stored keys.
+	recs := make([][]any, 0, len(rows))
+	pos := make(map[string]int, len(rows)) // key → index in recs
+	for _, r := range rows {
+		a, key, err := w.encode(r, make([]any, 0, len(w.cols)))
+		if err != nil {
+			return res, err
+		}
+		if p, dup := pos[key]; dup {
+			recs[p] = a
+			continue
+		}
+		pos[key] = len(recs)
+		recs = append(recs, a)
+	}
+	recs = inKeyOrder(recs, w.keyPos)
 	per := w.rowsPerStatement(len(w.cols))
-	seen := make(map[string]bool, len(rows))
-	rows = inKeyOrder(rows, w.keyPos)
-	for start := 0; start < len(rows); {
+	for start := 0; start < len(recs); {
 		// Statements of a few fixed sizes only, so a handful of prepared
 		// statements per table serve every batch size.
-		step := stmtRows(per, len(rows)-start)
-		chunk := rows[start : start+step]
-		start += step
-		// Encode, keeping the last row of each key within the chunk.
-		args := make([]any, 0, len(chunk)*len(w.cols))
-		pos := map[string]int{} // key → row index in args
-		var newKeys []any
-		var counted []bool // per row in args: its key is new to the batch
-		n := 0
-		for _, r := range chunk {
-			var key string
-			var err error
-			before := len(args)
-			if args, key, err = w.encode(r, args); err != nil {
-				return res, err
-			}
-			if p, dup := pos[key]; dup {
-				copy(args[p*len(w.cols):], args[before:])
-				args = args[:before]
-				continue
-			}
-			pos[key] = n
-			n++
-			counted = append(counted, !seen[key])
-			if !seen[key] {
-				seen[key] = true
-				for _, kp := range w.keyPos {
-					newKeys = append(newKeys, args[before+kp])
-				}
+		n := stmtRows(per, len(recs)-start)
+		chunk := recs[start : start+n]
+		start += n
+		args := make([]any, 0, n*len(w.cols))
+		newKeys := make([]any, 0, n*len(w.keyPos))
+		for _, a := range chunk {
+			args = append(args, a...)
+			for _, kp := range w.keyPos {
+				newKeys = append(newKeys, a[kp])
 			}
 		}
 		var existing int64
 		var changed []int // rows whose columns set later differ
 		var err error
 		if len(w.laterPos) > 0 {
-			existing, changed, err = w.probe(ctx, tx, args, n, counted)
+			existing, changed, err = w.probe(ctx, tx, args, n)
 		} else {
 			existing, err = w.count(ctx, tx, newKeys)
 		}
@@ -264,17 +260,11 @@ func (w *writer) upsert(ctx context.Context, tx *sql.Tx, rows []bs.Row) (bs.Writ
 		}
 		res.Updated += existing
 		res.Inserted += int64(len(newKeys)/len(w.keyPos)) - existing
-		if n == step {
-			var st *sql.Stmt
-			if st, err = w.x.stmt(ctx, tx, w.upsertSQL(n)); err != nil {
-				return res, fmt.Errorf("write %s: prepare: %w", w.def.Name, err)
-			}
-			_, err = st.ExecContext(ctx, args...)
-		} else {
-			// Duplicate keys made the chunk shorter: a one-off statement.
-			_, err = tx.ExecContext(ctx, w.upsertSQL(n), args...)
+		var st *sql.Stmt
+		if st, err = w.x.stmt(ctx, tx, w.upsertSQL(n)); err != nil {
+			return res, fmt.Errorf("write %s: prepare: %w", w.def.Name, err)
 		}
-		if err != nil {
+		if _, err = st.ExecContext(ctx, args...); err != nil {
 			return res, fmt.Errorf("write %s: upsert: %w", w.def.Name, err)
 		}
 		if err := w.setLater(ctx, tx, args, changed); err != nil {
