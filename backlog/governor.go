@@ -163,9 +163,10 @@ type userBudget struct {
 	// joined or left; even counts those waiting or in flight.
 	evenUntil time.Time
 	even      int
-	// wake, when not nil, is closed (and cleared) when a slot frees or a
-	// request leaves, to wake the requests waiting for a slot.
-	wake chan struct{}
+	// queue holds the requests waiting for a slot, first come first
+	// served: a slot freed goes to its head, never to a request that asks
+	// after it (governor_slots.go).
+	queue []*slotWaiter
 }
 
 const numRateClasses = 4
@@ -344,22 +345,32 @@ func (g *Governor) acquire(ctx context.Context, key string, class RateClass, a a
 			g.mu.Unlock()
 		}
 	}
+	var w *slotWaiter
 	for {
 		g.mu.Lock()
-		if ub.held < ub.limit(g.cfg.Concurrency, time.Now(), g.cfg.Window) {
+		if ub.held < ub.limit(g.cfg.Concurrency, time.Now(), g.cfg.Window) && (len(ub.queue) == 0 || ub.queue[0] == w) {
+			if w != nil {
+				ub.queue = ub.queue[1:]
+			}
 			ub.held++
 			t.held = true
+			ub.wakeHead() // another slot may be free for the next
 			g.mu.Unlock()
 			return t, nil
 		}
-		if ub.wake == nil {
-			ub.wake = make(chan struct{})
+		if w == nil {
+			w = &slotWaiter{}
+			ub.queue = append(ub.queue, w)
 		}
-		wake := ub.wake
+		w.wake = make(chan struct{})
+		wake := w.wake
 		g.mu.Unlock()
 		select {
 		case <-wake:
 		case <-ctx.Done():
+			g.mu.Lock()
+			ub.dequeue(w)
+			g.mu.Unlock()
 			t.refund()
 			t.release()
 			return nil, ctx.Err()
@@ -491,7 +502,7 @@ func (t *ticket) release() {
 		if t.held {
 			t.ub.held--
 			t.held = false
-			t.ub.wakeAll()
+			t.ub.wakeHead()
 		}
 		if t.joined {
 			t.ub.leave(t.ask, time.Now(), t.g.cfg.Window)

@@ -54,8 +54,8 @@ func (ub *userBudget) join(a ask, now time.Time, window time.Duration) {
 	}
 }
 
-// leave undoes join and wakes the requests waiting for a slot (the limit
-// may have risen).
+// leave undoes join and wakes the first request waiting for a slot (the
+// limit may have risen).
 func (ub *userBudget) leave(a ask, now time.Time, window time.Duration) {
 	if ub.active[a.conc]--; ub.active[a.conc] <= 0 {
 		delete(ub.active, a.conc)
@@ -65,13 +65,35 @@ func (ub *userBudget) leave(a ask, now time.Time, window time.Duration) {
 		ub.even--
 		ub.evenUntil = now.Add(window)
 	}
-	ub.wakeAll()
+	ub.wakeHead()
 }
 
-// wakeAll wakes the requests waiting for a slot.
-func (ub *userBudget) wakeAll() {
-	if ub.wake != nil {
-		close(ub.wake)
-		ub.wake = nil
+// slotWaiter is a request waiting for a slot of its user.
+type slotWaiter struct {
+	// wake is closed (and cleared) when the waiter is at the head of the
+	// queue and a slot may be free.
+	wake chan struct{}
+}
+
+// wakeHead wakes the first request waiting for a slot, which takes it if
+// the limit allows; a request that takes a slot wakes the next in turn.
+func (ub *userBudget) wakeHead() {
+	if len(ub.queue) > 0 && ub.queue[0].wake != nil {
+		close(ub.queue[0].wake)
+		ub.queue[0].wake = nil
+	}
+}
+
+// dequeue removes a waiter that gives up (its context ended), waking the
+// next one if it was first.
+func (ub *userBudget) dequeue(w *slotWaiter) {
+	for i, q := range ub.queue {
+		if q == w {
+			ub.queue = append(ub.queue[:i:i], ub.queue[i+1:]...)
+			if i == 0 {
+				ub.wakeHead()
+			}
+			return
+		}
 	}
 }
