@@ -276,8 +276,8 @@ func TestYAMLErrors(t *testing.T) {
 			[]string{`/cfg/c.yaml:20: jobs[0].options.BatchSize: option BatchSize takes an integer from 1 to 1000000, found 'lots'`}},
 		// The runner's check (jobsql.CheckDefault) decides: what it would
 		// refuse at run time is refused at load.
-		{"option bool not True or False", edit("    statements: REPLICATE Issues;\n", "    statements: REPLICATE Issues;\n    options:\n      drop_table: yes\n"),
-			[]string{`/cfg/c.yaml:20: jobs[0].options.drop_table: option DropTable takes True or False, found 'yes'`}},
+		{"option bool not a boolean", edit("    statements: REPLICATE Issues;\n", "    statements: REPLICATE Issues;\n    options:\n      drop_table: maybe\n"),
+			[]string{`/cfg/c.yaml:20: jobs[0].options.drop_table: option DropTable takes True or False, found 'maybe'`}},
 		{"option int over the runner's bound", edit("    statements: REPLICATE Issues;\n", "    statements: REPLICATE Issues;\n    options:\n      BatchSize: 2000000\n"),
 			[]string{`/cfg/c.yaml:20: jobs[0].options.BatchSize: option BatchSize takes an integer from 1 to 1000000, found '2000000'`}},
 		{"option bad update mode", edit("    statements: REPLICATE Issues;\n", "    statements: REPLICATE Issues;\n    options:\n      update_mode: Apend\n"),

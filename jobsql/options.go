@@ -292,7 +292,7 @@ func (r *Replicate) ApplyDefault(name, value string) (known bool, err error) {
 			return true, nil
 		}
 	}
-	v, canon, msg := parseOptionValue(spec, value, true)
+	v, canon, msg := parseOptionValue(spec, jobValue(spec, value), true)
 	if msg != "" {
 		return true, errors.New(msg)
 	}
@@ -311,10 +311,26 @@ func CheckDefault(name, value string) (canon string, known bool, err error) {
 	if spec == nil {
 		return name, false, nil
 	}
-	if _, _, msg := parseOptionValue(spec, value, true); msg != "" {
+	if _, _, msg := parseOptionValue(spec, jobValue(spec, value), true); msg != "" {
 		return spec.name, true, errors.New(msg)
 	}
 	return spec.name, true, nil
+}
+
+// jobValue reads a job-level option's value as configuration files write
+// booleans elsewhere (yes/no, on/off, 1/0, any case, spaces around); a
+// statement's WITH keeps CData's True and False.
+func jobValue(spec *optSpec, value string) string {
+	if spec.kind != kindBool {
+		return value
+	}
+	switch strings.ToLower(strings.TrimSpace(value)) {
+	case "true", "yes", "on", "1":
+		return "True"
+	case "false", "no", "off", "0":
+		return "False"
+	}
+	return value
 }
 
 // OptionNames lists the canonical names of the REPLICATE options, in

@@ -189,7 +189,10 @@ func TestCheckDefault(t *testing.T) {
 		{"droptable", "True", "DropTable", true, ""},
 		{"Batch_Size", "1000", "BatchSize", true, ""},
 		{"BatchSize", "0", "BatchSize", true, "option BatchSize takes an integer from 1 to 1000000, found '0'"},
-		{"AlterSchema", "yes", "AlterSchema", true, "option AlterSchema takes True or False, found 'yes'"},
+		{"AlterSchema", "yes", "AlterSchema", true, ""}, // the config file's other booleans are spelled so too
+		{"drop_table", " Off ", "DropTable", true, ""},
+		{"DropTable", "0", "DropTable", true, ""},
+		{"AlterSchema", "maybe", "AlterSchema", true, "option AlterSchema takes True or False, found 'maybe'"},
 		{"TruncateTableData", "true", "TruncateTable", true, ""},
 		{"table_name_prefix", "bl_", "TableNamePrefix", true, ""},
 		{"ReplicateIntervalUnit", "day", "ReplicateIntervalUnit", true, ""},
@@ -210,5 +213,22 @@ func TestCheckDefault(t *testing.T) {
 		if applied, aerr := (&Replicate{}).ApplyDefault(tt.name, tt.value); applied != known || (aerr == nil) != (err == nil) {
 			t.Errorf("ApplyDefault(%q, %q) = %v, %v; CheckDefault said %v, %v", tt.name, tt.value, applied, aerr, known, err)
 		}
+	}
+}
+
+// TestApplyDefaultBooleanSpellings: a job-level boolean written as the
+// configuration file's other booleans are (yes/no, on/off, 1/0) applies
+// that value; a statement's own WITH still wins.
+func TestApplyDefaultBooleanSpellings(t *testing.T) {
+	for value, want := range map[string]bool{"yes": true, "On": true, "1": true, "no": false, "OFF": false, "0": false} {
+		r := &Replicate{}
+		r.Settings.DropTable = !want
+		if known, err := r.ApplyDefault("drop_table", value); !known || err != nil || r.Settings.DropTable != want {
+			t.Errorf("drop_table: %s → DropTable %v (%v, %v); want %v", value, r.Settings.DropTable, known, err, want)
+		}
+	}
+	r := &Replicate{Options: []Option{{Name: "DropTable", Value: "False"}}}
+	if _, err := r.ApplyDefault("DropTable", "yes"); err != nil || r.Settings.DropTable {
+		t.Errorf("a statement's WITH DropTable=False was overridden by the job's yes (%v)", err)
 	}
 }
