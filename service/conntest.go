@@ -80,7 +80,13 @@ func (in ConnectionTest) client(hc *http.Client, opts ...backlog.Option) (*backl
 // key, wrong URL or the network, and what to check — never containing the
 // secret. Create & Test in the web admin and POST /api/connections/test
 // both use it.
+//
+// The test's two requests take the connection's max_share but not its
+// concurrency or pacing: the governor applies the most cautious of those
+// to every request of the user for a window, so a test (even of a form
+// not saved) would slow the user's running jobs.
 func TestConnection(ctx context.Context, hc *http.Client, in ConnectionTest) (*ConnectionReport, string) {
+	in.Concurrency, in.Pacing = 0, ""
 	c, err := in.client(hc, backlog.WithRetry(backlog.RetryPolicy{MaxAttempts: 2, MaxRateLimitWaits: -1}))
 	if err != nil {
 		return nil, "The space URL is not usable: " + err.Error()

@@ -3,12 +3,14 @@ package service
 import (
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/backlogsync/backlogsync/backlog"
 	"github.com/backlogsync/backlogsync/emulator"
+	"github.com/backlogsync/backlogsync/internal/inflight"
 )
 
 // TestConnectionClientAuth: the one constructor of a connection's client
@@ -86,5 +88,40 @@ func TestConnectionClientRateLimit(t *testing.T) {
 	}
 	if _, err := (ConnectionTest{SpaceURL: "https://acme.backlog.com", Pacing: "smooth"}).client(http.DefaultClient); err == nil {
 		t.Error("an unknown pacing built a client")
+	}
+}
+
+// TestConnectionTestLeavesJobsAlone: testing a connection asking for one
+// request at a time does not hold the user's other clients (running jobs)
+// to one request in flight for the next window.
+func TestConnectionTestLeavesJobsAlone(t *testing.T) {
+	srv, err := emulator.New(emulator.Options{Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const url = "https://conntest-caution.backlog.com"
+	in := ConnectionTest{SpaceURL: url, Secret: srv.AdminAPIKey(), Concurrency: 1, Pacing: "even"}
+	if _, msg := TestConnection(t.Context(), srv.Client(), in); msg != "" {
+		t.Fatal(msg)
+	}
+	pt := &inflight.Transport{Next: srv.Client().Transport, Delay: 20 * time.Millisecond}
+	job, err := backlog.NewClient(url, backlog.WithAPIKey(srv.AdminAPIKey()), backlog.WithHTTPClient(&http.Client{Transport: pt}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := job.Users.GetMyself(t.Context()); err != nil { // the budget of the same user
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if _, _, err := job.Space.Get(t.Context()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if p := pt.Peak(); p < 2 {
+		t.Errorf("a job's client of the user had %d request in flight at most after a connection test asking for 1; want up to %d", p, backlog.DefaultConcurrency)
 	}
 }
