@@ -206,6 +206,9 @@ func (s *Service) updateConnection(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &in) {
 		return
 	}
+	if strings.TrimSpace(in.AuthScheme) == "" {
+		in.AuthScheme = c.AuthScheme // left out: kept, as the secret and the rate limit are
+	}
 	if field, msg := in.check(false); msg != "" {
 		badInput(w, field, msg)
 		return

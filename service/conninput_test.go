@@ -19,6 +19,7 @@ type connView struct {
 	MaxShare    *float64 `json:"max_share"`
 	Concurrency *int     `json:"concurrency"`
 	Pacing      *string  `json:"pacing"`
+	AuthScheme  string   `json:"auth_scheme"`
 }
 
 func (c connView) rateLimit() string {
@@ -58,6 +59,16 @@ func TestAPIConnectionRateLimit(t *testing.T) {
 	if st := f.request("PUT", "/api/connections/"+id, admin, reset, &c); st != 200 || c.rateLimit() != "0.5 0 " {
 		t.Errorf("PUT back to the default concurrency and pacing: %d %s", st, c.rateLimit())
 	}
+	// The authentication scheme left out of a PUT is kept too: an OAuth
+	// connection does not silently become an API-key one.
+	oauth := map[string]any{"name": "oauth", "space_url": "https://oauth.backlog.com", "secret": "TOKEN0123456789", "auth_scheme": "oauth"}
+	if st := f.request("POST", "/api/connections", admin, oauth, &c); st != http.StatusCreated || c.AuthScheme != "oauth" {
+		t.Fatalf("POST an OAuth connection: %d, %q", st, c.AuthScheme)
+	}
+	oid := strconv.FormatInt(c.ID, 10)
+	if st := f.request("PUT", "/api/connections/"+oid, admin, map[string]any{"name": "oauth", "space_url": "https://oauth2.backlog.com"}, &c); st != 200 || c.AuthScheme != "oauth" {
+		t.Errorf("PUT without auth_scheme: %d, scheme %q; want 200, oauth kept", st, c.AuthScheme)
+	}
 	plain := map[string]any{"name": "plain", "space_url": "https://plain.backlog.com", "secret": "KEY0123456789"}
 	if st := f.request("POST", "/api/connections", admin, plain, &c); st != http.StatusCreated || c.rateLimit() != "1 0 " {
 		t.Errorf("POST without a rate limit: %d %s, want 1 0 (the defaults)", st, c.rateLimit())
@@ -92,7 +103,7 @@ func TestAPIConnectionRateLimit(t *testing.T) {
 			}
 		}
 	}
-	if f.request("GET", "/api/connections", admin, nil, &list); len(list) != 2 || list[0].Name != "plain" || list[1].rateLimit() != "0.5 0 " {
+	if f.request("GET", "/api/connections", admin, nil, &list); len(list) != 3 || list[1].Name != "plain" || list[2].rateLimit() != "0.5 0 " {
 		t.Errorf("refused input changed the connections: %+v", list)
 	}
 }
