@@ -167,12 +167,6 @@ func (x *DB) newWriter(def, src *bs.Table) (*writer, error) {
 	return w, nil
 }
 
-// encode checks and converts one batch row to driver arguments, returning
-// its key string too.
-func (w *writer) encode(r bs.Row, args []any) ([]any, string, error) {
-	return w.convert(r, args, true)
-}
-
 // convert checks one batch row and appends its values, converted to the
 // stored column types, to args: as driver arguments (Dialect.Encode) when
 // driver is true, as normalised Go values (see backlogsync.Row) otherwise.
@@ -212,24 +206,33 @@ func (w *writer) rowsPerStatement(width int) int {
 	return max(1, min(maxRowsPerStatement, w.x.d.MaxParams()/width))
 }
 
-func (w *writer) upsert(ctx context.Context, tx *sql.Tx, rows []bs.Row) (bs.WriteResult, error) {
-	var res bs.WriteResult
-	// Encode every row, keeping the last of each key as stored (keys that
-	// differ only in what storage drops, such as sub-second times, are one
-	// key), then write them in the order of their stored keys.
-	recs := make([][]any, 0, len(rows))
-	pos := make(map[string]int, len(rows)) // key → index in recs
+// lastPerKey checks and converts rows (see convert; driver arguments when
+// driver is true), keeping the last row of each key as stored: keys that
+// differ only in what storage drops, such as sub-second times, are one.
+func (w *writer) lastPerKey(rows []bs.Row, driver bool) ([][]any, error) {
+	out := make([][]any, 0, len(rows))
+	pos := make(map[string]int, len(rows)) // key → index in out
 	for _, r := range rows {
-		a, key, err := w.encode(r, make([]any, 0, len(w.cols)))
+		vals, key, err := w.convert(r, make([]any, 0, len(w.cols)), driver)
 		if err != nil {
-			return res, err
+			return nil, err
 		}
 		if p, dup := pos[key]; dup {
-			recs[p] = a
+			out[p] = vals
 			continue
 		}
-		pos[key] = len(recs)
-		recs = append(recs, a)
+		pos[key] = len(out)
+		out = append(out, vals)
+	}
+	return out, nil
+}
+
+func (w *writer) upsert(ctx context.Context, tx *sql.Tx, rows []bs.Row) (bs.WriteResult, error) {
+	var res bs.WriteResult
+	// One row per stored key (the last), written in the order of the keys.
+	recs, err := w.lastPerKey(rows, true)
+	if err != nil {
+		return res, err
 	}
 	recs = inKeyOrder(recs, w.keyPos)
 	per := w.rowsPerStatement(len(w.cols))
@@ -296,19 +299,9 @@ type BulkWriter interface {
 // key, and hands them to the dialect's BulkUpsert.
 func (w *writer) bulkUpsert(ctx context.Context, bw BulkWriter, conn *sql.Conn, tx *sql.Tx, rows []bs.Row) (bs.WriteResult, error) {
 	var res bs.WriteResult
-	out := make([][]any, 0, len(rows))
-	pos := make(map[string]int, len(rows))
-	for _, r := range rows {
-		vals, key, err := w.convert(r, make([]any, 0, len(w.cols)), false)
-		if err != nil {
-			return res, err
-		}
-		if p, dup := pos[key]; dup {
-			out[p] = vals
-			continue
-		}
-		pos[key] = len(out)
-		out = append(out, vals)
+	out, err := w.lastPerKey(rows, false)
+	if err != nil {
+		return res, err
 	}
 	inserted, err := bw.BulkUpsert(ctx, conn, tx, bs.ParseTableName(w.def.Name), w.cols, w.def.PrimaryKey, out)
 	if err != nil {
