@@ -19,9 +19,7 @@ func (s *Server) MoveIssue(issueIDOrKey, projectIDOrKey string) (string, error) 
 	defer release()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if n := len(st.activities); n > 0 && st.activities[n-1].Created.After(at) {
-		at = st.activities[n-1].Created
-	}
+	at = st.afterLastActivity(at)
 	is := st.issueByIDOrKey(issueIDOrKey)
 	if is == nil {
 		return "", notFound("issue")

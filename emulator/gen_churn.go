@@ -119,9 +119,7 @@ func (c *churner) step(rep *ChurnReport) {
 	if c.a == nil || c.a.st != st {
 		c.a = newAuthor(st, c.r)
 	}
-	if n := len(st.activities); n > 0 && st.activities[n-1].Created.After(at) {
-		at = st.activities[n-1].Created
-	}
+	at = st.afterLastActivity(at)
 	// Draw among the kinds that have something to act on.
 	w := make([]int, len(churnKinds))
 	sum := 0

@@ -65,6 +65,17 @@ func (s *store) addActivity(projectID int64, typ int, actor *user, at time.Time,
 	return a
 }
 
+// afterLastActivity is at, or the time of the last activity when that is
+// later: events applied after seeding (churn, moves) take the server's
+// clock, which may be behind the seeded history, and the activity feed must
+// not run backwards.
+func (s *store) afterLastActivity(at time.Time) time.Time {
+	if n := len(s.activities); n > 0 && s.activities[n-1].Created.After(at) {
+		return s.activities[n-1].Created
+	}
+	return at
+}
+
 // Activity content mini-objects (snake_case, entities.md "Activity").
 type actAttachment struct {
 	ID   int64  `json:"id"`

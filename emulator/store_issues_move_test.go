@@ -3,7 +3,9 @@ package emulator
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"testing"
+	"time"
 )
 
 // TestMoveIssue moves an issue with comments through POST
@@ -177,5 +179,41 @@ func TestChurnMoveIssue(t *testing.T) {
 	}
 	if DefaultChurnMix[ChurnMoveIssue] != 0 {
 		t.Error("DefaultChurnMix moves issues")
+	}
+}
+
+// TestMoveIssueClockNeverGoesBack: with the server's clock before the
+// generated history, MoveIssue records its activity at the time of the
+// newest one (as churn does), so the activity feed does not run backwards.
+func TestMoveIssueClockNeverGoesBack(t *testing.T) {
+	early := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := newTestServer(t, Options{Seed: 3, Now: func() time.Time { return early },
+		Size: Size{Projects: 2, Users: 6, Issues: 40, Comments: 60}})
+	st := s.store
+	var is *issue
+	for _, x := range st.issueList {
+		if movable(st, x) {
+			is = x
+			break
+		}
+	}
+	if is == nil {
+		t.Fatal("no movable issue")
+	}
+	var to *project
+	for _, p := range st.projectList {
+		if p.ID != is.ProjectID {
+			to = p
+		}
+	}
+	last := st.activities[len(st.activities)-1].Created
+	if !last.After(early) {
+		t.Fatalf("the history's last activity %s is not after the clock %s", last, early)
+	}
+	if _, err := s.MoveIssue(strconv.FormatInt(is.ID, 10), to.Key); err != nil {
+		t.Fatal(err)
+	}
+	if a := st.activities[len(st.activities)-1]; !a.Created.Equal(last) || !is.Updated.Equal(last) {
+		t.Errorf("move recorded at %s (issue updated %s), want the history's last %s", a.Created, is.Updated, last)
 	}
 }
