@@ -84,14 +84,11 @@ func (s *Server) routesAttachments() {
 // listAttachments serves GET …/attachments: the object's Attachment list.
 func (s *Server) listAttachments(h attachmentHolder) handlerFunc {
 	return func(c *call) error {
-		st := s.store
-		st.mu.RLock()
-		defer st.mu.RUnlock()
-		list, _, err := h(s, c)
-		if err != nil {
-			return err
+		find := func() ([]*attachment, error) {
+			list, _, err := h(s, c)
+			return list, err
 		}
-		return c.ok(st.renderAttachments(list))
+		return reading(c, find, (*store).renderAttachments)
 	}
 }
 

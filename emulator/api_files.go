@@ -129,14 +129,8 @@ func (s *Server) routesFileLinks() {
 // getFileLinks serves GET …/sharedFiles: the linked files.
 func (s *Server) getFileLinks(l fileLinker) handlerFunc {
 	return func(c *call) error {
-		st := s.store
-		st.mu.RLock()
-		defer st.mu.RUnlock()
-		fl, err := l(s, c)
-		if err != nil {
-			return err
-		}
-		return c.ok(st.renderSharedFiles(*fl.ids))
+		return reading(c, func() (*fileLinks, error) { return l(s, c) },
+			func(st *store, fl *fileLinks) []*jsonSharedFile { return st.renderSharedFiles(*fl.ids) })
 	}
 }
 
