@@ -38,8 +38,13 @@ func webhookParams(c *call) (*webhookInput, error) {
 	return in, nil
 }
 
-// webhookOf resolves the {webhookId} wildcard in p.
-func webhookOf(c *call, p *project) (*webhook, error) {
+// pathWebhook resolves the path's project (the caller must manage it) and
+// its {webhookId}.
+func (c *call) pathWebhook() (*webhook, error) {
+	p, err := c.managedProject()
+	if err != nil {
+		return nil, err
+	}
 	id, err := strconv.ParseInt(c.path("webhookId"), 10, 64)
 	if err != nil {
 		return nil, notFound("webhook")
@@ -61,18 +66,7 @@ func (s *Server) getWebhooks(c *call) error {
 
 // getWebhook serves GET /projects/:p/webhooks/:id.
 func (s *Server) getWebhook(c *call) error {
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	p, err := c.managedProject()
-	if err != nil {
-		return err
-	}
-	w, err := webhookOf(c, p)
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderWebhook(w))
+	return reading(c, c.pathWebhook, (*store).renderWebhook)
 }
 
 // postWebhook serves POST /projects/:p/webhooks.
@@ -96,11 +90,7 @@ func (s *Server) patchWebhook(c *call) error {
 	if err != nil {
 		return err
 	}
-	return writing(c, c.managedProject, func(st *store, p *project) (any, error) {
-		w, err := webhookOf(c, p)
-		if err != nil {
-			return nil, err
-		}
+	return writing(c, c.pathWebhook, func(st *store, w *webhook) (any, error) {
 		if err := st.updateWebhook(c.u, s.now(), w, in); err != nil {
 			return nil, err
 		}
@@ -110,13 +100,9 @@ func (s *Server) patchWebhook(c *call) error {
 
 // deleteWebhook serves DELETE /projects/:p/webhooks/:id.
 func (s *Server) deleteWebhook(c *call) error {
-	return writing(c, c.managedProject, func(st *store, p *project) (any, error) {
-		w, err := webhookOf(c, p)
-		if err != nil {
-			return nil, err
-		}
+	return writing(c, c.pathWebhook, func(st *store, w *webhook) (any, error) {
 		j := st.renderWebhook(w)
-		if err := st.deleteWebhook(c.u, s.now(), p, w); err != nil {
+		if err := st.deleteWebhook(c.u, s.now(), st.projects[w.ProjectID], w); err != nil {
 			return nil, err
 		}
 		return j, nil
