@@ -11,12 +11,13 @@ import (
 	"strings"
 
 	"github.com/backlogsync/backlogsync/backlog"
+	"github.com/backlogsync/backlogsync/internal/seal"
 	"github.com/backlogsync/backlogsync/store"
 )
 
 // NoSecretKeyFix says how to give serve the key that seals connection
 // secrets, for every error that needs it.
-const NoSecretKeyFix = "start serve with BACKLOGSYNC_SECRET_KEY set to 32 random bytes in base64 (openssl rand -base64 32), the same on every instance"
+const NoSecretKeyFix = "start serve with " + seal.EnvKey + " set to 32 random bytes in base64 (openssl rand -base64 32), the same on every instance"
 
 // ConnectionTest is a connection to try: a space URL, an auth scheme
 // ("apikey" or "oauth") and its secret, with its rate-limit settings

@@ -153,7 +153,7 @@ func (a *app) createConnection(w http.ResponseWriter, r *http.Request, se *store
 		return
 	}
 	if a.seal == nil {
-		a.renderConnections(w, r, se, http.StatusOK, f, res, "", "The test passed, but the connection was not saved: the server has no key to encrypt secrets with. Start serve with "+EnvSecretKey+" set (openssl rand -base64 32).")
+		a.renderConnections(w, r, se, http.StatusOK, f, res, "", "The test passed, but the connection was not saved: the server has no key to encrypt secrets with; "+service.NoSecretKeyFix+".")
 		return
 	}
 	sealed, err := a.seal.Seal(secret, f.Name)
@@ -208,7 +208,7 @@ func (a *app) updateConnection(w http.ResponseWriter, r *http.Request, se *store
 		return
 	}
 	if a.seal == nil {
-		a.renderConnections(w, r, se, http.StatusBadRequest, f, nil, "", "Not saved: the server has no key to encrypt secrets with ("+EnvSecretKey+").")
+		a.renderConnections(w, r, se, http.StatusBadRequest, f, nil, "", "Not saved: the server has no key to encrypt secrets with; "+service.NoSecretKeyFix+".")
 		return
 	}
 	if secret == "" {
