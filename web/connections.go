@@ -58,14 +58,11 @@ func rateLimitText(c store.Connection) string {
 	return share + ", " + conc + ", " + pacing
 }
 
-// testResult is what Create & Test found.
+// testResult is what Create & Test found, and whether it saved the
+// connection.
 type testResult struct {
-	Space     string
-	SpaceKey  string
-	User      string
-	Role      string
-	RateLimit string
-	Saved     bool
+	service.ConnectionReport
+	Saved bool
 }
 
 type connectionsData struct {
@@ -134,7 +131,7 @@ func (a *app) testConnection(ctx context.Context, c store.Connection, secret str
 	if rep == nil {
 		return nil, msg
 	}
-	return &testResult{Space: rep.Space, SpaceKey: rep.SpaceKey, User: rep.User, Role: rep.Role, RateLimit: rep.RateLimit}, ""
+	return &testResult{ConnectionReport: *rep}, ""
 }
 
 // createConnection is Create & Test: it tests the connection and saves it
