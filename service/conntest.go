@@ -142,13 +142,14 @@ func explainTest(err error, in ConnectionTest) string {
 	case errors.As(err, &er) && len(er.Errors) == 0:
 		return in.SpaceURL + " is not a Backlog space: " + er.Method + " " + er.URL + " answered " + er.Response.Status + ". Check the space URL."
 	case errors.As(err, &er):
-		return in.SpaceURL + " refused the request: " + er.Response.Status + ": " + er.Errors[0].Message
+		return in.SpaceURL + " refused the request: " + er.Response.Status + ": " + strings.TrimSuffix(er.Errors[0].Message, ".") +
+			". Check the space URL and that the user of this " + what + " may read the space."
 	case errors.As(err, &synErr):
 		return in.SpaceURL + " answered something that is not Backlog's JSON. Check the space URL."
 	case errors.As(err, &dnsErr):
 		return "Network: the host " + dnsErr.Name + " cannot be found. Check the space URL."
 	case errors.As(err, &certE):
-		return "Network: the server's TLS certificate is not valid for " + in.SpaceURL + "."
+		return "Network: the server's TLS certificate is not valid for " + in.SpaceURL + ". Check the space URL (https://SPACE.backlog.com or .backlog.jp); behind a TLS-inspecting proxy, add its CA to this server's trusted certificates."
 	case errors.As(err, &netErr) && netErr.Timeout():
 		return "Network: " + in.SpaceURL + " did not answer in time. Check the URL and that this server can reach it."
 	case errors.As(err, &opErr):
