@@ -55,7 +55,10 @@ func (c *instance) Claim(ctx context.Context, s schedule.Slot) (bool, string, er
 	return true, c.name, nil
 }
 
-func (c *instance) Renew(ctx context.Context, s schedule.Slot) error {
+// update applies change to c's unfinished claim of s, as the store's
+// UPDATE … WHERE instance = c: ECONFLICT when c no longer holds it, and
+// nothing at all once c is dead.
+func (c *instance) update(s schedule.Slot, change func(*claimRow)) error {
 	if c.dead.Load() {
 		return nil
 	}
@@ -65,22 +68,16 @@ func (c *instance) Renew(ctx context.Context, s schedule.Slot) error {
 	if r == nil || r.holder != c.name || r.finished {
 		return backlogsync.Errorf(backlogsync.ECONFLICT, "lost")
 	}
-	r.expires = c.m.clk.Now().Add(c.m.ttl)
+	change(r)
 	return nil
 }
 
+func (c *instance) Renew(ctx context.Context, s schedule.Slot) error {
+	return c.update(s, func(r *claimRow) { r.expires = c.m.clk.Now().Add(c.m.ttl) })
+}
+
 func (c *instance) Finish(ctx context.Context, s schedule.Slot, run schedule.Run) error {
-	if c.dead.Load() {
-		return nil
-	}
-	c.m.mu.Lock()
-	defer c.m.mu.Unlock()
-	r := c.m.rows[claimKey{s.Job, s.Due}]
-	if r == nil || r.holder != c.name || r.finished {
-		return backlogsync.Errorf(backlogsync.ECONFLICT, "lost")
-	}
-	r.finished, r.status = true, run.Status
-	return nil
+	return c.update(s, func(r *claimRow) { r.finished, r.status = true, run.Status })
 }
 
 func (c *instance) Expired(ctx context.Context) ([]schedule.Slot, error) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/backlogsync/backlogsync/service"
 	"github.com/backlogsync/backlogsync/store"
 )
 
@@ -118,6 +119,16 @@ func TestAPIConnectionsAndStoredJobs(t *testing.T) {
 		if st := f.request("POST", "/api/jobs", "boss@example.com", bad, &e); st != http.StatusBadRequest || e.Error.Fields[field] == "" {
 			t.Errorf("a job with a bad %s: %d %+v, want 400 naming the field", field, st, e.Error)
 		}
+	}
+	long := map[string]any{}
+	for k, v := range job {
+		long[k] = v
+	}
+	long["statements"] = strings.Repeat("REPLICATE Issues;\n", service.MaxStatements/18+1)
+	e.Error.Fields = nil
+	if st := f.request("POST", "/api/jobs", "boss@example.com", long, &e); st != http.StatusBadRequest ||
+		!strings.Contains(e.Error.Fields["statements"], "longer than 256 KiB: split them between several jobs") {
+		t.Errorf("statements over %d bytes: %d %+v, want 400 saying how to fit them", service.MaxStatements, st, e.Error)
 	}
 	job["statements"] = "REPLICATE Issues;"
 	var got map[string]any

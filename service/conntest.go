@@ -11,12 +11,13 @@ import (
 	"strings"
 
 	"github.com/backlogsync/backlogsync/backlog"
+	"github.com/backlogsync/backlogsync/internal/seal"
 	"github.com/backlogsync/backlogsync/store"
 )
 
 // NoSecretKeyFix says how to give serve the key that seals connection
 // secrets, for every error that needs it.
-const NoSecretKeyFix = "start serve with BACKLOGSYNC_SECRET_KEY set to 32 random bytes in base64 (openssl rand -base64 32), the same on every instance"
+const NoSecretKeyFix = "start serve with " + seal.EnvKey + " set to 32 random bytes in base64 (openssl rand -base64 32), the same on every instance"
 
 // ConnectionTest is a connection to try: a space URL, an auth scheme
 // ("apikey" or "oauth") and its secret, with its rate-limit settings
@@ -141,13 +142,14 @@ func explainTest(err error, in ConnectionTest) string {
 	case errors.As(err, &er) && len(er.Errors) == 0:
 		return in.SpaceURL + " is not a Backlog space: " + er.Method + " " + er.URL + " answered " + er.Response.Status + ". Check the space URL."
 	case errors.As(err, &er):
-		return in.SpaceURL + " refused the request: " + er.Response.Status + ": " + er.Errors[0].Message
+		return in.SpaceURL + " refused the request: " + er.Response.Status + ": " + strings.TrimSuffix(er.Errors[0].Message, ".") +
+			". Check the space URL and that the user of this " + what + " may read the space."
 	case errors.As(err, &synErr):
 		return in.SpaceURL + " answered something that is not Backlog's JSON. Check the space URL."
 	case errors.As(err, &dnsErr):
 		return "Network: the host " + dnsErr.Name + " cannot be found. Check the space URL."
 	case errors.As(err, &certE):
-		return "Network: the server's TLS certificate is not valid for " + in.SpaceURL + "."
+		return "Network: the server's TLS certificate is not valid for " + in.SpaceURL + ". Check the space URL (https://SPACE.backlog.com or .backlog.jp); behind a TLS-inspecting proxy, add its CA to this server's trusted certificates."
 	case errors.As(err, &netErr) && netErr.Timeout():
 		return "Network: " + in.SpaceURL + " did not answer in time. Check the URL and that this server can reach it."
 	case errors.As(err, &opErr):

@@ -3,6 +3,7 @@ package service
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -123,5 +124,30 @@ func TestConnectionTestLeavesJobsAlone(t *testing.T) {
 	wg.Wait()
 	if p := pt.Peak(); p < 2 {
 		t.Errorf("a job's client of the user had %d request in flight at most after a connection test asking for 1; want up to %d", p, backlog.DefaultConcurrency)
+	}
+}
+
+// TestConnectionTestFailuresSayWhatToCheck: a failed test names what to
+// check when the server's certificate is not trusted and when the space
+// refuses the request with Backlog's error.
+func TestConnectionTestFailuresSayWhatToCheck(t *testing.T) {
+	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler())
+	defer tlsSrv.Close()
+	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		w.Write([]byte(`{"errors":[{"message":"No permission.","code":11,"moreInfo":""}]}`))
+	}))
+	defer refusing.Close()
+	for _, tt := range []struct {
+		url, want string
+	}{
+		{tlsSrv.URL, "certificate is not valid for " + tlsSrv.URL + ". Check the space URL"},
+		{refusing.URL, "refused the request: 403 Forbidden: No permission. Check the space URL and that the user of this API key"},
+	} {
+		rep, msg := TestConnection(t.Context(), &http.Client{Timeout: 5 * time.Second}, ConnectionTest{SpaceURL: tt.url, AuthScheme: "apikey", Secret: "k"})
+		if rep != nil || !strings.Contains(msg, tt.want) {
+			t.Errorf("%s: %+v %q; want a failure containing %q", tt.url, rep, msg, tt.want)
+		}
 	}
 }

@@ -298,8 +298,8 @@ func (s *Service) checkInput(ctx context.Context, in *JobInput, old string) erro
 	}
 	if strings.TrimSpace(in.Statements) == "" && !in.ReplicateAll {
 		e.Fields["statements"] = "write REPLICATE statements (e.g. REPLICATE Issues;) or tick Replicate all tables"
-	} else if len(in.Statements) > MaxStatements {
-		e.Fields["statements"] = fmt.Sprintf("the statements are longer than %d KiB", MaxStatements>>10)
+	} else if msg := StatementsTooLong(in.Statements); msg != "" {
+		e.Fields["statements"] = msg
 	} else {
 		_, e.Problems = CheckStatements(in.Statements, in.ReplicateAll)
 	}
@@ -311,6 +311,16 @@ func (s *Service) checkInput(ctx context.Context, in *JobInput, old string) erro
 
 // MaxStatements bounds a stored job's statement text.
 const MaxStatements = 256 << 10
+
+// StatementsTooLong is the problem of a stored job's statements longer
+// than MaxStatements, saying what to do instead ("" when they fit).
+func StatementsTooLong(text string) string {
+	if len(text) <= MaxStatements {
+		return ""
+	}
+	return fmt.Sprintf("the statements are longer than %d KiB: split them between several jobs, or give them to a config file job as statements_file (up to %d MiB)",
+		MaxStatements>>10, config.MaxStatementsBytes>>20)
+}
 
 // SaveJob creates a stored job (old == "") or replaces the stored job
 // named old, after checking it (an *InputError when it is not valid), and

@@ -58,14 +58,11 @@ func rateLimitText(c store.Connection) string {
 	return share + ", " + conc + ", " + pacing
 }
 
-// testResult is what Create & Test found.
+// testResult is what Create & Test found, and whether it saved the
+// connection.
 type testResult struct {
-	Space     string
-	SpaceKey  string
-	User      string
-	Role      string
-	RateLimit string
-	Saved     bool
+	service.ConnectionReport
+	Saved bool
 }
 
 type connectionsData struct {
@@ -134,7 +131,7 @@ func (a *app) testConnection(ctx context.Context, c store.Connection, secret str
 	if rep == nil {
 		return nil, msg
 	}
-	return &testResult{Space: rep.Space, SpaceKey: rep.SpaceKey, User: rep.User, Role: rep.Role, RateLimit: rep.RateLimit}, ""
+	return &testResult{ConnectionReport: *rep}, ""
 }
 
 // createConnection is Create & Test: it tests the connection and saves it
@@ -153,7 +150,7 @@ func (a *app) createConnection(w http.ResponseWriter, r *http.Request, se *store
 		return
 	}
 	if a.seal == nil {
-		a.renderConnections(w, r, se, http.StatusOK, f, res, "", "The test passed, but the connection was not saved: the server has no key to encrypt secrets with. Start serve with "+EnvSecretKey+" set (openssl rand -base64 32).")
+		a.renderConnections(w, r, se, http.StatusOK, f, res, "", "The test passed, but the connection was not saved: the server has no key to encrypt secrets with; "+service.NoSecretKeyFix+".")
 		return
 	}
 	sealed, err := a.seal.Seal(secret, f.Name)
@@ -208,7 +205,7 @@ func (a *app) updateConnection(w http.ResponseWriter, r *http.Request, se *store
 		return
 	}
 	if a.seal == nil {
-		a.renderConnections(w, r, se, http.StatusBadRequest, f, nil, "", "Not saved: the server has no key to encrypt secrets with ("+EnvSecretKey+").")
+		a.renderConnections(w, r, se, http.StatusBadRequest, f, nil, "", "Not saved: the server has no key to encrypt secrets with; "+service.NoSecretKeyFix+".")
 		return
 	}
 	if secret == "" {

@@ -196,8 +196,8 @@ func (a *app) checkStatements(w http.ResponseWriter, r *http.Request, se *store.
 	f.In, f.Fields = parseJobForm(r)
 	f.Checked = true
 	status := http.StatusOK
-	if len(f.In.Statements) > service.MaxStatements {
-		f.Fields["statements"] = fmt.Sprintf("the statements are longer than %d KiB", service.MaxStatements>>10)
+	if msg := service.StatementsTooLong(f.In.Statements); msg != "" {
+		f.Fields["statements"] = msg
 		status = http.StatusBadRequest
 	} else {
 		count, ps := service.CheckStatements(f.In.Statements, f.In.ReplicateAll)

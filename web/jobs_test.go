@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/backlogsync/backlogsync/config"
+	"github.com/backlogsync/backlogsync/service"
 )
 
 // jobForm is the form of job acme with the given statements.
@@ -56,6 +57,10 @@ func TestStoredJobCreateRunEditDelete(t *testing.T) {
 	// Check saves nothing.
 	if code, body = b.post("/admin/jobs/check", acmeForm("REPLICATE Projects;\nREPLICATE Users;")); code != http.StatusOK || !strings.Contains(body, "OK: 2 statement(s)") {
 		t.Fatalf("check: %d %s", code, body)
+	}
+	long := acmeForm(strings.Repeat("REPLICATE Projects;\n", service.MaxStatements/20+1))
+	if code, body = b.post("/admin/jobs/check", long); code != http.StatusBadRequest || !strings.Contains(body, "split them between several jobs") {
+		t.Fatalf("check of statements over %d bytes: %d, want 400 saying how to fit them\n%s", service.MaxStatements, code, body)
 	}
 	if js, _ := e.Store.Jobs(t.Context()); len(js) != 0 {
 		t.Fatalf("refused forms saved %d jobs", len(js))
