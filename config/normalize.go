@@ -153,13 +153,17 @@ func shareInRange(text string, f float64) error {
 // 100 ms, 16 in flight cover 1.6 s of latency.
 const MaxConcurrency = 16
 
+// DefaultConcurrency is the concurrency of an account whose rate_limit
+// sets none (as backlog.DefaultConcurrency), named in messages.
+const DefaultConcurrency = 4
+
 // ParseConcurrency reads rate_limit.concurrency: a whole number from 1 to
 // MaxConcurrency.
 func ParseConcurrency(s string) (int, error) {
 	s = strings.TrimSpace(s)
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a whole number; write how many requests may be in flight at once, from 1 (one at a time) to %d (default 4)", s, MaxConcurrency)
+		return 0, fmt.Errorf("%q is not a whole number; write how many requests may be in flight at once, from 1 (one at a time) to %d (default %d)", s, MaxConcurrency, DefaultConcurrency)
 	}
 	if err := CheckConcurrency(n); err != nil {
 		return 0, err
@@ -171,7 +175,7 @@ func ParseConcurrency(s string) (int, error) {
 // concurrency) by the rule of ParseConcurrency: 1 to MaxConcurrency.
 func CheckConcurrency(n int) error {
 	if n < 1 || n > MaxConcurrency {
-		return fmt.Errorf("%d is out of range; write a number from 1 (one request at a time, for accounts shared with people) to %d (default 4)", n, MaxConcurrency)
+		return fmt.Errorf("%d is out of range; write a number from 1 (one request at a time, for accounts shared with people) to %d (default %d)", n, MaxConcurrency, DefaultConcurrency)
 	}
 	return nil
 }

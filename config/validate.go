@@ -204,7 +204,7 @@ func (c *Config) checkSharedKeys(p *problems) {
 func (c *Config) checkSharedLimits(p *problems, idx []int, names []string) {
 	conc := func(a Account) string {
 		if a.Concurrency == 0 {
-			return "the default 4"
+			return fmt.Sprintf("the default %d", DefaultConcurrency)
 		}
 		return fmt.Sprint(a.Concurrency)
 	}

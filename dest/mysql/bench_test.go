@@ -7,11 +7,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	bs "github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/catalog"
 	"github.com/backlogsync/backlogsync/dest/desttest"
 	"github.com/backlogsync/backlogsync/dest/mysql"
+	"github.com/backlogsync/backlogsync/internal/cputime"
 )
 
 // openBench opens the test database and migrates t in it; the table is
@@ -66,26 +68,18 @@ var serverCounters = []string{
 }
 
 // processCPUms returns the CPU time (user and system, all threads) of the
-// local process pid so far, in milliseconds, from /proc/pid/stat.
+// local process pid so far, in milliseconds (cputime.Process).
 func processCPUms(b *testing.B, pid string) float64 {
-	stat, err := os.ReadFile("/proc/" + pid + "/stat")
+	n, err := strconv.Atoi(pid)
 	if err != nil {
-		b.Fatal(err)
+		b.Fatalf("BENCH_MYSQL_SERVER_PID=%q: want the server's process id, e.g. $(pidof mariadbd)", pid)
 	}
-	// The fields after the command's closing parenthesis: state is the
-	// first (field 3), utime and stime are fields 14 and 15.
-	f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
-	utime, err1 := strconv.ParseFloat(f[11], 64)
-	stime, err2 := strconv.ParseFloat(f[12], 64)
-	if err1 != nil || err2 != nil {
-		b.Fatalf("/proc/%s/stat: utime %q, stime %q", pid, f[11], f[12])
+	d, err := cputime.Process(n)
+	if err != nil {
+		b.Fatalf("BENCH_MYSQL_SERVER_PID=%s: %v (the server must run on this machine)", pid, err)
 	}
-	return (utime + stime) * 1000 / clockTicks
+	return float64(d) / float64(time.Millisecond)
 }
-
-// clockTicks is the kernel's USER_HZ, the unit of /proc/pid/stat's times
-// (100 on every Linux platform Go supports).
-const clockTicks = 100
 
 // benchCounters returns, with BENCH_MYSQL_COUNTERS=1, a reader of the
 // serverCounters of the test server; else nil.

@@ -243,12 +243,8 @@ func (w *writer) upsert(ctx context.Context, tx *sql.Tx, rows []bs.Row) (bs.Writ
 		chunk := recs[start : start+n]
 		start += n
 		args := make([]any, 0, n*len(w.cols))
-		newKeys := make([]any, 0, n*len(w.keyPos))
 		for _, a := range chunk {
 			args = append(args, a...)
-			for _, kp := range w.keyPos {
-				newKeys = append(newKeys, a[kp])
-			}
 		}
 		var existing int64
 		var changed []int // rows whose columns set later differ
@@ -256,13 +252,13 @@ func (w *writer) upsert(ctx context.Context, tx *sql.Tx, rows []bs.Row) (bs.Writ
 		if len(w.laterPos) > 0 {
 			existing, changed, err = w.probe(ctx, tx, args, n)
 		} else {
-			existing, err = w.count(ctx, tx, newKeys)
+			existing, err = w.count(ctx, tx, w.keysOf(chunk))
 		}
 		if err != nil {
 			return res, err
 		}
 		res.Updated += existing
-		res.Inserted += int64(len(newKeys)/len(w.keyPos)) - existing
+		res.Inserted += int64(n) - existing
 		var st *sql.Stmt
 		if st, err = w.x.stmt(ctx, tx, w.upsertSQL(n)); err != nil {
 			return res, fmt.Errorf("write %s: prepare: %w", w.def.Name, err)
@@ -343,6 +339,17 @@ func (w *writer) keyList(n int) string {
 	}
 	b.WriteString(")")
 	return b.String()
+}
+
+// keysOf returns the key values of rows, row by row, as count takes them.
+func (w *writer) keysOf(rows [][]any) []any {
+	keys := make([]any, 0, len(rows)*len(w.keyPos))
+	for _, r := range rows {
+		for _, kp := range w.keyPos {
+			keys = append(keys, r[kp])
+		}
+	}
+	return keys
 }
 
 // count returns how many of the keys (flattened) exist.
