@@ -24,7 +24,7 @@ func mountWeb(srv *bsserver.Server, st *store.Store, cfg *config.Config, sc conf
 		return usagef("%v", err)
 	}
 	if key == nil {
-		log.Warn("web admin: " + web.EnvSecretKey + " is not set; Backlog connections can be tested but not saved")
+		log.Warn("web admin: " + web.EnvSecretKey + " is not set; Backlog connections can be tested but not saved: " + service.NoSecretKeyFix)
 	}
 	o := web.Options{Server: srv, Store: st, Service: svc, BaseURL: sc.BaseURL, TLS: sc.TLS(), SecretKey: key, Logger: log}
 	for _, d := range cfg.Destinations {
