@@ -70,14 +70,15 @@ const (
 // else host-pid) and the test-only variables.
 func multiFromEnv(flagInstance string) (multiOptions, error) {
 	m := multiOptions{instance: strings.TrimSpace(flagInstance)}
+	from := "--instance"
 	if m.instance == "" {
-		m.instance = strings.TrimSpace(os.Getenv(envInstance))
+		m.instance, from = strings.TrimSpace(os.Getenv(envInstance)), envInstance
 	}
 	if m.instance == "" {
 		m.instance = service.DefaultInstance()
 	}
 	if len(m.instance) > maxInstanceBytes || strings.ContainsAny(m.instance, "\r\n") {
-		return m, usagef("--instance: give a name of at most %d bytes on one line", maxInstanceBytes)
+		return m, usagef("%s: give a name of at most %d bytes on one line", from, maxInstanceBytes)
 	}
 	for _, v := range []struct {
 		name string
