@@ -2,12 +2,14 @@ package store
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/internal/dbtest"
 )
 
 // TestClaimSlotOneWinner: of many instances claiming one slot at once,
@@ -150,4 +152,69 @@ func TestClaimTakeOver(t *testing.T) {
 			t.Errorf("finished claim %+v", c)
 		}
 	})
+}
+
+// BenchmarkFinishClaim measures claims/s (ClaimSlot then FinishClaim, the
+// scheduler's path for one scheduled run) with 50,000 finished claims in
+// the table, all within ClaimRetention: FinishClaim's pruning finds
+// nothing to delete, and must not read the whole table to learn that.
+func BenchmarkFinishClaim(b *testing.B) {
+	for _, d := range []Driver{SQLite, Postgres} {
+		b.Run(string(d), func(b *testing.B) {
+			dsn := filepath.Join(b.TempDir(), "state.db")
+			if d == Postgres {
+				dsn = dbtest.Postgres(b)
+			}
+			start := time.Now().Add(-60 * 24 * time.Hour).Truncate(time.Minute)
+			s, err := Open(b.Context(), d, dsn, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { s.Close() })
+			const kept = 50000
+			fillFinishedClaims(b, s, start, kept)
+			slot := start.Add(kept * time.Minute)
+			n := 0
+			for b.Loop() {
+				slot = slot.Add(time.Minute)
+				if won, _, err := s.ClaimSlot(b.Context(), "bench", slot, "a", "schedule", time.Minute); err != nil || !won {
+					b.Fatal(won, err)
+				}
+				if err := s.FinishClaim(b.Context(), "bench", slot, "a", "succeeded", []int64{1}); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "claims/s")
+			var left int
+			if err := s.db.QueryRow(`SELECT COUNT(*) FROM schedule_claims`).Scan(&left); err != nil || left != kept+n {
+				b.Fatalf("%d claims left, %v; want %d (none pruned)", left, err, kept+n)
+			}
+		})
+	}
+}
+
+// fillFinishedClaims inserts n finished claims of 50 jobs, one a minute
+// from start, each finished a second after its slot.
+func fillFinishedClaims(tb testing.TB, s *Store, start time.Time, n int) {
+	tx, err := s.db.Begin()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer tx.Rollback()
+	for i := range n {
+		slot := start.Add(time.Duration(i) * time.Minute).UnixMilli()
+		if _, err := tx.Exec(s.q(`INSERT INTO schedule_claims (job, slot_ms, instance, run_trigger, claimed_ms, expires_ms, finished_ms, status)
+			VALUES (?, ?, 'a', 'schedule', ?, ?, ?, 'succeeded')`), fmt.Sprintf("job%d", i%50), slot, slot, slot+45000, slot+1000); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		tb.Fatal(err)
+	}
+	if s.driver == Postgres {
+		if _, err := s.db.Exec(`ANALYZE schedule_claims`); err != nil {
+			tb.Fatal(err)
+		}
+	}
 }
