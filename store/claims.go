@@ -48,8 +48,9 @@ type Claim struct {
 	RunIDs []int64
 }
 
-// ClaimRetention is how long finished claims are kept: FinishClaim deletes
-// the finished claims of older slots.
+// ClaimRetention is how long a finished claim is kept after it finished:
+// FinishClaim deletes the claims that finished longer ago. While kept, a
+// finished claim keeps other instances from running its slot again.
 const ClaimRetention = 90 * 24 * time.Hour
 
 // migrationClaims is the table of schedule claims (claims.go).
@@ -141,8 +142,9 @@ func (s *Store) RenewClaim(ctx context.Context, job string, slot time.Time, inst
 }
 
 // FinishClaim marks instance's claim finished with the run's status and
-// runs-table ids, and deletes finished claims of slots older than
-// ClaimRetention. ECONFLICT when the claim is no longer instance's.
+// runs-table ids, and deletes the claims that finished more than
+// ClaimRetention ago (pruneClaims). ECONFLICT when the claim is no longer
+// instance's.
 func (s *Store) FinishClaim(ctx context.Context, job string, slot time.Time, instance, status string, runIDs []int64) error {
 	ids := make([]string, len(runIDs))
 	for i, id := range runIDs {
@@ -158,11 +160,34 @@ func (s *Store) FinishClaim(ctx context.Context, job string, slot time.Time, ins
 	if n, _ := res.RowsAffected(); n == 0 {
 		return errLost(job, slot, instance)
 	}
-	if _, err := s.db.ExecContext(ctx, s.q(`DELETE FROM schedule_claims WHERE finished_ms IS NOT NULL AND slot_ms < ?`),
-		s.now().Add(-ClaimRetention).UnixMilli()); err != nil {
+	return s.pruneClaims(ctx)
+}
+
+// pruneClaims deletes the claims that finished more than ClaimRetention
+// ago.
+//
+// It compares finished_ms, not slot_ms, with the clock that wrote it (the
+// server's on PostgreSQL): the instances' clocks need not agree, and the
+// claim of an old slot (a catch-up) that just finished is kept as long as
+// any other. The cutoff is statement_timestamp(), not clock_timestamp():
+// a stable function is computed once, so the range is read from the index
+// schedule_claims_open (finished_ms first) instead of the whole table (a
+// volatile one is computed for every row).
+func (s *Store) pruneClaims(ctx context.Context) error {
+	query, args := s.pruneClaimsQuery()
+	if _, err := s.db.ExecContext(ctx, query, args...); err != nil {
 		return fmt.Errorf("prune schedule claims: %w", err)
 	}
 	return nil
+}
+
+// pruneClaimsQuery is pruneClaims' statement and its arguments.
+func (s *Store) pruneClaimsQuery() (string, []any) {
+	now, args := `?`, []any{s.now().UnixMilli()}
+	if s.driver == Postgres {
+		now, args = `CAST(EXTRACT(EPOCH FROM statement_timestamp()) * 1000 AS BIGINT)`, nil
+	}
+	return s.q(`DELETE FROM schedule_claims WHERE finished_ms < ` + now + ` - ?`), append(args, ClaimRetention.Milliseconds())
 }
 
 // ExpiredClaims returns the unfinished claims whose holder stopped
