@@ -11,7 +11,10 @@ import (
 // Class is a Backlog rate-limit class (behaviour.md §5).
 type Class int
 
-// Rate-limit classes. Every API route belongs to exactly one.
+// Rate-limit classes. Every API route belongs to exactly one. Backlog
+// documents no HEAD; the emulator answers HEAD on a GET route as that GET
+// without a body (RFC 9110), so it is counted in the GET's class: HEAD
+// /issues is a search, as backlog.ClassOf counts it too.
 const (
 	ClassRead   Class = iota // every GET that is not search or icon
 	ClassUpdate              // POST, PUT, PATCH, DELETE
@@ -192,7 +195,7 @@ func (l *limiter) reset() {
 
 // requestClass is the rate-limit class of a request (and of the route
 // handle registers): writes are update, the issue and wiki searches search,
-// icons and images icon, everything else read.
+// icons and images icon, everything else read. HEAD is classed as GET.
 func requestClass(method, path string) Class {
 	class := ClassRead
 	switch method {

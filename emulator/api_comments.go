@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"net/http"
 	"strconv"
 )
 
@@ -46,19 +45,13 @@ func (s *Server) postComment(c *call) error {
 	if e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	is, err := c.pathIssue()
-	if err != nil {
-		return err
-	}
-	cm, err := st.addComment(c.u, s.now(), is, content, notified, uploads)
-	if err != nil {
-		return err
-	}
-	c.w.Header().Set("Location", s.opts.WebURL+"/view/"+st.issueKey(is)+"#comment-"+strconv.FormatInt(cm.ID, 10))
-	return c.json(http.StatusCreated, st.renderComment(cm))
+	return creating(c, c.pathIssue, func(st *store, is *issue) (string, any, error) {
+		cm, err := st.addComment(c.u, s.now(), is, content, notified, uploads)
+		if err != nil {
+			return "", nil, err
+		}
+		return s.opts.WebURL + "/view/" + st.issueKey(is) + "#comment-" + strconv.FormatInt(cm.ID, 10), st.renderComment(cm), nil
+	})
 }
 
 // patchComment serves PATCH /issues/:id/comments/:commentId (content).

@@ -203,15 +203,13 @@ func (s *Server) postIssue(c *call) error {
 	if err != nil {
 		return err
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	is, err := st.createIssue(c.u, s.now(), in)
-	if err != nil {
-		return err
-	}
-	c.w.Header().Set("Location", s.opts.WebURL+"/view/"+st.issueKey(is))
-	return c.raw(http.StatusCreated, st.issueJSON(is))
+	return creating(c, c.caller, func(st *store, u *user) (string, any, error) {
+		is, err := st.createIssue(u, s.now(), in)
+		if err != nil {
+			return "", nil, err
+		}
+		return s.opts.WebURL + "/view/" + st.issueKey(is), json.RawMessage(st.issueJSON(is)), nil
+	})
 }
 
 // patchIssue serves PATCH /issues/:issueIdOrKey (update-issue).

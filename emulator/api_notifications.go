@@ -26,15 +26,14 @@ func (s *Server) getNotifications(c *call) error {
 	if e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
 	var keep func(*notification) bool
 	if sender != nil {
 		keep = func(n *notification) bool { return n.SenderID == *sender }
 	}
-	page := pageByID(st.notifByUser[c.u.ID], func(n *notification) int64 { return n.ID }, cur, keep)
-	return c.ok(renderAll(page, st.renderNotification))
+	return reading(c, c.caller, func(st *store, u *user) []*jsonNotification {
+		page := pageByID(st.notifByUser[u.ID], func(n *notification) int64 { return n.ID }, cur, keep)
+		return renderAll(page, st.renderNotification)
+	})
 }
 
 // countNotifications serves GET /notifications/count.
@@ -47,48 +46,51 @@ func (s *Server) countNotifications(c *call) error {
 	if e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	n := 0
-	for _, x := range st.notifByUser[c.u.ID] {
-		if (read == nil || x.AlreadyRead == *read) && (resRead == nil || x.ResourceAlreadyRead == *resRead) {
-			n++
+	return reading(c, c.caller, func(st *store, u *user) map[string]int {
+		n := 0
+		for _, x := range st.notifByUser[u.ID] {
+			if (read == nil || x.AlreadyRead == *read) && (resRead == nil || x.ResourceAlreadyRead == *resRead) {
+				n++
+			}
 		}
-	}
-	return c.ok(counted(n))
+		return counted(n)
+	})
 }
 
 // resetNotifications serves POST /notifications/markAsRead: every unread
 // notification of the caller becomes read; the answer counts them.
 func (s *Server) resetNotifications(c *call) error {
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	n := 0
-	for _, x := range st.notifByUser[c.u.ID] {
-		if !x.AlreadyRead {
-			x.AlreadyRead = true
-			n++
+	return writing(c, c.caller, func(st *store, u *user) (any, error) {
+		n := 0
+		for _, x := range st.notifByUser[u.ID] {
+			if !x.AlreadyRead {
+				x.AlreadyRead = true
+				n++
+			}
 		}
-	}
-	return c.ok(counted(n))
+		return counted(n), nil
+	})
 }
 
 // readNotification serves POST /notifications/:id/markAsRead (204).
 func (s *Server) readNotification(c *call) error {
+	return writing(c, c.pathNotification, func(_ *store, n *notification) (any, error) {
+		n.AlreadyRead = true
+		return nil, nil
+	})
+}
+
+// pathNotification resolves the path's notification among the caller's own
+// (anyone else's is 404).
+func (c *call) pathNotification() (*notification, error) {
 	id, err := strconv.ParseInt(c.path("notificationId"), 10, 64)
 	if err != nil {
-		return notFound("notification")
+		return nil, notFound("notification")
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	for _, x := range st.notifByUser[c.u.ID] {
+	for _, x := range c.s.store.notifByUser[c.u.ID] {
 		if x.ID == id {
-			x.AlreadyRead = true
-			return c.noContent()
+			return x, nil
 		}
 	}
-	return notFound("notification")
+	return nil, notFound("notification")
 }

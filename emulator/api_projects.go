@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"net/http"
 	"slices"
 	"strconv"
 )
@@ -154,18 +153,13 @@ func (s *Server) postProject(c *call) error {
 	if _, e := c.q.required("key"); e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if err := c.requireAdmin(); err != nil {
-		return err
-	}
-	p, err := st.createProject(c.u, s.now(), in)
-	if err != nil {
-		return err
-	}
-	c.w.Header().Set("Location", st.webURL()+"/projects/"+p.Key)
-	return c.json(http.StatusCreated, renderProject(p))
+	return creating(c, adminOnly(c, c.caller), func(st *store, u *user) (string, any, error) {
+		p, err := st.createProject(u, s.now(), in)
+		if err != nil {
+			return "", nil, err
+		}
+		return st.webURL() + "/projects/" + p.Key, renderProject(p), nil
+	})
 }
 
 // patchProject serves PATCH /projects/:p (administrators, project administrators).

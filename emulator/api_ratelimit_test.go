@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"encoding/json"
+	"net/http"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -105,5 +107,39 @@ func TestRateHeadersWithoutLimits(t *testing.T) {
 			t.Errorf("GET %s (%d): %d limit %q remaining %q (want %s) reset %q", path, i, st,
 				h.Get("X-RateLimit-Limit"), h.Get("X-RateLimit-Remaining"), want, h.Get("X-RateLimit-Reset"))
 		}
+	}
+}
+
+// TestHeadCountsLikeGet: Backlog documents no HEAD, and the emulator answers
+// HEAD on every GET route as that GET without a body (RFC 9110 §9.3.2), so
+// a HEAD is counted in the GET's class: a HEAD on the four search routes
+// spends the search budget and reports the search limit, as the GET does
+// (backlog.ClassOf classifies HEAD the same way). HEAD on a route without a
+// GET is 405 with Allow and spends nothing.
+func TestHeadCountsLikeGet(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := newTestServer(t, Options{Seed: 1, AdminAPIKey: "k", Empty: true, RateLimits: PaidLimits,
+		Now: func() time.Time { return now }})
+	for _, path := range []string{"/api/v2/issues", "/api/v2/issues/count",
+		"/api/v2/wikis?projectIdOrKey=NOPE", "/api/v2/wikis/count?projectIdOrKey=NOPE", "/api/v2/space"} {
+		gst, gh, _ := do(t, s, "GET", path, "k", "")
+		hst, hh, body := do(t, s, "HEAD", path, "k", "")
+		remaining, _ := strconv.Atoi(gh.Get("X-RateLimit-Remaining"))
+		// An error's body is written for HEAD too; net/http drops it on the
+		// wire, so only a success's is checked here.
+		if hst != gst || gst == http.StatusOK && len(body) != 0 || hh.Get("X-RateLimit-Limit") != gh.Get("X-RateLimit-Limit") ||
+			hh.Get("X-RateLimit-Remaining") != strconv.Itoa(remaining-1) {
+			t.Errorf("HEAD %s: %d %q limit %q remaining %q; GET: %d limit %q remaining %q", path,
+				hst, body, hh.Get("X-RateLimit-Limit"), hh.Get("X-RateLimit-Remaining"),
+				gst, gh.Get("X-RateLimit-Limit"), gh.Get("X-RateLimit-Remaining"))
+		}
+	}
+	st, h, _ := do(t, s, "HEAD", "/api/v2/notifications/markAsRead", "k", "")
+	if st != http.StatusMethodNotAllowed || h.Get("Allow") != "POST" {
+		t.Errorf("HEAD on a POST route: %d Allow %q", st, h.Get("Allow"))
+	}
+	got := rateLimitOf(t, s, "k")
+	if got["search"].Remaining != 150-8 || got["read"].Remaining != 600-3 || got["update"].Remaining != 150 {
+		t.Errorf("after 4 GET+HEAD searches, a GET+HEAD read and a 405: %+v", got)
 	}
 }

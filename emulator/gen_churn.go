@@ -158,8 +158,10 @@ func (c *churner) possible(st *store, k ChurnKind) bool {
 	switch k {
 	case ChurnCreateIssue:
 		return len(st.projectList) > 0
-	case ChurnUpdateIssue, ChurnComment, ChurnCloseIssue, ChurnDeleteIssue:
+	case ChurnUpdateIssue, ChurnComment, ChurnDeleteIssue:
 		return len(st.issueList) > 0
+	case ChurnCloseIssue:
+		return anyIssue(st, func(is *issue) bool { return is.StatusID != StatusClosed })
 	case ChurnCreateWiki:
 		return c.project(st, func(p *project) bool { return p.UseWiki }) != nil
 	case ChurnUpdateWiki, ChurnDeleteWiki:
@@ -176,13 +178,15 @@ func (c *churner) possible(st *store, k ChurnKind) bool {
 	case ChurnAddSharedFile:
 		return c.project(st, func(p *project) bool { return p.UseFileSharing }) != nil
 	case ChurnMoveIssue:
+		// A movable issue's project is live, so one more live project is
+		// somewhere to move it to.
 		live := 0
 		for _, p := range st.projectList {
 			if !p.Archived {
 				live++
 			}
 		}
-		return live > 1 && len(st.issueList) > 0
+		return live > 1 && anyIssue(st, func(is *issue) bool { return movable(st, is) })
 	}
 	return false
 }
@@ -229,6 +233,25 @@ func (c *churner) issue(st *store, ok func(*issue) bool) *issue {
 	return nil
 }
 
+// issueWhere picks an issue satisfying ok like issue does, and when those
+// draws all miss (such issues are rare) picks among all of them; nil only
+// when there is none, which possible has ruled out.
+func (c *churner) issueWhere(st *store, ok func(*issue) bool) *issue {
+	if is := c.issue(st, ok); is != nil || ok == nil {
+		return is
+	}
+	var list []*issue
+	for _, is := range st.issueList {
+		if ok(is) {
+			list = append(list, is)
+		}
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	return pickOne(c.r, list)
+}
+
 // apply performs one event of kind k.
 func (c *churner) apply(st *store, k ChurnKind, at time.Time, rep *ChurnReport) error {
 	a := c.a
@@ -261,7 +284,7 @@ func (c *churner) apply(st *store, k ChurnKind, at time.Time, rep *ChurnReport) 
 			roll = rollClose
 			ok = func(is *issue) bool { return is.StatusID != StatusClosed }
 		}
-		is := c.issue(st, ok)
+		is := c.issueWhere(st, ok)
 		if is == nil {
 			return errorf(CodeInvalidRequest, "churn: no issue to %s", k)
 		}
@@ -351,7 +374,7 @@ func (c *churner) apply(st *store, k ChurnKind, at time.Time, rep *ChurnReport) 
 		}
 		rep.SharedFiles = append(rep.SharedFiles, f.ID)
 	case ChurnMoveIssue:
-		is := c.issue(st, func(is *issue) bool { return movable(st, is) })
+		is := c.issueWhere(st, func(is *issue) bool { return movable(st, is) })
 		if is == nil {
 			return errorf(CodeInvalidRequest, "churn: no issue to move")
 		}
@@ -363,6 +386,17 @@ func (c *churner) apply(st *store, k ChurnKind, at time.Time, rep *ChurnReport) 
 		rep.IssuesMoved = append(rep.IssuesMoved, is.ID)
 	}
 	return nil
+}
+
+// anyIssue reports whether some issue satisfies ok (newest first, as churn
+// mostly acts on recent issues, so the scan usually stops early).
+func anyIssue(st *store, ok func(*issue) bool) bool {
+	for i := len(st.issueList) - 1; i >= 0; i-- {
+		if ok(st.issueList[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // movable reports whether churn may move is: its project is not archived and

@@ -217,3 +217,62 @@ func TestStartChurn(t *testing.T) {
 	cancel()
 	stop()
 }
+
+// TestChurnDrawsOnlyRealChanges: a kind with nothing to act on (no issue
+// that may move, no open issue to close) is not drawn, so every event is a
+// real change; and a movable issue that is rare among many is still found.
+func TestChurnDrawsOnlyRealChanges(t *testing.T) {
+	s := newTestServer(t, Options{Seed: 3, Now: fixedClock(), Size: Size{Projects: 3, Users: 6, Issues: 400, Comments: 100}})
+	st := s.store
+	var kept *issue
+	st.mu.Lock()
+	// The first project is archived (its issues may not move); the other
+	// two keep one issue between them.
+	st.projectList[0].Archived = true
+	for _, p := range st.projectList[1:] {
+		p.UseWiki = true
+	}
+	for _, is := range slices.Clone(st.issueList) {
+		if is.ProjectID == st.projectList[0].ID {
+			continue
+		}
+		if kept == nil {
+			kept = is
+			continue
+		}
+		if err := st.deleteIssue(st.users[st.space.OwnerID], fixedClock()(), is); err != nil {
+			t.Fatal(err)
+		}
+	}
+	archived := len(st.issueList) - 1
+	st.mu.Unlock()
+	if kept == nil || !movable(st, kept) || archived < 100 {
+		t.Fatalf("setup: kept %v movable %v, %d issues in the archived project", kept, kept != nil && movable(st, kept), archived)
+	}
+
+	// One movable issue among ~130: every move event moves it.
+	rep := s.ChurnWith(5, ChurnOptions{Seed: 1, Mix: ChurnMix{ChurnMoveIssue: 1}})
+	if rep.Failed != 0 || rep.Events != 5 || len(rep.IssuesMoved) != 5 {
+		t.Fatalf("moves with one movable issue: %+v", rep)
+	}
+	for _, id := range rep.IssuesMoved {
+		if id != kept.ID {
+			t.Errorf("moved issue %d, want %d", id, kept.ID)
+		}
+	}
+
+	// No movable issue and no open one: moves and closes are not drawn;
+	// every event is a wiki page.
+	st.mu.Lock()
+	if err := st.deleteIssue(st.users[st.space.OwnerID], fixedClock()(), kept); err != nil {
+		t.Fatal(err)
+	}
+	for _, is := range st.issueList {
+		is.StatusID = StatusClosed
+	}
+	st.mu.Unlock()
+	rep = s.ChurnWith(20, ChurnOptions{Seed: 2, Mix: ChurnMix{ChurnMoveIssue: 5, ChurnCloseIssue: 5, ChurnCreateWiki: 1}})
+	if rep.Failed != 0 || rep.Events != 20 || rep.Counts[ChurnCreateWiki] != 20 {
+		t.Errorf("churn with nothing to move or close: %+v", rep)
+	}
+}

@@ -1,5 +1,7 @@
 package emulator
 
+import "net/http"
+
 // The handler kit: the one implementation of what most API handlers share
 // (take the store lock, resolve the entity the path names, check the
 // caller's rights, answer), so that a handler states only what differs —
@@ -41,6 +43,27 @@ func writing[T any](c *call, find func() (T, error), change func(st *store, x T)
 	return c.ok(v)
 }
 
+// creating runs a create under the store's write lock: find resolves what
+// the path names (or checks the caller's rights), and create makes the new
+// entity and returns its web URL and the response body; the answer is 201
+// Created with that URL as Location (add-issue, add-comment, add-project).
+func creating[T any](c *call, find func() (T, error),
+	create func(st *store, x T) (location string, body any, err error)) error {
+	st := c.s.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	x, err := find()
+	if err != nil {
+		return err
+	}
+	loc, v, err := create(st, x)
+	if err != nil {
+		return err
+	}
+	c.w.Header().Set("Location", loc)
+	return c.json(http.StatusCreated, v)
+}
+
 // inProject is writing for entities inside a project: the caller must also
 // be allowed to change that project (writableProject), which projectOf
 // names.
@@ -56,6 +79,10 @@ func inProject[T any](c *call, find func() (T, error), projectOf func(x T) int64
 
 // counted is Backlog's answer to a count request: {"count": n}.
 func counted(n int) map[string]int { return map[string]int{"count": n} }
+
+// caller is find for routes about the caller's own data (notifications)
+// or that name nothing in the path (creates): it never fails.
+func (c *call) caller() (*user, error) { return c.u, nil }
 
 // adminOnly is find for routes only space administrators may use: anyone
 // else is 403 before the path is resolved.

@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"slices"
 	"sort"
 )
 
@@ -56,16 +55,25 @@ func (c *call) listPage(def, maxCount int64) (listPage, *apiError) {
 }
 
 // pageOf is the page p asks for of items held oldest first: newest first
-// unless p.asc; never nil. items is not changed.
+// unless p.asc; never nil. items is not changed. A descending page is
+// built from its own indices (items[n-1-offset] down), so it costs the
+// page's length, not the list's.
 func pageOf[T any](p listPage, items []T) []T {
-	if !p.asc {
-		items = slices.Clone(items)
-		slices.Reverse(items)
+	if p.asc {
+		if out := slicePage(items, p.offset, p.count); len(out) > 0 {
+			return out
+		}
+		return []T{}
 	}
-	if out := slicePage(items, p.offset, p.count); len(out) > 0 {
-		return out
+	n := len(items)
+	if p.offset >= n || p.count <= 0 {
+		return []T{}
 	}
-	return []T{}
+	out := make([]T, min(p.count, n-p.offset))
+	for k := range out {
+		out[k] = items[n-1-p.offset-k]
+	}
+	return out
 }
 
 // idCursor is the minId/maxId/count/order pagination style.

@@ -134,3 +134,25 @@ func TestLayout(t *testing.T) {
 		})
 	}
 }
+
+// TestCreatesGoThroughTheKit: a 201 Created answer is written only by the
+// handler kit's creating (http_kit.go), so that every create takes the
+// store's write lock and sets Location one way.
+func TestCreatesGoThroughTheKit(t *testing.T) {
+	names, err := filepath.Glob("api_*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(src), "http.StatusCreated") {
+			t.Errorf("%s answers 201 by hand: use creating (http_kit.go)", name)
+		}
+	}
+}

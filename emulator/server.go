@@ -219,6 +219,8 @@ func (ms *methodSet) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s := ms.s
 	rec := w.(*statusRecorder)
 	rt, ok := ms.methods[r.Method]
+	// HEAD is the GET without a body, counted in the GET's rate class;
+	// without a GET it is 405 like any other method.
 	if !ok && r.Method == http.MethodHead {
 		rt, ok = ms.methods[http.MethodGet]
 	}
