@@ -6,8 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
+
+	"github.com/backlogsync/backlogsync"
 )
 
 // The client's side of the governor: which governor and user a client draws
@@ -18,15 +19,17 @@ import (
 // cover 1.6 s of latency; more would only queue inside the governor.
 const MaxConcurrency = 16
 
-// ParsePacing reads a pacing by name: "window" or "even" (any case).
+// ParsePacing reads a pacing by name (backlogsync.PacingNames): "window"
+// or "even", in any case.
 func ParsePacing(s string) (Pacing, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "window":
-		return PaceWindow, nil
-	case "even":
-		return PaceEven, nil
+	if name, ok := backlogsync.PacingName(s); ok {
+		for _, p := range []Pacing{PaceWindow, PaceEven} {
+			if p.String() == name {
+				return p, nil
+			}
+		}
 	}
-	return 0, fmt.Errorf("pacing %q: want window (spend each rate-limit window's budget at once, the default) or even (spread it over the window)", s)
+	return 0, fmt.Errorf("pacing %q: want %s", s, backlogsync.PacingChoices)
 }
 
 // WithConcurrency lets up to n (1 ≤ n ≤ MaxConcurrency) of the client's

@@ -9,6 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/emulator"
 	"github.com/backlogsync/backlogsync/internal/inflight"
 )
@@ -286,5 +287,11 @@ func TestClientLimitOptionsInvalid(t *testing.T) {
 	}
 	if _, err := ParsePacing("smooth"); err == nil || !strings.Contains(err.Error(), `pacing "smooth": want window`) {
 		t.Errorf("ParsePacing(smooth): %v", err)
+	}
+	// The names are the root package's, and String gives them back.
+	for _, name := range backlogsync.PacingNames() {
+		if p, err := ParsePacing(name); err != nil || p.String() != name {
+			t.Errorf("ParsePacing(%q) = %v, %v; want the pacing named so", name, p, err)
+		}
 	}
 }

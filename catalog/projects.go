@@ -66,20 +66,10 @@ func projectDefs() []def {
 			calls:    []Call{projectsCall, get("/projects/:projectIdOrKey/users", "per project")},
 			pushdown: []Pushdown{pushProject},
 			change:   memberChange,
-			fetch: func(f *fetcher, q *Query, emit func(*row) error) error {
-				return f.projectIDs(q.translate(projectKey), func(pid int64) error {
-					list, _, err := f.c.Projects.ListUsers(f.ctx, itoa(pid), nil)
-					if err != nil {
-						return err
-					}
-					for _, u := range list {
-						if err := emit(f.row().set("ProjectId", pid).set("UserId", u.ID).setUser(u)); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-			},
+			fetch: projectUsers(func(f *fetcher, pid int64) ([]*backlog.User, error) {
+				list, _, err := f.c.Projects.ListUsers(f.ctx, itoa(pid), nil)
+				return list, err
+			}),
 		},
 		{
 			name: "ProjectAdministrators", desc: "The project administrators of each project.",
@@ -89,20 +79,10 @@ func projectDefs() []def {
 			calls:    []Call{projectsCall, get("/projects/:projectIdOrKey/administrators", "per project")},
 			pushdown: []Pushdown{pushProject},
 			change:   Change{Kind: ChangeFull, Note: "one short list per project: re-read and diff by key"},
-			fetch: func(f *fetcher, q *Query, emit func(*row) error) error {
-				return f.projectIDs(q.translate(projectKey), func(pid int64) error {
-					list, _, err := f.c.Projects.ListAdministrators(f.ctx, itoa(pid))
-					if err != nil {
-						return err
-					}
-					for _, u := range list {
-						if err := emit(f.row().set("ProjectId", pid).set("UserId", u.ID).setUser(u)); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-			},
+			fetch: projectUsers(func(f *fetcher, pid int64) ([]*backlog.User, error) {
+				list, _, err := f.c.Projects.ListAdministrators(f.ctx, itoa(pid))
+				return list, err
+			}),
 		},
 		{
 			name: "ProjectTeams", desc: "The teams that joined each project.",
@@ -208,4 +188,23 @@ func (f *fetcher) projectTeams(q Query, fn func(pid int64, t *backlog.Team) erro
 		}
 		return nil
 	})
+}
+
+// projectUsers fetches a per-project list of users (the members, the
+// administrators): a row per project and user.
+func projectUsers(list func(f *fetcher, pid int64) ([]*backlog.User, error)) fetchFunc {
+	return func(f *fetcher, q *Query, emit func(*row) error) error {
+		return f.projectIDs(q.translate(projectKey), func(pid int64) error {
+			users, err := list(f, pid)
+			if err != nil {
+				return err
+			}
+			for _, u := range users {
+				if err := emit(f.row().set("ProjectId", pid).set("UserId", u.ID).setUser(u)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
 }

@@ -6,11 +6,11 @@ import (
 	"net"
 	"net/url"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/internal/fuzzy"
 )
 
@@ -180,17 +180,14 @@ func CheckConcurrency(n int) error {
 	return nil
 }
 
-// Pacings of rate_limit.pacing.
-var pacings = []string{"window", "even"}
-
-// ParsePacing reads rate_limit.pacing: "window" or "even", in any case;
-// it returns the pacing in lower case.
+// ParsePacing reads rate_limit.pacing: a name of backlogsync.PacingNames
+// ("window" or "even"), in any case; it returns the pacing in lower case.
 func ParsePacing(s string) (string, error) {
-	v := strings.ToLower(strings.TrimSpace(s))
-	if slices.Contains(pacings, v) {
+	v, ok := backlogsync.PacingName(s)
+	if ok {
 		return v, nil
 	}
-	return "", fmt.Errorf("%q is not a pacing%s; write window (spend each rate-limit window's budget as fast as the work goes, the default) or even (spread it over the window, for accounts shared with people or other tools)", s, suggest(v, pacings))
+	return "", fmt.Errorf("%q is not a pacing%s; write %s", s, suggest(v, backlogsync.PacingNames()), backlogsync.PacingChoices)
 }
 
 // ParseTimeOfDay reads "HH:MM" (24-hour; "9:51" and "09:51:00" are

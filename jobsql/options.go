@@ -283,18 +283,17 @@ func lookupOption(name string) (*optSpec, string) {
 // says why value does not fit the option. The option is added to
 // r.Options at the statement's position; the slice is copied, not shared.
 func (r *Replicate) ApplyDefault(name, value string) (known bool, err error) {
-	spec := jobOption(name)
+	spec, v, canon, err := parseDefault(name, value)
 	if spec == nil {
 		return false, nil
 	}
 	for _, o := range r.Options {
 		if o.Name == spec.name {
-			return true, nil
+			return true, nil // the statement's own value wins, even over a bad default
 		}
 	}
-	v, canon, msg := parseOptionValue(spec, jobValue(spec, value), true)
-	if msg != "" {
-		return true, errors.New(msg)
+	if err != nil {
+		return true, err
 	}
 	spec.apply(&r.Settings, v)
 	r.Options = append(r.Options[:len(r.Options):len(r.Options)], Option{Pos: r.Pos, Name: spec.name, Value: canon})
@@ -307,14 +306,27 @@ func (r *Replicate) ApplyDefault(name, value string) (known bool, err error) {
 // for a name that is no REPLICATE option, and err saying why value does
 // not fit the option.
 func CheckDefault(name, value string) (canon string, known bool, err error) {
-	spec := jobOption(name)
+	spec, _, _, err := parseDefault(name, value)
 	if spec == nil {
 		return name, false, nil
 	}
-	if _, _, msg := parseOptionValue(spec, jobValue(spec, value), true); msg != "" {
-		return spec.name, true, errors.New(msg)
+	return spec.name, true, err
+}
+
+// parseDefault looks a job-level option up by name (WITH or snake-case
+// spelling) and parses its value, for ApplyDefault and CheckDefault: spec
+// is nil for a name that is no REPLICATE option; v and canon are the
+// parsed and canonical value; err says why value does not fit the option.
+func parseDefault(name, value string) (spec *optSpec, v optValue, canon string, err error) {
+	spec = jobOption(name)
+	if spec == nil {
+		return nil, v, "", nil
 	}
-	return spec.name, true, nil
+	v, canon, msg := parseOptionValue(spec, jobValue(spec, value), true)
+	if msg != "" {
+		return spec, v, "", errors.New(msg)
+	}
+	return spec, v, canon, nil
 }
 
 // jobValue reads a job-level option's value as configuration files write

@@ -232,3 +232,24 @@ func TestApplyDefaultBooleanSpellings(t *testing.T) {
 		t.Errorf("a statement's WITH DropTable=False was overridden by the job's yes (%v)", err)
 	}
 }
+
+// TestApplyDefaultStatementWins: a job-level option the statement's WITH
+// already sets is not applied nor even checked (CheckDefault does that),
+// and the statement's options are left as they were; an option the WITH
+// does not set is added after them.
+func TestApplyDefaultStatementWins(t *testing.T) {
+	r := &Replicate{Options: []Option{{Name: "BatchSize", Value: "10"}}}
+	r.Settings.BatchSize = 10
+	if known, err := r.ApplyDefault("batch_size", "0"); !known || err != nil || r.Settings.BatchSize != 10 || len(r.Options) != 1 {
+		t.Errorf("ApplyDefault(batch_size, 0) over WITH BatchSize=10 = %v, %v; BatchSize %d, options %v", known, err, r.Settings.BatchSize, r.Options)
+	}
+	if _, _, err := CheckDefault("batch_size", "0"); err == nil {
+		t.Error("CheckDefault(batch_size, 0) = nil error")
+	}
+	if known, err := r.ApplyDefault("drop_table", "0"); !known || err != nil || len(r.Options) != 2 {
+		t.Errorf("ApplyDefault(drop_table, 0) = %v, %v; options %v", known, err, r.Options)
+	}
+	if got := r.Options[len(r.Options)-1]; got.Name != "DropTable" || got.Value != "False" {
+		t.Errorf("added option = %+v, want DropTable=False", got)
+	}
+}

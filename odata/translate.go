@@ -103,11 +103,7 @@ func (tr *translator) expr(n *node) (bs.Expr, error) {
 					return bs.Not{X: e}, nil
 				}
 			}
-			l, err := tr.term(n.args[0])
-			if err != nil {
-				return nil, err
-			}
-			r, err := tr.term(n.args[1])
+			l, r, err := tr.terms(n)
 			if err != nil {
 				return nil, err
 			}
@@ -127,11 +123,7 @@ func (tr *translator) expr(n *node) (bs.Expr, error) {
 			if len(n.args) != 2 {
 				return nil, tr.errf(n, 400, "%s takes two arguments, got %d", n.name, len(n.args))
 			}
-			l, err := tr.term(n.args[0])
-			if err != nil {
-				return nil, err
-			}
-			r, err := tr.term(n.args[1])
+			l, r, err := tr.terms(n)
 			if err != nil {
 				return nil, err
 			}
@@ -177,11 +169,7 @@ func (tr *translator) term(n *node) (bs.Term, error) {
 		}
 	case nBin:
 		if op, ok := arithOps[n.name]; ok {
-			l, err := tr.term(n.args[0])
-			if err != nil {
-				return nil, err
-			}
-			r, err := tr.term(n.args[1])
+			l, r, err := tr.terms(n)
 			if err != nil {
 				return nil, err
 			}
@@ -206,4 +194,16 @@ func (tr *translator) term(n *node) (bs.Term, error) {
 		}
 	}
 	return nil, tr.errf(n, 400, "expected a value (a property, a literal or a function)")
+}
+
+// terms translates the two operands of a binary operator or a two-argument
+// function, the left one first (its error wins).
+func (tr *translator) terms(n *node) (l, r bs.Term, err error) {
+	if l, err = tr.term(n.args[0]); err != nil {
+		return nil, nil, err
+	}
+	if r, err = tr.term(n.args[1]); err != nil {
+		return nil, nil, err
+	}
+	return l, r, nil
 }

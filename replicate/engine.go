@@ -317,11 +317,11 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (AccountResu
 		if p.issues {
 			continue
 		}
-		replicate := r.table
+		copyTable := r.table
 		if p.c.Mode != jobsql.ModeMerge {
-			replicate = r.snapshot // Replace, Append
+			copyTable = r.snapshot // Replace, Append
 		}
-		rt, first, err := replicate(ctx, p)
+		rt, first, err := copyTable(ctx, p)
 		res.Tables = append(res.Tables, rt)
 		if first {
 			firstLoads++

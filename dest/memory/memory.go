@@ -547,21 +547,7 @@ func eval(e destutil.Resolved, r bs.Row) tri {
 		case bs.OpEndsWith:
 			return truth(strings.HasSuffix(v.(string), e.Value.(string)))
 		}
-		c := destutil.Compare(v, e.Value)
-		switch e.Op {
-		case bs.OpEq:
-			return truth(c == 0)
-		case bs.OpNe:
-			return truth(c != 0)
-		case bs.OpLt:
-			return truth(c < 0)
-		case bs.OpLe:
-			return truth(c <= 0)
-		case bs.OpGt:
-			return truth(c > 0)
-		case bs.OpGe:
-			return truth(c >= 0)
-		}
+		return cmpTruth(e.Op, destutil.Compare(v, e.Value))
 	case destutil.KIn:
 		v := r[e.Col]
 		if len(e.Values) == 0 {

@@ -8,7 +8,7 @@ import (
 	bs "github.com/backlogsync/backlogsync"
 )
 
-func TestInKeyOrder(t *testing.T) {
+func TestSortByKey(t *testing.T) {
 	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	rows := []bs.Row{
 		{"b", int64(2), "first b2"},
@@ -18,14 +18,15 @@ func TestInKeyOrder(t *testing.T) {
 		{"b", int64(2), "second b2"}, // the same key: stays after the first
 		{"a", nil, "a nil"},
 	}
-	orig := fmt.Sprint(rows)
-	got := inKeyOrder(rows, []int{0, 1})
+	sortByKey(rows, []int{0, 1})
 	want := "[[a <nil> a nil] [a 9 a9] [a 10 a10] [b 1 b1] [b 2 first b2] [b 2 second b2]]"
-	if fmt.Sprint(got) != want {
-		t.Errorf("inKeyOrder = %v; want %v", got, want)
+	if fmt.Sprint(rows) != want {
+		t.Errorf("sortByKey = %v; want %v", rows, want)
 	}
-	if fmt.Sprint(rows) != orig {
-		t.Errorf("inKeyOrder reordered its argument: %v", rows)
+	// Rows already in key order stay as they are.
+	sortByKey(rows, []int{0, 1})
+	if fmt.Sprint(rows) != want {
+		t.Errorf("sortByKey of sorted rows = %v; want %v", rows, want)
 	}
 	for _, tc := range []struct {
 		a, b any

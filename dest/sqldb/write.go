@@ -234,7 +234,7 @@ func (w *writer) upsert(ctx context.Context, tx *sql.Tx, rows []bs.Row) (bs.Writ
 	if err != nil {
 		return res, err
 	}
-	recs = inKeyOrder(recs, w.keyPos)
+	sortByKey(recs, w.keyPos) // recs is lastPerKey's own slice
 	per := w.rowsPerStatement(len(w.cols))
 	for start := 0; start < len(recs); {
 		// Statements of a few fixed sizes only, so a handful of prepared
