@@ -35,7 +35,8 @@ var description = strings.Repeat("再現手順: ログイン後に課題一覧�
 
 // BenchRow returns the row of issue n (1-based) of a BenchTable at the
 // given version (the version changes the summary, the status and the
-// Updated time), with values as Backlog sends them: Japanese text, a
+// Updated time: version 0's is its Created, a later one's is later than
+// any earlier version's of every row), with values as Backlog sends them: Japanese text, a
 // description of about 700 bytes, some NULL dates and users, fractional
 // hours. Columns are filled by name, so a catalog change adds NULLs or
 // type defaults rather than breaking the benchmark.
@@ -43,7 +44,14 @@ func BenchRow(t *bs.Table, n int64, version int) bs.Row {
 	id := benchIDBase + n
 	project := n%20 + 1
 	created := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Minute)
-	updated := created.Add(time.Duration(version) * time.Hour)
+	updated := created
+	if version > 0 {
+		// A later version is what an incremental run writes: rows whose
+		// Updated passed the cursor, so later than every stored row's
+		// (the load's span ends in March 2020), each version's within its
+		// own hour, in no relation to the key order.
+		updated = time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(version)*time.Hour + time.Duration(n%3600)*time.Second)
+	}
 	statuses := []string{"未対応", "処理中", "処理済み", "完了"}
 	status := (n + int64(version)) % 4
 	r := make(bs.Row, len(t.Columns))
