@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -104,9 +105,11 @@ func TestConnectionTestExplainsEachKind(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup()
 			}
-			// A key of its own per case: the user's rate-limit budget
-			// (the default governor's) is not shared between cases.
-			in := ConnectionTest{SpaceURL: space, AuthScheme: tt.scheme, Secret: secret + strings.ReplaceAll(tt.name, " ", "")}
+			// A key of its own per case and run: the user's rate-limit
+			// budget (the process's default governor) is not shared
+			// between cases, nor with a 429 of an earlier -count run.
+			in := ConnectionTest{SpaceURL: space, AuthScheme: tt.scheme,
+				Secret: secret + strings.ReplaceAll(tt.name, " ", "") + strconv.FormatInt(time.Now().UnixNano(), 36)}
 			if tt.url != "" {
 				in.SpaceURL = tt.url
 			}
