@@ -108,17 +108,10 @@ type ConnectionInput struct {
 }
 
 // Check trims the input, defaults the scheme to "apikey" and validates it
-// (a secret is required when needSecret, as on create): "" when it is
-// good, else a sentence that names the field and says what to write. It
+// (a secret is required when needSecret, as on create): the zero
+// FieldProblem when it is good, else the field and what to write. It
 // never quotes the secret or the URL.
-func (in *ConnectionInput) Check(needSecret bool) string {
-	_, msg := in.check(needSecret)
-	return msg
-}
-
-// check is Check that also returns the field (its JSON name) a problem
-// is in.
-func (in *ConnectionInput) check(needSecret bool) (field, msg string) {
+func (in *ConnectionInput) Check(needSecret bool) FieldProblem {
 	in.Name, in.Secret = strings.TrimSpace(in.Name), strings.TrimSpace(in.Secret)
 	in.SpaceURL = strings.TrimRight(strings.TrimSpace(in.SpaceURL), "/")
 	if in.AuthScheme == "" {
@@ -126,24 +119,26 @@ func (in *ConnectionInput) check(needSecret bool) (field, msg string) {
 	}
 	switch {
 	case in.Name == "" || len(in.Name) > 64:
-		return "name", "give the connection a name (at most 64 characters), e.g. the space key"
+		return FieldProblem{"name", "give the connection a name of at most 64 characters, e.g. the space key"}
 	case in.AuthScheme != "apikey" && in.AuthScheme != "oauth":
-		return "auth_scheme", `pick the authentication (auth_scheme): "apikey" for an API key or "oauth" for an OAuth access token`
+		return FieldProblem{"auth_scheme", `pick "apikey" for an API key or "oauth" for an OAuth access token`}
 	case needSecret && in.Secret == "":
-		return "secret", "give the secret: the API key (Backlog: Personal Settings > API) or the OAuth access token"
+		return FieldProblem{"secret", "give the API key (Backlog: Personal Settings > API) or the OAuth access token"}
 	}
 	u, err := url.Parse(in.SpaceURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "space_url", "the space URL (space_url) must look like https://example.backlog.com (or .backlog.jp), with no key in it"
+		return FieldProblem{"space_url", "write the space's address, like https://example.backlog.com (or .backlog.jp), with no key in it"}
 	}
 	return in.checkRateLimit()
 }
 
-// badInput answers 400 with the problem of a connection's input and the
-// field it is in (error.fields, as for stored jobs).
-func badInput(w http.ResponseWriter, field, msg string) {
+// badInput answers 400 with the problem of a connection's input, naming
+// the field by its JSON key, and the field it is in (error.fields, as for
+// stored jobs).
+func badInput(w http.ResponseWriter, p FieldProblem) {
+	msg := p.API()
 	writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"status": http.StatusBadRequest,
-		"message": msg, "fields": map[string]string{field: msg}}})
+		"message": msg, "fields": map[string]string{p.Field: msg}}})
 }
 
 func (s *Service) addConnection(w http.ResponseWriter, r *http.Request) {
@@ -151,8 +146,8 @@ func (s *Service) addConnection(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &in) {
 		return
 	}
-	if field, msg := in.check(true); msg != "" {
-		badInput(w, field, msg)
+	if p := in.Check(true); !p.OK() {
+		badInput(w, p)
 		return
 	}
 	if s.seal == nil {
@@ -209,8 +204,8 @@ func (s *Service) updateConnection(w http.ResponseWriter, r *http.Request) {
 	if strings.TrimSpace(in.AuthScheme) == "" {
 		in.AuthScheme = c.AuthScheme // left out: kept, as the secret and the rate limit are
 	}
-	if field, msg := in.check(false); msg != "" {
-		badInput(w, field, msg)
+	if p := in.Check(false); !p.OK() {
+		badInput(w, p)
 		return
 	}
 	if s.seal == nil {
@@ -256,8 +251,8 @@ func (s *Service) testNewConnection(w http.ResponseWriter, r *http.Request) {
 	if strings.TrimSpace(in.Name) == "" {
 		in.Name = "test"
 	}
-	if field, msg := in.check(true); msg != "" {
-		badInput(w, field, msg)
+	if p := in.Check(true); !p.OK() {
+		badInput(w, p)
 		return
 	}
 	c := store.Connection{SpaceURL: in.SpaceURL, AuthScheme: in.AuthScheme}

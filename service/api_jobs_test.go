@@ -27,10 +27,10 @@ func TestAPIConnectionsAndStoredJobs(t *testing.T) {
 		bad  map[string]any
 		want string
 	}{
-		{map[string]any{"name": "", "space_url": "https://acme.backlog.com", "secret": secret}, "give the connection a name"},
-		{map[string]any{"name": "x", "space_url": "https://u:" + secret + "@acme.backlog.com", "secret": secret}, "space URL (space_url) must look like https://"},
-		{map[string]any{"name": "x", "space_url": "https://acme.backlog.com", "auth_scheme": "basic", "secret": secret}, `authentication (auth_scheme): "apikey" for an API key or "oauth"`},
-		{map[string]any{"name": "x", "space_url": "https://acme.backlog.com"}, "give the secret: the API key"},
+		{map[string]any{"name": "", "space_url": "https://acme.backlog.com", "secret": secret}, "name: give the connection a name"},
+		{map[string]any{"name": "x", "space_url": "https://u:" + secret + "@acme.backlog.com", "secret": secret}, "space_url: write the space's address, like https://"},
+		{map[string]any{"name": "x", "space_url": "https://acme.backlog.com", "auth_scheme": "basic", "secret": secret}, `auth_scheme: pick "apikey" for an API key or "oauth"`},
+		{map[string]any{"name": "x", "space_url": "https://acme.backlog.com"}, "secret: give the API key"},
 	} {
 		var e struct{ Error struct{ Message string } }
 		if st := f.request("POST", "/api/connections", "boss@example.com", tt.bad, &e); st != http.StatusBadRequest || !strings.Contains(e.Error.Message, tt.want) {

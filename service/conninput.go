@@ -7,27 +7,66 @@ import (
 	"github.com/backlogsync/backlogsync/store"
 )
 
+// connFields are the fields of a connection's input in the web admin
+// form's order: the JSON key (the REST API's name for it, and the Field of
+// a FieldProblem) and the label the form shows. Problems name the field
+// through this table only: by its key to REST clients (FieldProblem.API),
+// by its label on the form (FieldProblem.Form), and the form's labels are
+// these (ConnectionFieldLabel in its template).
+var connFields = []struct{ Key, Label string }{
+	{"name", "Connection name"},
+	{"space_url", "Space URL"},
+	{"auth_scheme", "Authentication"},
+	{"secret", "API key or access token"},
+	{"max_share", "Share of each rate-limit window"},
+	{"concurrency", "Requests in flight at once"},
+	{"pacing", "Pacing"},
+}
+
+// ConnectionFieldLabel is the label the web admin's connection form shows
+// for the field key (a JSON key of ConnectionInput); the key itself when
+// there is no such field.
+func ConnectionFieldLabel(key string) string {
+	for _, f := range connFields {
+		if f.Key == key {
+			return f.Label
+		}
+	}
+	return key
+}
+
+// FieldProblem is a problem with one field of a connection's input: the
+// field's JSON key and Fix, what is wrong and what to write, which does
+// not name the field (API and Form do, each for its reader). The zero
+// value is no problem.
+type FieldProblem struct {
+	Field string // the JSON key, e.g. "space_url"
+	Fix   string
+}
+
+// OK reports whether there is no problem.
+func (p FieldProblem) OK() bool { return p.Fix == "" }
+
+// API is the problem as the REST API says it, naming the field by its
+// JSON key: "space_url: must look like …".
+func (p FieldProblem) API() string { return p.Field + ": " + p.Fix }
+
+// Form is the problem as the web admin's form says it, naming the field
+// by the label the form shows: "Space URL: must look like …".
+func (p FieldProblem) Form() string { return ConnectionFieldLabel(p.Field) + ": " + p.Fix }
+
 // A stored connection's rate-limit settings are a config file account's
 // rate_limit (max_share, concurrency, pacing): the config package's rules
 // check them, with its messages, so both say the same thing.
 
-// rateLimitField names a rate-limit field in a problem, as the space URL
-// is named: what it is, then its key.
-var rateLimitField = map[string]string{
-	"max_share":   "the share of each rate-limit window (max_share)",
-	"concurrency": "the requests in flight at once (concurrency)",
-	"pacing":      "the pacing (pacing)",
-}
-
-// rateLimitProblem is the field and the sentence of a bad rate-limit
-// setting.
-func rateLimitProblem(field string, err error) (string, string) {
-	return field, rateLimitField[field] + ": " + err.Error()
+// rateLimitProblem is the problem of a bad rate-limit setting.
+func rateLimitProblem(field string, err error) FieldProblem {
+	return FieldProblem{Field: field, Fix: err.Error()}
 }
 
 // checkRateLimit checks the rate-limit settings given (a concurrency of 0
 // and a pacing of "" are the defaults) and lowers the pacing's case.
-func (in *ConnectionInput) checkRateLimit() (field, msg string) {
+func (in *ConnectionInput) checkRateLimit() FieldProblem {
 	if in.MaxShare != nil {
 		if err := config.CheckMaxShare(*in.MaxShare); err != nil {
 			return rateLimitProblem("max_share", err)
@@ -48,15 +87,15 @@ func (in *ConnectionInput) checkRateLimit() (field, msg string) {
 		}
 		in.Pacing = &p
 	}
-	return "", ""
+	return FieldProblem{}
 }
 
 // ReadRateLimit sets the rate-limit settings from a form's text (the web
 // admin's connection form): maxShare a share or a percentage ("0.5",
 // "50%"), concurrency a whole number, pacing "window" or "even"; a blank
-// field is the default. It returns the problem as Check does, with its
-// field ("max_share", "concurrency" or "pacing"; "" when there is none).
-func (in *ConnectionInput) ReadRateLimit(maxShare, concurrency, pacing string) (field, msg string) {
+// field is the default. It returns the problem as Check does (its field
+// "max_share", "concurrency" or "pacing"; the zero FieldProblem for none).
+func (in *ConnectionInput) ReadRateLimit(maxShare, concurrency, pacing string) FieldProblem {
 	one, zero := 1.0, 0
 	in.MaxShare, in.Concurrency = &one, &zero
 	if s := strings.TrimSpace(maxShare); s != "" {

@@ -143,7 +143,7 @@ func TestConnectionTestFailuresSayWhatToCheck(t *testing.T) {
 		url, want string
 	}{
 		{tlsSrv.URL, "certificate is not valid for " + tlsSrv.URL + ". Check the space URL"},
-		{refusing.URL, "refused the request: 403 Forbidden: No permission. Check the space URL and that the user of this API key"},
+		{refusing.URL, "No permission: " + refusing.URL + " refused the user of this API key (403 Forbidden: No permission). Use the API key of a member of this space"},
 	} {
 		rep, msg := TestConnection(t.Context(), &http.Client{Timeout: 5 * time.Second}, ConnectionTest{SpaceURL: tt.url, AuthScheme: "apikey", Secret: "k"})
 		if rep != nil || !strings.Contains(msg, tt.want) {

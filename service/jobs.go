@@ -220,30 +220,47 @@ func (s *Service) Jobs(ctx context.Context) ([]JobInfo, error) {
 	}
 	var out []JobInfo
 	for _, j := range s.jobList() {
-		st := status[j.Name]
-		ji := JobInfo{Name: j.Name, Destination: j.Destination, Statements: j.Statements.Text, ReplicateAll: j.ReplicateAll,
-			Schedule: j.Schedule, Notify: j.Notify, Running: st.Running, Next: st.Next}
-		for _, a := range j.Accounts {
-			ji.Accounts = append(ji.Accounts, a.Account)
+		var in *JobInput
+		if x, ok := inputs[j.Name]; ok && s.isStored(j.Name) {
+			in = &x
 		}
-		if in, ok := inputs[j.Name]; ok && s.isStored(j.Name) {
-			ji.Stored, ji.Input = true, &in
-		}
-		out = append(out, ji)
+		out = append(out, jobInfo(j, status[j.Name], in))
 	}
 	return out, nil
 }
 
-// Job returns one job (ENOTFOUND naming the nearest when there is none).
-func (s *Service) Job(ctx context.Context, name string) (JobInfo, error) {
-	js, err := s.Jobs(ctx)
-	if err != nil {
-		return JobInfo{}, err
+// jobInfo is the job j with its scheduler status and, for a stored job,
+// its input (nil for a config job).
+func jobInfo(j config.Job, st schedule.JobStatus, in *JobInput) JobInfo {
+	ji := JobInfo{Name: j.Name, Destination: j.Destination, Statements: j.Statements.Text, ReplicateAll: j.ReplicateAll,
+		Schedule: j.Schedule, Notify: j.Notify, Running: st.Running, Next: st.Next}
+	for _, a := range j.Accounts {
+		ji.Accounts = append(ji.Accounts, a.Account)
 	}
-	for _, j := range js {
-		if j.Name == name {
-			return j, nil
+	if in != nil {
+		ji.Stored, ji.Input = true, in
+	}
+	return ji
+}
+
+// Job returns one job (ENOTFOUND naming the nearest when there is none):
+// from memory, and for a stored job one store query (Store.JobByName),
+// not a read of every job.
+func (s *Service) Job(ctx context.Context, name string) (JobInfo, error) {
+	if j, ok := s.job(name); ok {
+		st, _ := s.status(name)
+		if !s.isStored(name) {
+			return jobInfo(j, st, nil), nil
 		}
+		sj, err := s.o.Store.JobByName(ctx, name)
+		switch {
+		case err == nil:
+			_, in := storedConfig(*sj)
+			return jobInfo(j, st, &in), nil
+		case backlogsync.ErrorCode(err) != backlogsync.ENOTFOUND:
+			return JobInfo{}, err
+		}
+		return jobInfo(j, st, nil), nil // gone from the store since memory was loaded: as Jobs shows it
 	}
 	msg := fmt.Sprintf("no job named %q%s", name, fuzzy.DidYouMean(name, s.jobNames()))
 	return JobInfo{}, &backlogsync.Error{Code: backlogsync.ENOTFOUND, Message: msg}

@@ -35,8 +35,9 @@ func TestSyncStored(t *testing.T) {
 	}
 	sync([3]int{1, 0, 0})
 	j, err := f.svc.Job(ctx, "elsewhere")
-	if err != nil || !j.Stored || j.Next.IsZero() || j.Schedule.Interval != "daily" {
-		t.Fatalf("after the sync: %+v, %v; want the stored job, scheduled daily", j, err)
+	if err != nil || !j.Stored || j.Next.IsZero() || j.Schedule.Interval != "daily" || j.Input == nil ||
+		j.Input.Statements != sj.Statements || len(j.Input.Connections) != 1 || j.Input.Connections[0] != "acme" {
+		t.Fatalf("after the sync: %+v, %v; want the stored job with its input, scheduled daily", j, err)
 	}
 	if cj, err := f.svc.Job(ctx, f.cfg.Jobs[0].Name); err != nil || cj.Stored {
 		t.Errorf("the config job was replaced by a stored twin: %+v, %v", cj, err)

@@ -93,7 +93,8 @@ func connID(t *testing.T, s *Store, name string) int64 {
 
 // TestListsLoadChildrenInBoundedQueries: Jobs (with each job's
 // connections) and JobsByConnection read several jobs and connections in
-// a fixed number of queries, not one more per job or connection, and
+// a fixed number of queries, not one more per job or connection (and
+// JobByName reads one job in two), and
 // group the children under the right parent in the right order.
 func TestListsLoadChildrenInBoundedQueries(t *testing.T) {
 	forEachCounted(t, func(t *testing.T, s *Store, queries *atomic.Int64) {
@@ -137,6 +138,17 @@ func TestListsLoadChildrenInBoundedQueries(t *testing.T) {
 		}
 		if !slices.Equal(names, []string{"j0", "j1", "j2", "j3", "j4"}) {
 			t.Errorf("jobs %v, want them by name", names)
+		}
+
+		// One job (the job page's read) costs the same two queries
+		// however many jobs there are: its row and its connections.
+		before = queries.Load()
+		one, err := s.JobByName(ctx, "j0")
+		if err != nil || !slices.Equal(one.Connections, want["j0"]) {
+			t.Fatalf("JobByName(j0) = %+v, %v; want connections %v", one, err, want["j0"])
+		}
+		if n := queries.Load() - before; n != 2 {
+			t.Errorf("JobByName ran %d queries, want 2 (the job, then its connections)", n)
 		}
 
 		before = queries.Load()

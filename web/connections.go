@@ -21,7 +21,7 @@ type connForm struct {
 	MaxShare    string
 	Concurrency string
 	Pacing      string
-	// Field is the rate-limit field the problem is in, marked invalid.
+	// Field is the field (its input name) the problem is in, marked invalid.
 	Field string
 }
 
@@ -99,21 +99,23 @@ func (a *app) renderConnections(w http.ResponseWriter, r *http.Request, se *stor
 // readConnForm reads the form and checks it as the REST API does
 // (service.ConnectionInput.ReadRateLimit and Check; a secret is required
 // when needSecret): the form as typed, trimmed, the input, and the
-// problem ("" for none).
+// problem ("" for none) naming the field by the form's label.
 func readConnForm(r *http.Request, needSecret bool) (connForm, service.ConnectionInput, string) {
 	in := service.ConnectionInput{Name: r.PostFormValue("name"), SpaceURL: r.PostFormValue("space_url"),
 		AuthScheme: r.PostFormValue("auth_scheme"), Secret: r.PostFormValue("secret")}
 	f := connForm{MaxShare: strings.TrimSpace(r.PostFormValue("max_share")), Concurrency: strings.TrimSpace(r.PostFormValue("concurrency")),
 		Pacing: strings.TrimSpace(r.PostFormValue("pacing"))}
-	field, msg := in.ReadRateLimit(f.MaxShare, f.Concurrency, f.Pacing)
-	if msg == "" {
-		msg = in.Check(needSecret)
+	p := in.ReadRateLimit(f.MaxShare, f.Concurrency, f.Pacing)
+	if p.OK() {
+		p = in.Check(needSecret)
 	} else {
-		f.Field = field
 		in.Check(needSecret) // trims the rest for the form
 	}
-	f.Name, f.SpaceURL, f.AuthScheme = in.Name, in.SpaceURL, in.AuthScheme
-	return f, in, msg
+	f.Name, f.SpaceURL, f.AuthScheme, f.Field = in.Name, in.SpaceURL, in.AuthScheme, p.Field
+	if p.OK() {
+		return f, in, ""
+	}
+	return f, in, p.Form()
 }
 
 // connectionOf is the connection the checked input describes (its

@@ -56,9 +56,10 @@ func TestConnectionFormRateLimit(t *testing.T) {
 		var in service.ConnectionInput
 		vals := map[string]string{"max_share": "", "concurrency": "", "pacing": ""}
 		vals[tt.field] = tt.value
-		field, want := in.ReadRateLimit(vals["max_share"], vals["concurrency"], vals["pacing"])
-		if field != tt.field || want == "" {
-			t.Fatalf("%s %q: the service's check says %q in %q", tt.field, tt.value, want, field)
+		p := in.ReadRateLimit(vals["max_share"], vals["concurrency"], vals["pacing"])
+		want := p.Form()
+		if p.Field != tt.field || p.OK() {
+			t.Fatalf("%s %q: the service's check says %+v", tt.field, tt.value, p)
 		}
 		code, body := b.post("/admin/connections/"+id, bad)
 		if code != http.StatusBadRequest || !strings.Contains(body, html.EscapeString("Not saved: "+want+".")) {
@@ -81,5 +82,40 @@ func TestConnectionFormRateLimit(t *testing.T) {
 	}
 	if cs, _ := e.Store.Connections(t.Context()); len(cs) != 1 || cs[0].MaxShare != 1 || cs[0].Concurrency != 0 || cs[0].Pacing != "" {
 		t.Fatalf("after blanking the rate limit: %+v, want the defaults", cs)
+	}
+}
+
+// TestConnectionFormNamesFieldsByLabel: a refused connection form names
+// the field at fault by the label the form shows beside it (the same
+// label table labels the form), never by the REST API's JSON key, which
+// POST /api/connections keeps (service tests).
+func TestConnectionFormNamesFieldsByLabel(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(adminEmail, adminPass)
+	_, page := b.get("/admin/connections")
+	for _, tt := range []struct{ id, label string }{
+		{"conn-name", "Connection name"}, {"conn-url", "Space URL"}, {"conn-secret", "API key or access token"},
+		{"conn-share", "Share of each rate-limit window"}, {"conn-conc", "Requests in flight at once"}, {"conn-pacing", "Pacing"},
+	} {
+		if !strings.Contains(page, `<label for="`+tt.id+`">`+tt.label+`</label>`) {
+			t.Errorf("the form does not label %s %q", tt.id, tt.label)
+		}
+	}
+	for _, tt := range []struct {
+		form       url.Values
+		label, key string
+	}{
+		{url.Values{"name": {"demo"}, "space_url": {"https://u:pw@acme.backlog.com"}, "auth_scheme": {"apikey"}, "secret": {"k"}}, "Space URL", "space_url"},
+		{url.Values{"name": {"demo"}, "space_url": {e.EmuURL}, "auth_scheme": {"apikey"}, "secret": {"k"}, "max_share": {"150%"}}, "Share of each rate-limit window", "max_share"},
+		{url.Values{"name": {"demo"}, "space_url": {e.EmuURL}, "auth_scheme": {"apikey"}, "secret": {" "}}, "API key or access token", "secret"},
+	} {
+		code, body := b.post("/admin/connections", tt.form)
+		if code != http.StatusBadRequest || !strings.Contains(body, "Not saved: "+tt.label+": ") {
+			t.Errorf("%s: %d, want 400 naming the field %q", tt.key, code, tt.label)
+		}
+		if strings.Contains(body, tt.key+":") || strings.Contains(body, "("+tt.key+")") {
+			t.Errorf("%s: the page names the field by its JSON key", tt.key)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -87,6 +88,27 @@ func (a *app) progressOf(job, dest string) progressView {
 
 func clock(t time.Time) string { return t.UTC().Format("15:04:05 UTC") }
 
+// jobInfo is the job name: one job from the service (Service.Job: memory
+// and at most one store query, not a read of every job), or from the
+// config's jobs without a service.
+func (a *app) jobInfo(ctx context.Context, name string) (*service.JobInfo, error) {
+	if a.o.Service != nil {
+		ji, err := a.o.Service.Job(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		return &ji, nil
+	}
+	var names []string
+	for _, j := range a.o.Jobs {
+		if j.Name == name {
+			return &service.JobInfo{Name: j.Name, Destination: j.Destination, Statements: j.Statements}, nil
+		}
+		names = append(names, j.Name)
+	}
+	return nil, backlogsync.Errorf(backlogsync.ENOTFOUND, "no job named %q%s", name, fuzzy.DidYouMean(name, names))
+}
+
 // jobData is the job page.
 type jobData struct {
 	Job      jobRow
@@ -103,21 +125,9 @@ func (a *app) jobPage(w http.ResponseWriter, r *http.Request, se *store.Session)
 	ctx, cancel := ctxTimeout(r.Context())
 	defer cancel()
 	name := r.PathValue("name")
-	infos, err := a.jobInfos(ctx)
+	ji, err := a.jobInfo(ctx, name)
 	if err != nil {
-		a.internal(w, r, se, "list jobs", err)
-		return
-	}
-	var ji *service.JobInfo
-	var names []string
-	for i := range infos {
-		names = append(names, infos[i].Name)
-		if infos[i].Name == name {
-			ji = &infos[i]
-		}
-	}
-	if ji == nil {
-		a.fail(w, r, se, http.StatusNotFound, "There is no job named "+strconv.Quote(name)+fuzzy.DidYouMean(name, names)+"; the Jobs page lists them.")
+		a.jobFail(w, r, se, "read the job", err)
 		return
 	}
 	d := jobData{CanRun: a.o.Service != nil, Job: jobRow{Name: ji.Name, Destination: ji.Destination, Accounts: ji.Accounts,

@@ -303,6 +303,7 @@ func (a *app) parse() error {
 		"has":       slices.Contains[[]string],
 		"join":      strings.Join,
 		"rateLimit": rateLimitText,
+		"connLabel": service.ConnectionFieldLabel,
 	}
 	// Files named _*.html hold parts that every page may use.
 	partials, err := fs.Glob(templateFS, "templates/_*.html")

@@ -250,8 +250,9 @@ func TestConnectionFormChecksAsTheAPI(t *testing.T) {
 		"key in the URL": {"name": {"demo"}, "space_url": {"https://u:pw@acme.backlog.com"}, "auth_scheme": {"apikey"}, "secret": {secret}},
 	} {
 		in := service.ConnectionInput{Name: form.Get("name"), SpaceURL: form.Get("space_url"), AuthScheme: form.Get("auth_scheme"), Secret: form.Get("secret")}
-		want := in.Check(true)
-		if want == "" {
+		p := in.Check(true)
+		want := p.Form()
+		if p.OK() {
 			t.Fatalf("%s: the service's check passes it", what)
 		}
 		code, body := b.post("/admin/connections", form)
