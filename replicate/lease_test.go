@@ -50,17 +50,23 @@ func TestConcurrentRunsAreLeased(t *testing.T) {
 		t.Fatalf("run waiting for the lease: %v", err)
 	}
 	// A holder that died (no renewal, no release): its lease expires.
+	// Its expiry is at least ttl after t0, taken before the lease, so the
+	// run cannot start sooner however long this goroutine is descheduled
+	// after taking the lease. (The lease row's clock is SQLite's
+	// julianday('now') in whole milliseconds, a double: allow a few
+	// milliseconds of rounding.)
+	const deadTTL = 700 * time.Millisecond
 	dead, cancel := context.WithCancel(ctx)
-	if _, err := l.Lease(dead, "test/demo", 700*time.Millisecond); err != nil {
+	t0 := time.Now()
+	if _, err := l.Lease(dead, "test/demo", deadTTL); err != nil {
 		t.Fatal(err)
 	}
 	cancel()
-	t0 := time.Now()
 	if _, err := e.eng.Run(ctx, stmts); err != nil {
 		t.Fatalf("run after a dead holder: %v", err)
 	}
-	if time.Since(t0) < 300*time.Millisecond {
-		t.Errorf("the run did not wait for the dead holder's lease to expire")
+	if waited := time.Since(t0); waited < deadTTL-5*time.Millisecond {
+		t.Errorf("the run started %s after the dead holder took a lease of %s: it did not wait for the lease to expire", waited, deadTTL)
 	}
 	// Two runs at once, after churn: one waits for the other.
 	e.srv.Churn(60, 4)

@@ -72,12 +72,22 @@ func TestClaimSlotOneWinner(t *testing.T) {
 func TestClaimTakeOver(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *Store, c *clock) {
 		ctx := t.Context()
+		// PostgreSQL judges expiry by its own clock, so there the claim
+		// is live for ttl of real time: long enough for the four
+		// statements that must see it live (ClaimSlot to TakeOverClaim)
+		// on two loaded cores under -race.
 		ttl := 300 * time.Millisecond
+		if s.Driver() == Postgres {
+			ttl = time.Second
+		}
 		slot := time.Date(2026, 3, 1, 9, 15, 0, 0, time.UTC)
-		wait := func() { // the claim's ttl passes (PostgreSQL judges by its own clock)
+		// Taken before the claims: they expire by claimed+ttl.
+		claimed := time.Now()
+		// wait lets the claims' ttl pass.
+		wait := func() {
 			c.add(2 * ttl)
 			if s.Driver() == Postgres {
-				time.Sleep(2 * ttl)
+				time.Sleep(time.Until(claimed.Add(2 * ttl)))
 			}
 		}
 		if won, _, err := s.ClaimSlot(ctx, "j", slot, "a", "schedule", ttl); err != nil || !won {

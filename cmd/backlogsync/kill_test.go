@@ -167,7 +167,7 @@ func killScenario(t *testing.T, bin string, kd killDest, seed int64) {
 		cancel()
 		kills += n
 		// The rerun after the last kill, still under faults.
-		if code, out := runToEnd(t, bin, dir, kc.cfg, deadline); code != 0 {
+		if code, out := rerunToEnd(t, bin, dir, kc.cfg, deadline); code != 0 {
 			t.Fatalf("%s: the rerun after the kills exited %d:\n%s", name, code, out)
 		}
 		faults := srv.Faults()
@@ -371,8 +371,11 @@ func runUntil(t *testing.T, bin, home, cfg string, requests func() int, k int, j
 	for {
 		select {
 		case err := <-exited:
-			if err != nil {
+			if err != nil && !gaveUpOnFaults(buf.String()) {
 				t.Fatalf("the run failed before the kill: %v\n%s", err, buf.String())
+			}
+			if err != nil {
+				t.Logf("the run gave a request up to injected faults (%v); counted as completed:\n%s", err, buf.String())
 			}
 			return true, buf.String(), requests() - before
 		case <-tick.C:
@@ -390,13 +393,36 @@ func runUntil(t *testing.T, bin, home, cfg string, requests func() int, k int, j
 		}
 		// The run ended between the timer and the kill: Wait has
 		// reaped it, so it counts as completed, not as a kill.
-		if err := <-exited; err != nil {
+		if err := <-exited; err != nil && !gaveUpOnFaults(buf.String()) {
 			t.Fatalf("the run failed before the kill: %v\n%s", err, buf.String())
 		}
 		return true, buf.String(), requests() - before
 	}
 	<-exited
 	return false, buf.String(), requests() - before
+}
+
+// gaveUpOnFaults reports whether a run's output says the client gave a
+// request up after the retry policy's attempts (backlog.RetryError). Under
+// killFaults about 9.6% of requests fail, so one request in about 120,000
+// fails all five attempts: over the thousands of requests of a kill
+// scenario, a run now and then fails so, as the retry policy intends.
+func gaveUpOnFaults(out string) bool {
+	return strings.Contains(out, "gave up after 5 attempts") // backlog.DefaultMaxAttempts
+}
+
+// rerunToEnd is runToEnd, run again (up to three times) while a run fails
+// only because a request failed every attempt of the retry policy under
+// the injected faults: the next run resumes, as a user's would.
+func rerunToEnd(t *testing.T, bin, home, cfg string, deadline time.Time) (int, string) {
+	t.Helper()
+	for try := 1; ; try++ {
+		code, out := runToEnd(t, bin, home, cfg, deadline)
+		if code == 0 || try == 3 || !gaveUpOnFaults(out) {
+			return code, out
+		}
+		t.Logf("rerun %d gave a request up to injected faults; running it again:\n%s", try, out)
+	}
 }
 
 // runToEnd runs the binary to completion (killing it at deadline) and

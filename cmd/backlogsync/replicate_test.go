@@ -153,19 +153,22 @@ func TestReplicateYAMLTwoAccounts(t *testing.T) {
 }
 
 // barrier holds the first request of each of n servers until all n have
-// one in flight (or until a timeout), to prove that they are served at the
-// same time.
+// one in flight (or until hold passes), to prove that they are served at
+// the same time. With hold zero it holds nothing.
 type barrier struct {
 	mu      sync.Mutex
+	hold    time.Duration
 	arrived map[int]bool
 	all     chan struct{}
 	n       int
-	met     bool // every server got a request
-	late    bool // a first request gave up waiting for the others
+	met     bool          // every server got a request
+	late    bool          // a first request gave up waiting for the others
+	first   time.Time     // when the first server's first request came
+	gap     time.Duration // from then until every server had one
 }
 
-func newBarrier(n int) *barrier {
-	return &barrier{arrived: map[int]bool{}, all: make(chan struct{}), n: n}
+func newBarrier(n int, hold time.Duration) *barrier {
+	return &barrier{arrived: map[int]bool{}, all: make(chan struct{}), n: n, hold: hold}
 }
 
 // wrap returns h for server i, holding its first request at the barrier.
@@ -174,15 +177,19 @@ func (b *barrier) wrap(i int, h http.Handler) http.Handler {
 		b.mu.Lock()
 		first := !b.arrived[i]
 		b.arrived[i] = true
+		if len(b.arrived) == 1 && first {
+			b.first = time.Now()
+		}
 		if first && len(b.arrived) == b.n {
-			b.met = true
+			b.met, b.gap = true, time.Since(b.first)
 			close(b.all)
 		}
+		hold := b.hold
 		b.mu.Unlock()
-		if first {
+		if first && hold > 0 {
 			select {
 			case <-b.all:
-			case <-time.After(3 * time.Second):
+			case <-time.After(hold):
 				b.mu.Lock()
 				b.late = true
 				b.mu.Unlock()
@@ -192,10 +199,11 @@ func (b *barrier) wrap(i int, h http.Handler) http.Handler {
 	})
 }
 
-// twoSpaces starts two generated spaces behind one barrier.
-func twoSpaces(t *testing.T) (srvs [2]*emulator.Server, bases [2]string, b *barrier) {
+// twoSpaces starts two generated spaces behind one barrier holding their
+// first requests for up to hold (zero: not at all).
+func twoSpaces(t *testing.T, hold time.Duration) (srvs [2]*emulator.Server, bases [2]string, b *barrier) {
 	t.Helper()
-	b = newBarrier(2)
+	b = newBarrier(2, hold)
 	for i, seed := range []int64{5, 9} {
 		srv, err := emulator.New(emulator.Options{Seed: seed, RateLimits: emulator.PaidLimits,
 			Size: emulator.Size{Projects: 2, Users: 4 + i, Teams: 1, Issues: 30 + 7*i, Comments: 20}})
@@ -253,7 +261,12 @@ func runsOf(t *testing.T, dbPath, job string) map[string]backlogsync.Run {
 // both land separately, each run is recorded.
 func TestReplicateAccountsConcurrently(t *testing.T) {
 	isolateAccountEnv(t)
-	srvs, bases, bar := twoSpaces(t)
+	// The barrier lets go as soon as both accounts' first requests are in
+	// flight, so its hold only bounds how long a run serving the accounts
+	// one after the other takes to fail this test. Under -race on two
+	// loaded cores the second account's first request can come seconds
+	// after the first's: hold a minute.
+	srvs, bases, bar := twoSpaces(t, time.Minute)
 	path, db := writeTwoAccountConfig(t, t.TempDir(), "backlogsync.yaml",
 		yamlAccount{"east", bases[0], srvs[0].AdminAPIKey(), "e_"}, yamlAccount{"west", bases[1], srvs[1].AdminAPIKey(), "w_"},
 		"REPLICATE Issues;\nREPLICATE Users;", "", "")
@@ -261,9 +274,13 @@ func TestReplicateAccountsConcurrently(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	if !bar.met || bar.late {
+	bar.mu.Lock()
+	met, late, gap := bar.met, bar.late, bar.gap
+	bar.mu.Unlock()
+	if !met || late {
 		t.Errorf("the two accounts were not served at the same time")
 	}
+	t.Logf("the second account's first request came %s after the first's", gap)
 	for i, acct := range []string{"east", "west"} {
 		schema := acct[:1] + "_"
 		if got, want := accountsOfTable(t, db, schema+"Issues"), srvs[i].Summary().Issues; len(got) != 1 || got[acct] != want {
@@ -291,7 +308,7 @@ func TestReplicateAccountsConcurrently(t *testing.T) {
 // neither stops nor rolls back the other.
 func TestReplicateAccountsOneBadKey(t *testing.T) {
 	isolateAccountEnv(t)
-	srvs, bases, _ := twoSpaces(t)
+	srvs, bases, _ := twoSpaces(t, 3*time.Second)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "out.db")
 	cfg := `accounts:

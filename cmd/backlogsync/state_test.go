@@ -20,7 +20,7 @@ import (
 func stateFixture(t *testing.T) (cfgPath, db string) {
 	t.Helper()
 	isolateAccountEnv(t)
-	srvs, bases, _ := twoSpaces(t)
+	srvs, bases, _ := twoSpaces(t, 3*time.Second)
 	dir := t.TempDir()
 	cfgPath, db = writeTwoAccountConfig(t, dir, "backlogsync.yaml",
 		yamlAccount{"east", bases[0], srvs[0].AdminAPIKey(), "E_"}, yamlAccount{"west", bases[1], srvs[1].AdminAPIKey(), "W_"},

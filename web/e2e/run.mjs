@@ -53,6 +53,23 @@ async function check(name) {
   results.pages.push(name);
 }
 
+// copyAndHear clicks a copy button and waits until its accessible name has
+// said 'Copied'. The button says so for 2 s only (static/app.js), which a
+// renderer starved by a loaded machine can let pass before a poll looks:
+// a MutationObserver installed before the click records every name the
+// button takes, so the test hears it however late it asks.
+async function copyAndHear(button) {
+  const b = await button.elementHandle();
+  await b.evaluate((el) => {
+    el.said = [];
+    const name = () => el.getAttribute('aria-label') ?? el.textContent.trim();
+    new MutationObserver(() => el.said.push(name())).observe(el,
+      { attributes: true, attributeFilter: ['aria-label'], childList: true, characterData: true, subtree: true });
+  });
+  await button.click();
+  await page.waitForFunction((el) => el.said.includes('Copied'), b);
+}
+
 async function signIn([email, pw], keyboard) {
   await page.goto(BASE + '/');
   expect(page.url().includes('/signin'), 'signed out, / should lead to the sign-in page, got ' + page.url());
@@ -144,8 +161,7 @@ expect(odataURL === BASE + '/odata/sales/', 'OData URL shown: ' + odataURL);
 await page.getByLabel('Grant sales to').selectOption(USER[0]);
 await page.getByRole('button', { name: 'Grant' }).click();
 await page.getByRole('status').filter({ hasText: 'may now read workspace sales' }).waitFor();
-await page.getByRole('button', { name: 'Copy the OData URL of sales' }).click();
-await page.getByRole('button', { name: 'Copied' }).waitFor();
+await copyAndHear(page.getByRole('button', { name: 'Copy the OData URL of sales' }));
 const clip = await page.evaluate(() => navigator.clipboard.readText());
 expect(clip === odataURL, 'the clipboard holds the OData URL: ' + clip);
 await check('workspaces');
@@ -248,8 +264,7 @@ await page.getByLabel('Token name').fill('excel');
 await page.getByRole('button', { name: 'Create token' }).click();
 const token = await page.getByRole('textbox', { name: 'New token' }).inputValue();
 expect(/^bsp_/.test(token), 'a token is shown: ' + token.slice(0, 4));
-await page.getByRole('button', { name: 'Copy token' }).click();
-await page.getByRole('button', { name: 'Copied' }).waitFor();
+await copyAndHear(page.getByRole('button', { name: 'Copy token' }));
 expect(await page.evaluate(() => navigator.clipboard.readText()) === token, 'the clipboard holds the token');
 await check('tokens-new');
 const auth = 'Basic ' + Buffer.from(`${USER[0]}:${token}`).toString('base64');
