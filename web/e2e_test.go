@@ -53,7 +53,11 @@ func TestBrowserEndToEnd(t *testing.T) {
 		shots = filepath.Join(os.TempDir(), "backlogsync-web-shots-"+time.Now().Format("20060102-150405"))
 	}
 	e := newEnv(t)
-	e.EmuDelay.Store(int64(400 * time.Millisecond)) // a run takes seconds: long enough to watch its progress
+	// A run of job acme makes about 8 requests, one after the other: at 1 s
+	// each it is running for about 8 s, which a browser starved of CPU under
+	// CI load still sees (at 400 ms the run lasted ~3 s, and a page that took
+	// longer than that to load would have seen it done, never running).
+	e.EmuDelay.Store(int64(time.Second))
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "run.mjs")
