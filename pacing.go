@@ -1,23 +1,54 @@
 package backlogsync
 
 import (
-	"slices"
+	"fmt"
 	"strings"
 )
 
-// PacingChoices says which rate-limit pacings there are and what each
-// does, for the messages that refuse a pacing (backlog.ParsePacing,
-// configuration files' rate_limit.pacing, the connection API).
+// Pacing is how the rate-limit budget of each Backlog window is spent: an
+// account's setting (rate_limit.pacing in configuration files, --pacing, a
+// stored connection's pacing) that the API client's governor applies
+// (backlog.WithPacing).
+type Pacing int
+
+// Pacings.
+const (
+	// PaceWindow spends the window's budget as fast as requests come and
+	// then waits for the window to reset (the default): the shortest wall
+	// time Backlog's fixed windows allow.
+	PaceWindow Pacing = iota
+	// PaceEven spreads what is left of the budget evenly until the window
+	// resets (one request every Window/Limit at a full budget).
+	PaceEven
+)
+
+// pacingNames are the pacings' names, indexed by Pacing.
+var pacingNames = []string{PaceWindow: "window", PaceEven: "even"}
+
+// PacingChoices names the pacings and says what each does, for the
+// messages that refuse a pacing (ParsePacing, configuration files'
+// rate_limit.pacing).
 const PacingChoices = "window (spend each rate-limit window's budget as fast as the work goes, the default) or even (spread it over the window, for accounts shared with people or other tools)"
 
-// PacingNames lists the names of the rate-limit pacings, the default
-// first; backlog.Pacing's String returns them.
-func PacingNames() []string { return []string{"window", "even"} }
+// PacingNames lists the names of the pacings, the default first.
+func PacingNames() []string { return append([]string(nil), pacingNames...) }
 
-// PacingName reads the name of a pacing, in any case and with spaces
-// around it, and returns it in lower case; ok is false (and name s
-// trimmed and in lower case) when s names no pacing.
-func PacingName(s string) (name string, ok bool) {
-	name = strings.ToLower(strings.TrimSpace(s))
-	return name, slices.Contains(PacingNames(), name)
+// String returns the pacing's name: "window" or "even".
+func (p Pacing) String() string {
+	if p < 0 || int(p) >= len(pacingNames) {
+		return fmt.Sprintf("Pacing(%d)", int(p))
+	}
+	return pacingNames[p]
+}
+
+// ParsePacing reads a pacing by name, in any case and with spaces around
+// it; the error says which names there are.
+func ParsePacing(s string) (Pacing, error) {
+	name := strings.ToLower(strings.TrimSpace(s))
+	for p, n := range pacingNames {
+		if n == name {
+			return Pacing(p), nil
+		}
+	}
+	return 0, fmt.Errorf("pacing %q: want %s", s, PacingChoices)
 }

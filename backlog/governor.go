@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/backlogsync/backlogsync"
 )
 
 // A Governor keeps every request to Backlog within the per-user rate limits
@@ -80,27 +82,16 @@ const (
 	DefaultConcurrency = 4
 )
 
-// Pacing is how a Governor spends a window's budget.
-type Pacing int
+// Pacing is how a Governor spends a window's budget: the domain type
+// backlogsync.Pacing, shared with configuration files and stored
+// connections.
+type Pacing = backlogsync.Pacing
 
-// Pacings.
+// Pacings (see backlogsync.PaceWindow and backlogsync.PaceEven).
 const (
-	// PaceWindow spends the window's budget as fast as requests come and
-	// then waits for the window to reset (the default): the shortest wall
-	// time Backlog's fixed windows allow.
-	PaceWindow Pacing = iota
-	// PaceEven spreads what is left of the budget evenly until the window
-	// resets (one request every Window/Limit at a full budget).
-	PaceEven
+	PaceWindow = backlogsync.PaceWindow // the default: spend the budget, then wait for the reset
+	PaceEven   = backlogsync.PaceEven   // spread the budget evenly over the window
 )
-
-// String returns "window" or "even".
-func (p Pacing) String() string {
-	if p == PaceEven {
-		return "even"
-	}
-	return "window"
-}
 
 // NewGovernor returns a governor with its own budgets.
 func NewGovernor(cfg GovernorConfig) *Governor {

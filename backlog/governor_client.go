@@ -19,18 +19,8 @@ import (
 // cover 1.6 s of latency; more would only queue inside the governor.
 const MaxConcurrency = 16
 
-// ParsePacing reads a pacing by name (backlogsync.PacingNames): "window"
-// or "even", in any case.
-func ParsePacing(s string) (Pacing, error) {
-	if name, ok := backlogsync.PacingName(s); ok {
-		for _, p := range []Pacing{PaceWindow, PaceEven} {
-			if p.String() == name {
-				return p, nil
-			}
-		}
-	}
-	return 0, fmt.Errorf("pacing %q: want %s", s, backlogsync.PacingChoices)
-}
+// ParsePacing reads a pacing by name: backlogsync.ParsePacing.
+func ParsePacing(s string) (Pacing, error) { return backlogsync.ParsePacing(s) }
 
 // WithConcurrency lets up to n (1 ≤ n ≤ MaxConcurrency) of the client's
 // requests be in flight at once, instead of the governor's

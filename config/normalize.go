@@ -180,14 +180,14 @@ func CheckConcurrency(n int) error {
 	return nil
 }
 
-// ParsePacing reads rate_limit.pacing: a name of backlogsync.PacingNames
-// ("window" or "even"), in any case; it returns the pacing in lower case.
+// ParsePacing reads rate_limit.pacing (backlogsync.ParsePacing: "window"
+// or "even", in any case); it returns the pacing's name.
 func ParsePacing(s string) (string, error) {
-	v, ok := backlogsync.PacingName(s)
-	if ok {
-		return v, nil
+	p, err := backlogsync.ParsePacing(s)
+	if err != nil {
+		return "", fmt.Errorf("%q is not a pacing%s; write %s", s, suggest(strings.ToLower(strings.TrimSpace(s)), backlogsync.PacingNames()), backlogsync.PacingChoices)
 	}
-	return "", fmt.Errorf("%q is not a pacing%s; write %s", s, suggest(v, backlogsync.PacingNames()), backlogsync.PacingChoices)
+	return p.String(), nil
 }
 
 // ParseTimeOfDay reads "HH:MM" (24-hour; "9:51" and "09:51:00" are
