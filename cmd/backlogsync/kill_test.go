@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/backlog"
 	"github.com/backlogsync/backlogsync/config"
 	"github.com/backlogsync/backlogsync/dest"
 	"github.com/backlogsync/backlogsync/emulator"
@@ -367,17 +368,22 @@ func runUntil(t *testing.T, bin, home, cfg string, requests func() int, k int, j
 	go func() { exited <- cmd.Wait() }()
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
+	// completed is the answer for a run that exited by itself (err from
+	// Wait): a success, or a request given up to the injected faults.
+	completed := func(err error) (bool, string, int) {
+		if err != nil && !gaveUpOnFaults(buf.String()) {
+			t.Fatalf("the run failed before the kill: %v\n%s", err, buf.String())
+		}
+		if err != nil {
+			t.Logf("the run gave a request up to injected faults (%v); counted as completed:\n%s", err, buf.String())
+		}
+		return true, buf.String(), requests() - before
+	}
 	var kill <-chan time.Time
 	for {
 		select {
 		case err := <-exited:
-			if err != nil && !gaveUpOnFaults(buf.String()) {
-				t.Fatalf("the run failed before the kill: %v\n%s", err, buf.String())
-			}
-			if err != nil {
-				t.Logf("the run gave a request up to injected faults (%v); counted as completed:\n%s", err, buf.String())
-			}
-			return true, buf.String(), requests() - before
+			return completed(err)
 		case <-tick.C:
 			if kill == nil && requests()-before >= k {
 				kill = time.After(jitter)
@@ -393,10 +399,7 @@ func runUntil(t *testing.T, bin, home, cfg string, requests func() int, k int, j
 		}
 		// The run ended between the timer and the kill: Wait has
 		// reaped it, so it counts as completed, not as a kill.
-		if err := <-exited; err != nil && !gaveUpOnFaults(buf.String()) {
-			t.Fatalf("the run failed before the kill: %v\n%s", err, buf.String())
-		}
-		return true, buf.String(), requests() - before
+		return completed(<-exited)
 	}
 	<-exited
 	return false, buf.String(), requests() - before
@@ -408,7 +411,7 @@ func runUntil(t *testing.T, bin, home, cfg string, requests func() int, k int, j
 // fails all five attempts: over the thousands of requests of a kill
 // scenario, a run now and then fails so, as the retry policy intends.
 func gaveUpOnFaults(out string) bool {
-	return strings.Contains(out, "gave up after 5 attempts") // backlog.DefaultMaxAttempts
+	return strings.Contains(out, fmt.Sprintf("gave up after %d attempts", backlog.DefaultMaxAttempts))
 }
 
 // rerunToEnd is runToEnd, run again (up to three times) while a run fails
