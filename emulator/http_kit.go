@@ -26,21 +26,16 @@ func reading[T, J any](c *call, find func() (T, error), answer func(st *store, x
 // under the store's write lock and change applies the change and returns
 // the response body (nil answers 204 No Content).
 func writing[T any](c *call, find func() (T, error), change func(st *store, x T) (any, error)) error {
-	st := c.s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	x, err := find()
-	if err != nil {
-		return err
-	}
-	v, err := change(st, x)
-	if err != nil {
-		return err
-	}
-	if v == nil {
-		return c.noContent()
-	}
-	return c.ok(v)
+	return locked(c, find, func(st *store, x T) error {
+		v, err := change(st, x)
+		if err != nil {
+			return err
+		}
+		if v == nil {
+			return c.noContent()
+		}
+		return c.ok(v)
+	})
 }
 
 // creating runs a create under the store's write lock: find resolves what
@@ -49,6 +44,19 @@ func writing[T any](c *call, find func() (T, error), change func(st *store, x T)
 // Created with that URL as Location (add-issue, add-comment, add-project).
 func creating[T any](c *call, find func() (T, error),
 	create func(st *store, x T) (location string, body any, err error)) error {
+	return locked(c, find, func(st *store, x T) error {
+		loc, v, err := create(st, x)
+		if err != nil {
+			return err
+		}
+		c.w.Header().Set("Location", loc)
+		return c.json(http.StatusCreated, v)
+	})
+}
+
+// locked is what writing and creating share: take the store's write lock,
+// resolve find, and run do (which answers) with the lock still held.
+func locked[T any](c *call, find func() (T, error), do func(st *store, x T) error) error {
 	st := c.s.store
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -56,12 +64,7 @@ func creating[T any](c *call, find func() (T, error),
 	if err != nil {
 		return err
 	}
-	loc, v, err := create(st, x)
-	if err != nil {
-		return err
-	}
-	c.w.Header().Set("Location", loc)
-	return c.json(http.StatusCreated, v)
+	return do(st, x)
 }
 
 // inProject is writing for entities inside a project: the caller must also
