@@ -50,5 +50,5 @@ func ParsePacing(s string) (Pacing, error) {
 			return Pacing(p), nil
 		}
 	}
-	return 0, fmt.Errorf("pacing %q: want %s", s, PacingChoices)
+	return 0, Errorf(EINVALID, "pacing %q: want %s", s, PacingChoices)
 }

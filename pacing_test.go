@@ -23,8 +23,8 @@ func TestParsePacing(t *testing.T) {
 		t.Errorf("PacingNames() = %q; want two, the default (window) first", got)
 	}
 	for _, in := range []string{"", "evenly", "smooth", "window even"} {
-		if got, err := ParsePacing(in); err == nil || !strings.Contains(err.Error(), "want window (") {
-			t.Errorf("ParsePacing(%q) = %v, %v; want an error naming the choices", in, got, err)
+		if got, err := ParsePacing(in); err == nil || !strings.Contains(err.Error(), "want window (") || ErrorCode(err) != EINVALID {
+			t.Errorf("ParsePacing(%q) = %v, %v; want an EINVALID error naming the choices", in, got, err)
 		}
 	}
 	if got := Pacing(7).String(); got != "Pacing(7)" {
