@@ -87,7 +87,7 @@ func (in ConnectionTest) client(hc *http.Client, opts ...backlog.Option) (*backl
 		}
 		auth = backlog.WithTokenSource(backlog.StaticTokenSource(in.Secret))
 	default:
-		return nil, &settingError{FieldProblem{"auth_scheme", strconv.Quote(in.AuthScheme) + ` is not an authentication; pick "apikey" for an API key or "oauth" for an OAuth access token`}}
+		return nil, &settingError{FieldProblem{"auth_scheme", strconv.Quote(in.AuthScheme) + " is not an authentication; " + authSchemeFix}}
 	}
 	base := []backlog.Option{backlog.WithHTTPClient(hc), auth}
 	if in.MaxShare > 0 && in.MaxShare < 1 {
