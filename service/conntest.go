@@ -196,15 +196,11 @@ func explainTest(err error, in ConnectionTest) string {
 		return "Rate limit: the user of this " + what + " has used up the requests " + in.SpaceURL + " allows per minute (429 Too Many Requests). Test again " + when + "; jobs that read the space as the same user share this budget, so lower their connections' share of each rate-limit window if tests keep hitting it."
 	case backlogsync.EUNAVAILABLE:
 		return explainUnavailable(err, in)
-	case backlogsync.ENOTFOUND:
-		if errors.As(err, &er) {
-			return in.SpaceURL + " is not a Backlog space: " + er.Method + " " + er.URL + " answered " + er.Response.Status + ". Check the space URL: https://SPACE.backlog.com (or .backlog.jp), or the root of a self-hosted Backlog."
-		}
 	}
 	var synErr *json.SyntaxError
 	switch {
-	case errors.As(err, &er) && len(er.Errors) == 0:
-		return in.SpaceURL + " is not a Backlog space: " + er.Method + " " + er.URL + " answered " + er.Response.Status + ". Check the space URL."
+	case errors.As(err, &er) && (len(er.Errors) == 0 || backlogsync.ErrorCode(err) == backlogsync.ENOTFOUND):
+		return in.SpaceURL + " is not a Backlog space: " + er.Method + " " + er.URL + " answered " + er.Response.Status + ". Check the space URL: https://SPACE.backlog.com (or .backlog.jp), or the root of a self-hosted Backlog."
 	case errors.As(err, &er):
 		return in.SpaceURL + " refused the request: " + er.Response.Status + firstMessage(er.Errors) +
 			". Check the space URL and that the user of this " + what + " may read the space."
