@@ -207,12 +207,18 @@ func explainTest(err error, in ConnectionTest) string {
 	case errors.As(err, &synErr):
 		return in.SpaceURL + " answered something that is not Backlog's JSON. Check the space URL."
 	case errors.Is(err, context.DeadlineExceeded):
-		return "Network: " + in.SpaceURL + " did not answer in time. Check the URL and that this server can reach it, then test again."
+		return notInTime(in)
 	case errors.Is(err, context.Canceled):
 		return "The test was stopped before " + in.SpaceURL + " answered (the request was cancelled). Test again."
 	}
 	return "The test failed for a reason this server does not recognise: " + strings.TrimPrefix(err.Error(), "backlog: ") +
 		". Check the space URL and the " + what + " and test again; if it fails the same way, report this message with the server's log."
+}
+
+// notInTime is the reason of a test the space did not answer in time,
+// whichever deadline passed: the HTTP client's or the caller's.
+func notInTime(in ConnectionTest) string {
+	return "Network: " + in.SpaceURL + " did not answer in time. Check the URL and that this server can reach it (firewall, HTTPS_PROXY), then test again."
 }
 
 // firstMessage is ": " and the first of Backlog's error messages, without
@@ -242,7 +248,7 @@ func explainUnavailable(err error, in ConnectionTest) string {
 	case errors.As(err, &certE):
 		return "Network: the server's TLS certificate is not valid for " + in.SpaceURL + ". Check the space URL (https://SPACE.backlog.com or .backlog.jp); behind a TLS-inspecting proxy, add its CA to this server's trusted certificates."
 	case errors.As(err, &netErr) && netErr.Timeout():
-		return "Network: " + in.SpaceURL + " did not answer in time. Check the URL and that this server can reach it (firewall, HTTPS_PROXY), then test again."
+		return notInTime(in)
 	case errors.As(err, &opErr):
 		return "Network: cannot connect to " + in.SpaceURL + " (" + opErr.Err.Error() + "). Check the URL and that this server can reach it (firewall, HTTPS_PROXY)."
 	}

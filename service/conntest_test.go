@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -146,6 +147,16 @@ func TestConnectionTestFailuresSayWhatToCheck(t *testing.T) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 	}))
 	defer notAllowed.Close()
+	// The caller's deadline (the web admin's request timeout) passes
+	// before the space answers: the same reason as the client's timeout.
+	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	defer silent.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	if rep, msg := TestConnection(ctx, silent.Client(), ConnectionTest{SpaceURL: silent.URL, AuthScheme: "apikey", Secret: "k"}); rep != nil ||
+		!strings.Contains(msg, "Network: "+silent.URL+" did not answer in time. Check the URL and that this server can reach it (firewall, HTTPS_PROXY)") {
+		t.Errorf("past the caller's deadline: %+v %q", rep, msg)
+	}
 	for _, tt := range []struct {
 		url, want string
 	}{
