@@ -121,7 +121,7 @@ func (in *ConnectionInput) Check(needSecret bool) FieldProblem {
 	case in.Name == "" || len(in.Name) > 64:
 		return FieldProblem{"name", "give the connection a name of at most 64 characters, e.g. the space key"}
 	case in.AuthScheme != "apikey" && in.AuthScheme != "oauth":
-		return FieldProblem{"auth_scheme", `pick "apikey" for an API key or "oauth" for an OAuth access token`}
+		return FieldProblem{"auth_scheme", authSchemeFix}
 	case needSecret && in.Secret == "":
 		return FieldProblem{"secret", "give the API key (Backlog: Personal Settings > API) or the OAuth access token"}
 	}

@@ -35,6 +35,9 @@ func ConnectionFieldLabel(key string) string {
 	return key
 }
 
+// authSchemeFix says what to write in auth_scheme, wherever it is wrong.
+const authSchemeFix = `pick "apikey" for an API key or "oauth" for an OAuth access token`
+
 // FieldProblem is a problem with one field of a connection's input: the
 // field's JSON key and Fix, what is wrong and what to write, which does
 // not name the field (API and Form do, each for its reader). The zero

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/backlogsync/backlogsync"
@@ -52,16 +53,17 @@ type ConnectionReport struct {
 }
 
 // settingError is a connection setting a client cannot be built with:
-// the field (its JSON key, see connFields) and why.
-type settingError struct {
-	field string
-	err   error
-}
+// the field (its JSON key, see connFields) and what is wrong.
+type settingError struct{ FieldProblem }
 
 // Error names the field by the label the web admin's form shows.
-func (e *settingError) Error() string { return ConnectionFieldLabel(e.field) + ": " + e.err.Error() }
+func (e *settingError) Error() string { return e.Form() }
 
-func (e *settingError) Unwrap() error { return e.err }
+// sentence is TestConnection's answer to the setting: which one, why, and
+// what to do.
+func (e *settingError) sentence() string {
+	return "The connection's " + ConnectionFieldLabel(e.Field) + " is not usable: " + e.Fix + ". Correct it on the connection and test again."
+}
 
 // client is the one place a connection's Backlog client is built: the
 // space URL, the secret as an API key or (scheme "oauth") an OAuth access
@@ -70,22 +72,22 @@ func (e *settingError) Unwrap() error { return e.err }
 // *settingError naming its field.
 func (in ConnectionTest) client(hc *http.Client, opts ...backlog.Option) (*backlog.Client, error) {
 	if _, err := backlog.ParseBaseURL(in.SpaceURL); err != nil {
-		return nil, &settingError{"space_url", errors.New(strings.TrimPrefix(err.Error(), "backlog: "))}
+		return nil, &settingError{FieldProblem{"space_url", strings.TrimPrefix(err.Error(), "backlog: ")}}
 	}
 	var auth backlog.Option
 	switch in.AuthScheme {
 	case "", "apikey":
 		if strings.TrimSpace(in.Secret) == "" {
-			return nil, &settingError{"secret", errors.New("the API key is empty; give the key (Backlog: Personal Settings > API)")}
+			return nil, &settingError{FieldProblem{"secret", "the API key is empty; give the key (Backlog: Personal Settings > API)"}}
 		}
 		auth = backlog.WithAPIKey(in.Secret)
 	case "oauth":
 		if strings.TrimSpace(in.Secret) == "" {
-			return nil, &settingError{"secret", errors.New("the OAuth access token is empty; give a token issued for this space")}
+			return nil, &settingError{FieldProblem{"secret", "the OAuth access token is empty; give a token issued for this space"}}
 		}
 		auth = backlog.WithTokenSource(backlog.StaticTokenSource(in.Secret))
 	default:
-		return nil, &settingError{"auth_scheme", fmt.Errorf(`%q is not an authentication; pick "apikey" for an API key or "oauth" for an OAuth access token`, in.AuthScheme)}
+		return nil, &settingError{FieldProblem{"auth_scheme", strconv.Quote(in.AuthScheme) + " is not an authentication; " + authSchemeFix}}
 	}
 	base := []backlog.Option{backlog.WithHTTPClient(hc), auth}
 	if in.MaxShare > 0 && in.MaxShare < 1 {
@@ -93,14 +95,14 @@ func (in ConnectionTest) client(hc *http.Client, opts ...backlog.Option) (*backl
 	}
 	if in.Concurrency > 0 {
 		if err := config.CheckConcurrency(in.Concurrency); err != nil {
-			return nil, &settingError{"concurrency", err}
+			return nil, &settingError{FieldProblem{"concurrency", err.Error()}}
 		}
 		base = append(base, backlog.WithConcurrency(in.Concurrency))
 	}
 	if in.Pacing != "" {
 		p, err := backlog.ParsePacing(in.Pacing)
 		if err != nil {
-			return nil, &settingError{"pacing", err}
+			return nil, &settingError{FieldProblem{"pacing", err.Error()}}
 		}
 		base = append(base, backlog.WithPacing(p))
 	}
@@ -124,7 +126,7 @@ func TestConnection(ctx context.Context, hc *http.Client, in ConnectionTest) (*C
 	if err != nil {
 		var se *settingError
 		if errors.As(err, &se) {
-			return nil, "The connection's " + ConnectionFieldLabel(se.field) + " is not usable: " + se.err.Error() + ". Correct it on the connection and test again."
+			return nil, se.sentence()
 		}
 		return nil, "The connection cannot be tested: " + strings.TrimPrefix(err.Error(), "backlog: ") + "."
 	}
@@ -194,27 +196,29 @@ func explainTest(err error, in ConnectionTest) string {
 		return "Rate limit: the user of this " + what + " has used up the requests " + in.SpaceURL + " allows per minute (429 Too Many Requests). Test again " + when + "; jobs that read the space as the same user share this budget, so lower their connections' share of each rate-limit window if tests keep hitting it."
 	case backlogsync.EUNAVAILABLE:
 		return explainUnavailable(err, in)
-	case backlogsync.ENOTFOUND:
-		if errors.As(err, &er) {
-			return in.SpaceURL + " is not a Backlog space: " + er.Method + " " + er.URL + " answered " + er.Response.Status + ". Check the space URL: https://SPACE.backlog.com (or .backlog.jp), or the root of a self-hosted Backlog."
-		}
 	}
 	var synErr *json.SyntaxError
 	switch {
-	case errors.As(err, &er) && len(er.Errors) == 0:
-		return in.SpaceURL + " is not a Backlog space: " + er.Method + " " + er.URL + " answered " + er.Response.Status + ". Check the space URL."
+	case errors.As(err, &er) && (len(er.Errors) == 0 || backlogsync.ErrorCode(err) == backlogsync.ENOTFOUND):
+		return in.SpaceURL + " is not a Backlog space: " + er.Method + " " + er.URL + " answered " + er.Response.Status + ". Check the space URL: https://SPACE.backlog.com (or .backlog.jp), or the root of a self-hosted Backlog."
 	case errors.As(err, &er):
 		return in.SpaceURL + " refused the request: " + er.Response.Status + firstMessage(er.Errors) +
 			". Check the space URL and that the user of this " + what + " may read the space."
 	case errors.As(err, &synErr):
 		return in.SpaceURL + " answered something that is not Backlog's JSON. Check the space URL."
 	case errors.Is(err, context.DeadlineExceeded):
-		return "Network: " + in.SpaceURL + " did not answer in time. Check the URL and that this server can reach it, then test again."
+		return notInTime(in)
 	case errors.Is(err, context.Canceled):
 		return "The test was stopped before " + in.SpaceURL + " answered (the request was cancelled). Test again."
 	}
 	return "The test failed for a reason this server does not recognise: " + strings.TrimPrefix(err.Error(), "backlog: ") +
 		". Check the space URL and the " + what + " and test again; if it fails the same way, report this message with the server's log."
+}
+
+// notInTime is the reason of a test the space did not answer in time,
+// whichever deadline passed: the HTTP client's or the caller's.
+func notInTime(in ConnectionTest) string {
+	return "Network: " + in.SpaceURL + " did not answer in time. Check the URL and that this server can reach it (firewall, HTTPS_PROXY), then test again."
 }
 
 // firstMessage is ": " and the first of Backlog's error messages, without
@@ -244,7 +248,7 @@ func explainUnavailable(err error, in ConnectionTest) string {
 	case errors.As(err, &certE):
 		return "Network: the server's TLS certificate is not valid for " + in.SpaceURL + ". Check the space URL (https://SPACE.backlog.com or .backlog.jp); behind a TLS-inspecting proxy, add its CA to this server's trusted certificates."
 	case errors.As(err, &netErr) && netErr.Timeout():
-		return "Network: " + in.SpaceURL + " did not answer in time. Check the URL and that this server can reach it (firewall, HTTPS_PROXY), then test again."
+		return notInTime(in)
 	case errors.As(err, &opErr):
 		return "Network: cannot connect to " + in.SpaceURL + " (" + opErr.Err.Error() + "). Check the URL and that this server can reach it (firewall, HTTPS_PROXY)."
 	}

@@ -176,7 +176,7 @@ func TestConnectionTestNamesTheBadSetting(t *testing.T) {
 			t.Errorf("%s: %v, want a setting error", tt.name, err)
 			continue
 		}
-		msg := "The connection's " + ConnectionFieldLabel(se.field) + " is not usable: " + se.err.Error()
+		msg := se.sentence()
 		if in.Concurrency == 0 && in.Pacing == "" {
 			_, msg = TestConnection(t.Context(), http.DefaultClient, in)
 		}

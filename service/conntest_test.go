@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -128,7 +129,8 @@ func TestConnectionTestLeavesJobsAlone(t *testing.T) {
 }
 
 // TestConnectionTestFailuresSayWhatToCheck: a failed test names what to
-// check when the server's certificate is not trusted and when the space
+// check when the server's certificate is not trusted, when the address
+// answers without Backlog's error messages, and when the space
 // refuses the request with Backlog's error.
 func TestConnectionTestFailuresSayWhatToCheck(t *testing.T) {
 	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler())
@@ -139,10 +141,27 @@ func TestConnectionTestFailuresSayWhatToCheck(t *testing.T) {
 		w.Write([]byte(`{"errors":[{"message":"No permission.","code":11,"moreInfo":""}]}`))
 	}))
 	defer refusing.Close()
+	// Not Backlog, and not a 404 either: an answer without Backlog's error
+	// messages gets the same hint as a 404.
+	notAllowed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	}))
+	defer notAllowed.Close()
+	// The caller's deadline (the web admin's request timeout) passes
+	// before the space answers: the same reason as the client's timeout.
+	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	defer silent.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	if rep, msg := TestConnection(ctx, silent.Client(), ConnectionTest{SpaceURL: silent.URL, AuthScheme: "apikey", Secret: "k"}); rep != nil ||
+		!strings.Contains(msg, "Network: "+silent.URL+" did not answer in time. Check the URL and that this server can reach it (firewall, HTTPS_PROXY)") {
+		t.Errorf("past the caller's deadline: %+v %q", rep, msg)
+	}
 	for _, tt := range []struct {
 		url, want string
 	}{
 		{tlsSrv.URL, "certificate is not valid for " + tlsSrv.URL + ". Check the space URL"},
+		{notAllowed.URL, notAllowed.URL + " is not a Backlog space: GET " + notAllowed.URL + "/api/v2/space answered 405 Method Not Allowed. Check the space URL: https://SPACE.backlog.com"},
 		{refusing.URL, "No permission: " + refusing.URL + " refused the user of this API key (403 Forbidden: No permission). Use the API key of a member of this space"},
 	} {
 		rep, msg := TestConnection(t.Context(), &http.Client{Timeout: 5 * time.Second}, ConnectionTest{SpaceURL: tt.url, AuthScheme: "apikey", Secret: "k"})

@@ -56,6 +56,21 @@ func TestSyncStored(t *testing.T) {
 	if err := f.st.RemoveJob(ctx, sj.ID); err != nil {
 		t.Fatal(err)
 	}
+	// Removed from the store, not yet from memory: Job shows it as Jobs
+	// does, still scheduled but without a stored input, and no error.
+	j, err = f.svc.Job(ctx, "elsewhere")
+	if err != nil || j.Name != "elsewhere" || j.Stored || j.Input != nil {
+		t.Errorf("between the removal and the sync: %+v, %v; want the job, not stored, no input", j, err)
+	}
+	js, err := f.svc.Jobs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range js {
+		if x.Name == "elsewhere" && (x.Stored != j.Stored || (x.Input == nil) != (j.Input == nil) || x.Next != j.Next) {
+			t.Errorf("Jobs shows %+v, Job %+v", x, j)
+		}
+	}
 	sync([3]int{0, 0, 1})
 	if _, err := f.svc.Job(ctx, "elsewhere"); backlogsync.ErrorCode(err) != backlogsync.ENOTFOUND {
 		t.Errorf("after the removal: %v, want ENOTFOUND", err)

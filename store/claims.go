@@ -72,9 +72,14 @@ var migrationClaims = migration{5, []string{
 
 // nowMS is the SQL of the current time in Unix milliseconds (the server's
 // clock on PostgreSQL), or a placeholder with its argument.
-func (s *Store) nowMS() (string, []any) {
+func (s *Store) nowMS() (string, []any) { return s.epochMS(`clock_timestamp()`) }
+
+// epochMS is the SQL of the PostgreSQL time function fn in Unix
+// milliseconds, or on SQLite a placeholder with the store's clock as its
+// argument.
+func (s *Store) epochMS(fn string) (string, []any) {
 	if s.driver == Postgres {
-		return `CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)`, nil
+		return `CAST(EXTRACT(EPOCH FROM ` + fn + `) * 1000 AS BIGINT)`, nil
 	}
 	return `?`, []any{s.now().UnixMilli()}
 }
@@ -183,10 +188,7 @@ func (s *Store) pruneClaims(ctx context.Context) error {
 
 // pruneClaimsQuery is pruneClaims' statement and its arguments.
 func (s *Store) pruneClaimsQuery() (string, []any) {
-	now, args := `?`, []any{s.now().UnixMilli()}
-	if s.driver == Postgres {
-		now, args = `CAST(EXTRACT(EPOCH FROM statement_timestamp()) * 1000 AS BIGINT)`, nil
-	}
+	now, args := s.epochMS(`statement_timestamp()`)
 	return s.q(`DELETE FROM schedule_claims WHERE finished_ms < ` + now + ` - ?`), append(args, ClaimRetention.Milliseconds())
 }
 

@@ -103,19 +103,42 @@ func TestConnectionFormNamesFieldsByLabel(t *testing.T) {
 		}
 	}
 	for _, tt := range []struct {
-		form       url.Values
-		label, key string
+		form           url.Values
+		label, key, id string
 	}{
-		{url.Values{"name": {"demo"}, "space_url": {"https://u:pw@acme.backlog.com"}, "auth_scheme": {"apikey"}, "secret": {"k"}}, "Space URL", "space_url"},
-		{url.Values{"name": {"demo"}, "space_url": {e.EmuURL}, "auth_scheme": {"apikey"}, "secret": {"k"}, "max_share": {"150%"}}, "Share of each rate-limit window", "max_share"},
-		{url.Values{"name": {"demo"}, "space_url": {e.EmuURL}, "auth_scheme": {"apikey"}, "secret": {" "}}, "API key or access token", "secret"},
+		{url.Values{"name": {"demo"}, "space_url": {"https://u:pw@acme.backlog.com"}, "auth_scheme": {"apikey"}, "secret": {"k"}}, "Space URL", "space_url", "conn-url"},
+		{url.Values{"name": {"demo"}, "space_url": {e.EmuURL}, "auth_scheme": {"apikey"}, "secret": {"k"}, "max_share": {"150%"}}, "Share of each rate-limit window", "max_share", "conn-share"},
+		{url.Values{"name": {"demo"}, "space_url": {e.EmuURL}, "auth_scheme": {"apikey"}, "secret": {" "}}, "API key or access token", "secret", "conn-secret"},
 	} {
 		code, body := b.post("/admin/connections", tt.form)
 		if code != http.StatusBadRequest || !strings.Contains(body, "Not saved: "+tt.label+": ") {
 			t.Errorf("%s: %d, want 400 naming the field %q", tt.key, code, tt.label)
 		}
+		// The field at fault, and only it, is marked invalid.
+		if n := strings.Count(body, `aria-invalid="true"`); n != 1 || !strings.Contains(inputTag(body, tt.id), `aria-invalid="true"`) {
+			t.Errorf("%s: %d fields marked invalid, %s; want only %s", tt.key, n, inputTag(body, tt.id), tt.id)
+		}
 		if strings.Contains(body, tt.key+":") || strings.Contains(body, "("+tt.key+")") {
 			t.Errorf("%s: the page names the field by its JSON key", tt.key)
 		}
 	}
+	// A blank name (only the JSON key check above would trip on the page's
+	// other "name:" text): the name field is the one marked invalid.
+	code, body := b.post("/admin/connections", url.Values{"name": {" "}, "space_url": {e.EmuURL}, "auth_scheme": {"apikey"}, "secret": {"k"}})
+	if code != http.StatusBadRequest || !strings.Contains(body, "Not saved: Connection name: ") ||
+		strings.Count(body, `aria-invalid="true"`) != 1 || !strings.Contains(inputTag(body, "conn-name"), `aria-invalid="true"`) {
+		t.Errorf("a blank name: %d, %s; want 400 naming Connection name, its field alone marked invalid", code, inputTag(body, "conn-name"))
+	}
+}
+
+// inputTag is the tag of the form control with id in page ("" when there
+// is none).
+func inputTag(page, id string) string {
+	i := strings.Index(page, ` id="`+id+`"`)
+	if i < 0 {
+		return ""
+	}
+	start := strings.LastIndex(page[:i], "<")
+	end := strings.Index(page[i:], ">")
+	return page[start : i+end+1]
 }

@@ -99,12 +99,13 @@ func (a *app) jobInfo(ctx context.Context, name string) (*service.JobInfo, error
 		}
 		return &ji, nil
 	}
+	infos, _ := a.jobInfos(ctx) // without a service: the config's jobs, from memory
 	var names []string
-	for _, j := range a.o.Jobs {
-		if j.Name == name {
-			return &service.JobInfo{Name: j.Name, Destination: j.Destination, Statements: j.Statements}, nil
+	for i := range infos {
+		if infos[i].Name == name {
+			return &infos[i], nil
 		}
-		names = append(names, j.Name)
+		names = append(names, infos[i].Name)
 	}
 	return nil, backlogsync.Errorf(backlogsync.ENOTFOUND, "no job named %q%s", name, fuzzy.DidYouMean(name, names))
 }

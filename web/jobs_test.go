@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -121,6 +122,11 @@ func TestStoredJobCreateRunEditDelete(t *testing.T) {
 	}
 	if code, body = b.get("/admin/jobs/acme"); code != http.StatusOK || !strings.Contains(body, a.RunLabel) || strings.Contains(body, "http-equiv=\"refresh\"") {
 		t.Fatalf("job page after the run: %d %s", code, body)
+	}
+	// A job page of no job: 404 naming the nearest job (Service.Job).
+	if code, body = b.get("/admin/jobs/acmee"); code != http.StatusNotFound ||
+		!strings.Contains(body, html.EscapeString(`no job named "acmee" (did you mean "acme"?). The Jobs page lists them.`)) {
+		t.Errorf("job page of no job: %d %s", code, body)
 	}
 
 	// Edit: a schedule; the config job stays read-only.
