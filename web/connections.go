@@ -106,10 +106,10 @@ func readConnForm(r *http.Request, needSecret bool) (connForm, service.Connectio
 	f := connForm{MaxShare: strings.TrimSpace(r.PostFormValue("max_share")), Concurrency: strings.TrimSpace(r.PostFormValue("concurrency")),
 		Pacing: strings.TrimSpace(r.PostFormValue("pacing"))}
 	p := in.ReadRateLimit(f.MaxShare, f.Concurrency, f.Pacing)
-	if p.OK() {
-		p = in.Check(needSecret)
-	} else {
-		in.Check(needSecret) // trims the rest for the form
+	// Check runs either way: it also trims the fields the form shows again.
+	// The rate-limit problem, found first, is the one named.
+	if q := in.Check(needSecret); p.OK() {
+		p = q
 	}
 	f.Name, f.SpaceURL, f.AuthScheme, f.Field = in.Name, in.SpaceURL, in.AuthScheme, p.Field
 	if p.OK() {
