@@ -247,9 +247,13 @@ func jobInfo(j config.Job, st schedule.JobStatus, in *JobInput) JobInfo {
 // from memory, and for a stored job one store query (Store.JobByName),
 // not a read of every job.
 func (s *Service) Job(ctx context.Context, name string) (JobInfo, error) {
-	if j, ok := s.job(name); ok {
+	s.jmu.RLock() // the job and whether it is stored, as of one moment
+	j, ok := s.jobs[name]
+	_, stored := s.stored[name]
+	s.jmu.RUnlock()
+	if ok {
 		st, _ := s.status(name)
-		if !s.isStored(name) {
+		if !stored {
 			return jobInfo(j, st, nil), nil
 		}
 		sj, err := s.o.Store.JobByName(ctx, name)
