@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -90,7 +91,6 @@ func TestUnchangedRowsNotRewritten(t *testing.T) {
 		}
 		// One column changed in each of a few rows, each a different
 		// column (the legacy JSON one respelled); one row new.
-		changed := map[int64]bool{2: true, 3: true, 4: true, 5: true, 9: true, int64(n + 1): true}
 		rows[1][1] = at.Add(time.Hour * 1000)
 		rows[2][2] = "renamed"
 		rows[3][3] = 0.5
@@ -101,11 +101,15 @@ func TestUnchangedRowsNotRewritten(t *testing.T) {
 		if err != nil || res.Inserted != 1 || res.Updated != int64(n) {
 			t.Fatalf("%d rows: changed write: %+v, %v; want 1 inserted, %d updated", n, res, err, n)
 		}
-		final := xmins(t, d, name)
-		for id, x := range final {
-			if got := x != after[id]; got != changed[id] {
-				t.Errorf("%d rows: row %d written %v, want %v", n, id, got, changed[id])
+		var written []int64
+		for id, x := range xmins(t, d, name) {
+			if x != after[id] {
+				written = append(written, id)
 			}
+		}
+		slices.Sort(written)
+		if fmt.Sprint(written) != "[2 3 4 5 9 "+fmt.Sprint(n+1)+"]" {
+			t.Errorf("%d rows: rows %v written; want the changed ones 2, 3, 4, 5, 9 and the new %d", n, written, n+1)
 		}
 		var got []bs.Row
 		if err := d.Query(ctx, name, bs.Query{OrderBy: []bs.Order{{Column: "Id"}}, Limit: 9},
