@@ -42,12 +42,13 @@ func (d Dialect) BulkMinRows() int {
 // … WITH NO DATA, so a column created as JSON by an older version stays
 // JSON), COPYs the rows into it in binary, and merges them with
 //
-//	INSERT INTO target (…) SELECT … FROM stage ON CONFLICT (key) DO UPDATE …
-//	RETURNING (xmax = 0)
+//	INSERT INTO target AS t (…) SELECT … FROM stage ON CONFLICT (key)
+//	DO UPDATE … WHERE <t differs from EXCLUDED> RETURNING (xmax = 0)
 //
 // counting the rows that were inserted: a row version written by an
 // INSERT has no xmax, one written by ON CONFLICT's UPDATE carries the
-// locking transaction's id.
+// locking transaction's id. Rows whose stored values are all the same are
+// not written (see TypedUpsertSQL) nor returned; they count as updated.
 func (d Dialect) BulkUpsert(ctx context.Context, conn *sql.Conn, tx *sql.Tx, n bs.TableName, cols []bs.Column, key []string, rows [][]any) (int64, error) {
 	qcols := make([]string, len(cols))
 	names := make([]string, len(cols))
@@ -76,14 +77,13 @@ func (d Dialect) BulkUpsert(ctx context.Context, conn *sql.Conn, tx *sql.Tx, n b
 		return 0, fmt.Errorf("copy into staging table: %w", err)
 	}
 	var b strings.Builder
-	b.WriteString("WITH merged AS (INSERT INTO " + d.TableRef(n) + " (" + list + ") SELECT " + list + " FROM " + stage)
+	b.WriteString("WITH merged AS (INSERT INTO " + d.TableRef(n) + " AS " + target + " (" + list + ") SELECT " + list + " FROM " + stage)
 	b.WriteString(" ON CONFLICT (")
+	qkey := make([]string, len(key))
 	for i, k := range key {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(d.QuoteIdent(k))
+		qkey[i] = d.QuoteIdent(k)
 	}
+	b.WriteString(strings.Join(qkey, ", "))
 	b.WriteString(") DO ")
 	set := 0
 	for i, c := range cols {
@@ -100,6 +100,13 @@ func (d Dialect) BulkUpsert(ctx context.Context, conn *sql.Conn, tx *sql.Tx, n b
 	}
 	if set == 0 {
 		b.WriteString("NOTHING") // only inserted rows are returned
+	} else {
+		types := make([]bs.Type, len(cols))
+		for i, c := range cols {
+			types[i] = c.Type
+		}
+		// Unchanged rows are left as they are, and not returned.
+		b.WriteString(" WHERE " + changedSQL(qcols, types, qkey))
 	}
 	b.WriteString(" RETURNING (xmax = 0) AS inserted) SELECT count(*) FILTER (WHERE inserted) FROM merged")
 	var inserted int64

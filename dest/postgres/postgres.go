@@ -23,7 +23,9 @@
 // into a temporary staging table and merged with one INSERT … SELECT … ON
 // CONFLICT DO UPDATE, in the transaction that also applies the batch's
 // deletes and checkpoint; smaller ones use multi-row INSERT … ON CONFLICT
-// statements (up to 500 rows, prepared once).
+// statements (up to 500 rows, prepared once). Both leave a stored row whose
+// values are all the same as it is (ON CONFLICT DO UPDATE … WHERE the row
+// differs), rather than writing a new version of it.
 package postgres
 
 import (
@@ -35,6 +37,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -188,9 +191,53 @@ func columnType(dataType string) bs.Type {
 	return bs.TypeText
 }
 
-// UpsertSQL implements sqldb.Dialect with INSERT … ON CONFLICT DO UPDATE.
+// UpsertSQL implements sqldb.Dialect: TypedUpsertSQL for columns none of
+// which is JSON (Write uses TypedUpsertSQL for tables' rows).
 func (d Dialect) UpsertSQL(ref string, columns, key []string, rows int) string {
-	return upsert.UpsertSQL(ref, columns, key, rows)
+	return d.TypedUpsertSQL(ref, columns, nil, key, rows)
+}
+
+var _ sqldb.TypedUpsert = Dialect{}
+
+// TypedUpsertSQL implements sqldb.TypedUpsert with INSERT INTO ref AS t …
+// ON CONFLICT DO UPDATE … WHERE (see changedSQL): an existing row whose
+// values are all the same is left as it is, instead of being written as a
+// new row version (with new entries in every index, since the indexed
+// cursor column is set) and leaving a dead one behind. Incremental runs
+// fetch unchanged rows again, their window being widened.
+func (d Dialect) TypedUpsertSQL(ref string, columns []string, types []bs.Type, key []string, rows int) string {
+	q := upsert.UpsertSQL(ref+" AS "+target, columns, key, rows)
+	if w := changedSQL(columns, types, key); w != "" {
+		q += " WHERE " + w
+	}
+	return q
+}
+
+// target is the alias of an upsert's table, which changedSQL refers to
+// (the table reference may be schema-qualified).
+const target = "t"
+
+// changedSQL returns the condition that the stored row (aliased target)
+// differs from EXCLUDED in one of the quoted columns that are not in the
+// quoted key, or "" when there are none; types, when not nil, holds the
+// columns' types. IS DISTINCT FROM compares NULLs too. JSON columns compare
+// as text: a column created as JSON by an earlier version has no equality
+// operator (JSONB's text is canonical, so equal values read the same; a
+// number respelled, 1.0 as 1.00, is written again). They come last, so
+// that a row differing elsewhere is not converted.
+func changedSQL(columns []string, types []bs.Type, key []string) string {
+	var plain, asText []string
+	for i, c := range columns {
+		if slices.Contains(key, c) {
+			continue
+		}
+		if types != nil && types[i] == bs.TypeJSON {
+			asText = append(asText, target+"."+c+"::text IS DISTINCT FROM EXCLUDED."+c+"::text")
+		} else {
+			plain = append(plain, target+"."+c+" IS DISTINCT FROM EXCLUDED."+c)
+		}
+	}
+	return strings.Join(append(plain, asText...), " OR ")
 }
 
 // upsert spells PostgreSQL's upsert: ON CONFLICT with $n placeholders (and

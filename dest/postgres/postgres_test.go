@@ -93,6 +93,15 @@ func TestJSONColumns(t *testing.T) {
 		if res, err := d.Write(ctx, bs.Batch{Table: tb, Upserts: in}); err != nil || res.Inserted != 3 {
 			t.Fatalf("write: %+v, %v", res, err)
 		}
+		// Written again unchanged: JSON has no equality operator, yet the
+		// rows are compared and left as they are.
+		before := xmins(t, d, name)
+		if res, err := d.Write(ctx, bs.Batch{Table: tb, Upserts: in}); err != nil || res.Inserted != 0 || res.Updated != 3 {
+			t.Fatalf("threshold %d: identical rows written again: %+v, %v", threshold, res, err)
+		}
+		if after := xmins(t, d, name); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Errorf("threshold %d: identical rows rewritten: row versions %v, then %v", threshold, before, after)
+		}
 		var got []bs.Row
 		err = d.Query(ctx, name, bs.Query{OrderBy: []bs.Order{{Column: "New", Desc: true}}}, func(r bs.Row) error { got = append(got, r); return nil })
 		if err != nil {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	bs "github.com/backlogsync/backlogsync"
 )
 
 // SetLater is an optional Dialect method set for databases that rewrite an
@@ -50,9 +52,27 @@ func (w *writer) setLaterColumns() []int {
 	return pos
 }
 
+// TypedUpsert is an optional Dialect method for databases whose upsert
+// statement depends on the stored types of the columns it writes
+// (PostgreSQL compares JSON columns as text, since a JSON column created
+// by an earlier version has no equality operator). Write uses it instead
+// of UpsertSQL for a table's rows; dialects that are SetLater do not need it.
+type TypedUpsert interface {
+	// TypedUpsertSQL is UpsertSQL for quoted columns of the stored types
+	// types (types[i] is columns[i]'s).
+	TypedUpsertSQL(ref string, columns []string, types []bs.Type, key []string, rows int) string
+}
+
 // upsertSQL returns the upsert statement for n rows.
 func (w *writer) upsertSQL(n int) string {
 	if len(w.laterPos) == 0 {
+		if tu, ok := w.x.d.(TypedUpsert); ok {
+			types := make([]bs.Type, len(w.cols))
+			for i, c := range w.cols {
+				types[i] = c.Type
+			}
+			return tu.TypedUpsertSQL(w.ref, w.qcols, types, w.qkey, n)
+		}
 		return w.x.d.UpsertSQL(w.ref, w.qcols, w.qkey, n)
 	}
 	return w.x.d.(SetLater).UpsertExceptSQL(w.ref, w.qcols, w.qkey, w.qlater, n)
