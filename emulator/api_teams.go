@@ -67,17 +67,13 @@ func (s *Server) postTeam(c *call) error {
 	if e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if err := c.requireAdmin(); err != nil {
-		return err
-	}
-	t, err := st.createTeam(c.u, s.now(), name, members)
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderTeam(t))
+	return writing(c, adminOnly(c, c.caller), func(st *store, _ *user) (any, error) {
+		t, err := st.createTeam(c.u, s.now(), name, members)
+		if err != nil {
+			return nil, err
+		}
+		return st.renderTeam(t), nil
+	})
 }
 
 // patchTeam serves PATCH /teams/:teamId (name, members[]).

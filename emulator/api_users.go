@@ -103,17 +103,13 @@ func (s *Server) postUser(c *call) error {
 		return err
 	}
 	in.RoleType = *role
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if err := c.requireAdmin(); err != nil {
-		return err
-	}
-	u, err := st.createUser(s.now(), in)
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderUser(u.ID))
+	return writing(c, adminOnly(c, c.caller), func(st *store, _ *user) (any, error) {
+		u, err := st.createUser(s.now(), in)
+		if err != nil {
+			return nil, err
+		}
+		return st.renderUser(u.ID), nil
+	})
 }
 
 // patchUser serves PATCH /users/:userId (name, mailAddress, roleType; the
