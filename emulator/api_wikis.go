@@ -174,24 +174,24 @@ func (s *Server) postWiki(c *call) error {
 	if _, e := c.q.optBool("mailNotify"); e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p := st.projects[pid]
-	if p == nil || !st.canSee(c.u, p) {
-		return notFound("project")
+	find := func() (*project, error) {
+		st := s.store
+		p := st.projects[pid]
+		if p == nil || !st.canSee(c.u, p) {
+			return nil, notFound("project")
+		}
+		if !p.UseWiki {
+			return nil, notFound("wiki")
+		}
+		return p, nil
 	}
-	if !p.UseWiki {
-		return notFound("wiki")
-	}
-	if err := st.writableProject(c.u, p); err != nil {
-		return err
-	}
-	w, err := st.createWiki(c.u, s.now(), p, name, content, nil)
-	if err != nil {
-		return err
-	}
-	return c.ok(st.renderWiki(w))
+	return inProject(c, find, func(p *project) int64 { return p.ID }, func(st *store, p *project) (any, error) {
+		w, err := st.createWiki(c.u, s.now(), p, name, content, nil)
+		if err != nil {
+			return nil, err
+		}
+		return st.renderWiki(w), nil
+	})
 }
 
 // patchWiki serves PATCH /wikis/:wikiId (update-wiki-page).
