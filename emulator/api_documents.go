@@ -172,21 +172,22 @@ func (s *Server) postDocument(c *call) error {
 	}
 	in := &documentInput{ProjectID: pid, Title: c.q.str("title"), Content: c.q.str("content"),
 		Emoji: c.q.optStr("emoji"), ParentID: c.q.str("parentId"), AddLast: addLast}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p := st.projects[pid]
-	if p == nil || !p.isMember(c.u.ID) {
-		return notFound("project")
+	find := func() (*project, error) {
+		if p := s.store.projects[pid]; p != nil && p.isMember(c.u.ID) {
+			return p, nil
+		}
+		return nil, notFound("project")
 	}
-	if !canWriteContent(c.u) {
-		return forbidden()
-	}
-	d, err := st.createDocument(c.u, s.now(), in)
-	if err != nil {
-		return err
-	}
-	return c.ok(renderDocumentWritten(d, false))
+	return writing(c, find, func(st *store, _ *project) (any, error) {
+		if !canWriteContent(c.u) {
+			return nil, forbidden()
+		}
+		d, err := st.createDocument(c.u, s.now(), in)
+		if err != nil {
+			return nil, err
+		}
+		return renderDocumentWritten(d, false), nil
+	})
 }
 
 // deleteDocumentByID serves DELETE /documents/:documentId (delete-document):
