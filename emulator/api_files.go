@@ -145,22 +145,17 @@ func (s *Server) postFileLinks(l fileLinker) handlerFunc {
 		if e != nil {
 			return e
 		}
-		st := s.store
-		st.mu.Lock()
-		defer st.mu.Unlock()
-		fl, err := l(s, c)
-		if err != nil {
-			return err
-		}
-		if err := fl.canEdit(); err != nil {
-			return err
-		}
-		linked, err := st.linkSharedFiles(fl.projectID, fl.ids, ids)
-		if err != nil {
-			return err
-		}
-		fl.changed()
-		return c.ok(st.renderSharedFiles(linked))
+		return writing(c, func() (*fileLinks, error) { return l(s, c) }, func(st *store, fl *fileLinks) (any, error) {
+			if err := fl.canEdit(); err != nil {
+				return nil, err
+			}
+			linked, err := st.linkSharedFiles(fl.projectID, fl.ids, ids)
+			if err != nil {
+				return nil, err
+			}
+			fl.changed()
+			return st.renderSharedFiles(linked), nil
+		})
 	}
 }
 
@@ -168,21 +163,16 @@ func (s *Server) postFileLinks(l fileLinker) handlerFunc {
 func (s *Server) deleteFileLink(l fileLinker) handlerFunc {
 	return func(c *call) error {
 		id, perr := strconv.ParseInt(c.path("fileId"), 10, 64)
-		st := s.store
-		st.mu.Lock()
-		defer st.mu.Unlock()
-		fl, err := l(s, c)
-		if err != nil {
-			return err
-		}
-		if perr != nil || !containsID(*fl.ids, id) || st.sharedFiles[id] == nil {
-			return notFound("file")
-		}
-		if err := fl.canEdit(); err != nil {
-			return err
-		}
-		*fl.ids = removeID(*fl.ids, id)
-		fl.changed()
-		return c.ok(st.renderSharedFile(st.sharedFiles[id]))
+		return writing(c, func() (*fileLinks, error) { return l(s, c) }, func(st *store, fl *fileLinks) (any, error) {
+			if perr != nil || !containsID(*fl.ids, id) || st.sharedFiles[id] == nil {
+				return nil, notFound("file")
+			}
+			if err := fl.canEdit(); err != nil {
+				return nil, err
+			}
+			*fl.ids = removeID(*fl.ids, id)
+			fl.changed()
+			return st.renderSharedFile(st.sharedFiles[id]), nil
+		})
 	}
 }
