@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"encoding/json"
 	"slices"
 )
 
@@ -24,16 +25,15 @@ func (s *Server) recentPage(c *call, m map[int64][]recentView, render func(recen
 	if e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	var items []any // oldest first
-	for _, v := range slices.Backward(m[c.u.ID]) {
-		if j := render(v); j != nil {
-			items = append(items, j)
+	return reading(c, c.caller, func(_ *store, u *user) any {
+		var items []any // oldest first
+		for _, v := range slices.Backward(m[u.ID]) {
+			if j := render(v); j != nil {
+				items = append(items, j)
+			}
 		}
-	}
-	return c.ok(pageOf(pg, items))
+		return pageOf(pg, items)
+	})
 }
 
 func (s *Server) getRecentIssues(c *call) error {
@@ -76,15 +76,14 @@ func (s *Server) postRecentIssue(c *call) error {
 	if e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	is, _, err := st.visibleIssue(c.u, key)
-	if err != nil {
-		return err
+	find := func() (*issue, error) {
+		is, _, err := s.store.visibleIssue(c.u, key)
+		return is, err
 	}
-	st.viewIssue(c.u, s.now(), is)
-	return c.raw(200, st.issueJSON(is))
+	return writing(c, find, func(st *store, is *issue) (any, error) {
+		st.viewIssue(c.u, s.now(), is)
+		return json.RawMessage(st.issueJSON(is)), nil
+	})
 }
 
 // postRecentWiki serves POST /users/myself/recentlyViewedWikis; it answers
@@ -94,13 +93,14 @@ func (s *Server) postRecentWiki(c *call) error {
 	if e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	w := st.visibleWiki(c.u, id)
-	if w == nil {
-		return notFound("wiki")
+	find := func() (*wiki, error) {
+		if w := s.store.visibleWiki(c.u, id); w != nil {
+			return w, nil
+		}
+		return nil, notFound("wiki")
 	}
-	st.viewWiki(c.u, s.now(), w)
-	return c.ok(st.renderWiki(w))
+	return writing(c, find, func(st *store, w *wiki) (any, error) {
+		st.viewWiki(c.u, s.now(), w)
+		return st.renderWiki(w), nil
+	})
 }
