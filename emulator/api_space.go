@@ -85,14 +85,10 @@ func (s *Server) putSpaceNotification(c *call) error {
 	if e != nil {
 		return e
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if c.u.RoleType != RoleAdmin {
-		return forbidden()
-	}
-	st.space.Notification, st.space.NotificationAt = content, s.now()
-	return c.ok(st.renderSpaceNotification())
+	return writing(c, adminOnly(c, c.caller), func(st *store, _ *user) (any, error) {
+		st.space.Notification, st.space.NotificationAt = content, s.now()
+		return st.renderSpaceNotification(), nil
+	})
 }
 
 // getSpaceImage serves GET /space/image (icon class).
