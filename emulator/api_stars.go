@@ -33,13 +33,10 @@ func (s *Server) postStar(c *call) error {
 		}
 		*f.dst = v
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if _, err := st.addStar(c.u, s.now(), t, nil); err != nil {
-		return err
-	}
-	return c.noContent()
+	return writing(c, c.caller, func(st *store, u *user) (any, error) {
+		_, err := st.addStar(u, s.now(), t, nil)
+		return nil, err // nil answers 204 No Content
+	})
 }
 
 // deleteStar serves DELETE /stars/:starId (204 No Content).
