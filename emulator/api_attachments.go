@@ -119,22 +119,25 @@ func (s *Server) downloadAttachment(h attachmentHolder) handlerFunc {
 // Attachment.
 func (s *Server) removeAttachment(h attachmentHolder) handlerFunc {
 	return func(c *call) error {
-		st := s.store
-		st.mu.Lock()
-		defer st.mu.Unlock()
-		list, remove, err := h(s, c)
-		if err != nil {
-			return err
+		var remove func(*attachment) error
+		find := func() (*attachment, error) {
+			list, rm, err := h(s, c)
+			if err != nil {
+				return nil, err
+			}
+			remove = rm
+			if a := findAttachment(list, c.path("attachmentId")); a != nil {
+				return a, nil
+			}
+			return nil, notFound("attachment")
 		}
-		a := findAttachment(list, c.path("attachmentId"))
-		if a == nil {
-			return notFound("attachment")
-		}
-		out := st.renderAttachments([]*attachment{a})[0]
-		if err := remove(a); err != nil {
-			return err
-		}
-		return c.ok(out)
+		return writing(c, find, func(st *store, a *attachment) (any, error) {
+			out := st.renderAttachments([]*attachment{a})[0]
+			if err := remove(a); err != nil {
+				return nil, err
+			}
+			return out, nil
+		})
 	}
 }
 
@@ -207,12 +210,14 @@ func (s *Server) postSpaceAttachment(c *call) error {
 	if f.Name == "" {
 		return badRequest("The uploaded file has no name.")
 	}
-	st := s.store
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if c.u.RoleType == RoleViewer {
-		return forbidden()
+	find := func() (*user, error) {
+		if c.u.RoleType == RoleViewer {
+			return nil, forbidden()
+		}
+		return c.u, nil
 	}
-	u := st.addUpload(c.u, s.now(), f.Name, f.Size)
-	return c.ok(map[string]any{"id": u.ID, "name": u.Name, "size": u.Size})
+	return writing(c, find, func(st *store, u *user) (any, error) {
+		up := st.addUpload(u, s.now(), f.Name, f.Size)
+		return map[string]any{"id": up.ID, "name": up.Name, "size": up.Size}, nil
+	})
 }
