@@ -40,12 +40,12 @@ func (c *call) activityQuery() (idCursor, map[int]bool, error) {
 	return cur, types, nil
 }
 
-// activityPage renders one page of the activity feed for the caller.
-func (s *Server) activityPage(c *call, cur idCursor, types map[int]bool, keep func(*activity) bool) error {
-	st := s.store
+// activityPage renders one page of the activity feed for u; the store's
+// read lock is held.
+func activityPage(st *store, u *user, cur idCursor, types map[int]bool, keep func(*activity) bool) []*jsonActivity {
 	visible := map[int64]bool{}
 	for _, p := range st.projectList {
-		if st.canSee(c.u, p) {
+		if st.canSee(u, p) {
 			visible[p.ID] = true
 		}
 	}
@@ -56,7 +56,7 @@ func (s *Server) activityPage(c *call, cur idCursor, types map[int]bool, keep fu
 	for _, a := range page {
 		out = append(out, st.renderActivity(a, false))
 	}
-	return c.ok(out)
+	return out
 }
 
 // getSpaceActivities serves GET /space/activities.
@@ -65,9 +65,9 @@ func (s *Server) getSpaceActivities(c *call) error {
 	if err != nil {
 		return err
 	}
-	s.store.mu.RLock()
-	defer s.store.mu.RUnlock()
-	return s.activityPage(c, cur, types, nil)
+	return reading(c, c.caller, func(st *store, u *user) []*jsonActivity {
+		return activityPage(st, u, cur, types, nil)
+	})
 }
 
 // getProjectActivities serves GET /projects/:p/activities.
@@ -76,13 +76,9 @@ func (s *Server) getProjectActivities(c *call) error {
 	if err != nil {
 		return err
 	}
-	s.store.mu.RLock()
-	defer s.store.mu.RUnlock()
-	p, err := c.visibleProject()
-	if err != nil {
-		return err
-	}
-	return s.activityPage(c, cur, types, func(a *activity) bool { return a.ProjectID == p.ID })
+	return reading(c, c.visibleProject, func(st *store, p *project) []*jsonActivity {
+		return activityPage(st, c.u, cur, types, func(a *activity) bool { return a.ProjectID == p.ID })
+	})
 }
 
 // getUserActivities serves GET /users/:userId/activities.
@@ -91,35 +87,31 @@ func (s *Server) getUserActivities(c *call) error {
 	if err != nil {
 		return err
 	}
-	s.store.mu.RLock()
-	defer s.store.mu.RUnlock()
-	u, err := c.pathUser()
-	if err != nil {
-		return err
-	}
-	return s.activityPage(c, cur, types, func(a *activity) bool { return a.CreatedUser == u.ID })
+	return reading(c, c.pathUser, func(st *store, u *user) []*jsonActivity {
+		return activityPage(st, c.u, cur, types, func(a *activity) bool { return a.CreatedUser == u.ID })
+	})
 }
 
 // getActivity serves GET /activities/:activityId.
 func (s *Server) getActivity(c *call) error {
-	id, err := strconv.ParseInt(c.path("activityId"), 10, 64)
-	if err != nil {
-		return notFound("activity")
+	find := func() (*activity, error) {
+		st := s.store
+		id, err := strconv.ParseInt(c.path("activityId"), 10, 64)
+		if err != nil {
+			return nil, notFound("activity")
+		}
+		list := st.activities
+		i := searchID(len(list), func(i int) int64 { return list[i].ID }, id)
+		if i < 0 {
+			return nil, notFound("activity")
+		}
+		a := list[i]
+		if p := st.projects[a.ProjectID]; p == nil || !st.canSee(c.u, p) {
+			return nil, notFound("activity")
+		}
+		return a, nil
 	}
-	st := s.store
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	list := st.activities
-	i := searchID(len(list), func(i int) int64 { return list[i].ID }, id)
-	if i < 0 {
-		return notFound("activity")
-	}
-	a := list[i]
-	p := st.projects[a.ProjectID]
-	if p == nil || !st.canSee(c.u, p) {
-		return notFound("activity")
-	}
-	return c.ok(st.renderActivity(a, true))
+	return reading(c, find, func(st *store, a *activity) *jsonActivity { return st.renderActivity(a, true) })
 }
 
 // searchID finds id in an id-ascending sequence of n items; -1 if absent.
