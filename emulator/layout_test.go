@@ -156,3 +156,34 @@ func TestCreatesGoThroughTheKit(t *testing.T) {
 		}
 	}
 }
+
+// storeWriteLock is a handler taking the store's write lock by hand.
+var storeWriteLock = regexp.MustCompile(`\b(st|s\.store|c\.s\.store)\.mu\.Lock\(\)`)
+
+// TestWritesGoThroughTheKit: API handlers take the store's write lock only
+// through the handler kit (writing, creating, inProject, locked in
+// http_kit.go), so that every change resolves the path, checks rights and
+// answers one way. Read locks taken by hand remain where the kit does not fit
+// (downloads, which generate their bytes after the lock is released).
+func TestWritesGoThroughTheKit(t *testing.T) {
+	if storeWriteLock.FindStringIndex("\tst := s.store\n\tst.mu.Lock()\n") == nil {
+		t.Fatal("storeWriteLock misses a planted st.mu.Lock()")
+	}
+	names, err := filepath.Glob("api_*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, loc := range storeWriteLock.FindAllIndex(src, -1) {
+			line := 1 + strings.Count(string(src[:loc[0]]), "\n")
+			t.Errorf("%s:%d takes the store's write lock by hand: use writing, creating or inProject (http_kit.go)", name, line)
+		}
+	}
+}
