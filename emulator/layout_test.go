@@ -135,13 +135,16 @@ func TestLayout(t *testing.T) {
 	}
 }
 
-// TestCreatesGoThroughTheKit: a 201 Created answer is written only by the
-// handler kit's creating (http_kit.go), so that every create takes the
-// store's write lock and sets Location one way.
-func TestCreatesGoThroughTheKit(t *testing.T) {
+// apiSources calls f with the name and text of every non-test api_*.go
+// file: the handlers the guard tests below read.
+func apiSources(t *testing.T, f func(name string, src []byte)) {
+	t.Helper()
 	names, err := filepath.Glob("api_*.go")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(names) == 0 {
+		t.Fatal("no api_*.go file found: run the test from the emulator package")
 	}
 	for _, name := range names {
 		if strings.HasSuffix(name, "_test.go") {
@@ -151,10 +154,19 @@ func TestCreatesGoThroughTheKit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		f(name, src)
+	}
+}
+
+// TestCreatesGoThroughTheKit: a 201 Created answer is written only by the
+// handler kit's creating (http_kit.go), so that every create takes the
+// store's write lock and sets Location one way.
+func TestCreatesGoThroughTheKit(t *testing.T) {
+	apiSources(t, func(name string, src []byte) {
 		if strings.Contains(string(src), "http.StatusCreated") {
 			t.Errorf("%s answers 201 by hand: use creating (http_kit.go)", name)
 		}
-	}
+	})
 }
 
 // storeWriteLock is a handler taking the store's write lock by hand.
@@ -169,21 +181,10 @@ func TestWritesGoThroughTheKit(t *testing.T) {
 	if storeWriteLock.FindStringIndex("\tst := s.store\n\tst.mu.Lock()\n") == nil {
 		t.Fatal("storeWriteLock misses a planted st.mu.Lock()")
 	}
-	names, err := filepath.Glob("api_*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range names {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		src, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
+	apiSources(t, func(name string, src []byte) {
 		for _, loc := range storeWriteLock.FindAllIndex(src, -1) {
 			line := 1 + strings.Count(string(src[:loc[0]]), "\n")
 			t.Errorf("%s:%d takes the store's write lock by hand: use writing, creating or inProject (http_kit.go)", name, line)
 		}
-	}
+	})
 }
