@@ -148,14 +148,14 @@ func shareInRange(text string, f float64) error {
 	return nil
 }
 
-// MaxConcurrency is the largest rate_limit.concurrency accepted (as
-// backlog.MaxConcurrency): at the paid read limit, one request every
-// 100 ms, 16 in flight cover 1.6 s of latency.
-const MaxConcurrency = 16
+// MaxConcurrency is the largest rate_limit.concurrency accepted: the API
+// client's (backlogsync.MaxConcurrency, as backlog.MaxConcurrency).
+const MaxConcurrency = backlogsync.MaxConcurrency
 
 // DefaultConcurrency is the concurrency of an account whose rate_limit
-// sets none (as backlog.DefaultConcurrency), named in messages.
-const DefaultConcurrency = 4
+// sets none, named in messages: the API client's
+// (backlogsync.DefaultConcurrency, as backlog.DefaultConcurrency).
+const DefaultConcurrency = backlogsync.DefaultConcurrency
 
 // ParseConcurrency reads rate_limit.concurrency: a whole number from 1 to
 // MaxConcurrency.
