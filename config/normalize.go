@@ -12,16 +12,15 @@ import (
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/internal/fuzzy"
+	"github.com/backlogsync/backlogsync/jobsql"
 )
 
 // parseBool reads True/False (CData's spelling), case-insensitively, and
-// the usual yes/no, on/off, 1/0.
+// the usual yes/no, on/off, 1/0 (jobsql.ParseConfigBool, which job-level
+// options use too).
 func parseBool(s string) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "true", "yes", "on", "1":
-		return true, nil
-	case "false", "no", "off", "0":
-		return false, nil
+	if b, ok := jobsql.ParseConfigBool(s); ok {
+		return b, nil
 	}
 	return false, fmt.Errorf("%q is not a boolean; write True or False", s)
 }
