@@ -11,6 +11,20 @@ import (
 // (backlog.WithPacing).
 type Pacing int
 
+// Concurrency bounds, shared by the API client (backlog.WithConcurrency)
+// and configuration files (rate_limit.concurrency) so that both accept the
+// same numbers and messages name the client's default.
+const (
+	// DefaultConcurrency bounds the requests of one user in flight at once:
+	// enough to hide 100-400 ms of latency at Backlog's paid limits (600
+	// reads a minute is one every 100 ms), few enough to stay polite.
+	DefaultConcurrency = 4
+	// MaxConcurrency is the highest concurrency accepted. At the paid read
+	// limit (600 a minute, one every 100 ms) 16 requests in flight cover
+	// 1.6 s of latency; more would only queue inside the governor.
+	MaxConcurrency = 16
+)
+
 // Pacings.
 const (
 	// PaceWindow spends the window's budget as fast as requests come and

@@ -76,10 +76,9 @@ type GovernorConfig struct {
 // Defaults of GovernorConfig.
 const (
 	DefaultRateWindow = time.Minute
-	// DefaultConcurrency bounds the requests of one user in flight at once:
-	// enough to hide 100-400 ms of latency at Backlog's paid limits (600
-	// reads a minute is one every 100 ms), few enough to stay polite.
-	DefaultConcurrency = 4
+	// DefaultConcurrency bounds the requests of one user in flight at once
+	// (backlogsync.DefaultConcurrency, which configuration files name).
+	DefaultConcurrency = backlogsync.DefaultConcurrency
 )
 
 // Pacing is how a Governor spends a window's budget: the domain type

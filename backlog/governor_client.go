@@ -14,10 +14,9 @@ import (
 // The client's side of the governor: which governor and user a client draws
 // from, and what it asks of them (share, concurrency, pacing).
 
-// MaxConcurrency is the highest concurrency WithConcurrency accepts. At the
-// paid read limit (600 a minute, one every 100 ms) 16 requests in flight
-// cover 1.6 s of latency; more would only queue inside the governor.
-const MaxConcurrency = 16
+// MaxConcurrency is the highest concurrency WithConcurrency accepts
+// (backlogsync.MaxConcurrency, which configuration files accept too).
+const MaxConcurrency = backlogsync.MaxConcurrency
 
 // ParsePacing reads a pacing by name: backlogsync.ParsePacing.
 func ParsePacing(s string) (Pacing, error) { return backlogsync.ParsePacing(s) }

@@ -8,8 +8,8 @@ import (
 )
 
 // TestLimitsMatchTheClient: the rate_limit bounds and default the config
-// checks and names in its messages are the client's (config does not
-// import backlog, so the constants are kept equal here).
+// checks and names in its messages are the client's (both take them from
+// package backlogsync; config does not import backlog).
 func TestLimitsMatchTheClient(t *testing.T) {
 	if config.DefaultConcurrency != backlog.DefaultConcurrency {
 		t.Errorf("config.DefaultConcurrency %d, backlog.DefaultConcurrency %d: messages would name the wrong default", config.DefaultConcurrency, backlog.DefaultConcurrency)

@@ -12,16 +12,15 @@ import (
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/internal/fuzzy"
+	"github.com/backlogsync/backlogsync/jobsql"
 )
 
 // parseBool reads True/False (CData's spelling), case-insensitively, and
-// the usual yes/no, on/off, 1/0.
+// the usual yes/no, on/off, 1/0 (jobsql.ParseConfigBool, which job-level
+// options use too).
 func parseBool(s string) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "true", "yes", "on", "1":
-		return true, nil
-	case "false", "no", "off", "0":
-		return false, nil
+	if b, ok := jobsql.ParseConfigBool(s); ok {
+		return b, nil
 	}
 	return false, fmt.Errorf("%q is not a boolean; write True or False", s)
 }
@@ -148,14 +147,14 @@ func shareInRange(text string, f float64) error {
 	return nil
 }
 
-// MaxConcurrency is the largest rate_limit.concurrency accepted (as
-// backlog.MaxConcurrency): at the paid read limit, one request every
-// 100 ms, 16 in flight cover 1.6 s of latency.
-const MaxConcurrency = 16
+// MaxConcurrency is the largest rate_limit.concurrency accepted: the API
+// client's (backlogsync.MaxConcurrency, as backlog.MaxConcurrency).
+const MaxConcurrency = backlogsync.MaxConcurrency
 
 // DefaultConcurrency is the concurrency of an account whose rate_limit
-// sets none (as backlog.DefaultConcurrency), named in messages.
-const DefaultConcurrency = 4
+// sets none, named in messages: the API client's
+// (backlogsync.DefaultConcurrency, as backlog.DefaultConcurrency).
+const DefaultConcurrency = backlogsync.DefaultConcurrency
 
 // ParseConcurrency reads rate_limit.concurrency: a whole number from 1 to
 // MaxConcurrency.

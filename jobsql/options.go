@@ -336,13 +336,28 @@ func jobValue(spec *optSpec, value string) string {
 	if spec.kind != kindBool {
 		return value
 	}
-	switch strings.ToLower(strings.TrimSpace(value)) {
-	case "true", "yes", "on", "1":
+	b, ok := ParseConfigBool(value)
+	switch {
+	case !ok:
+		return value
+	case b:
 		return "True"
-	case "false", "no", "off", "0":
-		return "False"
 	}
-	return value
+	return "False"
+}
+
+// ParseConfigBool reads a boolean as configuration files write it: true,
+// yes, on or 1 and false, no, off or 0, in any case, with spaces around;
+// ok is false for anything else. Job-level options and the configuration
+// file's own booleans (config) share it, so both accept the same words.
+func ParseConfigBool(s string) (value, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "yes", "on", "1":
+		return true, true
+	case "false", "no", "off", "0":
+		return false, true
+	}
+	return false, false
 }
 
 // OptionNames lists the canonical names of the REPLICATE options, in

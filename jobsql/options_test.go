@@ -253,3 +253,19 @@ func TestApplyDefaultStatementWins(t *testing.T) {
 		t.Errorf("added option = %+v, want DropTable=False", got)
 	}
 }
+
+// TestParseConfigBool: the words configuration files write for booleans,
+// in any case and with spaces around; anything else is not a boolean.
+func TestParseConfigBool(t *testing.T) {
+	for s, want := range map[string]bool{"true": true, " YES ": true, "On": true, "1": true,
+		"False": false, "no": false, "OFF ": false, "0": false} {
+		if got, ok := ParseConfigBool(s); !ok || got != want {
+			t.Errorf("ParseConfigBool(%q) = %v, %v; want %v, true", s, got, ok, want)
+		}
+	}
+	for _, s := range []string{"", "maybe", "y", "2", "truthy"} {
+		if _, ok := ParseConfigBool(s); ok {
+			t.Errorf("ParseConfigBool(%q) ok; want not a boolean", s)
+		}
+	}
+}
