@@ -67,11 +67,7 @@ type TypedUpsert interface {
 func (w *writer) upsertSQL(n int) string {
 	if len(w.laterPos) == 0 {
 		if tu, ok := w.x.d.(TypedUpsert); ok {
-			types := make([]bs.Type, len(w.cols))
-			for i, c := range w.cols {
-				types[i] = c.Type
-			}
-			return tu.TypedUpsertSQL(w.ref, w.qcols, types, w.qkey, n)
+			return tu.TypedUpsertSQL(w.ref, w.qcols, w.types, w.qkey, n)
 		}
 		return w.x.d.UpsertSQL(w.ref, w.qcols, w.qkey, n)
 	}
