@@ -6,15 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/backlogsync/backlogsync"
-	"github.com/backlogsync/backlogsync/backlog"
-	"github.com/backlogsync/backlogsync/dest/sqlite"
 	"github.com/backlogsync/backlogsync/emulator"
 )
 
@@ -40,22 +37,8 @@ func (c *clock) add(d time.Duration) {
 func newClockEnv(t *testing.T, seed int64) (*env, *clock) {
 	t.Helper()
 	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
-	size := testSize
-	srv, err := emulator.New(emulator.Options{Seed: seed, Size: size, Now: clk.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := backlog.NewClient("http://127.0.0.1", backlog.WithAPIKey(srv.AdminAPIKey()), backlog.WithHTTPClient(srv.Client()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	return &env{srv: srv, client: c, dest: d,
-		eng: newEngine(&Job{Name: "test"}, Account{Name: "demo", Client: c}, d, Options{Logger: newLogger(testWriter{t}), Now: clk.now})}, clk
+	e := newEnvWith(t, emulator.Options{Seed: seed, Size: testSize, Now: clk.now}, Options{Now: clk.now}, nil)
+	return e, clk
 }
 
 // post sends a form to the emulator's API as the admin and decodes the

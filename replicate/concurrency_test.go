@@ -3,13 +3,11 @@ package replicate
 import (
 	"context"
 	"net/http"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/backlog"
-	"github.com/backlogsync/backlogsync/dest/sqlite"
 	"github.com/backlogsync/backlogsync/emulator"
 	httpinflight "github.com/backlogsync/backlogsync/internal/inflight"
 )
@@ -21,25 +19,16 @@ import (
 // fetched together; with 4 up to 4 (the default, seen above 1).
 func TestRunConcurrency(t *testing.T) {
 	for _, conc := range []int{1, 4} {
-		srv, err := emulator.New(emulator.Options{Seed: 7, Size: testSize})
-		if err != nil {
+		var pt *httpinflight.Transport
+		e := newEnvWith(t, emulator.Options{Seed: 7, Size: testSize}, Options{}, func(srv *emulator.Server) []backlog.Option {
+			pt = &httpinflight.Transport{Next: srv.Client().Transport}
+			return []backlog.Option{backlog.WithHTTPClient(&http.Client{Transport: pt}),
+				backlog.WithGovernor(backlog.NewGovernor(backlog.GovernorConfig{})), backlog.WithConcurrency(conc)}
+		})
+		if _, err := e.srv.AddFault(emulator.FaultRule{Path: "/api/v2/**", Kind: emulator.FaultLatency, Delay: 5 * time.Millisecond}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := srv.AddFault(emulator.FaultRule{Path: "/api/v2/**", Kind: emulator.FaultLatency, Delay: 5 * time.Millisecond}); err != nil {
-			t.Fatal(err)
-		}
-		pt := &httpinflight.Transport{Next: srv.Client().Transport}
-		c, err := backlog.NewClient("http://127.0.0.1", backlog.WithAPIKey(srv.AdminAPIKey()), backlog.WithHTTPClient(&http.Client{Transport: pt}),
-			backlog.WithGovernor(backlog.NewGovernor(backlog.GovernorConfig{})), backlog.WithConcurrency(conc))
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { d.Close() })
-		eng := newEngine(&Job{Name: "test"}, Account{Name: "demo", Client: c}, d, Options{Logger: newLogger(testWriter{t})})
+		c, eng := e.client, e.eng
 		res, err := eng.Run(context.Background(), parse(t, "REPLICATE Issues; REPLICATE IssueComments;"))
 		if err != nil || res.Status != backlogsync.RunOK || res.Moved() == 0 {
 			t.Fatalf("concurrency %d: status %s, moved %d, %v", conc, res.Status, res.Moved(), err)

@@ -34,11 +34,24 @@ type env struct {
 
 func newEnv(t testing.TB, size emulator.Size, seed int64) *env {
 	t.Helper()
-	srv, err := emulator.New(emulator.Options{Seed: seed, Size: size})
+	return newEnvWith(t, emulator.Options{Seed: seed, Size: size}, Options{}, nil)
+}
+
+// newEnvWith is newEnv with the emulator's options eo and the engine's
+// options o (a test logger when o.Logger is nil); client, when not nil,
+// returns options for the API client applied after the admin key and the
+// emulator's HTTP client, so they may replace that client.
+func newEnvWith(t testing.TB, eo emulator.Options, o Options, client func(srv *emulator.Server) []backlog.Option) *env {
+	t.Helper()
+	srv, err := emulator.New(eo)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := backlog.NewClient("http://127.0.0.1", backlog.WithAPIKey(srv.AdminAPIKey()), backlog.WithHTTPClient(srv.Client()))
+	opts := []backlog.Option{backlog.WithAPIKey(srv.AdminAPIKey()), backlog.WithHTTPClient(srv.Client())}
+	if client != nil {
+		opts = append(opts, client(srv)...)
+	}
+	c, err := backlog.NewClient("http://127.0.0.1", opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,8 +60,10 @@ func newEnv(t testing.TB, size emulator.Size, seed int64) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	log := newLogger(testWriter{t})
-	return &env{srv: srv, client: c, dest: d, eng: newEngine(&Job{Name: "test"}, Account{Name: "demo", Client: c}, d, Options{Logger: log})}
+	if o.Logger == nil {
+		o.Logger = newLogger(testWriter{t})
+	}
+	return &env{srv: srv, client: c, dest: d, eng: newEngine(&Job{Name: "test"}, Account{Name: "demo", Client: c}, d, o)}
 }
 
 func newLogger(w io.Writer) *slog.Logger {

@@ -246,12 +246,11 @@ func (f *family) run(ctx context.Context) (int, *plan, error) {
 	// incremental run checks while it reads the feed, which spares the
 	// request when the feed shows activity above the cursor (incremental).
 	if cur != nil && cur.ActivityID > 0 && cur.Phase != phaseIncremental {
-		newest, err := r.newestActivity(ctx)
+		back, err := f.rolledBack(ctx, cur.ActivityID)
 		if err != nil {
 			return firstLoads, nil, err
 		}
-		if cur.ActivityID > newest {
-			r.rollback(f.plans[len(f.plans)-1].dest, cur.ActivityID, newest)
+		if back {
 			cur = nil // reload: every issue read again, the others deleted
 			resync = true
 		}

@@ -80,12 +80,11 @@ func (f *family) incremental(ctx context.Context) error {
 	// space's newest activity is not older than the cursor, so the check
 	// costs a request only in quiet runs.
 	if next == cur.ActivityID && cur.ActivityID > 0 {
-		newest, err := r.newestActivity(ctx)
+		back, err := f.rolledBack(ctx, cur.ActivityID)
 		if err != nil {
 			return err
 		}
-		if cur.ActivityID > newest {
-			r.rollback(f.plans[len(f.plans)-1].dest, cur.ActivityID, newest)
+		if back {
 			return errRolledBack
 		}
 	} else if r.newest == nil {

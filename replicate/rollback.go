@@ -71,6 +71,20 @@ func (r *run) rollback(table string, stored, newest int64) {
 		"table", table, "storedActivity", stored, "newestActivity", newest)
 }
 
+// rolledBack reports whether the space's newest activity is older than
+// the Issues family's activity cursor id, logging the rollback if so.
+func (f *family) rolledBack(ctx context.Context, id int64) (bool, error) {
+	newest, err := f.r.newestActivity(ctx)
+	if err != nil {
+		return false, err
+	}
+	if id > newest {
+		f.r.rollback(f.plans[len(f.plans)-1].dest, id, newest)
+		return true, nil
+	}
+	return false, nil
+}
+
 // activityTables are the append-only tables whose ids are activity ids.
 var activityTables = map[string]bool{"SpaceUpdates": true, "ProjectRecentUpdates": true, "UserRecentUpdates": true}
 

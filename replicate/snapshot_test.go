@@ -52,8 +52,11 @@ func (d *queryCounter) Query(ctx context.Context, table string, q backlogsync.Qu
 func TestStoredRowsOneScan(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, testSize, 65)
-	for _, src := range []string{"REPLICATE Users;", "REPLICATE Teams WITH UpdateMode=Replace;"} {
-		table := map[string]string{"REPLICATE Users;": "Users", "REPLICATE Teams WITH UpdateMode=Replace;": "Teams"}[src]
+	for _, tc := range []struct{ src, table string }{
+		{"REPLICATE Users;", "Users"},
+		{"REPLICATE Teams WITH UpdateMode=Replace;", "Teams"},
+	} {
+		src, table := tc.src, tc.table
 		stmts := parse(t, src)
 		if _, err := e.eng.Run(ctx, stmts); err != nil {
 			t.Fatal(err)

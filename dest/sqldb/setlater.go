@@ -67,11 +67,7 @@ type TypedUpsert interface {
 func (w *writer) upsertSQL(n int) string {
 	if len(w.laterPos) == 0 {
 		if tu, ok := w.x.d.(TypedUpsert); ok {
-			types := make([]bs.Type, len(w.cols))
-			for i, c := range w.cols {
-				types[i] = c.Type
-			}
-			return tu.TypedUpsertSQL(w.ref, w.qcols, types, w.qkey, n)
+			return tu.TypedUpsertSQL(w.ref, w.qcols, w.types, w.qkey, n)
 		}
 		return w.x.d.UpsertSQL(w.ref, w.qcols, w.qkey, n)
 	}
@@ -102,6 +98,15 @@ func (w *writer) laterArgs(out, args []any, rows []int, withIndex bool) []any {
 // returns how many of them are stored, and the rows whose columns set
 // later differ from the stored ones.
 func (w *writer) probe(ctx context.Context, tx *sql.Tx, args []any, n int) (int64, []int, error) {
+	existing, changed, err := w.probeRows(ctx, tx, args, n)
+	if err != nil {
+		return 0, nil, fmt.Errorf("write %s: probe existing keys: %w", w.def.Name, err)
+	}
+	return existing, changed, nil
+}
+
+// probeRows is probe without the error's context.
+func (w *writer) probeRows(ctx context.Context, tx *sql.Tx, args []any, n int) (int64, []int, error) {
 	sl := w.x.d.(SetLater)
 	per := max(1, min(maxRowsPerStatement, w.x.d.MaxParams()/(1+len(w.keyPos)+len(w.laterPos))))
 	var existing int64
@@ -116,18 +121,18 @@ func (w *writer) probe(ctx context.Context, tx *sql.Tx, args []any, n int) (int6
 		start += step
 		st, err := w.x.stmt(ctx, tx, sl.ProbeSQL(w.ref, w.qkey, w.qlater, step))
 		if err != nil {
-			return 0, nil, fmt.Errorf("write %s: probe existing keys: prepare: %w", w.def.Name, err)
+			return 0, nil, fmt.Errorf("prepare: %w", err)
 		}
 		rows, err := st.QueryContext(ctx, w.laterArgs(make([]any, 0, step*(1+len(w.keyPos)+len(w.laterPos))), args, part, true)...)
 		if err != nil {
-			return 0, nil, fmt.Errorf("write %s: probe existing keys: %w", w.def.Name, err)
+			return 0, nil, err
 		}
 		for rows.Next() {
 			var r int64
 			var differs bool
 			if err := rows.Scan(&r, &differs); err != nil {
 				rows.Close()
-				return 0, nil, fmt.Errorf("write %s: probe existing keys: %w", w.def.Name, err)
+				return 0, nil, err
 			}
 			existing++
 			if differs {
@@ -135,10 +140,10 @@ func (w *writer) probe(ctx context.Context, tx *sql.Tx, args []any, n int) (int6
 			}
 		}
 		if err := rows.Close(); err != nil {
-			return 0, nil, fmt.Errorf("write %s: probe existing keys: %w", w.def.Name, err)
+			return 0, nil, err
 		}
 		if err := rows.Err(); err != nil {
-			return 0, nil, fmt.Errorf("write %s: probe existing keys: %w", w.def.Name, err)
+			return 0, nil, err
 		}
 	}
 	return existing, changed, nil

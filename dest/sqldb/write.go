@@ -124,9 +124,10 @@ type writer struct {
 	cols   []bs.Column // stored columns in batch order
 	keyPos []int       // positions of the key columns in a batch row
 	ref    string
-	qcols  []string // quoted, batch order
-	qkey   []string // quoted key columns
-	keyIn  string   // "k" or "(a, b)" for IN lists
+	qcols  []string  // quoted, batch order
+	types  []bs.Type // stored types, batch order (for TypedUpsert)
+	qkey   []string  // quoted key columns
+	keyIn  string    // "k" or "(a, b)" for IN lists
 	// laterPos are the positions in a batch row of the columns set after
 	// the upsert (see SetLater), qlater their quoted names.
 	laterPos []int
@@ -147,6 +148,7 @@ func (x *DB) newWriter(def, src *bs.Table) (*writer, error) {
 		}
 		w.cols = append(w.cols, dc)
 		w.qcols = append(w.qcols, x.q(dc.Name))
+		w.types = append(w.types, dc.Type)
 	}
 	for _, k := range def.PrimaryKey {
 		_, i := src.Column(k)

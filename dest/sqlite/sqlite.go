@@ -222,12 +222,7 @@ func (Dialect) ProbeSQL(ref string, key, cols []string, rows int) string {
 	var b strings.Builder
 	b.WriteString("SELECT v.column1, ")
 	n := 1 + len(key)
-	for i, c := range cols {
-		if i > 0 {
-			b.WriteString(" OR ")
-		}
-		fmt.Fprintf(&b, "%s.%s IS NOT v.column%d", ref, c, n+i+1)
-	}
+	writeDiffers(&b, ref, cols, n+1)
 	b.WriteString(" FROM (VALUES ")
 	writeRows(&b, n+len(cols), rows)
 	b.WriteString(") AS v JOIN " + ref + " ON ")
@@ -238,6 +233,18 @@ func (Dialect) ProbeSQL(ref string, key, cols []string, rows int) string {
 		fmt.Fprintf(&b, "%s.%s = v.column%d", ref, k, i+2)
 	}
 	return b.String()
+}
+
+// writeDiffers writes the condition that one of the stored columns cols
+// of ref differs from the VALUES row v's, whose first column compared is
+// v.column<first> (IS NOT compares NULLs too).
+func writeDiffers(b *strings.Builder, ref string, cols []string, first int) {
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(" OR ")
+		}
+		fmt.Fprintf(b, "%s.%s IS NOT v.column%d", ref, c, first+i)
+	}
 }
 
 // writeRows writes rows parenthesised lists of width placeholders.
@@ -272,12 +279,7 @@ func (Dialect) SetChangedSQL(ref string, key, cols []string, rows int) string {
 		fmt.Fprintf(&b, "%s.%s = v.column%d AND ", ref, k, i+1)
 	}
 	b.WriteString("(")
-	for i, c := range cols {
-		if i > 0 {
-			b.WriteString(" OR ")
-		}
-		fmt.Fprintf(&b, "%s.%s IS NOT v.column%d", ref, c, n+i+1)
-	}
+	writeDiffers(&b, ref, cols, n+1)
 	b.WriteString(")")
 	return b.String()
 }
