@@ -232,12 +232,7 @@ func (s *Service) updateConnection(w http.ResponseWriter, r *http.Request) {
 		storeError(w, err)
 		return
 	}
-	c, err = s.o.Store.Connection(r.Context(), c.ID)
-	if err != nil {
-		storeError(w, err)
-		return
-	}
-	s.writeConnection(w, r, http.StatusOK, *c)
+	s.writeConnection(w, r, http.StatusOK, *up) // as stored: UpdateConnection fills it in
 }
 
 // testNewConnection tries a connection that is not saved (the body of POST

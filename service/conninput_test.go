@@ -13,12 +13,14 @@ import (
 
 // connView is a connection as the API shows it, rate limit included.
 type connView struct {
-	ID          int64    `json:"id"`
-	Name        string   `json:"name"`
-	MaxShare    *float64 `json:"max_share"`
-	Concurrency *int     `json:"concurrency"`
-	Pacing      *string  `json:"pacing"`
-	AuthScheme  string   `json:"auth_scheme"`
+	ID          int64     `json:"id"`
+	Name        string    `json:"name"`
+	MaxShare    *float64  `json:"max_share"`
+	Concurrency *int      `json:"concurrency"`
+	Pacing      *string   `json:"pacing"`
+	AuthScheme  string    `json:"auth_scheme"`
+	Created     time.Time `json:"created"`
+	Updated     time.Time `json:"updated"`
 }
 
 func (c connView) rateLimit() string {
@@ -57,6 +59,11 @@ func TestAPIConnectionRateLimit(t *testing.T) {
 	reset := map[string]any{"name": "shared", "space_url": "https://shared2.backlog.com", "concurrency": 0, "pacing": ""}
 	if st := f.request("PUT", "/api/connections/"+id, admin, reset, &c); st != 200 || c.rateLimit() != "0.5 0 " {
 		t.Errorf("PUT back to the default concurrency and pacing: %d %s", st, c.rateLimit())
+	}
+	// The PUT answers the connection as stored, times included.
+	var g connView
+	if f.request("GET", "/api/connections/"+id, admin, nil, &g); c.Created.IsZero() || !g.Created.Equal(c.Created) || !g.Updated.Equal(c.Updated) {
+		t.Errorf("PUT answered created %v, updated %v; GET after it %v, %v", c.Created, c.Updated, g.Created, g.Updated)
 	}
 	// The authentication scheme left out of a PUT is kept too: an OAuth
 	// connection does not silently become an API-key one.

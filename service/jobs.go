@@ -464,12 +464,12 @@ type connClient struct {
 	c    *backlog.Client
 }
 
-// sameConnection reports whether a and b build the same client: an
-// update within the second of the last keeps updated_at but may change
-// the rest.
+// sameConnection reports whether a and b build the same client: the
+// settings client reads (ConnectionTestOf) and the sealed secret, which
+// changes whenever the secret is re-sealed. Not updated_at: it has whole
+// seconds, and an edit within the second of the last keeps it.
 func sameConnection(a, b store.Connection) bool {
-	return a.Updated.Equal(b.Updated) && a.SpaceURL == b.SpaceURL && a.AuthScheme == b.AuthScheme && a.Secret == b.Secret &&
-		a.MaxShare == b.MaxShare && a.Concurrency == b.Concurrency && a.Pacing == b.Pacing
+	return a.Secret == b.Secret && ConnectionTestOf(a, "") == ConnectionTestOf(b, "")
 }
 
 // connectionClient returns the Backlog client of a stored connection.

@@ -82,11 +82,16 @@ func (s *Store) AddConnection(ctx context.Context, c *Connection) error {
 }
 
 // UpdateConnection rewrites the connection with c.ID, its rate-limit
-// settings included. An empty Secret keeps the stored one.
+// settings included. An empty Secret keeps the stored one. On success c
+// is the connection as stored (as AddConnection leaves it): its share,
+// secret, Created and Updated filled in, so the caller need not read it
+// again.
 func (s *Store) UpdateConnection(ctx context.Context, c *Connection) error {
-	if old, err := s.Connection(ctx, c.ID); err != nil {
+	old, err := s.Connection(ctx, c.ID)
+	if err != nil {
 		return err
-	} else if old.Name != c.Name {
+	}
+	if old.Name != c.Name {
 		// The connection's name is the account of its jobs' runs and
 		// checkpoints: renaming it under a job would start them over.
 		if jobs, err := s.ConnectionJobs(ctx, c.ID); err != nil {
@@ -113,6 +118,10 @@ func (s *Store) UpdateConnection(ctx context.Context, c *Connection) error {
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return backlogsync.Errorf(backlogsync.ENOTFOUND, "no connection %d", c.ID)
+	}
+	c.MaxShare, c.Created, c.Updated = c.maxShare(), old.Created, now
+	if c.Secret == "" {
+		c.Secret = old.Secret
 	}
 	return nil
 }

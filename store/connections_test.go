@@ -38,10 +38,15 @@ func TestConnectionRateLimit(t *testing.T) {
 		}
 		if got, _ := s.Connection(ctx, cn.ID); got.MaxShare != 0.8 || got.Concurrency != 2 || got.Pacing != "window" || got.Secret != "v1:sealed" {
 			t.Errorf("after update keeping the secret: %+v", got)
+		} else if *up != *got {
+			t.Errorf("UpdateConnection left %+v; want the connection as stored, %+v (callers answer with it)", *up, *got)
 		}
 		up = &Connection{ID: cn.ID, Name: "shared", SpaceURL: "https://s.backlog.com", AuthScheme: "apikey", Secret: "v1:new"}
 		if err := s.UpdateConnection(ctx, up); err != nil {
 			t.Fatal(err)
+		}
+		if got, _ := s.Connection(ctx, cn.ID); *up != *got {
+			t.Errorf("UpdateConnection left %+v; want the connection as stored, %+v", *up, *got)
 		}
 		cs, err := s.Connections(ctx)
 		if err != nil || len(cs) != 2 || cs[1].Name != "shared" || cs[1].MaxShare != 1 || cs[1].Concurrency != 0 || cs[1].Pacing != "" || cs[1].Secret != "v1:new" {

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/backlogsync/backlogsync/backlog"
 	"github.com/backlogsync/backlogsync/service"
 	"github.com/backlogsync/backlogsync/store"
 )
@@ -39,23 +41,19 @@ func formOf(c store.Connection) connForm {
 }
 
 // rateLimitText says what a stored connection asks of the rate limit, in
-// the connections table: "all, 4 at once, window" by default.
+// the connections table: "all, 4 at once, window" by default (the
+// client's default concurrency, backlog.DefaultConcurrency).
 func rateLimitText(c store.Connection) string {
 	share := "all"
 	if c.MaxShare > 0 && c.MaxShare < 1 {
 		share = strconv.FormatFloat(c.MaxShare*100, 'g', 4, 64) + "%"
 	}
-	conc := "4 at once"
-	if c.Concurrency == 1 {
-		conc = "1 at a time"
-	} else if c.Concurrency > 1 {
-		conc = strconv.Itoa(c.Concurrency) + " at once"
+	conc := cmp.Or(c.Concurrency, backlog.DefaultConcurrency)
+	what := strconv.Itoa(conc) + " at once"
+	if conc == 1 {
+		what = "1 at a time"
 	}
-	pacing := "window"
-	if c.Pacing != "" {
-		pacing = c.Pacing
-	}
-	return share + ", " + conc + ", " + pacing
+	return share + ", " + what + ", " + cmp.Or(c.Pacing, "window")
 }
 
 // testResult is what Create & Test found, and whether it saved the

@@ -4,10 +4,13 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/backlogsync/backlogsync/backlog"
 	"github.com/backlogsync/backlogsync/service"
+	"github.com/backlogsync/backlogsync/store"
 )
 
 // TestConnectionFormRateLimit: the connection form's "Advanced: rate
@@ -141,4 +144,21 @@ func inputTag(page, id string) string {
 	start := strings.LastIndex(page[:i], "<")
 	end := strings.Index(page[i:], ">")
 	return page[start : i+end+1]
+}
+
+// TestRateLimitText: the connections table's rate-limit column shows the
+// client's own defaults for settings left at 0 or "".
+func TestRateLimitText(t *testing.T) {
+	for _, tt := range []struct {
+		c    store.Connection
+		want string
+	}{
+		{store.Connection{MaxShare: 1}, "all, " + strconv.Itoa(backlog.DefaultConcurrency) + " at once, window"},
+		{store.Connection{MaxShare: 0.5, Concurrency: 1, Pacing: "even"}, "50%, 1 at a time, even"},
+		{store.Connection{MaxShare: 0.25, Concurrency: 8, Pacing: "window"}, "25%, 8 at once, window"},
+	} {
+		if got := rateLimitText(tt.c); got != tt.want {
+			t.Errorf("rateLimitText(%+v) = %q, want %q", tt.c, got, tt.want)
+		}
+	}
 }
