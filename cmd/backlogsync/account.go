@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/backlogsync/backlogsync/backlog"
@@ -38,8 +39,11 @@ type accountFlags struct {
 	// concurrency and pacing: --concurrency and --pacing, or the
 	// configuration file's rate_limit (0 and "": the client's defaults).
 	concurrency int
-	pacing      string
-	oauth       *config.OAuth // the configuration file's OAuth block, when the account uses OAuth
+	// concurrencySet: --concurrency was given, so 0 is the user's (and
+	// refused), not the unset default.
+	concurrencySet bool
+	pacing         string
+	oauth          *config.OAuth // the configuration file's OAuth block, when the account uses OAuth
 }
 
 // register declares --url, --api-key and --token-file on fs.
@@ -51,7 +55,14 @@ func (a *accountFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.config, "config", "", "same as -c")
 	fs.StringVar(&a.config, "g", "", "same as -c (CData Sync's flag for its XML configuration)")
 	fs.StringVar(&a.account, "account", "", "`name` of the account in the configuration file (needed when it has several)")
-	fs.IntVar(&a.concurrency, "concurrency", 0, fmt.Sprintf("requests to Backlog in flight at once, 1 to %d (default rate_limit.concurrency of the configuration file, else %d)", backlog.MaxConcurrency, backlog.DefaultConcurrency))
+	fs.Func("concurrency", fmt.Sprintf("`requests` to Backlog in flight at once, 1 to %d (default rate_limit.concurrency of the configuration file, else %d)", backlog.MaxConcurrency, backlog.DefaultConcurrency), func(v string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("give a whole number from 1 to %d", backlog.MaxConcurrency)
+		}
+		a.concurrency, a.concurrencySet = n, true
+		return nil
+	})
 	fs.StringVar(&a.pacing, "pacing", "", "how each rate-limit window's budget is spent: `window` (at once, then wait for the reset) or even (spread over the window) (default rate_limit.pacing of the configuration file, else window)")
 }
 
@@ -154,7 +165,7 @@ func resolveAccount(f accountFlags) (*account, error) {
 	if f.apiKey != "" && f.tokenFile != "" {
 		return nil, usagef("give either --api-key or --token-file, not both")
 	}
-	if f.concurrency != 0 && (f.concurrency < 1 || f.concurrency > backlog.MaxConcurrency) {
+	if (f.concurrencySet || f.concurrency != 0) && (f.concurrency < 1 || f.concurrency > backlog.MaxConcurrency) {
 		return nil, usagef("--concurrency %d: give a number from 1 (one request at a time) to %d", f.concurrency, backlog.MaxConcurrency)
 	}
 	if f.pacing != "" {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"flag"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -180,6 +182,7 @@ jobs:
 	}{
 		{accountFlags{config: yml, account: "plain", concurrency: 17}, "--concurrency 17: give a number from 1 (one request at a time) to 16"},
 		{accountFlags{config: yml, account: "plain", concurrency: -1}, "--concurrency -1: give a number from 1"},
+		{accountFlags{config: yml, account: "plain", concurrencySet: true}, "--concurrency 0: give a number from 1"},
 		{accountFlags{config: yml, account: "plain", pacing: "fast"}, `--pacing "fast": want window`},
 	} {
 		_, err := resolveAccount(tc.flags)
@@ -189,5 +192,24 @@ jobs:
 	}
 	if config.MaxConcurrency != backlog.MaxConcurrency {
 		t.Errorf("config.MaxConcurrency %d, backlog.MaxConcurrency %d: the file and the client would disagree", config.MaxConcurrency, backlog.MaxConcurrency)
+	}
+}
+
+// TestConcurrencyFlagZero: --concurrency 0 on the command line is refused
+// as the configuration file refuses it, not taken as "unset"; a word is
+// refused at parsing with the range to give.
+func TestConcurrencyFlagZero(t *testing.T) {
+	var a accountFlags
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	a.register(fs)
+	if err := fs.Parse([]string{"--url", "https://x.backlog.com", "--api-key", "k", "--concurrency", "0"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := resolveAccount(a); err == nil || !strings.Contains(err.Error(), "--concurrency 0: give a number from 1") || exitCode(err) != exitUsage {
+		t.Errorf("--concurrency 0: err = %v (exit %d); want a usage error naming the range", err, exitCode(err))
+	}
+	if err := fs.Parse([]string{"--concurrency", "four"}); err == nil || !strings.Contains(err.Error(), "give a whole number from 1 to 16") {
+		t.Errorf("--concurrency four: %v; want the range to give", err)
 	}
 }
