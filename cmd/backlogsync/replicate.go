@@ -57,8 +57,8 @@ func runReplicate(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	fs.StringVar(&f.progress, "progress", progressAuto, "`when` to draw per-table progress on stderr: auto (when stderr is a terminal), always or never")
 	fs.BoolVar(&f.quiet, "q", false, "log only warnings and errors")
 	fs.DurationVar(&f.wait, "wait", 0, "how long to wait (e.g. 10m) when another run of the same job and account holds the destination; 0 exits at once with code 5")
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
+	jobs, err := parseInterspersed(fs, args) // flags may follow the job names: replicate -c f.yaml sync -q
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(stdout, "Usage: backlogsync replicate -c config.yaml [job…]")
 			fmt.Fprintln(stdout, "       backlogsync -g config.xml -f jobs.sql      (CData Sync's command line)")
@@ -73,7 +73,7 @@ func runReplicate(ctx context.Context, args []string, stdin io.Reader, stdout, s
 			printFlags(stdout, fs)
 			return exitOK
 		}
-		return reportUsage("replicate", usagef("%s", strings.Replace(err.Error(), "flag provided but not defined: -", "unknown flag --", 1)), stderr)
+		return reportUsage("replicate", err, stderr)
 	}
 	if f.acct.config == "" {
 		return reportUsage("replicate", usagef("give the configuration file with -c config.yaml (or CData's -g config.xml)"), stderr)
@@ -100,7 +100,7 @@ func runReplicate(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		out.json = true
 	}
 	out.log = slog.New(h)
-	return replicateConfig(ctx, f, fs.Args(), out)
+	return replicateConfig(ctx, f, jobs, out)
 }
 
 // replicateOutput is where a replicate command reports: results on
