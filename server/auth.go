@@ -132,7 +132,7 @@ func (s *Server) MountOData(h http.Handler) {
 		u, _ := UserFrom(r.Context())
 		ws, status, msg := s.resolve(r.Context(), u, name)
 		if status != 0 {
-			s.o.WriteError(w, r, status, http.StatusText(status), msg)
+			s.o.WriteError(w, r, status, strings.ReplaceAll(http.StatusText(status), " ", ""), msg) // NotFound, as OData's codes
 			return
 		}
 		inner.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), workspaceKey, ws)))

@@ -184,8 +184,10 @@ func TestAuth(t *testing.T) {
 		!strings.Contains(fmt.Sprint(r.body), "workspaces grant all --user ana@example.com") {
 		t.Errorf("not granted: %d %v", r.status, r.body)
 	}
-	if r := f.get("/odata/nope/", "ana@example.com", ana, ip1); r.status != 404 {
-		t.Errorf("unknown workspace: %d", r.status)
+	// Error codes are one word, as OData's and the other answers' are
+	// (NotFound, not "Not Found").
+	if r := f.get("/odata/nope/", "ana@example.com", ana, ip1); r.status != 404 || fmt.Sprint(r.body["error"].(map[string]any)["code"]) != "NotFound" {
+		t.Errorf("unknown workspace: %d %v", r.status, r.body)
 	}
 	if r := f.get("/odata/", "ana@example.com", ana, ip1); r.status != 404 {
 		t.Errorf("no workspace: %d", r.status)

@@ -262,16 +262,6 @@ var openBrowser = func(url string) error {
 	return nil
 }
 
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
 // callback is what the browser brought back to the loopback listener.
 type callback struct {
 	code  string

@@ -82,7 +82,7 @@ func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		RateLimits: emulator.PaidLimits, SpaceKey: "demo"}}
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.Int64Var(&cfg.Opts.Seed, "seed", 1, "`seed` of the generated space")
-	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:0", "`host:port` to listen on (default: a free loopback port)")
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:0", "`host:port` to listen on (port 0 picks a free port)")
 	dbPath := fs.String("db", "demo.db", "SQLite `file` to replicate the space into (an existing file is brought up to date)")
 	profile := fs.String("rate-limit", "off", "rate-limit `profile` of the emulator: off (a fast demo), paid or free")
 	serveAddr := fs.String("serve-addr", "127.0.0.1:8080", "`host:port` of the OData server (a free port when taken)")

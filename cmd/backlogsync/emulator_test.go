@@ -212,6 +212,9 @@ func TestEmulatorCommandTLS(t *testing.T) {
 	if !strings.Contains(out.String(), "Certificate:  "+certFile) || !strings.Contains(out.String(), "NODE_EXTRA_CA_CERTS="+certFile) {
 		t.Errorf("banner lacks the certificate path:\n%s", out.String())
 	}
+	if !strings.Contains(out.String(), "SSL_CERT_FILE for backlogsync") { // its own client trusts the certificate that way
+		t.Errorf("banner does not say how backlogsync trusts the certificate:\n%s", out.String())
+	}
 	key := regexp.MustCompile(`admin\s+Administrator\s+(\S+)`).FindStringSubmatch(out.String())
 	if key == nil {
 		t.Fatalf("no admin key in:\n%s", out.String())

@@ -37,7 +37,7 @@ func commands() []command {
 		{"query", "run SQL over the live API (predicates pushed into API parameters; --explain shows the calls)", runQuery},
 		{"replicate", "run the jobs of a configuration: REPLICATE statements into a database (also: -g config.xml -f jobs.sql)", runReplicate},
 		{"state", "show or reset the replication checkpoints and show the last runs of a configuration's jobs", runState},
-		{"serve", "serve the replicas over OData (Excel, Power BI) to users with personal access tokens, per workspace", runServe},
+		{"serve", "serve the replicas over OData (Excel, Power BI) per workspace, the web admin and REST API; run scheduled jobs", runServe},
 		{"tables", "list the Backlog tables, or describe one (columns, key, pushdown, changes)", runTables},
 		{"tokens", "personal access tokens of serve's users: create (printed once), list, revoke", runTokens},
 		{"users", "users who may sign in to serve: add, list, remove", runUsers},

@@ -57,8 +57,8 @@ func runReplicate(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	fs.StringVar(&f.progress, "progress", progressAuto, "`when` to draw per-table progress on stderr: auto (when stderr is a terminal), always or never")
 	fs.BoolVar(&f.quiet, "q", false, "log only warnings and errors")
 	fs.DurationVar(&f.wait, "wait", 0, "how long to wait (e.g. 10m) when another run of the same job and account holds the destination; 0 exits at once with code 5")
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
+	jobs, err := parseInterspersed(fs, args) // flags may follow the job names: replicate -c f.yaml sync -q
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(stdout, "Usage: backlogsync replicate -c config.yaml [job…]")
 			fmt.Fprintln(stdout, "       backlogsync -g config.xml -f jobs.sql      (CData Sync's command line)")
@@ -66,14 +66,15 @@ func runReplicate(ctx context.Context, args []string, stdin io.Reader, stdout, s
 			fmt.Fprintln(stdout, "Runs the configuration's jobs (all of them, or the ones named): each REPLICATE statement")
 			fmt.Fprintln(stdout, "keeps a destination table in step with a Backlog table. The accounts of a job run")
 			fmt.Fprintln(stdout, "concurrently, each as its own run; one failing does not stop the others. Exit codes:")
-			fmt.Fprintln(stdout, "0 ok, 1 error, 2 usage or configuration error, 3 partial run, 4 authentication error;")
-			fmt.Fprintln(stdout, "with several accounts or jobs, the worst (4, then 2, 1, 3).")
+			fmt.Fprintln(stdout, "0 ok, 1 error, 2 usage or configuration error, 3 partial run, 4 authentication error,")
+			fmt.Fprintln(stdout, "5 another run holds the destination (--wait); with several accounts or jobs, the worst")
+			fmt.Fprintln(stdout, "(4, then 2, 5, 1, 3).")
 			fmt.Fprintln(stdout)
 			fmt.Fprintln(stdout, "Flags:")
 			printFlags(stdout, fs)
 			return exitOK
 		}
-		return reportUsage("replicate", usagef("%s", strings.Replace(err.Error(), "flag provided but not defined: -", "unknown flag --", 1)), stderr)
+		return reportUsage("replicate", err, stderr)
 	}
 	if f.acct.config == "" {
 		return reportUsage("replicate", usagef("give the configuration file with -c config.yaml (or CData's -g config.xml)"), stderr)
@@ -100,7 +101,7 @@ func runReplicate(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		out.json = true
 	}
 	out.log = slog.New(h)
-	return replicateConfig(ctx, f, fs.Args(), out)
+	return replicateConfig(ctx, f, jobs, out)
 }
 
 // replicateOutput is where a replicate command reports: results on

@@ -82,6 +82,28 @@ func TestReplicateCDataSeedExample(t *testing.T) {
 	}
 }
 
+// TestReplicateFlagsAfterJobName: flags may follow the job names, as they
+// may follow the positional arguments of users, tokens and workspaces; a
+// flag after a job name was taken for a job ("no job \"-q\"").
+func TestReplicateFlagsAfterJobName(t *testing.T) {
+	isolateAccountEnv(t)
+	srv, base := startAuthEmulator(t, nil)
+	xmlPath, sqlPath, dbPath := cdataFiles(t, base, srv.AdminAPIKey(), "REPLICATE Issues;\n")
+	code, out, errOut := runCLI(t, "replicate", "-c", xmlPath, "config", "-f", sqlPath, "-q")
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	if strings.Contains(errOut, "level=INFO") {
+		t.Errorf("-q after the job name was ignored:\n%s", errOut)
+	}
+	if got, want := countRows(t, dbPath, "Issues"), srv.Summary().Issues; got != want {
+		t.Errorf("Issues has %d rows, the emulator %d issues", got, want)
+	}
+	if code, _, errOut := runCLI(t, "replicate", "-c", xmlPath, "config", "--bogus"); code != exitUsage || !strings.Contains(errOut, "unknown flag --bogus") {
+		t.Errorf("unknown flag after a job: exit %d, stderr %s", code, errOut)
+	}
+}
+
 func TestReplicateErrors(t *testing.T) {
 	isolateAccountEnv(t)
 	srv, base := startAuthEmulator(t, nil)

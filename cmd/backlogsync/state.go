@@ -602,17 +602,6 @@ func scopes(n int) string {
 	return fmt.Sprintf("%d checkpoint scopes", n)
 }
 
-// readerIsTerminal reports whether r is a terminal (a nil or non-file
-// reader, as in CI, is not).
-func readerIsTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok || f == nil {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
 // resetArgs repeats the flags of a reset for the --yes hint.
 func resetArgs(f stateFlags) string {
 	var b strings.Builder

@@ -330,7 +330,7 @@ func PrintBanner(out io.Writer, r *Running) {
 	PrintSpaceLine(w, sum)
 	fmt.Fprintf(w, "  Rate limits:  %s\n", DescribeRate(r.Emu.RateSettings()))
 	if r.CertPath != "" {
-		fmt.Fprintf(w, "  Certificate:  %s (self-signed; trust it with NODE_EXTRA_CA_CERTS or curl --cacert)\n", r.CertPath)
+		fmt.Fprintf(w, "  Certificate:  %s (self-signed; trust it with SSL_CERT_FILE for backlogsync, NODE_EXTRA_CA_CERTS for Node, curl --cacert)\n", r.CertPath)
 	} else {
 		fmt.Fprintln(w, "  Certificate:  none, plain HTTP (add --tls for HTTPS)")
 	}
