@@ -378,10 +378,11 @@ type Checkpoint struct {
 	Value string
 }
 
-// WriteResult counts what a Write did. Inserted and Updated count distinct
-// keys of Upserts that were absent and present before the batch (an updated
-// row counts even when no value changed); Deleted counts rows that existed
-// and were deleted.
+// WriteResult counts what a Write did. Inserted counts the distinct keys
+// of Upserts that were absent before the batch; Updated those that were
+// present and whose stored values changed (a row written again with the
+// values it has counts in neither, and is left as it is); Deleted counts
+// rows that existed and were deleted.
 type WriteResult struct {
 	Inserted, Updated, Deleted int64
 	// Altered counts the values the storable-text policy changed

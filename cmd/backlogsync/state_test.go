@@ -143,8 +143,24 @@ func TestStateReset(t *testing.T) {
 		t.Errorf("reset of east: %v → %v", before, got)
 	}
 
-	// The next run reloads east's Issues: every row read again (updated),
-	// while west's stays incremental.
+	// The next run reloads east's Issues: every row read again, while
+	// west's stays incremental. Both tables' stored summaries are spoilt
+	// first: the reload writes every east row back (each counts as
+	// updated, since it changed), the incremental run reads no west row
+	// that did not change in Backlog.
+	spoil := func(table string) {
+		t.Helper()
+		d, err := sqlite.Open(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		if _, err := d.SQL().Exec(`UPDATE "` + table + `" SET "Summary" = 'spoilt'`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	spoil("E_Issues")
+	spoil("W_Issues")
 	if code, out, errOut := runCLI(t, "replicate", "-c", cfg, "sync"); code != exitOK {
 		t.Fatalf("replicate after reset: exit %d\n%s\n%s", code, out, errOut)
 	}

@@ -37,9 +37,17 @@ func (s *suite) snapshotTests(t *testing.T) {
 		if res := write(t, d, bs.Batch{Table: tb, Upserts: snap(t2, "Closed", "Open")}); res.Inserted != 2 || res.Updated != 0 {
 			t.Errorf("second snapshot %+v; want 2 inserted", res)
 		}
-		// The first snapshot written again (a rerun of the same second).
-		if res := write(t, d, bs.Batch{Table: tb, Upserts: snap(t1, "Open", "Open", "Closed")}); res.Inserted != 0 || res.Updated != 3 {
-			t.Errorf("rewritten snapshot %+v; want 3 updated", res)
+		// The first snapshot written again (a rerun of the same second):
+		// the same rows, neither inserted nor updated.
+		if res := write(t, d, bs.Batch{Table: tb, Upserts: snap(t1, "Open", "Open", "Closed")}); res.Inserted != 0 || res.Updated != 0 {
+			t.Errorf("rewritten snapshot %+v; want nothing inserted or updated", res)
+		}
+		// One of them closed since: one row updated.
+		if res := write(t, d, bs.Batch{Table: tb, Upserts: snap(t1, "Open", "Closed", "Closed")}); res.Inserted != 0 || res.Updated != 1 {
+			t.Errorf("snapshot with one row changed %+v; want 1 updated", res)
+		}
+		if res := write(t, d, bs.Batch{Table: tb, Upserts: snap(t1, "Open", "Open", "Closed")}); res.Updated != 1 {
+			t.Errorf("snapshot changed back %+v; want 1 updated", res)
 		}
 		want := append(snap(t1, "Open", "Open", "Closed"), snap(t2, "Closed", "Open")...)
 		checkRows(t, "two snapshots", query(t, d, tb.Name, bs.Query{OrderBy: []bs.Order{{Column: "SnapshotTime"}}}), want)

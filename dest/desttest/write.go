@@ -167,6 +167,65 @@ func (s *suite) writeTests(t *testing.T) {
 		}
 	})
 
+	// Counts are of rows that changed: a row written again with the values
+	// it has counts in neither Inserted nor Updated, on every write path
+	// (statements of a few rows, the bulk path) and whichever column
+	// differs, an indexed one alone included (SQLite sets ParentIssueId
+	// apart from the upsert, see sqldb.SetLater).
+	for _, size := range []struct {
+		name string
+		rows int
+	}{{"Small", 12}, {"Bulk", s.bulkRows()}} {
+		s.test(t, "CountsChangedRows"+size.name, func(t *testing.T, d bs.Destination) {
+			tb := &bs.Table{Name: s.name("Issues"), PrimaryKey: []string{"Account", "Id"}, CursorColumn: "Updated",
+				Indexes: []string{"ParentIssueId"}, Columns: []bs.Column{
+					{Name: "Account", Type: bs.TypeText}, {Name: "Id", Type: bs.TypeInt},
+					{Name: "ParentIssueId", Type: bs.TypeInt, Nullable: true},
+					{Name: "Summary", Type: bs.TypeText, Nullable: true},
+					{Name: "Updated", Type: bs.TypeTimestamp}}}
+			migrate(t, d, tb)
+			row := func(id int64, parent any, summary string) bs.Row {
+				return bs.Row{"acme", id, parent, summary, utc(2024, 1, 1, 0, 0, 0).Add(timeHours(id))}
+			}
+			n := int64(size.rows)
+			var first, second []bs.Row
+			changed := int64(0)
+			for id := int64(1); id <= n; id++ {
+				var parent any
+				if id%3 == 0 {
+					parent = id - 1
+				}
+				first = append(first, row(id, parent, "v1"))
+				switch id % 4 {
+				case 1: // another Summary
+					second = append(second, row(id, parent, "v2"))
+					changed++
+				case 2: // another ParentIssueId only: NULL → value, value → other
+					p := id + 1000
+					if parent != nil && id%8 == 6 {
+						p = 7
+					}
+					second = append(second, row(id, p, "v1"))
+					changed++
+				default: // the same values
+					second = append(second, row(id, parent, "v1"))
+				}
+			}
+			second = append(second, row(n+1, nil, "new"), row(n+2, int64(1), "new"))
+			if res := write(t, d, bs.Batch{Table: tb, Upserts: first}); res != (bs.WriteResult{Inserted: n}) {
+				t.Fatalf("first write counts %+v; want %d inserted", res, n)
+			}
+			if res := write(t, d, bs.Batch{Table: tb, Upserts: second}); res != (bs.WriteResult{Inserted: 2, Updated: changed}) {
+				t.Errorf("second write counts %+v; want 2 inserted, %d updated (the rows that changed)", res, changed)
+			}
+			checkRows(t, "after the second write", query(t, d, tb.Name, bs.Query{}), second)
+			if res := write(t, d, bs.Batch{Table: tb, Upserts: second}); res != (bs.WriteResult{}) {
+				t.Errorf("the same rows again count %+v; want nothing inserted or updated", res)
+			}
+			checkRows(t, "after the same rows again", query(t, d, tb.Name, bs.Query{}), second)
+		})
+	}
+
 	// A batch large enough for the destination's bulk path, with keys
 	// repeated within it (the last wins), existing and new keys, deletes
 	// of keys it upserts and a checkpoint.

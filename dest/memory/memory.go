@@ -218,6 +218,7 @@ func (db *DB) write(ctx context.Context, b bs.Batch) (bs.WriteResult, func(), er
 		return ok
 	}
 	seen := map[string]bool{}
+	var order []string // keys in the order first seen
 	for _, r := range b.Upserts {
 		if err := ctx.Err(); err != nil {
 			return bs.WriteResult{}, nil, err
@@ -260,13 +261,19 @@ func (db *DB) write(ctx context.Context, b bs.Batch) (bs.WriteResult, func(), er
 		}
 		if !seen[ks] {
 			seen[ks] = true
-			if existed(ks) {
-				res.Updated++
-			} else {
-				res.Inserted++
-			}
+			order = append(order, ks)
 		}
 		staged[ks] = nr
+	}
+	// A key counts once, by its last row: inserted when it was absent,
+	// updated when a value differs from the stored row's.
+	for _, ks := range order {
+		switch stored, ok := t.rows[ks]; {
+		case !ok:
+			res.Inserted++
+		case !sameRow(stored, staged[ks]):
+			res.Updated++
+		}
 	}
 	for _, d := range b.Deletes {
 		if len(d) != len(t.key) {
@@ -734,4 +741,17 @@ func (db *DB) Close() error {
 	defer db.mu.Unlock()
 	db.closed = true
 	return nil
+}
+
+// sameRow reports whether two rows of a table hold the same values.
+func sameRow(a, b bs.Row) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if (a[i] == nil) != (b[i] == nil) || a[i] != nil && destutil.Compare(a[i], b[i]) != 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -52,6 +52,9 @@ func Open(ctx context.Context, dsn string) (*sqldb.DB, error) {
 	}
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC
+	// Rows affected count an unchanged row as 0, which ChangedRows
+	// relies on (with CLIENT_FOUND_ROWS they would count it as 1).
+	cfg.ClientFoundRows = false
 	if cfg.Params == nil {
 		cfg.Params = map[string]string{}
 	}
@@ -197,6 +200,12 @@ func columnType(dataType, colType string) bs.Type {
 	}
 	return bs.TypeText
 }
+
+// ChangedRows implements sqldb.ChangedRows: INSERT … ON DUPLICATE KEY
+// UPDATE counts 1 affected row per inserted row, 2 per changed existing
+// row and 0 per existing row set to the values it has (Open turns
+// CLIENT_FOUND_ROWS off, which would count those as 1).
+func (*Dialect) ChangedRows(inserted, affected int64) int64 { return (affected - inserted) / 2 }
 
 // UpsertSQL implements sqldb.Dialect with INSERT … ON DUPLICATE KEY UPDATE
 // col = VALUES(col), which MariaDB and MySQL 8 both accept.

@@ -45,11 +45,12 @@ func (d Dialect) BulkMinRows() int {
 //	INSERT INTO target AS t (…) SELECT … FROM stage ON CONFLICT (key)
 //	DO UPDATE … WHERE <t differs from EXCLUDED> RETURNING (xmax = 0)
 //
-// counting the rows that were inserted: a row version written by an
-// INSERT has no xmax, one written by ON CONFLICT's UPDATE carries the
-// locking transaction's id. Rows whose stored values are all the same are
-// not written (see TypedUpsertSQL) nor returned; they count as updated.
-func (d Dialect) BulkUpsert(ctx context.Context, conn *sql.Conn, tx *sql.Tx, n bs.TableName, cols []bs.Column, key []string, rows [][]any) (int64, error) {
+// counting the rows that were inserted and those that were updated: a row
+// version written by an INSERT has no xmax, one written by ON CONFLICT's
+// UPDATE carries the locking transaction's id. Rows whose stored values are
+// all the same are not written (see TypedUpsertSQL) nor returned; they
+// count in neither.
+func (d Dialect) BulkUpsert(ctx context.Context, conn *sql.Conn, tx *sql.Tx, n bs.TableName, cols []bs.Column, key []string, rows [][]any) (inserted, updated int64, err error) {
 	qcols := make([]string, len(cols))
 	names := make([]string, len(cols))
 	for i, c := range cols {
@@ -59,10 +60,10 @@ func (d Dialect) BulkUpsert(ctx context.Context, conn *sql.Conn, tx *sql.Tx, n b
 	list := strings.Join(qcols, ", ")
 	stage := d.QuoteIdent(stageName)
 	if _, err := tx.ExecContext(ctx, "CREATE TEMP TABLE "+stage+" ON COMMIT DROP AS SELECT "+list+" FROM "+d.TableRef(n)+" WITH NO DATA"); err != nil {
-		return 0, fmt.Errorf("create staging table: %w", err)
+		return 0, 0, fmt.Errorf("create staging table: %w", err)
 	}
 	src := &copyRows{rows: rows, cols: cols}
-	err := conn.Raw(func(dc any) error {
+	err = conn.Raw(func(dc any) error {
 		sc, ok := dc.(*stdlib.Conn)
 		if !ok {
 			return fmt.Errorf("driver connection is %T, not pgx's", dc)
@@ -74,7 +75,7 @@ func (d Dialect) BulkUpsert(ctx context.Context, conn *sql.Conn, tx *sql.Tx, n b
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("copy into staging table: %w", err)
+		return 0, 0, fmt.Errorf("copy into staging table: %w", err)
 	}
 	var b strings.Builder
 	b.WriteString("WITH merged AS (INSERT INTO " + d.TableRef(n) + " AS " + target + " (" + list + ") SELECT " + list + " FROM " + stage)
@@ -108,15 +109,14 @@ func (d Dialect) BulkUpsert(ctx context.Context, conn *sql.Conn, tx *sql.Tx, n b
 		// Unchanged rows are left as they are, and not returned.
 		b.WriteString(" WHERE " + changedSQL(qcols, types, qkey))
 	}
-	b.WriteString(" RETURNING (xmax = 0) AS inserted) SELECT count(*) FILTER (WHERE inserted) FROM merged")
-	var inserted int64
-	if err := tx.QueryRowContext(ctx, b.String()).Scan(&inserted); err != nil {
-		return 0, fmt.Errorf("merge staging table: %w", err)
+	b.WriteString(" RETURNING (xmax = 0) AS inserted) SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged")
+	if err := tx.QueryRowContext(ctx, b.String()).Scan(&inserted, &updated); err != nil {
+		return 0, 0, fmt.Errorf("merge staging table: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, "DROP TABLE "+stage); err != nil {
-		return 0, fmt.Errorf("drop staging table: %w", err)
+		return 0, 0, fmt.Errorf("drop staging table: %w", err)
 	}
-	return inserted, nil
+	return inserted, updated, nil
 }
 
 func isKey(col string, key []string) bool {

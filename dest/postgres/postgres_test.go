@@ -96,8 +96,8 @@ func TestJSONColumns(t *testing.T) {
 		// Written again unchanged: JSON has no equality operator, yet the
 		// rows are compared and left as they are.
 		before := xmins(t, d, name)
-		if res, err := d.Write(ctx, bs.Batch{Table: tb, Upserts: in}); err != nil || res.Inserted != 0 || res.Updated != 3 {
-			t.Fatalf("threshold %d: identical rows written again: %+v, %v", threshold, res, err)
+		if res, err := d.Write(ctx, bs.Batch{Table: tb, Upserts: in}); err != nil || res != (bs.WriteResult{}) {
+			t.Fatalf("threshold %d: identical rows written again: %+v, %v; want nothing inserted or updated", threshold, res, err)
 		}
 		if after := xmins(t, d, name); fmt.Sprint(after) != fmt.Sprint(before) {
 			t.Errorf("threshold %d: identical rows rewritten: row versions %v, then %v", threshold, before, after)

@@ -150,11 +150,12 @@ func (w *writer) probeRows(ctx context.Context, tx *sql.Tx, args []any, n int) (
 }
 
 // setLater runs SetChangedSQL for the rows changed (indexes into args),
-// after their upsert.
-func (w *writer) setLater(ctx context.Context, tx *sql.Tx, args []any, changed []int) error {
+// after their upsert. It returns how many rows it updated.
+func (w *writer) setLater(ctx context.Context, tx *sql.Tx, args []any, changed []int) (int64, error) {
 	if len(changed) == 0 {
-		return nil
+		return 0, nil
 	}
+	var total int64
 	sl := w.x.d.(SetLater)
 	per := max(1, min(maxRowsPerStatement, w.x.d.MaxParams()/(len(w.keyPos)+len(w.laterPos))))
 	for start := 0; start < len(changed); {
@@ -163,11 +164,17 @@ func (w *writer) setLater(ctx context.Context, tx *sql.Tx, args []any, changed [
 		start += step
 		st, err := w.x.stmt(ctx, tx, sl.SetChangedSQL(w.ref, w.qkey, w.qlater, step))
 		if err != nil {
-			return fmt.Errorf("write %s: prepare: %w", w.def.Name, err)
+			return 0, fmt.Errorf("write %s: prepare: %w", w.def.Name, err)
 		}
-		if _, err := st.ExecContext(ctx, w.laterArgs(nil, args, part, false)...); err != nil {
-			return fmt.Errorf("write %s: set indexed columns: %w", w.def.Name, err)
+		r, err := st.ExecContext(ctx, w.laterArgs(nil, args, part, false)...)
+		if err != nil {
+			return 0, fmt.Errorf("write %s: set indexed columns: %w", w.def.Name, err)
 		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return 0, fmt.Errorf("write %s: set indexed columns: rows affected: %w", w.def.Name, err)
+		}
+		total += n
 	}
-	return nil
+	return total, nil
 }

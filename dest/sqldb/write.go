@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -132,6 +133,9 @@ type writer struct {
 	// the upsert (see SetLater), qlater their quoted names.
 	laterPos []int
 	qlater   []string
+	// hasOther is whether the table has a column outside its key and the
+	// columns set later.
+	hasOther bool
 	// altered counts the values the storable-text policy changed.
 	altered int64
 }
@@ -161,6 +165,11 @@ func (x *DB) newWriter(def, src *bs.Table) (*writer, error) {
 	w.laterPos = w.setLaterColumns()
 	for _, p := range w.laterPos {
 		w.qlater = append(w.qlater, w.qcols[p])
+	}
+	for i := range w.cols {
+		if !slices.Contains(w.keyPos, i) && !slices.Contains(w.laterPos, i) {
+			w.hasOther = true
+		}
 	}
 	w.keyIn = w.qkey[0]
 	if len(w.qkey) > 1 {
@@ -259,20 +268,56 @@ func (w *writer) upsert(ctx context.Context, tx *sql.Tx, rows []bs.Row) (bs.Writ
 		if err != nil {
 			return res, err
 		}
-		res.Updated += existing
-		res.Inserted += int64(n) - existing
+		inserted := int64(n) - existing
+		res.Inserted += inserted
 		var st *sql.Stmt
 		if st, err = w.x.stmt(ctx, tx, w.upsertSQL(n)); err != nil {
 			return res, fmt.Errorf("write %s: prepare: %w", w.def.Name, err)
 		}
-		if _, err = st.ExecContext(ctx, args...); err != nil {
+		r, err := st.ExecContext(ctx, args...)
+		if err != nil {
 			return res, fmt.Errorf("write %s: upsert: %w", w.def.Name, err)
 		}
-		if err := w.setLater(ctx, tx, args, changed); err != nil {
+		affected, err := r.RowsAffected()
+		if err != nil {
+			return res, fmt.Errorf("write %s: upsert: rows affected: %w", w.def.Name, err)
+		}
+		updated := w.x.changedRows(inserted, affected)
+		if updated < 0 || updated > existing {
+			return res, fmt.Errorf("write %s: upsert: the database reports %d rows affected for %d rows inserted and %d existing; cannot tell how many changed", w.def.Name, affected, inserted, existing)
+		}
+		laterSet, err := w.setLater(ctx, tx, args, changed)
+		if err != nil {
 			return res, err
 		}
+		if !w.hasOther {
+			// The upsert did nothing to existing rows: the columns
+			// set later are all they have.
+			updated = laterSet
+		}
+		res.Updated += updated
 	}
 	return res, nil
+}
+
+// ChangedRows is an optional Dialect method for databases whose upsert
+// does not count one affected row per row it inserted or changed, as
+// SQLite's and PostgreSQL's do (a row written again unchanged counts
+// nothing in all of them: their updates have a WHERE that compares every
+// column, or the database compares itself).
+type ChangedRows interface {
+	// ChangedRows returns how many existing rows an upsert changed, given
+	// how many it inserted and the rows affected it reported.
+	ChangedRows(inserted, affected int64) int64
+}
+
+// changedRows returns how many existing rows an upsert that inserted
+// inserted rows and reported affected rows affected changed.
+func (x *DB) changedRows(inserted, affected int64) int64 {
+	if c, ok := x.d.(ChangedRows); ok {
+		return c.ChangedRows(inserted, affected)
+	}
+	return affected - inserted
 }
 
 // BulkWriter is an optional Dialect method set for loading large batches
@@ -289,8 +334,10 @@ type BulkWriter interface {
 	// the primary-key columns. Each row holds normalised Go values of its
 	// column's stored type (see backlogsync.Row) or nil, and no two rows
 	// have the same key. It returns how many rows were inserted (their key
-	// was absent); the others were updated.
-	BulkUpsert(ctx context.Context, conn *sql.Conn, tx *sql.Tx, n bs.TableName, cols []bs.Column, key []string, rows [][]any) (inserted int64, err error)
+	// was absent) and how many existing rows it changed (a row whose
+	// values all equal the stored ones is left alone and counted in
+	// neither).
+	BulkUpsert(ctx context.Context, conn *sql.Conn, tx *sql.Tx, n bs.TableName, cols []bs.Column, key []string, rows [][]any) (inserted, updated int64, err error)
 }
 
 // bulkUpsert checks and converts every row, keeps the last row of each
@@ -301,12 +348,11 @@ func (w *writer) bulkUpsert(ctx context.Context, bw BulkWriter, conn *sql.Conn, 
 	if err != nil {
 		return res, err
 	}
-	inserted, err := bw.BulkUpsert(ctx, conn, tx, bs.ParseTableName(w.def.Name), w.cols, w.def.PrimaryKey, out)
+	inserted, updated, err := bw.BulkUpsert(ctx, conn, tx, bs.ParseTableName(w.def.Name), w.cols, w.def.PrimaryKey, out)
 	if err != nil {
 		return res, fmt.Errorf("write %s: bulk upsert: %w", w.def.Name, err)
 	}
-	res.Inserted = inserted
-	res.Updated = int64(len(out)) - inserted
+	res.Inserted, res.Updated = inserted, updated
 	return res, nil
 }
 

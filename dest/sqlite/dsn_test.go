@@ -65,7 +65,7 @@ func TestUpsertSQL(t *testing.T) {
 		t.Errorf("UpsertSQL:\n got %s\nwant %s", got, want)
 	}
 	got = d.UpsertExceptSQL(`"T"`, []string{`"A"`, `"B"`, `"C"`, `"D"`}, []string{`"A"`}, []string{`"C"`}, 1)
-	want = `INSERT OR FAIL INTO "T" ("A", "B", "C", "D") VALUES (?, ?, ?, ?) ON CONFLICT ("A") DO UPDATE SET "B" = excluded."B", "D" = excluded."D" WHERE "B" IS NOT excluded."B" OR "D" IS NOT excluded."D"`
+	want = `INSERT OR FAIL INTO "T" ("A", "B", "C", "D") VALUES (?, ?, ?, ?) ON CONFLICT ("A") DO UPDATE SET "B" = excluded."B", "D" = excluded."D" WHERE "B" IS NOT excluded."B" OR "C" IS NOT excluded."C" OR "D" IS NOT excluded."D"`
 	if got != want {
 		t.Errorf("UpsertExceptSQL:\n got %s\nwant %s", got, want)
 	}

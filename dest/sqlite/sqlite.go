@@ -197,15 +197,23 @@ func (d Dialect) UpsertSQL(ref string, columns, key []string, rows int) string {
 }
 
 // UpsertExceptSQL implements sqldb.SetLater: UpsertSQL whose update leaves
-// the columns keep of an existing row unchanged.
+// the columns keep of an existing row unchanged. Its WHERE compares them
+// too, so that the statement's count of changed rows includes a row where
+// only they differ (its other columns are then written unchanged, and
+// SetChangedSQL sets them); when every non-key column is kept, the
+// statement does nothing on a conflict.
 func (Dialect) UpsertExceptSQL(ref string, columns, key, keep []string, rows int) string {
 	u := destutil.OnConflict(destutil.QuestionMark)
 	u.Conflict = func([]string) string { return " ON CONFLICT (" + strings.Join(key, ", ") + ") DO " }
 	// Columns named in UpsertSQL's key are left out of the SET list.
 	q := u.UpsertSQL(ref, columns, append(slices.Clip(key), keep...), rows)
 	var changed []string
+	if strings.HasSuffix(q, " DO NOTHING") {
+		// Every non-key column is kept: nothing to compare.
+		return "INSERT OR FAIL" + strings.TrimPrefix(q, "INSERT")
+	}
 	for _, c := range columns {
-		if !slices.Contains(key, c) && !slices.Contains(keep, c) {
+		if !slices.Contains(key, c) {
 			changed = append(changed, c+" IS NOT excluded."+c)
 		}
 	}
