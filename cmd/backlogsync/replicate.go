@@ -2,13 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -317,7 +320,21 @@ func accountOutcome(f replicateFlags, job config.Job, r *accountRun, res *replic
 	case exitAuth:
 		return out.fail(code, "%s%v\nCheck the account's API key or OAuth token (backlogsync check -c %s --account %s).", prefix, err, f.acct.config, r.ja.Account)
 	}
+	if unreachable(err) {
+		return out.fail(code, "%s%v\nCheck the account's url (the space's address, e.g. https://example.backlog.com) and that the server is up (backlogsync check -c %s --account %s).", prefix, err, f.acct.config, r.ja.Account)
+	}
 	return out.fail(code, "%s%v", prefix, err)
+}
+
+// unreachable reports whether err says the account's URL does not lead to a
+// Backlog space: nothing listens there, the host name does not resolve, or
+// the server answers something other than Backlog's JSON.
+func unreachable(err error) bool {
+	var (
+		dnsErr *net.DNSError
+		synErr *json.SyntaxError
+	)
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &dnsErr) || errors.As(err, &synErr)
 }
 
 // jobNamesOf lists a configuration's job names.

@@ -456,3 +456,45 @@ func TestReplicateScheduleWarnsAndRerunCountsChanges(t *testing.T) {
 		t.Errorf("rerun over unchanged data: exit %d; want 0 rows moved\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 }
+
+// TestReplicateUnreachableURL: an account whose url leads nowhere (nothing
+// listens there) or to a server that is not Backlog (an HTML page) fails
+// with a message that says to check the account's url, and with a command
+// that does.
+func TestReplicateUnreachableURL(t *testing.T) {
+	isolateAccountEnv(t)
+	html := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<html><body>Welcome to nginx</body></html>")
+	}))
+	defer html.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	refused := closed.URL
+	closed.Close()
+	for _, c := range []struct{ name, url string }{{"html", html.URL}, {"refused", refused}} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := `accounts:
+  - {name: acme, url: "` + c.url + `", auth: {api_key: secretkey123}}
+destinations:
+  - {name: db, type: sqlite, dsn: "` + filepath.Join(dir, "out.db") + `"}
+jobs:
+  - {name: sync, destination: db, accounts: acme, statements: REPLICATE Projects;}
+`
+			path := filepath.Join(dir, "backlogsync.yaml")
+			if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, out, errOut := runCLI(t, "replicate", "-c", path)
+			if code != exitError {
+				t.Errorf("exit %d, want %d\n%s\n%s", code, exitError, out, errOut)
+			}
+			if !strings.Contains(errOut, "Check the account's url") || !strings.Contains(errOut, "backlogsync check -c "+path+" --account acme") {
+				t.Errorf("stderr does not say to check the account's url:\n%s", errOut)
+			}
+			if strings.Contains(errOut+out, "secretkey123") {
+				t.Errorf("the API key is shown:\n%s\n%s", out, errOut)
+			}
+		})
+	}
+}
