@@ -233,6 +233,9 @@ func resolveAccount(f accountFlags) (*account, error) {
 		if err != nil {
 			return nil, err
 		}
+		if tf.Token.AccessToken == "" && tf.Token.RefreshToken == "" && !hasConfigToken(a.oauth) {
+			return nil, fmt.Errorf("the token file %s holds no OAuth token (is it one 'backlogsync auth login' wrote?): %w", a.tokenFile, backlog.ErrLoginRequired)
+		}
 		a.file = tf
 		if rawURL == "" {
 			rawURL, urlSource = tf.BaseURL, "the token file"
