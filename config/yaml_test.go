@@ -102,7 +102,12 @@ func TestYAMLErrors(t *testing.T) {
 		// yaml.v3 gives parser errors the line of the enclosing construct.
 		{"bad indent", "accounts:\n  - name: a\n   url: x\n", []string{"/cfg/c.yaml:3: malformed YAML: did not find expected '-' indicator"}},
 		{"bad indent deeper", "accounts:\n  - name: a\n    url: https://x.backlog.com\n   auth: {api_key: k}\n", []string{"/cfg/c.yaml:4: malformed YAML: did not find expected '-' indicator"}},
-		{"tab", "accounts:\n\t- name: a\n", []string{"/cfg/c.yaml:2: malformed YAML: found character that cannot start any token"}},
+		{"tab", "accounts:\n\t- name: a\n", []string{"/cfg/c.yaml:2: malformed YAML: found character that cannot start any token; indent with spaces: YAML does not allow tabs"}},
+		// ${VAR} unquoted in a flow mapping: { starts a nested collection.
+		{"unquoted ${VAR} in { }", edit("url: https://example.backlog.com", "url: https://example.backlog.com\n    extra: {api_key: ${KEY}}"),
+			[]string{`/cfg/c.yaml:4: malformed YAML: did not find expected ',' or '}'; inside { … } or [ … ] quote ${…}: write "${VAR}"`}},
+		{"unquoted value in { }", "accounts:\n  - name: a\n    auth: {api_key: a{b}\n", []string{
+			`/cfg/c.yaml:3: malformed YAML: did not find expected ',' or '}'; inside { … } or [ … ] quote a value that holds , { } [ ] or : with "…"`}},
 		{"empty", "", []string{"/cfg/c.yaml: the file is empty; it needs accounts, destinations and jobs"}},
 		{"not a mapping", "- a\n- b\n", []string{"/cfg/c.yaml:1: expected a mapping (key: value), got a list"}},
 		{"unknown top key", edit("accounts:", "acounts:"), []string{
