@@ -389,7 +389,7 @@ func (y *ydec) account(n *yaml.Node, path string) Account {
 	switch {
 	case auth == nil:
 	case !auth.has("api_key") && !auth.has("oauth"):
-		y.p.errf(ap, "missing; add auth: {api_key: ${BACKLOG_API_KEY}} or auth: {oauth: {client_id: …, client_secret: …}}")
+		y.p.errf(ap, "missing; add auth: {api_key: \"${BACKLOG_API_KEY}\"} or auth: {oauth: {client_id: …, client_secret: …}}")
 	case auth.has("api_key") && auth.has("oauth"):
 		y.p.errf(ap, "give either api_key or oauth, not both")
 	case auth.has("api_key"):
