@@ -19,6 +19,7 @@ import (
 	"github.com/backlogsync/backlogsync/backlog"
 	"github.com/backlogsync/backlogsync/config"
 	"github.com/backlogsync/backlogsync/dest"
+	"github.com/backlogsync/backlogsync/dest/sqlite"
 	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"github.com/backlogsync/backlogsync/jobsql"
 	"github.com/backlogsync/backlogsync/replicate"
@@ -319,6 +320,9 @@ func accountOutcome(f replicateFlags, job config.Job, r *accountRun, res *replic
 		return exitOK
 	case exitAuth:
 		return out.fail(code, "%s%v\nCheck the account's API key or OAuth token (backlogsync check -c %s --account %s).", prefix, err, f.acct.config, r.ja.Account)
+	}
+	if sqlite.ReadOnly(err) {
+		return out.fail(code, "%s%v\nThe destination %s is read-only for this user: make its file and the file's directory writable, or point its dsn at a writable path.", prefix, err, job.Destination)
 	}
 	if unreachable(err) {
 		return out.fail(code, "%s%v\nCheck the account's url (the space's address, e.g. https://example.backlog.com) and that the server is up (backlogsync check -c %s --account %s).", prefix, err, f.acct.config, r.ja.Account)

@@ -498,3 +498,38 @@ jobs:
 		})
 	}
 }
+
+// TestReplicateReadOnlyDestination: a SQLite destination this user may not
+// write (here opened with mode=ro, which root cannot bypass) fails saying
+// the destination is read-only and what to change, and its rows stay.
+func TestReplicateReadOnlyDestination(t *testing.T) {
+	isolateAccountEnv(t)
+	srv, base := startAuthEmulator(t, nil)
+	xmlPath, sqlPath, dbPath := cdataFiles(t, base, srv.AdminAPIKey(), "REPLICATE Projects;\n")
+	if code, out, errOut := runCLI(t, "-g", xmlPath, "-f", sqlPath); code != exitOK {
+		t.Fatalf("first run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	before := countRows(t, dbPath, "Projects")
+	dir := t.TempDir()
+	cfg := `accounts:
+  - {name: acme, url: "` + base + `", auth: {api_key: ` + srv.AdminAPIKey() + `}}
+destinations:
+  - {name: ro, type: sqlite, dsn: "file:` + dbPath + `?mode=ro"}
+jobs:
+  - {name: sync, destination: ro, accounts: acme, statements: REPLICATE Projects;}
+`
+	path := filepath.Join(dir, "backlogsync.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "replicate", "-c", path)
+	if code != exitError {
+		t.Errorf("exit %d, want %d\n%s\n%s", code, exitError, out, errOut)
+	}
+	if !strings.Contains(errOut, "destination ro is read-only") || !strings.Contains(errOut, "writable") {
+		t.Errorf("stderr does not say the destination is read-only and what to change:\n%s", errOut)
+	}
+	if after := countRows(t, dbPath, "Projects"); after != before || before == 0 {
+		t.Errorf("Projects had %d rows, has %d", before, after)
+	}
+}
