@@ -165,9 +165,14 @@ func serveState(ctx context.Context, st *store.Store, open func(context.Context,
 	}
 	defer srv.Close()
 	srv.MountOData(odataHandler(log))
+	// The background stops with the server: a server that fails (an
+	// unreadable TLS certificate) must not leave serve waiting on the
+	// scheduler until Ctrl-C.
+	bctx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
 	var background func() error
 	if mount != nil {
-		if background, err = mount(ctx, srv); err != nil {
+		if background, err = mount(bctx, srv); err != nil {
 			return err
 		}
 	}
@@ -185,12 +190,13 @@ func serveState(ctx context.Context, st *store.Store, open func(context.Context,
 	done := make(chan error, 1)
 	go func() {
 		err := background()
-		if err != nil && ctx.Err() == nil {
+		if err != nil && bctx.Err() == nil {
 			log.Error("the scheduler stopped; scheduled runs will not start until serve is restarted", "err", err)
 		}
 		done <- err
 	}()
 	err = srv.Serve(ctx, ln)
+	stopBackground()
 	if berr := <-done; err == nil && berr != nil && ctx.Err() == nil {
 		err = berr
 	}
