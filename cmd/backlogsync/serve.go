@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -74,6 +75,13 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	sc.AllowInsecureHTTP = sc.AllowInsecureHTTP || f.insecure
 	if err := sc.CheckExposure(); err != nil {
 		return reportUsage("serve", usagef("%v (or pass --insecure-http)", err), stderr)
+	}
+	if sc.TLS() {
+		// Loaded again by the server; checked here so that a bad file stops
+		// serve before it listens and says it serves.
+		if _, err := tls.LoadX509KeyPair(sc.TLSCert, sc.TLSKey); err != nil {
+			return reportUsage("serve", usagef("TLS certificate %s / key %s: %v; set server.tls_cert and server.tls_key to PEM files this user can read", sc.TLSCert, sc.TLSKey, err), stderr)
+		}
 	}
 	multi, err := multiFromEnv(f.instance)
 	if err != nil {

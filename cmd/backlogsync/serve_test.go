@@ -282,8 +282,9 @@ func TestServeRefusesSharedSQLiteState(t *testing.T) {
 }
 
 // TestServeBadTLSFilesExits: a TLS certificate that cannot be loaded makes
-// serve exit with the error naming the files, by itself: it waited for
-// Ctrl-C, as the scheduler beside the failed server kept running.
+// serve exit with the error naming the files, by itself (it waited for
+// Ctrl-C, as the scheduler beside the failed server kept running), and
+// before it says it serves.
 func TestServeBadTLSFilesExits(t *testing.T) {
 	dir := t.TempDir()
 	crt, key := filepath.Join(dir, "missing.crt"), filepath.Join(dir, "missing.key")
@@ -295,8 +296,11 @@ func TestServeBadTLSFilesExits(t *testing.T) {
 	}()
 	select {
 	case code := <-done:
-		if code == exitOK || !strings.Contains(errOut.String(), "TLS certificate "+crt) {
-			t.Errorf("exit %d; stderr:\n%s\nwant an error naming %s", code, errOut.String(), crt)
+		if code != exitUsage || !strings.Contains(errOut.String(), "TLS certificate "+crt) || !strings.Contains(errOut.String(), "tls_cert") {
+			t.Errorf("exit %d; stderr:\n%s\nwant %d and an error naming %s and the setting", code, errOut.String(), exitUsage, crt)
+		}
+		if strings.Contains(errOut.String(), "Serving") {
+			t.Errorf("serve said it serves before finding the certificate unreadable:\n%s", errOut.String())
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatalf("serve still runs 15s after failing:\n%s", errOut.String())
