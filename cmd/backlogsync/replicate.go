@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -154,6 +155,9 @@ func replicateConfig(ctx context.Context, f replicateFlags, jobNames []string, o
 	var fileText string
 	if f.file != "" {
 		b, err := config.ReadFileLimit(f.file, config.MaxStatementsBytes, "statements")
+		if errors.Is(err, fs.ErrNotExist) {
+			return fail(exitUsage, "-f %s: %v: check the statements file's name (a relative path starts from the working directory)", f.file, err)
+		}
 		if err != nil {
 			return fail(exitUsage, "-f %s: %v", f.file, err)
 		}

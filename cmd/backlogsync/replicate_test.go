@@ -362,7 +362,7 @@ func TestReplicateConfigFileErrors(t *testing.T) {
 		{"missing -g", func() []string { return []string{"-g", filepath.Join(dir, "nope.xml"), "-f", sqlPath} },
 			[]string{"nope.xml", "no such file"}},
 		{"missing -f", func() []string { return []string{"-g", xmlPath, "-f", filepath.Join(dir, "nope.sql")} },
-			[]string{"-f ", "nope.sql", "no such file"}},
+			[]string{"-f ", "nope.sql", "no such file", "check the statements file's name"}},
 		{"malformed XML", func() []string {
 			p := filepath.Join(dir, "bad.xml")
 			os.WriteFile(p, []byte("<CDataSync>\n  <DatabaseType>SQLite</DatabaseType>\n  <ConnectionString>x\n</CDataSync>\n"), 0o600)
