@@ -17,7 +17,9 @@ package config
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -268,6 +270,12 @@ type Options struct {
 // the content starts with "<", YAML otherwise.
 func Load(path string, opts Options) (*Config, error) {
 	data, err := opts.Env.readFile(path, MaxConfigBytes, "configuration")
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		err = fmt.Errorf("%w: check the configuration file's name (a relative path starts from the working directory)", err)
+	case errors.Is(err, fs.ErrPermission):
+		err = fmt.Errorf("%w: make the file readable by this user", err)
+	}
 	if err != nil {
 		return nil, &backlogsync.Error{Code: backlogsync.EINVALID, Message: "config", Err: err}
 	}

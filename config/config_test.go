@@ -2,6 +2,7 @@ package config
 
 import (
 	"flag"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,8 +103,13 @@ func TestLoadDispatch(t *testing.T) {
 			t.Errorf("%s: DriverDSN %q", name, dsn)
 		}
 	}
-	if _, err := Load(filepath.Join(dir, "missing.yaml"), Options{}); err == nil || !strings.Contains(err.Error(), "no such file") {
-		t.Errorf("missing file: %v", err)
+	if _, err := Load(filepath.Join(dir, "missing.yaml"), Options{}); err == nil || !strings.Contains(err.Error(), "no such file") ||
+		!strings.Contains(err.Error(), "check the configuration file's name") {
+		t.Errorf("missing file: %v; want the cause and what to check", err)
+	}
+	denied := Env{ReadFile: func(string) ([]byte, error) { return nil, fs.ErrPermission }}
+	if _, err := Load(filepath.Join(dir, "sync.yaml"), Options{Env: denied}); err == nil || !strings.Contains(err.Error(), "make the file readable") {
+		t.Errorf("unreadable file: %v; want what to change", err)
 	}
 }
 

@@ -57,7 +57,7 @@ import (
 //	    notify: [ops@example.com]        # addresses told about this job's runs (NotificationUserName)
 //	notifications:                       # see Notifications in notify.go
 //	  errors_only: true
-//	  email: {host: smtp.example.com, user: sync, password: ${SMTP_PASSWORD}, from: sync@example.com}
+//	  email: {host: smtp.example.com, user: sync, password: "${SMTP_PASSWORD}", from: sync@example.com}
 //
 // ${NAME} is replaced by the environment variable in every value except
 // inline statements (an unset variable is an error naming it; $${ is a
@@ -86,7 +86,8 @@ func ParseYAML(data []byte, file string, opts Options) (*Config, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		line, msg := yamlErr(err)
-		p.errAt(problemLine(data, line, err), "", "malformed YAML: %s", msg)
+		line = problemLine(data, line, err)
+		p.errAt(line, "", "malformed YAML: %s%s", msg, yamlHint(data, line, msg))
 		return nil, p.err()
 	}
 	if len(doc.Content) == 0 {
@@ -125,6 +126,26 @@ func ParseYAML(data []byte, file string, opts Options) (*Config, error) {
 		return nil, p.err()
 	}
 	return cfg, nil
+}
+
+// yamlHint returns how to fix two common YAML mistakes that yaml.v3's
+// message does not explain ("" for others): ${VAR} or another value
+// holding { } [ ] , unquoted inside a { … } or [ … ] collection, and a tab
+// in the indentation.
+func yamlHint(data []byte, line int, msg string) string {
+	text := ""
+	if lines := strings.Split(string(data), "\n"); line >= 1 && line <= len(lines) {
+		text = lines[line-1]
+	}
+	switch {
+	case strings.Contains(msg, "did not find expected ',' or") && strings.Contains(text, "${"):
+		return `; inside { … } or [ … ] quote ${…}: write "${VAR}"`
+	case strings.Contains(msg, "did not find expected ',' or"):
+		return "; inside { … } or [ … ] quote a value that holds , { } [ ] or : with \"…\""
+	case strings.Contains(msg, "cannot start any token") && strings.Contains(text, "\t"):
+		return "; indent with spaces: YAML does not allow tabs"
+	}
+	return ""
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: (?:unmarshal errors:\n\s*)?line (\d+): (.*)`)
@@ -368,7 +389,7 @@ func (y *ydec) account(n *yaml.Node, path string) Account {
 	switch {
 	case auth == nil:
 	case !auth.has("api_key") && !auth.has("oauth"):
-		y.p.errf(ap, "missing; add auth: {api_key: ${BACKLOG_API_KEY}} or auth: {oauth: {client_id: …, client_secret: …}}")
+		y.p.errf(ap, "missing; add auth: {api_key: \"${BACKLOG_API_KEY}\"} or auth: {oauth: {client_id: …, client_secret: …}}")
 	case auth.has("api_key") && auth.has("oauth"):
 		y.p.errf(ap, "give either api_key or oauth, not both")
 	case auth.has("api_key"):

@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // yamlTestEnv has variables and files for the YAML tests; /cfg is the
@@ -82,6 +84,29 @@ func TestYAMLValid(t *testing.T) {
 
 // TestYAMLErrors covers every validation message of the YAML config, with
 // its line.
+// The auth snippet that the "auth: missing" problem suggests is YAML
+// that parses to an api_key, so that pasting it works.
+func TestYAMLAuthHintParses(t *testing.T) {
+	_, err := parseTestYAML("accounts:\n  - name: a\n    url: https://a.backlog.com\n")
+	var ce *Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("err = %v, want *Error", err)
+	}
+	for _, p := range ce.Problems {
+		_, hint, ok := strings.Cut(p.String(), "missing; add ")
+		if !ok {
+			continue
+		}
+		snippet, _, _ := strings.Cut(hint, " or ")
+		var doc map[string]map[string]string
+		if err := yaml.Unmarshal([]byte(snippet), &doc); err != nil || doc["auth"]["api_key"] != "${BACKLOG_API_KEY}" {
+			t.Errorf("the suggested %q does not parse to an api_key: %v, %v", snippet, doc, err)
+		}
+		return
+	}
+	t.Fatalf("no auth hint among %v", ce.Problems)
+}
+
 func TestYAMLErrors(t *testing.T) {
 	// edit replaces old with new in yamlBase (old must occur).
 	edit := func(pairs ...string) string {
@@ -102,7 +127,12 @@ func TestYAMLErrors(t *testing.T) {
 		// yaml.v3 gives parser errors the line of the enclosing construct.
 		{"bad indent", "accounts:\n  - name: a\n   url: x\n", []string{"/cfg/c.yaml:3: malformed YAML: did not find expected '-' indicator"}},
 		{"bad indent deeper", "accounts:\n  - name: a\n    url: https://x.backlog.com\n   auth: {api_key: k}\n", []string{"/cfg/c.yaml:4: malformed YAML: did not find expected '-' indicator"}},
-		{"tab", "accounts:\n\t- name: a\n", []string{"/cfg/c.yaml:2: malformed YAML: found character that cannot start any token"}},
+		{"tab", "accounts:\n\t- name: a\n", []string{"/cfg/c.yaml:2: malformed YAML: found character that cannot start any token; indent with spaces: YAML does not allow tabs"}},
+		// ${VAR} unquoted in a flow mapping: { starts a nested collection.
+		{"unquoted ${VAR} in { }", edit("url: https://example.backlog.com", "url: https://example.backlog.com\n    extra: {api_key: ${KEY}}"),
+			[]string{`/cfg/c.yaml:4: malformed YAML: did not find expected ',' or '}'; inside { … } or [ … ] quote ${…}: write "${VAR}"`}},
+		{"unquoted value in { }", "accounts:\n  - name: a\n    auth: {api_key: a{b}\n", []string{
+			`/cfg/c.yaml:3: malformed YAML: did not find expected ',' or '}'; inside { … } or [ … ] quote a value that holds , { } [ ] or : with "…"`}},
 		{"empty", "", []string{"/cfg/c.yaml: the file is empty; it needs accounts, destinations and jobs"}},
 		{"not a mapping", "- a\n- b\n", []string{"/cfg/c.yaml:1: expected a mapping (key: value), got a list"}},
 		{"unknown top key", edit("accounts:", "acounts:"), []string{
@@ -140,13 +170,13 @@ func TestYAMLErrors(t *testing.T) {
 		{"url bad", edit("https://example.backlog.com", "ftp://example.backlog.com"),
 			[]string{`/cfg/c.yaml:3: accounts[0].url: scheme "ftp" is not http(s); write https://example.backlog.com`}},
 		{"auth missing", edit("    auth:\n      api_key: ${KEY}\n", ""),
-			[]string{"/cfg/c.yaml:2: accounts[0].auth: missing; add auth: {api_key: ${BACKLOG_API_KEY}} or auth: {oauth: {client_id: …, client_secret: …}}"}},
+			[]string{"/cfg/c.yaml:2: accounts[0].auth: missing; add auth: {api_key: \"${BACKLOG_API_KEY}\"} or auth: {oauth: {client_id: …, client_secret: …}}"}},
 		{"auth scalar", edit("    auth:\n      api_key: ${KEY}\n", "    auth: ${KEY}\n"),
 			[]string{`/cfg/c.yaml:4: accounts[0].auth: expected a mapping (key: value), got the value "${KEY}"`}},
 		{"auth both", edit("      api_key: ${KEY}\n", "      api_key: ${KEY}\n      oauth: {client_id: c, client_secret: s}\n"),
 			[]string{"/cfg/c.yaml:4: accounts[0].auth: give either api_key or oauth, not both"}},
 		{"auth unknown key", edit("api_key:", "apikey:"),
-			[]string{"/cfg/c.yaml:4: accounts[0].auth: missing; add auth: {api_key: ${BACKLOG_API_KEY}} or auth: {oauth: {client_id: …, client_secret: …}}",
+			[]string{"/cfg/c.yaml:4: accounts[0].auth: missing; add auth: {api_key: \"${BACKLOG_API_KEY}\"} or auth: {oauth: {client_id: …, client_secret: …}}",
 				`/cfg/c.yaml:5: accounts[0].auth.apikey: unknown key (did you mean "api_key"?); known keys here: api_key, oauth`}},
 		{"env unset", edit("${KEY}", "${BACKLOG_KEY}"),
 			[]string{"/cfg/c.yaml:5: accounts[0].auth.api_key: environment variable BACKLOG_KEY is not set; export it, or remove the reference"}},

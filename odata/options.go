@@ -12,7 +12,21 @@ import (
 	"time"
 
 	bs "github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/internal/fuzzy"
 )
+
+// systemOptions are the system query options this service reads, named in
+// the message about an unknown one.
+var systemOptions = []string{"$filter", "$select", "$orderby", "$top", "$skip", "$count", "$expand", "$skiptoken", "$format"}
+
+// optionNames are systemOptions without the $.
+var optionNames = func() []string {
+	names := make([]string, len(systemOptions))
+	for i, o := range systemOptions {
+		names[i] = o[1:]
+	}
+	return names
+}()
 
 type queryOption struct{ name, value string }
 
@@ -146,7 +160,11 @@ func (rq *request) parseOptions(set *entitySet, single bool) (*options, error) {
 		case "$apply", "$search", "$compute", "$levels", "$index", "$schemaversion", "$deltatoken", "$id":
 			return nil, &optionError{Status: 501, Option: kv.name, Msg: "not supported by this service"}
 		default:
-			return nil, bad("unknown system query option")
+			hint := ""
+			if n := fuzzy.Nearest(kv.name[1:], optionNames); n != "" { // without the $, which all share
+				hint = fmt.Sprintf(" (did you mean %q?)", "$"+n)
+			}
+			return nil, bad("unknown system query option%s; use one of %s", hint, strings.Join(systemOptions, ", "))
 		}
 	}
 	if token != "" {

@@ -194,7 +194,7 @@ func resolveAccount(f accountFlags) (*account, error) {
 	}
 	if rawURL != "" {
 		if _, err := backlog.ParseBaseURL(rawURL); err != nil {
-			return nil, usagef("%s: %s", urlSource, strings.TrimPrefix(err.Error(), "backlog: "))
+			return nil, baseURLError(urlSource, rawURL, err)
 		}
 	}
 	switch {
@@ -233,6 +233,9 @@ func resolveAccount(f accountFlags) (*account, error) {
 		if err != nil {
 			return nil, err
 		}
+		if tf.Token.AccessToken == "" && tf.Token.RefreshToken == "" && !hasConfigToken(a.oauth) {
+			return nil, fmt.Errorf("the token file %s holds no OAuth token (is it one 'backlogsync auth login' wrote?): %w", a.tokenFile, backlog.ErrLoginRequired)
+		}
 		a.file = tf
 		if rawURL == "" {
 			rawURL, urlSource = tf.BaseURL, "the token file"
@@ -243,7 +246,7 @@ func resolveAccount(f accountFlags) (*account, error) {
 	}
 	u, err := backlog.ParseBaseURL(rawURL)
 	if err != nil {
-		return nil, usagef("%s: %s", urlSource, strings.TrimPrefix(err.Error(), "backlog: "))
+		return nil, baseURLError(urlSource, rawURL, err)
 	}
 	a.baseURL = u
 	if a.file != nil && a.file.BaseURL != "" {
@@ -253,6 +256,20 @@ func resolveAccount(f accountFlags) (*account, error) {
 		}
 	}
 	return a, nil
+}
+
+// baseURLError is the usage error for a space URL that ParseBaseURL
+// refused (err), from source. A URL carrying credentials or a query gets
+// the command line's fix (the library's names a Go option), with the
+// secrets redacted.
+func baseURLError(source, rawURL string, err error) error {
+	u, perr := url.Parse(strings.TrimSpace(rawURL))
+	if perr != nil || (u.User == nil && u.RawQuery == "" && u.Fragment == "") || u.Host == "" {
+		return usagef("%s: %s", source, strings.TrimPrefix(err.Error(), "backlog: "))
+	}
+	path := cmp.Or(u.EscapedPath(), "/")
+	return usagef("%s: %q must be the space's address alone, without user info, a query or a fragment: write %s://%s%s and give the API key with --api-key or %s (or sign in with 'backlogsync auth login')",
+		source, backlog.RedactURL(u), u.Scheme, u.Host, path, envAPIKey)
 }
 
 // client returns a client for the account sending through hc, with extra

@@ -213,3 +213,27 @@ func TestConcurrencyFlagZero(t *testing.T) {
 		t.Errorf("--concurrency four: %v; want the range to give", err)
 	}
 }
+
+// A token file that parses but holds no token (hand-written, or another
+// tool's format) is an authentication error that says so and how to get
+// one, not a complaint about the OAuth client ID; nothing of it is shown.
+func TestResolveAccountTokenFileWithoutToken(t *testing.T) {
+	dir := isolateAccountEnv(t)
+	path := filepath.Join(dir, "other.json")
+	doc := `{"access_token":"secretAAA","refresh_token":"secretRRR","token_type":"Bearer"}`
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "check", "--url", "https://acme.backlog.com", "--token-file", path)
+	if code != exitAuth {
+		t.Errorf("exit %d, want %d\n%s\n%s", code, exitAuth, out, errOut)
+	}
+	for _, want := range []string{path, "holds no OAuth token", "backlogsync auth login"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if strings.Contains(errOut+out, "secret") {
+		t.Errorf("a token is shown:\n%s\n%s", out, errOut)
+	}
+}

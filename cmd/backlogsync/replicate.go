@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -16,6 +20,7 @@ import (
 	"github.com/backlogsync/backlogsync/backlog"
 	"github.com/backlogsync/backlogsync/config"
 	"github.com/backlogsync/backlogsync/dest"
+	"github.com/backlogsync/backlogsync/dest/sqlite"
 	"github.com/backlogsync/backlogsync/internal/fuzzy"
 	"github.com/backlogsync/backlogsync/jobsql"
 	"github.com/backlogsync/backlogsync/replicate"
@@ -151,6 +156,9 @@ func replicateConfig(ctx context.Context, f replicateFlags, jobNames []string, o
 	var fileText string
 	if f.file != "" {
 		b, err := config.ReadFileLimit(f.file, config.MaxStatementsBytes, "statements")
+		if errors.Is(err, fs.ErrNotExist) {
+			return fail(exitUsage, "-f %s: %v: check the statements file's name (a relative path starts from the working directory)", f.file, err)
+		}
 		if err != nil {
 			return fail(exitUsage, "-f %s: %v", f.file, err)
 		}
@@ -318,7 +326,24 @@ func accountOutcome(f replicateFlags, job config.Job, r *accountRun, res *replic
 	case exitAuth:
 		return out.fail(code, "%s%v\nCheck the account's API key or OAuth token (backlogsync check -c %s --account %s).", prefix, err, f.acct.config, r.ja.Account)
 	}
+	if sqlite.ReadOnly(err) {
+		return out.fail(code, "%s%v\nThe destination %s is read-only for this user: make its file and the file's directory writable, or point its dsn at a writable path.", prefix, err, job.Destination)
+	}
+	if unreachable(err) {
+		return out.fail(code, "%s%v\nCheck the account's url (the space's address, e.g. https://example.backlog.com) and that the server is up (backlogsync check -c %s --account %s).", prefix, err, f.acct.config, r.ja.Account)
+	}
 	return out.fail(code, "%s%v", prefix, err)
+}
+
+// unreachable reports whether err says the account's URL does not lead to a
+// Backlog space: nothing listens there, the host name does not resolve, or
+// the server answers something other than Backlog's JSON.
+func unreachable(err error) bool {
+	var (
+		dnsErr *net.DNSError
+		synErr *json.SyntaxError
+	)
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &dnsErr) || errors.As(err, &synErr)
 }
 
 // jobNamesOf lists a configuration's job names.

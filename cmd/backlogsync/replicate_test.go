@@ -384,7 +384,7 @@ func TestReplicateConfigFileErrors(t *testing.T) {
 		{"missing -g", func() []string { return []string{"-g", filepath.Join(dir, "nope.xml"), "-f", sqlPath} },
 			[]string{"nope.xml", "no such file"}},
 		{"missing -f", func() []string { return []string{"-g", xmlPath, "-f", filepath.Join(dir, "nope.sql")} },
-			[]string{"-f ", "nope.sql", "no such file"}},
+			[]string{"-f ", "nope.sql", "no such file", "check the statements file's name"}},
 		{"malformed XML", func() []string {
 			p := filepath.Join(dir, "bad.xml")
 			os.WriteFile(p, []byte("<CDataSync>\n  <DatabaseType>SQLite</DatabaseType>\n  <ConnectionString>x\n</CDataSync>\n"), 0o600)
@@ -476,5 +476,82 @@ func TestReplicateScheduleWarnsAndRerunCountsChanges(t *testing.T) {
 	code, out, errOut = runCLI(t, "-g", xmlPath, "-f", sqlPath)
 	if code != exitOK || !strings.Contains(out, "0 rows moved") {
 		t.Errorf("rerun over unchanged data: exit %d; want 0 rows moved\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+}
+
+// TestReplicateUnreachableURL: an account whose url leads nowhere (nothing
+// listens there) or to a server that is not Backlog (an HTML page) fails
+// with a message that says to check the account's url, and with a command
+// that does.
+func TestReplicateUnreachableURL(t *testing.T) {
+	isolateAccountEnv(t)
+	html := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<html><body>Welcome to nginx</body></html>")
+	}))
+	defer html.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	refused := closed.URL
+	closed.Close()
+	for _, c := range []struct{ name, url string }{{"html", html.URL}, {"refused", refused}} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := `accounts:
+  - {name: acme, url: "` + c.url + `", auth: {api_key: secretkey123}}
+destinations:
+  - {name: db, type: sqlite, dsn: "` + filepath.Join(dir, "out.db") + `"}
+jobs:
+  - {name: sync, destination: db, accounts: acme, statements: REPLICATE Projects;}
+`
+			path := filepath.Join(dir, "backlogsync.yaml")
+			if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, out, errOut := runCLI(t, "replicate", "-c", path)
+			if code != exitError {
+				t.Errorf("exit %d, want %d\n%s\n%s", code, exitError, out, errOut)
+			}
+			if !strings.Contains(errOut, "Check the account's url") || !strings.Contains(errOut, "backlogsync check -c "+path+" --account acme") {
+				t.Errorf("stderr does not say to check the account's url:\n%s", errOut)
+			}
+			if strings.Contains(errOut+out, "secretkey123") {
+				t.Errorf("the API key is shown:\n%s\n%s", out, errOut)
+			}
+		})
+	}
+}
+
+// TestReplicateReadOnlyDestination: a SQLite destination this user may not
+// write (here opened with mode=ro, which root cannot bypass) fails saying
+// the destination is read-only and what to change, and its rows stay.
+func TestReplicateReadOnlyDestination(t *testing.T) {
+	isolateAccountEnv(t)
+	srv, base := startAuthEmulator(t, nil)
+	xmlPath, sqlPath, dbPath := cdataFiles(t, base, srv.AdminAPIKey(), "REPLICATE Projects;\n")
+	if code, out, errOut := runCLI(t, "-g", xmlPath, "-f", sqlPath); code != exitOK {
+		t.Fatalf("first run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	before := countRows(t, dbPath, "Projects")
+	dir := t.TempDir()
+	cfg := `accounts:
+  - {name: acme, url: "` + base + `", auth: {api_key: ` + srv.AdminAPIKey() + `}}
+destinations:
+  - {name: ro, type: sqlite, dsn: "file:` + dbPath + `?mode=ro"}
+jobs:
+  - {name: sync, destination: ro, accounts: acme, statements: REPLICATE Projects;}
+`
+	path := filepath.Join(dir, "backlogsync.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "replicate", "-c", path)
+	if code != exitError {
+		t.Errorf("exit %d, want %d\n%s\n%s", code, exitError, out, errOut)
+	}
+	if !strings.Contains(errOut, "destination ro is read-only") || !strings.Contains(errOut, "writable") {
+		t.Errorf("stderr does not say the destination is read-only and what to change:\n%s", errOut)
+	}
+	if after := countRows(t, dbPath, "Projects"); after != before || before == 0 {
+		t.Errorf("Projects had %d rows, has %d", before, after)
 	}
 }

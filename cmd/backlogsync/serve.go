@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -76,6 +77,13 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	sc.AllowInsecureHTTP = sc.AllowInsecureHTTP || f.insecure
 	if err := sc.CheckExposure(); err != nil {
 		return reportUsage("serve", usagef("%v (or pass --insecure-http)", err), stderr)
+	}
+	if sc.TLS() {
+		// Loaded again by the server; checked here so that a bad file stops
+		// serve before it listens and says it serves.
+		if _, err := tls.LoadX509KeyPair(sc.TLSCert, sc.TLSKey); err != nil {
+			return reportUsage("serve", usagef("TLS certificate %s / key %s: %v; set server.tls_cert and server.tls_key to PEM files this user can read", sc.TLSCert, sc.TLSKey, err), stderr)
+		}
 	}
 	multi, err := multiFromEnv(f.instance)
 	if err != nil {
@@ -167,9 +175,14 @@ func serveState(ctx context.Context, st *store.Store, open func(context.Context,
 	}
 	defer srv.Close()
 	srv.MountOData(odataHandler(log))
+	// The background stops with the server: a server that fails (an
+	// unreadable TLS certificate) must not leave serve waiting on the
+	// scheduler until Ctrl-C.
+	bctx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
 	var background func() error
 	if mount != nil {
-		if background, err = mount(ctx, srv); err != nil {
+		if background, err = mount(bctx, srv); err != nil {
 			return err
 		}
 	}
@@ -187,12 +200,13 @@ func serveState(ctx context.Context, st *store.Store, open func(context.Context,
 	done := make(chan error, 1)
 	go func() {
 		err := background()
-		if err != nil && ctx.Err() == nil {
+		if err != nil && bctx.Err() == nil {
 			log.Error("the scheduler stopped; scheduled runs will not start until serve is restarted", "err", err)
 		}
 		done <- err
 	}()
 	err = srv.Serve(ctx, ln)
+	stopBackground()
 	if berr := <-done; err == nil && berr != nil && ctx.Err() == nil {
 		err = berr
 	}

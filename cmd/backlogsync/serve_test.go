@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
@@ -278,4 +279,30 @@ func TestServeRefusesSharedSQLiteState(t *testing.T) {
 	stop()
 	t.Setenv(envTestEvery, "soon")
 	wantCLIError(t, exitUsage, "BACKLOGSYNC_TEST_SCHEDULE_EVERY", "serve", "-c", cfg, "--addr", "127.0.0.1:0")
+}
+
+// TestServeBadTLSFilesExits: a TLS certificate that cannot be loaded makes
+// serve exit with the error naming the files, by itself (it waited for
+// Ctrl-C, as the scheduler beside the failed server kept running), and
+// before it says it serves.
+func TestServeBadTLSFilesExits(t *testing.T) {
+	dir := t.TempDir()
+	crt, key := filepath.Join(dir, "missing.crt"), filepath.Join(dir, "missing.key")
+	cfg, _ := serveConfig(t, "server: {tls_cert: "+crt+", tls_key: "+key+"}\n")
+	var out, errOut lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(context.Background(), []string{"serve", "-c", cfg, "--addr", "127.0.0.1:0"}, nil, &out, &errOut)
+	}()
+	select {
+	case code := <-done:
+		if code != exitUsage || !strings.Contains(errOut.String(), "TLS certificate "+crt) || !strings.Contains(errOut.String(), "tls_cert") {
+			t.Errorf("exit %d; stderr:\n%s\nwant %d and an error naming %s and the setting", code, errOut.String(), exitUsage, crt)
+		}
+		if strings.Contains(errOut.String(), "Serving") {
+			t.Errorf("serve said it serves before finding the certificate unreadable:\n%s", errOut.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("serve still runs 15s after failing:\n%s", errOut.String())
+	}
 }

@@ -14,6 +14,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -24,8 +25,20 @@ import (
 	bs "github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/dest/internal/destutil"
 	"github.com/backlogsync/backlogsync/dest/sqldb"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite" // also registers the "sqlite" database/sql driver
 )
+
+// sqliteReadOnly is SQLITE_READONLY, the primary result code of a write
+// refused because the database is read-only.
+const sqliteReadOnly = 8
+
+// ReadOnly reports whether err is SQLite refusing a write because the
+// database is read-only: a file (or its directory, where the journal goes)
+// that this user may not write, or one opened with mode=ro.
+func ReadOnly(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqliteReadOnly
+}
 
 // Open opens (creating if needed) the SQLite database dsn — a file name or a
 // file: URI with parameters, as config.Destination.DriverDSN returns — and

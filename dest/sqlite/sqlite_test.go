@@ -217,3 +217,29 @@ func TestMemoryLargeBatch(t *testing.T) {
 		}
 	}
 }
+
+// ReadOnly tells a write refused by a read-only database from other errors,
+// through the wrapping the destination adds.
+func TestReadOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ro.db")
+	d := open(t, path)
+	if _, err := d.Lease(ctx, "job/acct", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	ro, err := sqlite.Open(ctx, "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	_, err = ro.Lease(ctx, "other/acct", time.Minute)
+	if err == nil || !sqlite.ReadOnly(err) {
+		t.Errorf("lease on a read-only database: %v; ReadOnly = false", err)
+	}
+	if sqlite.ReadOnly(fmt.Errorf("wrapped: %w", bs.Errorf(bs.EINVALID, "attempt to write a readonly database"))) {
+		t.Errorf("ReadOnly is true for an error that only reads like one")
+	}
+	if sqlite.ReadOnly(nil) {
+		t.Errorf("ReadOnly(nil) = true")
+	}
+}
