@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/backlogsync/backlogsync"
@@ -184,6 +185,9 @@ func classify(err error) (failure, string) {
 		return failTransient, "truncated body"
 	case isTimeout(err):
 		return failTransient, "timeout"
+	case errors.Is(err, syscall.ECONNREFUSED) || strings.Contains(err.Error(), "connection refused"):
+		// Retried: a server restarting refuses for a moment.
+		return failTransient, "connection refused"
 	case isReset(err):
 		return failTransient, "connection reset"
 	}
@@ -203,7 +207,7 @@ func isReset(err error) bool {
 	}
 	s := err.Error()
 	return strings.Contains(s, "connection reset") || strings.Contains(s, "broken pipe") ||
-		strings.Contains(s, "server closed") || strings.Contains(s, "connection refused")
+		strings.Contains(s, "server closed")
 }
 
 // permanentTransport reports transport errors that a retry cannot fix:

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -211,6 +214,8 @@ func TestRetry_policy(t *testing.T) {
 			wantErr: "503 Service Unavailable: <html>busy</html> (gave up after 5 attempts: 503 Service Unavailable ×5)", errType: &ErrorResponse{}},
 		{name: "reset then ok", answers: []answer{{err: errors.New("read tcp 127.0.0.1:1: connection reset by peer")}, ok}, attempts: 2},
 		{name: "timeout then ok", answers: []answer{{err: netTimeout{}}, ok}, attempts: 2},
+		{name: "refused forever", answers: []answer{{err: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}}}, attempts: 5,
+			wantErr: "gave up after 5 attempts: connection refused ×5"},
 		{name: "truncated then ok", answers: []answer{{status: 200, body: `{"spaceKey":"X","na`, cut: true}, ok}, attempts: 2},
 		{name: "truncated without EOF error then ok", answers: []answer{{status: 200, body: `{"spaceKey":"X","na`}, ok}, attempts: 2},
 		{name: "mixed failures", answers: []answer{e500, {err: errors.New("EOF")}, {status: 200, body: `[`, cut: true}, e503, e503}, attempts: 5,
