@@ -3,6 +3,7 @@ package odata
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -122,6 +123,9 @@ func (rq *request) parseOptions(set *entitySet, single bool) (*options, error) {
 			}
 		case "$top", "$skip":
 			n, err := strconv.Atoi(strings.TrimSpace(kv.value))
+			if errors.Is(err, strconv.ErrRange) {
+				return nil, bad("%s is too large; the largest is %d", kv.value, math.MaxInt)
+			}
 			if err != nil || n < 0 {
 				return nil, bad("want a non-negative integer, got %q", kv.value)
 			}

@@ -1,6 +1,7 @@
 package destutil
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"time"
@@ -207,7 +208,7 @@ func resolveCompare(t *bs.Table, x bs.Compare) (Resolved, error) {
 	switch x.Op {
 	case bs.OpEq, bs.OpNe, bs.OpLt, bs.OpLe, bs.OpGt, bs.OpGe:
 		if classOf(l.Type) != classOf(r.Type) || (classOf(l.Type) == cTime && l.Type != r.Type) {
-			return Resolved{}, bs.Errorf(bs.EINVALID, "cannot compare %s with %s", l.Type, r.Type)
+			return Resolved{}, bs.Errorf(bs.EINVALID, "cannot compare %s with %s: compare a column with a value of its type (a number without quotes, text in quotes)", describeTerm(l), describeTerm(r))
 		}
 	case bs.OpContains, bs.OpStartsWith, bs.OpEndsWith:
 		if classOf(l.Type) != cText || classOf(r.Type) != cText {
@@ -441,4 +442,19 @@ func asciiMap(s string, lo, hi byte, delta int) string {
 		}
 	}
 	return string(b)
+}
+
+// describeTerm names a term for a message: a column by its name and type,
+// a literal by its value and type, anything else by its type.
+func describeTerm(t RTerm) string {
+	switch t.Kind {
+	case TCol:
+		return fmt.Sprintf("%s (%s)", t.Column.Name, t.Type)
+	case TLit:
+		if s, ok := t.Value.(string); ok {
+			return fmt.Sprintf("%q (%s)", s, t.Type)
+		}
+		return fmt.Sprintf("%v (%s)", t.Value, t.Type)
+	}
+	return t.Type.String()
 }
