@@ -325,7 +325,7 @@ func cdataAccount(p *problems, s string, line int) Account {
 			Initiate:     get("InitiateOAuth"),
 		}
 		a.Auth.OAuth = o
-		checkOAuth(p, line, "ConnectionString.", o, "OAuthClientId", "OAuthClientSecret")
+		checkOAuth(p, line, "ConnectionString.", o, "OAuthClientId", "OAuthClientSecret", "OAuthAccessToken")
 		if get("APIKey") != "" {
 			p.warnAt(line, "ConnectionString", "APIKey is ignored with AuthScheme=OAuth")
 		}
@@ -346,15 +346,18 @@ func cdataAccount(p *problems, s string, line int) Account {
 }
 
 // checkOAuth reports a missing client id or secret (not needed when an
-// access token is given).
-func checkOAuth(p *problems, line int, prefix string, o *OAuth, idKey, secretKey string) {
-	if !o.AccessToken.IsZero() && o.ClientID == "" && o.ClientSecret.IsZero() {
+// access token is given). A secret whose resolution was deferred
+// (Options.DeferAccountSecrets) counts as given.
+func checkOAuth(p *problems, line int, prefix string, o *OAuth, idKey, secretKey, tokenKey string) {
+	given := func(set bool, key string) bool { return set || p.deferred[prefix+key] }
+	id, secret, token := given(o.ClientID != "", idKey), given(!o.ClientSecret.IsZero(), secretKey), given(!o.AccessToken.IsZero(), tokenKey)
+	if token && !id && !secret {
 		return // a static access token: no refresh possible, but usable
 	}
-	if o.ClientID == "" && !p.hasErr(prefix+idKey) {
+	if !id && !p.hasErr(prefix+idKey) {
 		p.errAt(line, prefix+idKey, "missing; add the client ID of the OAuth application registered in Backlog (Space settings → Apps)")
 	}
-	if o.ClientSecret.IsZero() && !p.hasErr(prefix+secretKey) {
+	if !secret && !p.hasErr(prefix+secretKey) {
 		p.errAt(line, prefix+secretKey, "missing; add the OAuth application's client secret")
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -86,6 +87,21 @@ type Account struct {
 	// Properties are the other CData connection properties (Timeout,
 	// ProxyServer, …) kept verbatim; backlogsync does not use them.
 	Properties []Property `json:"properties,omitempty"`
+
+	// authProblems are the credentials that could not be resolved, when
+	// loaded with Options.DeferAccountSecrets.
+	authProblems []Problem
+}
+
+// AuthErr returns why the account's credentials could not be resolved
+// when the config was loaded with Options.DeferAccountSecrets (the error
+// Load would have returned without it: key path, line and fix), or nil.
+// Check it before using Auth.
+func (a *Account) AuthErr() error {
+	if len(a.authProblems) == 0 {
+		return nil
+	}
+	return &Error{Problems: slices.Clone(a.authProblems)}
 }
 
 // AuthScheme is how an account authenticates.
@@ -264,6 +280,13 @@ func (e *Error) Error() string {
 // the file system.
 type Options struct {
 	Env Env
+	// DeferAccountSecrets keeps an account's credentials (api_key,
+	// client_secret, access_token, refresh_token) that cannot be resolved
+	// (an unset ${NAME}, an unreadable file:) from failing the load: the
+	// problem is recorded on the account instead (Account.AuthErr) and the
+	// secret is left empty. For commands that never talk to Backlog (users,
+	// tokens, workspaces); every other secret is still resolved eagerly.
+	DeferAccountSecrets bool
 }
 
 // Load reads a config file: CData Sync XML when the name ends in ".xml" or

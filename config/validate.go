@@ -14,6 +14,9 @@ type problems struct {
 	errs  []Problem
 	warns []Problem
 	lines map[string]int // key path → line, for checks made after decoding
+	// deferred are the key paths of account secrets left unresolved
+	// (Options.DeferAccountSecrets), which count as given.
+	deferred map[string]bool
 }
 
 func (p *problems) errAt(line int, path, format string, args ...any) {

@@ -82,7 +82,7 @@ import (
 // ParseYAML reads a native YAML config. file names it in messages and
 // anchors relative paths ("" for the working directory).
 func ParseYAML(data []byte, file string, opts Options) (*Config, error) {
-	p := &problems{file: file, lines: map[string]int{}}
+	p := &problems{file: file, lines: map[string]int{}, deferred: map[string]bool{}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		line, msg := yamlErr(err)
@@ -94,7 +94,7 @@ func ParseYAML(data []byte, file string, opts Options) (*Config, error) {
 		p.errAt(0, "", "the file is empty; it needs accounts, destinations and jobs")
 		return nil, p.err()
 	}
-	y := &ydec{p: p, env: opts.Env, dir: configDir(file), lines: strings.Split(string(data), "\n")}
+	y := &ydec{p: p, env: opts.Env, dir: configDir(file), lines: strings.Split(string(data), "\n"), deferAuth: opts.DeferAccountSecrets}
 	cfg := &Config{File: file, Format: FormatYAML}
 	top := y.mapping(doc.Content[0], "", "version", "accounts", "destinations", "jobs", "notifications", "server")
 	if top == nil {
@@ -200,6 +200,8 @@ type ydec struct {
 	env   Env
 	dir   string
 	lines []string // the document's lines, for the columns of block scalars
+	// deferAuth is Options.DeferAccountSecrets.
+	deferAuth bool
 }
 
 // indentOf returns the column (1-based) where the block scalar starting on
@@ -328,6 +330,50 @@ func (m *ymap) secret(key string) (Secret, bool) {
 	return s, true
 }
 
+// authSecret is secret for an account's credentials: with
+// Options.DeferAccountSecrets, a value that cannot be resolved is recorded
+// on a (see Account.AuthErr) instead of failing the load.
+func (m *ymap) authSecret(a *Account, key string) (Secret, bool) {
+	if !m.y.deferAuth {
+		return m.secret(key)
+	}
+	v, present := m.scalar(key)
+	if !present {
+		return Secret{}, true
+	}
+	s, err := m.y.env.resolveSecret(v, m.y.dir)
+	if err != nil {
+		m.deferAuth(a, key, err)
+		return Secret{}, false
+	}
+	return s, true
+}
+
+// authStr is str for the other values of an account's auth (client_id,
+// callback_url, token_store), deferred as authSecret.
+func (m *ymap) authStr(a *Account, key string) string {
+	if !m.y.deferAuth {
+		return m.str(key)
+	}
+	v, ok := m.scalar(key)
+	if !ok {
+		return ""
+	}
+	out, _, err := m.y.env.expandEnv(v)
+	if err != nil {
+		m.deferAuth(a, key, err)
+		return ""
+	}
+	return out
+}
+
+// deferAuth records on a that key could not be resolved.
+func (m *ymap) deferAuth(a *Account, key string, err error) {
+	path := join(m.path, key)
+	a.authProblems = append(a.authProblems, Problem{File: m.y.p.file, Line: m.y.p.line(path), Path: path, Message: err.Error()})
+	m.y.p.deferred[path] = true
+}
+
 // sec is secret without the flag.
 func (m *ymap) sec(key string) Secret { s, _ := m.secret(key); return s }
 
@@ -395,7 +441,7 @@ func (y *ydec) account(n *yaml.Node, path string) Account {
 	case auth.has("api_key"):
 		a.Auth.Scheme = AuthAPIKey
 		var ok bool
-		a.Auth.APIKey, ok = auth.secret("api_key")
+		a.Auth.APIKey, ok = auth.authSecret(&a, "api_key")
 		if a.Auth.APIKey.IsZero() && ok {
 			y.p.errf(ap+".api_key", "is empty; set it to the API key (Backlog: Personal Settings → API)")
 		}
@@ -406,16 +452,20 @@ func (y *ydec) account(n *yaml.Node, path string) Account {
 		if om == nil {
 			break
 		}
+		sec := func(key string) Secret { s, _ := om.authSecret(&a, key); return s }
 		o := &OAuth{
-			ClientID:     om.str("client_id"),
-			ClientSecret: om.sec("client_secret"),
-			AccessToken:  om.sec("access_token"),
-			RefreshToken: om.sec("refresh_token"),
-			CallbackURL:  om.str("callback_url"),
-			TokenStore:   om.filePath("token_store"),
+			ClientID:     om.authStr(&a, "client_id"),
+			ClientSecret: sec("client_secret"),
+			AccessToken:  sec("access_token"),
+			RefreshToken: sec("refresh_token"),
+			CallbackURL:  om.authStr(&a, "callback_url"),
+			TokenStore:   om.authStr(&a, "token_store"),
+		}
+		if o.TokenStore != "" {
+			o.TokenStore = y.abs(o.TokenStore)
 		}
 		a.Auth.OAuth = o
-		checkOAuth(y.p, y.p.line(op), op+".", o, "client_id", "client_secret")
+		checkOAuth(y.p, y.p.line(op), op+".", o, "client_id", "client_secret", "access_token")
 	}
 	rm := y.mapping(m.vals["rate_limit"], path+".rate_limit", "max_share", "concurrency", "pacing")
 	// value returns a key of rate_limit, unless it is absent or reading it
