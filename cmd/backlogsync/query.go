@@ -86,6 +86,9 @@ func runQuery(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return reportUsage("query", err, stderr)
 		}
 		fmt.Fprintf(stderr, "backlogsync query: %s\n", strings.TrimPrefix(err.Error(), "backlog: "))
+		if backlogsync.ErrorCode(err) == backlogsync.EINVALID { // the configuration file's, as check and replicate
+			return exitUsage
+		}
 		return exitAuth
 	}
 	c, ts, err := acct.client(ctx, &http.Client{Timeout: *timeout})
