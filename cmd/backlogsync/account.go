@@ -71,6 +71,8 @@ func (a *accountFlags) register(fs *flag.FlagSet) {
 // its API key or, for OAuth, its token store. Flags win over environment
 // variables, which win over the configuration file; the credentials (API key
 // or token file) are taken as a unit from the first of these that gives any.
+// Credentials of the chosen account that the configuration file cannot
+// resolve (an unset ${NAME}) are an error; other accounts' are not looked at.
 func configAccount(f accountFlags) (accountFlags, error) {
 	if f.config == "" {
 		if f.account != "" {
@@ -78,7 +80,9 @@ func configAccount(f accountFlags) (accountFlags, error) {
 		}
 		return accountFlags{}, nil
 	}
-	cfg, err := config.Load(f.config, config.Options{})
+	// Only the chosen account's credentials must resolve (checked below,
+	// with the message Load gives).
+	cfg, err := config.Load(f.config, config.Options{DeferAccountSecrets: true})
 	if err != nil {
 		return accountFlags{}, err
 	}
@@ -96,6 +100,9 @@ func configAccount(f accountFlags) (accountFlags, error) {
 		return accountFlags{}, usagef("%s defines no account", f.config)
 	default:
 		return accountFlags{}, usagef("%s defines several accounts (%s): choose one with --account", f.config, accountNames(cfg))
+	}
+	if err := acct.AuthErr(); err != nil {
+		return accountFlags{}, err
 	}
 	out := accountFlags{url: acct.URL, maxShare: acct.MaxShare, concurrency: acct.Concurrency, pacing: acct.Pacing}
 	switch acct.Auth.Scheme {

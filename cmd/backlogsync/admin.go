@@ -91,7 +91,11 @@ func runGroup(ctx context.Context, group string, subs []subcommand, args []strin
 		}
 		return reportUsage(cmd, err, stderr)
 	}
-	cfg, err := config.Load(cfgPath, config.Options{})
+	// These commands never talk to Backlog: an account's credentials that
+	// cannot be resolved here (an API key in systemd's EnvironmentFile,
+	// not in an admin's shell) do not stop them. The server's settings
+	// they use (state database, secret key) are still resolved.
+	cfg, err := config.Load(cfgPath, config.Options{DeferAccountSecrets: true})
 	if err != nil {
 		fmt.Fprintf(stderr, "backlogsync %s: %v\n", cmd, err)
 		return exitUsage
