@@ -17,7 +17,8 @@ func unsetEnv(t *testing.T, name string) {
 	os.Unsetenv(name)
 }
 
-// The admin commands manage serve's state and never talk to Backlog: an
+// The admin commands manage serve's state and never talk to Backlog, nor
+// does state (checkpoints and runs in the destinations): an
 // account's API key that cannot be resolved does not stop them. Every
 // command that uses the account still fails at once with the load's
 // message: the setting, the variable and the fix.
@@ -37,6 +38,9 @@ func TestAccountSecretNotNeededByAdminCommands(t *testing.T) {
 	}
 	if tok, _ := mustCLI(t, "tokens", "create", "-c", cfg, "--user", "ana@example.com"); !tokenLineRE.MatchString(tok) {
 		t.Errorf("tokens create: %q", tok)
+	}
+	if out, _ := mustCLI(t, "state", "show", "-c", cfg); out == "" {
+		t.Error("state show printed nothing")
 	}
 	mustCLI(t, "workspaces", "add", "sales", "-c", cfg, "--destination", "db")
 	if out, _ := mustCLI(t, "workspaces", "list", "-c", cfg); !strings.Contains(out, "sales") {

@@ -136,7 +136,9 @@ func (s *state) close() {
 // reads the checkpoints and runs of the selected jobs from their
 // destinations. Unknown names are usage errors with the nearest name.
 func loadState(ctx context.Context, f stateFlags) (*state, error) {
-	cfg, err := config.Load(f.config, config.Options{})
+	// state reads and resets checkpoints in the destinations and never
+	// talks to Backlog: the accounts' credentials are not needed.
+	cfg, err := config.Load(f.config, config.Options{DeferAccountSecrets: true})
 	if err != nil {
 		return nil, usagef("%s", err)
 	}
