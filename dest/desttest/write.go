@@ -226,6 +226,29 @@ func (s *suite) writeTests(t *testing.T) {
 		})
 	}
 
+	// A table whose only column outside its key is indexed: SQLite's
+	// upsert sets nothing on an existing row (every such column is set
+	// apart, see sqldb.SetLater), so its count must come from the
+	// statement that sets them.
+	s.test(t, "CountsChangedRowsIndexedOnly", func(t *testing.T, d bs.Destination) {
+		tb := &bs.Table{Name: s.name("Links"), PrimaryKey: []string{"Id"}, Indexes: []string{"ParentIssueId"},
+			Columns: []bs.Column{{Name: "Id", Type: bs.TypeInt}, {Name: "ParentIssueId", Type: bs.TypeInt, Nullable: true}}}
+		migrate(t, d, tb)
+		first := []bs.Row{{int64(1), int64(10)}, {int64(2), nil}, {int64(3), int64(30)}, {int64(4), int64(40)}}
+		if res := write(t, d, bs.Batch{Table: tb, Upserts: first}); res != (bs.WriteResult{Inserted: 4}) {
+			t.Fatalf("first write counts %+v; want 4 inserted", res)
+		}
+		// 1 unchanged, 2 NULL → value, 3 value → NULL, 4 value → other, 5 new.
+		second := []bs.Row{{int64(1), int64(10)}, {int64(2), int64(20)}, {int64(3), nil}, {int64(4), int64(41)}, {int64(5), nil}}
+		if res := write(t, d, bs.Batch{Table: tb, Upserts: second}); res != (bs.WriteResult{Inserted: 1, Updated: 3}) {
+			t.Errorf("second write counts %+v; want 1 inserted, 3 updated (the rows that changed)", res)
+		}
+		checkRows(t, "after the second write", query(t, d, tb.Name, bs.Query{}), second)
+		if res := write(t, d, bs.Batch{Table: tb, Upserts: second}); res != (bs.WriteResult{}) {
+			t.Errorf("the same rows again count %+v; want nothing inserted or updated", res)
+		}
+	})
+
 	// A batch large enough for the destination's bulk path, with keys
 	// repeated within it (the last wins), existing and new keys, deletes
 	// of keys it upserts and a checkpoint.
