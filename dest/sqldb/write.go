@@ -284,7 +284,7 @@ func (w *writer) upsert(ctx context.Context, tx *sql.Tx, rows []bs.Row) (bs.Writ
 		}
 		updated := w.x.changedRows(inserted, affected)
 		if updated < 0 || updated > existing {
-			return res, fmt.Errorf("write %s: upsert: the database reports %d rows affected for %d rows inserted and %d existing; cannot tell how many changed", w.def.Name, affected, inserted, existing)
+			return res, fmt.Errorf("write %s: upsert: the database reports %d rows affected for %d rows inserted and %d existing, which cannot be (a server or driver setting that counts affected rows differently?); nothing was written: check the connection string's options, or report this with the database's version", w.def.Name, affected, inserted, existing)
 		}
 		laterSet, err := w.setLater(ctx, tx, args, changed)
 		if err != nil {
