@@ -43,6 +43,45 @@ func (s *suite) leaseTests(t *testing.T) {
 		}
 		again()
 	})
+	// A Lease call whose context ends while it takes the lease either
+	// returns a lease to release or leaves none behind: the server may
+	// have applied the statement when the call gave up, and that row,
+	// never renewed nor released, would keep the scope busy until it
+	// expired. Cancellations at many points of the call, on a held-free
+	// scope each time.
+	s.test(t, "CancelledWhileTaking", func(t *testing.T, d bs.Destination) {
+		l, ok := d.(bs.Leaser)
+		if !ok {
+			t.Fatalf("%T does not implement backlogsync.Leaser", d)
+		}
+		scope := s.name("job") + "/cancelled"
+		taken, failed := 0, 0
+		for i := range 150 {
+			c, cancel := context.WithCancel(ctx)
+			go func() {
+				time.Sleep(time.Duration(i%30) * 50 * time.Microsecond)
+				cancel()
+			}()
+			release, err := l.Lease(c, scope, time.Minute)
+			cancel()
+			if err == nil {
+				taken++
+				if err := release(); err != nil {
+					t.Fatalf("attempt %d: release: %v", i, err)
+				}
+			} else {
+				failed++
+			}
+			again, err := l.Lease(ctx, scope, time.Minute)
+			if err != nil {
+				t.Fatalf("attempt %d: a cancelled Lease call left the scope held: %v", i, err)
+			}
+			if err := again(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Logf("%d leases taken before the cancellation, %d calls cancelled", taken, failed)
+	})
 	s.test(t, "ExpiresWhenNotRenewed", func(t *testing.T, d bs.Destination) {
 		l, ok := d.(bs.Leaser)
 		if !ok {

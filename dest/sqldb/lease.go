@@ -83,7 +83,7 @@ func (x *DB) Lease(ctx context.Context, scope string, ttl time.Duration) (func()
 		q("scope"), a.p(scope), q("expires_ms"), a.now(), q("holder"), a.p(holder))
 	res, err := x.db.ExecContext(ctx, upd, a.args...)
 	if err != nil {
-		return nil, fmt.Errorf("lease %s: %w", scope, err)
+		return nil, x.abandon(ctx, scope, holder, fmt.Errorf("lease %s: %w", scope, err))
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		a := &sqlArgs{x: x}
@@ -91,7 +91,7 @@ func (x *DB) Lease(ctx context.Context, scope string, ttl time.Duration) (func()
 			q("scope"), q("holder"), q("expires_ms"), q("acquired"), a.p(scope), a.p(holder), a.now(), a.p(ms), a.p(acquired))
 		if _, err := x.db.ExecContext(ctx, ins, a.args...); err != nil {
 			if !x.takeFromDead(ctx, scope, holder, ms, acquired) {
-				return nil, x.busy(ctx, scope, err)
+				return nil, x.abandon(ctx, scope, holder, x.busy(ctx, scope, err))
 			}
 		}
 	}
@@ -133,6 +133,25 @@ func (x *DB) Lease(ctx context.Context, scope string, ttl time.Duration) (func()
 		})
 		return relErr
 	}, nil
+}
+
+// abandon returns err, first giving back any row of holder on scope when
+// ctx ended: a cancellation can end a statement's call after the server
+// applied it, which would leave this holder's lease in place, unrenewed,
+// until it expires, with no release function to give it back. A holder is
+// one Lease call's own, so deleting its row takes nothing from anyone else.
+func (x *DB) abandon(ctx context.Context, scope, holder string, err error) error {
+	if ctx.Err() == nil {
+		return err
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	a := &sqlArgs{x: x}
+	del := fmt.Sprintf("DELETE FROM %s WHERE %s = %s AND %s = %s", x.ref(leasesName), x.q("scope"), a.p(scope), x.q("holder"), a.p(holder))
+	if _, derr := x.db.ExecContext(rctx, del, a.args...); derr != nil {
+		return fmt.Errorf("%w (and giving back the lease it may have taken failed: %v; it expires by itself)", err, derr)
+	}
+	return err
 }
 
 // takeFromDead takes the lease on scope when its holder is a process of
