@@ -495,18 +495,7 @@ func TestReplicateUnreachableURL(t *testing.T) {
 	closed.Close()
 	for _, c := range []struct{ name, url string }{{"html", html.URL}, {"refused", refused}} {
 		t.Run(c.name, func(t *testing.T) {
-			dir := t.TempDir()
-			cfg := `accounts:
-  - {name: acme, url: "` + c.url + `", auth: {api_key: secretkey123}}
-destinations:
-  - {name: db, type: sqlite, dsn: "` + filepath.Join(dir, "out.db") + `"}
-jobs:
-  - {name: sync, destination: db, accounts: acme, statements: REPLICATE Projects;}
-`
-			path := filepath.Join(dir, "backlogsync.yaml")
-			if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-				t.Fatal(err)
-			}
+			path := projectsConfig(t, c.url, "secretkey123", filepath.Join(t.TempDir(), "out.db"))
 			code, out, errOut := runCLI(t, "replicate", "-c", path)
 			if code != exitError {
 				t.Errorf("exit %d, want %d\n%s\n%s", code, exitError, out, errOut)
@@ -532,26 +521,34 @@ func TestReplicateReadOnlyDestination(t *testing.T) {
 		t.Fatalf("first run: exit %d\n%s\n%s", code, out, errOut)
 	}
 	before := countRows(t, dbPath, "Projects")
-	dir := t.TempDir()
-	cfg := `accounts:
-  - {name: acme, url: "` + base + `", auth: {api_key: ` + srv.AdminAPIKey() + `}}
-destinations:
-  - {name: ro, type: sqlite, dsn: "file:` + dbPath + `?mode=ro"}
-jobs:
-  - {name: sync, destination: ro, accounts: acme, statements: REPLICATE Projects;}
-`
-	path := filepath.Join(dir, "backlogsync.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := projectsConfig(t, base, srv.AdminAPIKey(), "file:"+dbPath+"?mode=ro")
 	code, out, errOut := runCLI(t, "replicate", "-c", path)
 	if code != exitError {
 		t.Errorf("exit %d, want %d\n%s\n%s", code, exitError, out, errOut)
 	}
-	if !strings.Contains(errOut, "destination ro is read-only") || !strings.Contains(errOut, "writable") {
+	if !strings.Contains(errOut, "destination db is read-only") || !strings.Contains(errOut, "writable") {
 		t.Errorf("stderr does not say the destination is read-only and what to change:\n%s", errOut)
 	}
 	if after := countRows(t, dbPath, "Projects"); after != before || before == 0 {
 		t.Errorf("Projects had %d rows, has %d", before, after)
 	}
+}
+
+// projectsConfig writes a YAML configuration of one account (acme at url,
+// with an API key) and a job "sync" replicating Projects into the SQLite
+// destination db at dsn, and returns its path.
+func projectsConfig(t *testing.T, url, key, dsn string) string {
+	t.Helper()
+	cfg := `accounts:
+  - {name: acme, url: "` + url + `", auth: {api_key: ` + key + `}}
+destinations:
+  - {name: db, type: sqlite, dsn: "` + dsn + `"}
+jobs:
+  - {name: sync, destination: db, accounts: acme, statements: REPLICATE Projects;}
+`
+	path := filepath.Join(t.TempDir(), "backlogsync.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
