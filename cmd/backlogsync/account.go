@@ -72,7 +72,8 @@ func (a *accountFlags) register(fs *flag.FlagSet) {
 // variables, which win over the configuration file; the credentials (API key
 // or token file) are taken as a unit from the first of these that gives any.
 // Credentials of the chosen account that the configuration file cannot
-// resolve (an unset ${NAME}) are an error; other accounts' are not looked at.
+// resolve (an unset ${NAME}) are an error, unless flags or the environment
+// give credentials; other accounts' are not looked at.
 func configAccount(f accountFlags) (accountFlags, error) {
 	if f.config == "" {
 		if f.account != "" {
@@ -101,7 +102,7 @@ func configAccount(f accountFlags) (accountFlags, error) {
 	default:
 		return accountFlags{}, usagef("%s defines several accounts (%s): choose one with --account", f.config, accountNames(cfg))
 	}
-	if err := acct.AuthErr(); err != nil {
+	if err := acct.AuthErr(); err != nil && !f.credentialsElsewhere() {
 		return accountFlags{}, err
 	}
 	out := accountFlags{url: acct.URL, maxShare: acct.MaxShare, concurrency: acct.Concurrency, pacing: acct.Pacing}
@@ -118,6 +119,13 @@ func configAccount(f accountFlags) (accountFlags, error) {
 		}
 	}
 	return out, nil
+}
+
+// credentialsElsewhere reports whether the flags or the environment give
+// credentials, which win over the configuration file's (resolveAccount):
+// then the file's need not resolve.
+func (f accountFlags) credentialsElsewhere() bool {
+	return f.apiKey != "" || f.tokenFile != "" || os.Getenv(envAPIKey) != "" || os.Getenv(envTokenFile) != ""
 }
 
 // hasConfigToken reports whether a configuration's OAuth block carries a

@@ -93,6 +93,15 @@ jobs:
 	if code := exitCode(err); code != exitUsage {
 		t.Errorf("broken: exit %d, want %d", code, exitUsage)
 	}
+	// Credentials from a flag or the environment win over the file's, so
+	// the file's need not resolve.
+	if a, err := resolveAccount(accountFlags{config: yml, account: "broken", apiKey: "flagkey"}); err != nil || a.apiKey != "flagkey" || a.source != "--api-key" {
+		t.Errorf("broken with --api-key: %+v %v", a, err)
+	}
+	t.Setenv(envAPIKey, "envkey")
+	if a, err := resolveAccount(accountFlags{config: yml, account: "broken"}); err != nil || a.apiKey != "envkey" || a.source != envAPIKey {
+		t.Errorf("broken with %s: %+v %v", envAPIKey, a, err)
+	}
 }
 
 // A CData Sync XML config has no ${NAME} references (its values are
