@@ -362,11 +362,17 @@ func (s *Service) SaveJob(ctx context.Context, old string, in JobInput) error {
 	sch, _ := json.Marshal(in.Schedule)
 	sj := store.Job{ID: id, Name: in.Name, Destination: in.Destination, Connections: in.Connections, Statements: in.Statements,
 		ReplicateAll: in.ReplicateAll, Schedule: string(sch), Notify: in.Notify}
+	// Once checked, the write is not cut short by ctx: a cancellation can
+	// end the call after the server committed, leaving a job stored but
+	// not scheduled here (whose name a second save finds taken, and that
+	// edit and delete do not know).
+	wctx, cancel := storeWrite(ctx)
+	defer cancel()
 	var err error
 	if old == "" {
-		err = s.o.Store.AddJob(ctx, &sj)
+		err = s.o.Store.AddJob(wctx, &sj)
 	} else {
-		err = s.o.Store.UpdateJob(ctx, &sj)
+		err = s.o.Store.UpdateJob(wctx, &sj)
 	}
 	if err != nil {
 		return err
@@ -381,6 +387,13 @@ func (s *Service) SaveJob(ctx context.Context, old string, in JobInput) error {
 	}
 	s.install(cj, sj.ID, job)
 	return nil
+}
+
+// storeWrite is the context of a stored-job write that must go through
+// with the service's update of its jobs, or not at all: ctx without its
+// cancellation, and a time limit instead.
+func storeWrite(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 }
 
 // install puts a stored job into the service's jobs and the scheduler (no
@@ -436,7 +449,13 @@ func (s *Service) DeleteJob(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.o.Store.RemoveJob(ctx, id); err != nil {
+	// Once begun, the removal is not cut short by ctx: a cancellation can
+	// end the call after the server applied the DELETE, leaving the job
+	// gone from the store but still scheduled here (and a second delete
+	// with nothing to delete).
+	wctx, cancel := storeWrite(ctx)
+	defer cancel()
+	if err := s.o.Store.RemoveJob(wctx, id); err != nil {
 		return err
 	}
 	s.uninstall(name)

@@ -23,6 +23,7 @@ import (
 	"github.com/backlogsync/backlogsync/config"
 	"github.com/backlogsync/backlogsync/dest"
 	"github.com/backlogsync/backlogsync/emulator"
+	"github.com/backlogsync/backlogsync/internal/dbtest"
 	"github.com/backlogsync/backlogsync/internal/inflight"
 	"github.com/backlogsync/backlogsync/notify"
 	"github.com/backlogsync/backlogsync/schedule"
@@ -72,6 +73,13 @@ var t0 = time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureOn(t, store.SQLite)
+}
+
+// newFixtureOn is newFixture with its state store in driver's database (a
+// fresh PostgreSQL schema with store.Postgres).
+func newFixtureOn(t *testing.T, driver store.Driver) *fixture {
+	t.Helper()
 	ctx := t.Context()
 	dir := t.TempDir()
 	emu, err := emulator.New(emulator.Options{Seed: 15, Size: emulator.Size{Projects: 2, Users: 6, Teams: 1, Issues: 60,
@@ -86,7 +94,11 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, store.SQLite, filepath.Join(dir, "state.db"), store.Options{})
+	dsn := filepath.Join(dir, "state.db")
+	if driver == store.Postgres {
+		dsn = dbtest.Postgres(t)
+	}
+	st, err := store.Open(ctx, driver, dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
