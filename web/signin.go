@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -92,10 +93,14 @@ func (a *app) signin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 }
 
-// signout ends the session.
+// signout ends the session, even when the request's context ends first
+// (the browser closed right after the click): the cookie stays in the
+// browser, and a session left alive would let whoever opens it next in.
 func (a *app) signout(w http.ResponseWriter, r *http.Request, se *store.Session) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		if err := a.o.Store.DeleteSession(r.Context(), c.Value); err != nil {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
+		defer cancel()
+		if err := a.o.Store.DeleteSession(ctx, c.Value); err != nil {
 			a.internal(w, r, se, "end the session", err)
 			return
 		}
