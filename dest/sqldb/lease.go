@@ -76,24 +76,35 @@ func (x *DB) Lease(ctx context.Context, scope string, ttl time.Duration) (func()
 	ms := ttl.Milliseconds()
 	ref, q := x.ref(leasesName), x.q
 	acquired := x.d.Encode(bs.TypeTimestamp, time.Now().UTC().Truncate(time.Second))
+	// The statements that take the lease run to their end whatever ctx
+	// does: cancelled half-way, a statement's call can return while the
+	// server still applies it (on another connection than any clean-up),
+	// leaving a row that is never renewed nor released and keeps the scope
+	// busy until it expires. They are short; ctx is looked at once they
+	// are done, and a lease taken too late is given back.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
 	// Take an expired (or our own) row, else insert one.
 	a := &sqlArgs{x: x}
 	upd := fmt.Sprintf("UPDATE %s SET %s = %s, %s = %s + %s, %s = %s WHERE %s = %s AND (%s < %s OR %s = %s)", ref,
 		q("holder"), a.p(holder), q("expires_ms"), a.now(), a.p(ms), q("acquired"), a.p(acquired),
 		q("scope"), a.p(scope), q("expires_ms"), a.now(), q("holder"), a.p(holder))
-	res, err := x.db.ExecContext(ctx, upd, a.args...)
+	res, err := x.db.ExecContext(sctx, upd, a.args...)
 	if err != nil {
-		return nil, x.abandon(ctx, scope, holder, fmt.Errorf("lease %s: %w", scope, err))
+		return nil, fmt.Errorf("lease %s: %w", scope, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		a := &sqlArgs{x: x}
 		ins := fmt.Sprintf("INSERT INTO %s (%s, %s, %s, %s) VALUES (%s, %s, %s + %s, %s)", ref,
 			q("scope"), q("holder"), q("expires_ms"), q("acquired"), a.p(scope), a.p(holder), a.now(), a.p(ms), a.p(acquired))
-		if _, err := x.db.ExecContext(ctx, ins, a.args...); err != nil {
-			if !x.takeFromDead(ctx, scope, holder, ms, acquired) {
-				return nil, x.abandon(ctx, scope, holder, x.busy(ctx, scope, err))
+		if _, err := x.db.ExecContext(sctx, ins, a.args...); err != nil {
+			if !x.takeFromDead(sctx, scope, holder, ms, acquired) {
+				return nil, x.busy(sctx, scope, err)
 			}
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, x.giveBack(sctx, scope, holder, fmt.Errorf("lease %s: %w", scope, err))
 	}
 	// Renew until released or ctx ends.
 	stop := make(chan struct{})
@@ -135,21 +146,14 @@ func (x *DB) Lease(ctx context.Context, scope string, ttl time.Duration) (func()
 	}, nil
 }
 
-// abandon returns err, first giving back any row of holder on scope when
-// ctx ended: a cancellation can end a statement's call after the server
-// applied it, which would leave this holder's lease in place, unrenewed,
-// until it expires, with no release function to give it back. A holder is
-// one Lease call's own, so deleting its row takes nothing from anyone else.
-func (x *DB) abandon(ctx context.Context, scope, holder string, err error) error {
-	if ctx.Err() == nil {
-		return err
-	}
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
+// giveBack deletes holder's row on scope, taken by a Lease call whose
+// context ended meanwhile, and returns err. A holder is one Lease call's
+// own, so its row is nobody else's.
+func (x *DB) giveBack(ctx context.Context, scope, holder string, err error) error {
 	a := &sqlArgs{x: x}
 	del := fmt.Sprintf("DELETE FROM %s WHERE %s = %s AND %s = %s", x.ref(leasesName), x.q("scope"), a.p(scope), x.q("holder"), a.p(holder))
-	if _, derr := x.db.ExecContext(rctx, del, a.args...); derr != nil {
-		return fmt.Errorf("%w (and giving back the lease it may have taken failed: %v; it expires by itself)", err, derr)
+	if _, derr := x.db.ExecContext(ctx, del, a.args...); derr != nil {
+		return fmt.Errorf("%w (and giving back the lease it took failed: %v; it expires by itself)", err, derr)
 	}
 	return err
 }
