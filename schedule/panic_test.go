@@ -1,0 +1,40 @@
+package schedule_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/backlogsync/backlogsync/schedule"
+)
+
+// TestSchedulerRunPanicIsAFailedRun: a run function that panics fails that
+// attempt instead of ending the process (serve's every job and its web
+// admin): the run is recorded failed with the panic, and the job runs at
+// its next due time.
+func TestSchedulerRunPanicIsAFailedRun(t *testing.T) {
+	h := newHarness(t, []schedule.Job{{Name: "a", Spec: every15(t)}}, nil)
+	h.result = func(job string, attempt int) error {
+		if attempt == 1 {
+			panic("injected panic")
+		}
+		return nil
+	}
+	h.clk.WaitTimers(1)
+	h.clk.Advance(14 * time.Minute)
+	h.call()
+	r := h.record()
+	if r.Status != schedule.StatusFailed || r.Err == nil || !strings.Contains(r.Err.Error(), "injected panic") ||
+		!strings.Contains(r.Err.Error(), "report") {
+		t.Fatalf("run that panicked: %+v; want failed with the panic and what to do", r)
+	}
+	if st := h.s.Status(); st[0].Running {
+		t.Errorf("status %+v after the panic, want not running", st[0])
+	}
+	h.clk.WaitTimers(1)
+	h.clk.Advance(15 * time.Minute)
+	h.call()
+	if r := h.record(); r.Status != schedule.StatusFailed { // attempt 1 again: it panics again
+		t.Errorf("next run: %+v", r)
+	}
+}
