@@ -1,0 +1,99 @@
+package replicate
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/backlogsync/backlogsync"
+)
+
+// panicDest wraps a destination that has leases and panics in its at-th
+// Write or WriteAll, as a bug in a destination or the engine would.
+type panicDest struct {
+	backlogsync.Destination
+	at int64
+	n  atomic.Int64
+}
+
+func (p *panicDest) Lease(ctx context.Context, scope string, ttl time.Duration) (func() error, error) {
+	return p.Destination.(backlogsync.Leaser).Lease(ctx, scope, ttl)
+}
+
+func (p *panicDest) Write(ctx context.Context, b backlogsync.Batch) (backlogsync.WriteResult, error) {
+	if p.n.Add(1) == p.at {
+		panic("injected panic in Write")
+	}
+	return p.Destination.Write(ctx, b)
+}
+
+func (p *panicDest) WriteAll(ctx context.Context, bs []backlogsync.Batch) ([]backlogsync.WriteResult, error) {
+	if p.n.Add(1) == p.at {
+		panic("injected panic in WriteAll")
+	}
+	return writeAll(ctx, p.Destination, bs)
+}
+
+// TestRunPanicIsAFailedRun: a panic in the middle of a run (here in a
+// destination write, after the lease was taken and the run recorded) ends
+// that run, not the process (serve runs every job in it): the run is
+// recorded failed with the panic and what to do, the lease is given back
+// at once, and the next run starts without waiting and ends equal to the
+// source. The panic comes in the run's goroutine (its first or third
+// write), or in the goroutine that writes a first load's group while the
+// next is read.
+func TestRunPanicIsAFailedRun(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		at    int64
+		group bool // every page of the first load is a group written in the background
+	}{{"first write", 1, false}, {"third write", 3, false}, {"background group write", 2, true}} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.group {
+				withGroups(t, 1, 1)
+			}
+			testRunPanic(t, c.at)
+		})
+	}
+}
+
+func testRunPanic(t *testing.T, at int64) {
+	ctx := context.Background()
+	e := newEnv(t, testSize, 29)
+	stmts := parse(t, familyStatements+" REPLICATE WikiPages; REPLICATE Projects;")
+	pd := &panicDest{Destination: e.dest, at: at}
+	eng := *e.eng
+	eng.Dest = pd
+	res, err := eng.Run(ctx, stmts)
+	if pd.n.Load() < pd.at {
+		t.Fatalf("the run made %d writes; the panic was not reached", pd.n.Load())
+	}
+	if err == nil || !strings.Contains(err.Error(), "injected panic") || !strings.Contains(err.Error(), "report") {
+		t.Fatalf("run that panicked: err %v; want the panic and what to do", err)
+	}
+	if res.RunID == 0 || res.Status != backlogsync.RunFailed {
+		t.Fatalf("run that panicked: id %d, status %s; want a failed run", res.RunID, res.Status)
+	}
+	runs, err := e.dest.Runs(ctx, "test", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].Status != backlogsync.RunFailed || runs[0].Finished.IsZero() ||
+		!strings.Contains(runs[0].Error, "injected panic") {
+		t.Fatalf("runs table after the panic: %+v; want one finished failed run naming the panic", runs)
+	}
+	// The lease was given back: taking it succeeds at once.
+	release, err := e.dest.(backlogsync.Leaser).Lease(ctx, "test/demo", 10*time.Second)
+	if err != nil {
+		t.Fatalf("the lease after the panic: %v", err)
+	}
+	if err := release(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.eng.Run(ctx, stmts); err != nil {
+		t.Fatalf("run after the panic: %v", err)
+	}
+	e.checkEqualTables(t, "Issues", "IssueComments", "IssueCommentChangeLog", "IssueCategories", "IssueCustomFieldValues", "IssueParticipants", "WikiPages", "Projects")
+}
