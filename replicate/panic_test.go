@@ -2,12 +2,15 @@ package replicate
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/backlog"
+	"github.com/backlogsync/backlogsync/emulator"
 )
 
 // panicDest wraps a destination that has leases and panics in its at-th
@@ -60,15 +63,81 @@ func TestRunPanicIsAFailedRun(t *testing.T) {
 }
 
 func testRunPanic(t *testing.T, at int64) {
-	ctx := context.Background()
 	e := newEnv(t, testSize, 29)
-	stmts := parse(t, familyStatements+" REPLICATE WikiPages; REPLICATE Projects;")
 	pd := &panicDest{Destination: e.dest, at: at}
 	eng := *e.eng
 	eng.Dest = pd
-	res, err := eng.Run(ctx, stmts)
-	if pd.n.Load() < pd.at {
-		t.Fatalf("the run made %d writes; the panic was not reached", pd.n.Load())
+	checkPanickedRun(t, e, &eng, panicStatements, func() bool { return pd.n.Load() >= at })
+}
+
+const panicStatements = familyStatements + " REPLICATE WikiPages; REPLICATE Projects; REPLICATE PullRequestComments;"
+
+// panicTransport panics at the at-th request match accepts, as a bug
+// decoding an answer would, in the goroutine that reads it.
+type panicTransport struct {
+	inner http.RoundTripper
+	match func(*http.Request) bool
+	at    int64
+	n     atomic.Int64
+}
+
+func (p *panicTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if p.match(r) && p.n.Add(1) == p.at {
+		panic("injected panic reading " + r.URL.Path)
+	}
+	return p.inner.RoundTrip(r)
+}
+
+// TestRunPanicReadingIsAFailedRun is TestRunPanicIsAFailedRun with the
+// panic in a read: in the run's goroutine (a wiki), in a goroutine the
+// catalog starts to read issues' comments ahead, and in one that reads the
+// next page of issues while one is written (a first load of more than two
+// pages).
+func TestRunPanicReadingIsAFailedRun(t *testing.T) {
+	big := testSize
+	big.Issues = 350
+	path := func(sub string) func(*http.Request) bool {
+		return func(r *http.Request) bool { return strings.Contains(r.URL.Path, sub) }
+	}
+	for _, c := range []struct {
+		name  string
+		match func(*http.Request) bool
+		at    int64
+		size  emulator.Size
+	}{
+		{"a wiki", path("/wikis/"), 2, testSize},
+		{"comments read ahead", path("/comments"), 2, testSize},
+		// Pages at offsets 100 and 200 are read ahead while the first is
+		// written.
+		{"issues read ahead", func(r *http.Request) bool {
+			return r.URL.Path == "/api/v2/issues" && r.URL.Query().Get("offset") == "200"
+		}, 1, big},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, c.size, 29)
+			pt := &panicTransport{inner: e.srv.Client().Transport, match: c.match, at: c.at}
+			client, err := backlog.NewClient("http://127.0.0.1", backlog.WithAPIKey(e.srv.AdminAPIKey()), backlog.WithHTTPClient(&http.Client{Transport: pt}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			eng := *e.eng
+			eng.Client = client
+			checkPanickedRun(t, e, &eng, panicStatements, func() bool { return pt.n.Load() >= pt.at })
+		})
+	}
+}
+
+// checkPanickedRun runs stmts with eng, which panics somewhere (reached
+// says whether it did), and checks that the run failed and was recorded
+// so, that the lease is free and that e's engine then replicates the
+// tables exactly.
+func checkPanickedRun(t *testing.T, e *env, eng *Engine, stmts string, reached func() bool) {
+	t.Helper()
+	ctx := context.Background()
+	st := parse(t, stmts)
+	res, err := eng.Run(ctx, st)
+	if !reached() {
+		t.Fatalf("the panic was not reached (run: %s, %v)", res.Status, err)
 	}
 	if err == nil || !strings.Contains(err.Error(), "injected panic") || !strings.Contains(err.Error(), "report") {
 		t.Fatalf("run that panicked: err %v; want the panic and what to do", err)
@@ -92,8 +161,8 @@ func testRunPanic(t *testing.T, at int64) {
 	if err := release(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.eng.Run(ctx, stmts); err != nil {
+	if _, err := e.eng.Run(ctx, st); err != nil {
 		t.Fatalf("run after the panic: %v", err)
 	}
-	e.checkEqualTables(t, "Issues", "IssueComments", "IssueCommentChangeLog", "IssueCategories", "IssueCustomFieldValues", "IssueParticipants", "WikiPages", "Projects")
+	e.checkEqualTables(t, "Issues", "IssueComments", "IssueCommentChangeLog", "IssueCategories", "IssueCustomFieldValues", "IssueParticipants", "WikiPages", "Projects", "PullRequestComments")
 }
