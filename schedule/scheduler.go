@@ -302,8 +302,17 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			next = nextScan
 		}
 		s.mu.Unlock()
-		for _, r := range skipped {
-			s.record(r)
+		if len(skipped) > 0 {
+			// Off this goroutine: a slow record (serve writes it to the
+			// job's destination, which may be what keeps the job's run
+			// from ending) must not hold up the other jobs' starts.
+			s.wg.Add(1)
+			go func() {
+				defer s.wg.Done()
+				for _, r := range skipped {
+					s.record(r)
+				}
+			}()
 		}
 		for _, c := range claims {
 			go s.claimAndStart(c)
