@@ -1,7 +1,9 @@
 package schedule_test
 
 import (
+	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,5 +38,28 @@ func TestSchedulerRunPanicIsAFailedRun(t *testing.T) {
 	h.call()
 	if r := h.record(); r.Status != schedule.StatusFailed { // attempt 1 again: it panics again
 		t.Errorf("next run: %+v", r)
+	}
+}
+
+// TestClaimFinishedAfterPanic: with instances sharing claims, the run that
+// panics finishes its slot's claim as failed at once, so no other
+// instance runs the slot again after the claim expires, and the next slot
+// runs.
+func TestClaimFinishedAfterPanic(t *testing.T) {
+	var panicked atomic.Bool
+	c := newCluster(t, func(ctx context.Context, node *instance) error {
+		if panicked.CompareAndSwap(false, true) {
+			panic("injected panic")
+		}
+		return nil
+	})
+	slot1 := time.Date(2026, 12, 5, 10, 15, 0, 0, time.UTC)
+	slot2 := slot1.Add(15 * time.Minute)
+	c.until("the next slot run", func() bool { return c.claims.row("j", slot2).finished })
+	if r := c.claims.row("j", slot1); !r.finished || r.status != schedule.StatusFailed || r.takeovers != 0 {
+		t.Errorf("claim of the slot whose run panicked: %+v; want finished failed, never taken over", r)
+	}
+	if r := c.claims.row("j", slot2); r.status != schedule.StatusSucceeded {
+		t.Errorf("claim of the next slot: %+v; want succeeded", r)
 	}
 }
