@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"fmt"
+	"runtime/debug"
 	"sync"
 
 	"github.com/backlogsync/backlogsync/backlog"
@@ -68,10 +70,11 @@ func prefetchIssueLists[T any](f *fetcher, q *Query, plan func(is *backlog.Issue
 		return nil
 	}
 	var (
-		mu     sync.Mutex
-		failed = map[string]error{}
-		wg     sync.WaitGroup
-		sem    = make(chan struct{}, s.Concurrency)
+		mu       sync.Mutex
+		failed   = map[string]error{}
+		panicked any // the first panic of a read, with its stack
+		wg       sync.WaitGroup
+		sem      = make(chan struct{}, s.Concurrency)
 	)
 	for _, c := range calls {
 		if f.ctx.Err() != nil {
@@ -80,7 +83,17 @@ func prefetchIssueLists[T any](f *fetcher, q *Query, plan func(is *backlog.Issue
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
-			defer func() { <-sem; wg.Done() }()
+			defer func() {
+				if v := recover(); v != nil {
+					mu.Lock()
+					if panicked == nil {
+						panicked = &GoroutinePanic{Value: v, Where: "prefetching " + c.key, Stack: debug.Stack()}
+					}
+					mu.Unlock()
+				}
+				<-sem
+				wg.Done()
+			}()
 			if _, err := memo(f, c.key, c.load); err != nil {
 				mu.Lock()
 				failed[c.key] = err
@@ -89,5 +102,26 @@ func prefetchIssueLists[T any](f *fetcher, q *Query, plan func(is *backlog.Issue
 		}()
 	}
 	wg.Wait()
+	if panicked != nil {
+		// In the caller's goroutine, where the run that reads can
+		// recover it (a panic here would end the process).
+		panic(panicked)
+	}
 	return failed
 }
+
+// GoroutinePanic is the panic of a goroutine a read started, panicked
+// again in the goroutine that started it (where the run can recover it; a
+// panic in the other goroutine would end the process).
+type GoroutinePanic struct {
+	Value any
+	// Where says what the goroutine was doing.
+	Where string
+	// Stack is the goroutine's stack where it panicked.
+	Stack []byte
+}
+
+func (p *GoroutinePanic) String() string { return fmt.Sprintf("%v (%s)", p.Value, p.Where) }
+
+// PanicStack returns the stack of the goroutine that panicked.
+func (p *GoroutinePanic) PanicStack() []byte { return p.Stack }

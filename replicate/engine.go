@@ -222,8 +222,10 @@ func (e *Engine) log() *slog.Logger {
 // statement order; then it runs the CHECKCACHE statements in order. A
 // failing statement stops the run unless it has ContinueOnError, which
 // makes the run partial. The returned error is the first failure (the
-// run's status says whether the others ran).
-func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (AccountResult, error) {
+// run's status says whether the others ran). A panic in the run's
+// goroutine once the run is recorded ends the run, not the process: it is
+// recorded failed (see recoverRun) and the lease is given back.
+func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (out AccountResult, runErr error) {
 	plans, checks, err := e.resolve(stmts)
 	if err != nil {
 		return AccountResult{Account: e.account()}, err
@@ -249,6 +251,9 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (AccountResu
 	res := AccountResult{Account: e.account(), RunID: id, Status: backlogsync.RunOK}
 	before := e.Client.Stats()
 	log := e.log().With("job", e.job(), "account", e.account(), "run", id)
+	// Runs before release (deferred earlier): the run is recorded
+	// failed before another run can take the lease.
+	defer e.recoverRun(ctx, log, &res, &out, &runErr)
 	var firstErr error
 	firstLoads := 0
 	r := &run{e: e, log: log, session: &catalog.Session{}, start: e.Client.Stats(), dest: &tableCache{Destination: e.Dest},

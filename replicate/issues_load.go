@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/backlogsync/backlogsync"
 	"github.com/backlogsync/backlogsync/backlog"
+	"github.com/backlogsync/backlogsync/catalog"
 )
 
 // load reads the windows from the state's position, writing each page
@@ -105,6 +107,9 @@ func (f *family) loadPage(ctx context.Context, w loadWindow) (done bool, err err
 	if len(f.pre) > 0 && f.pre[0].window == f.state.Window && f.pre[0].offset == f.state.Offset {
 		res := <-f.pre[0].ch
 		f.pre = f.pre[1:]
+		if res.panicked != nil {
+			panic(res.panicked) // here, where the run recovers it
+		}
 		page, err = res.page, res.err
 	} else {
 		f.dropPrefetch()
@@ -125,8 +130,16 @@ func (f *family) loadPage(ctx context.Context, w loadWindow) (done bool, err err
 			pre := &prefetch{window: f.state.Window, offset: next, ch: make(chan pageResult, 1)}
 			f.pre = append(f.pre, pre)
 			go func(offset int) {
-				p, err := f.fetchPage(ctx, w, offset)
-				pre.ch <- pageResult{p, err}
+				var res pageResult
+				defer func() {
+					// A panic here would end the process: the page's
+					// reader panics with it instead.
+					if v := recover(); v != nil {
+						res = pageResult{panicked: &catalog.GoroutinePanic{Value: v, Where: fmt.Sprintf("reading ahead the issues at offset %d", offset), Stack: debug.Stack()}}
+					}
+					pre.ch <- res
+				}()
+				res.page, res.err = f.fetchPage(ctx, w, offset)
 			}(next)
 		}
 	}
@@ -158,6 +171,8 @@ type prefetch struct {
 type pageResult struct {
 	page []*backlog.Issue
 	err  error
+	// panicked is the read's panic (its page and err are unset).
+	panicked *catalog.GoroutinePanic
 }
 
 // prefetchPages is how many pages of a load window are read ahead.
@@ -166,7 +181,10 @@ const prefetchPages = 2
 // dropPrefetch waits for the pages read ahead that will not be used.
 func (f *family) dropPrefetch() {
 	for _, pre := range f.pre {
-		<-pre.ch
+		if res := <-pre.ch; res.panicked != nil {
+			// Its page is not used: log the bug rather than end the run.
+			f.r.log.Error("reading ahead a page of issues panicked", "panic", res.panicked.String(), "panic_stack", string(res.panicked.Stack))
+		}
 	}
 	f.pre = nil
 }

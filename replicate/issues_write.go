@@ -197,8 +197,15 @@ func (f *family) write(ctx context.Context, ph Phase, async bool) error {
 	}
 	in := &inflight{done: make(chan writeOutcome, 1), apply: apply}
 	go func() {
-		res, err := writeAll(ctx, f.r.e.Dest, batches)
-		in.done <- writeOutcome{res, err}
+		var out writeOutcome
+		defer func() {
+			// A panic here would end the process: the run fails with it.
+			if v := recover(); v != nil {
+				out = writeOutcome{err: panicked(f.r.log, v)}
+			}
+			in.done <- out
+		}()
+		out.res, out.err = writeAll(ctx, f.r.e.Dest, batches)
 	}()
 	f.inflight = in
 	return nil

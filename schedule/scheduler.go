@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -301,8 +302,17 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			next = nextScan
 		}
 		s.mu.Unlock()
-		for _, r := range skipped {
-			s.record(r)
+		if len(skipped) > 0 {
+			// Off this goroutine: a slow record (serve writes it to the
+			// job's destination, which may be what keeps the job's run
+			// from ending) must not hold up the other jobs' starts.
+			s.wg.Add(1)
+			go func() {
+				defer s.wg.Done()
+				for _, r := range skipped {
+					s.record(r)
+				}
+			}()
 		}
 		for _, c := range claims {
 			go s.claimAndStart(c)
@@ -447,7 +457,7 @@ func (s *Scheduler) runWithRetry(ctx context.Context, j Job, trigger Trigger, du
 	}
 	for {
 		r.Attempts++
-		r.Outcome, r.Err = s.o.Run(ctx, j.Name, r.Attempts)
+		r.Outcome, r.Err = s.call(ctx, j.Name, r.Attempts)
 		if r.Err == nil {
 			r.Status = StatusSucceeded
 			break
@@ -474,6 +484,19 @@ func (s *Scheduler) runWithRetry(ctx context.Context, j Job, trigger Trigger, du
 	}
 	r.Finished = s.o.Clock.Now()
 	return r
+}
+
+// call is Options.Run with a panic turned into the attempt's error: the
+// scheduler's process runs every job (serve's web admin too), which one
+// run's panic would end, leaving its claim unfinished until it expires.
+func (s *Scheduler) call(ctx context.Context, job string, attempt int) (out any, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.o.Logger.Error("run panicked", "job", job, "attempt", attempt, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			out, err = nil, fmt.Errorf("the run stopped on an internal error (panic: %v): this is a bug in backlogsync; report it with the stack trace in the log", v)
+		}
+	}()
+	return s.o.Run(ctx, job, attempt)
 }
 
 func (s *Scheduler) record(r Run) {
