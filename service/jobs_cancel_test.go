@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/internal/canceltest"
 	"github.com/backlogsync/backlogsync/service"
 	"github.com/backlogsync/backlogsync/store"
 )
@@ -61,12 +62,8 @@ func TestSaveDeleteJobCancelled(t *testing.T) {
 			// cancelled calls fn with a context cancelled after the i-th
 			// of 150 steps of 1.5 × took.
 			cancelled := func(i int, took time.Duration, fn func(context.Context) error) error {
-				c, cancel := context.WithCancel(ctx)
+				c, cancel := canceltest.At(ctx, i, 150, took*3/2)
 				defer cancel()
-				go func() {
-					time.Sleep(took * 3 / 2 * time.Duration(i) / 150)
-					cancel()
-				}()
 				return fn(c)
 			}
 			saved, deleted := 0, 0

@@ -1,9 +1,10 @@
 package store
 
 import (
-	"context"
 	"testing"
 	"time"
+
+	"github.com/backlogsync/backlogsync/internal/canceltest"
 )
 
 // TestClaimSlotCancelled: a ClaimSlot call whose context ends (serve
@@ -35,11 +36,7 @@ func TestClaimSlotCancelled(t *testing.T) {
 		won, free := 0, 0
 		for i := range 150 {
 			slot := base.Add(time.Duration(i+1) * time.Minute)
-			cc, cancel := context.WithCancel(ctx)
-			go func() {
-				time.Sleep(took * 3 / 2 * time.Duration(i) / 150)
-				cancel()
-			}()
+			cc, cancel := canceltest.At(ctx, i, 150, took*3/2)
 			ok, _, err := s.ClaimSlot(cc, "j", slot, "a", "schedule", ttl)
 			cancel()
 			cs, cerr := s.claims(ctx, `WHERE job = ? AND slot_ms = ?`, "j", slot.UnixMilli())

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/internal/canceltest"
 	"github.com/backlogsync/backlogsync/internal/dbtest"
 	"github.com/backlogsync/backlogsync/store"
 )
@@ -56,11 +57,7 @@ func TestSignoutCancelled(t *testing.T) {
 			signout(ctx)
 			took := time.Since(t0)
 			for i := range 150 {
-				c, cancel := context.WithCancel(ctx)
-				go func() {
-					time.Sleep(took * 3 / 2 * time.Duration(i) / 150)
-					cancel()
-				}()
+				c, cancel := canceltest.At(ctx, i, 150, took*3/2)
 				id := signout(c)
 				cancel()
 				if _, err := st.Session(ctx, id); backlogsync.ErrorCode(err) != backlogsync.EUNAUTHORIZED {

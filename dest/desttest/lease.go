@@ -6,6 +6,7 @@ import (
 	"time"
 
 	bs "github.com/backlogsync/backlogsync"
+	"github.com/backlogsync/backlogsync/internal/canceltest"
 )
 
 // leaseTests check backlogsync.Leaser, which every destination implements:
@@ -57,11 +58,7 @@ func (s *suite) leaseTests(t *testing.T) {
 		scope := s.name("job") + "/cancelled"
 		taken, failed := 0, 0
 		for i := range 150 {
-			c, cancel := context.WithCancel(ctx)
-			go func() {
-				time.Sleep(time.Duration(i%30) * 50 * time.Microsecond)
-				cancel()
-			}()
+			c, cancel := canceltest.At(ctx, i%30, 30, 1500*time.Microsecond)
 			release, err := l.Lease(c, scope, time.Minute)
 			cancel()
 			if err == nil {
