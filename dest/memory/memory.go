@@ -749,7 +749,7 @@ func sameRow(a, b bs.Row) bool {
 		return false
 	}
 	for i := range a {
-		if (a[i] == nil) != (b[i] == nil) || a[i] != nil && destutil.Compare(a[i], b[i]) != 0 {
+		if destutil.CompareNullsFirst(a[i], b[i]) != 0 {
 			return false
 		}
 	}

@@ -39,8 +39,9 @@ func xmins(t *testing.T, d *sqldb.DB, name string) map[int64]string {
 // Writing rows again unchanged, as an incremental run's overlap window
 // does, leaves the stored rows as they are (no new row version, so no
 // index entries nor dead tuples), through the multi-row INSERT path and
-// through COPY, legacy JSON column included, and still counts them as
-// updated; a row with one changed column is written.
+// through COPY, legacy JSON column included, and counts them in neither
+// Inserted nor Updated; a row with one changed column is written and
+// counted as updated.
 func TestUnchangedRowsNotRewritten(t *testing.T) {
 	ctx := context.Background()
 	d := open(t, 0)

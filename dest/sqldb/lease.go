@@ -136,9 +136,7 @@ func (x *DB) Lease(ctx context.Context, scope string, ttl time.Duration) (func()
 			wg.Wait()
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 			defer cancel()
-			a := &sqlArgs{x: x}
-			del := fmt.Sprintf("DELETE FROM %s WHERE %s = %s AND %s = %s", ref, q("scope"), a.p(scope), q("holder"), a.p(holder))
-			if _, err := x.db.ExecContext(rctx, del, a.args...); err != nil {
+			if err := x.deleteLease(rctx, scope, holder); err != nil {
 				relErr = fmt.Errorf("release lease %s: %w", scope, err)
 			}
 		})
@@ -150,11 +148,18 @@ func (x *DB) Lease(ctx context.Context, scope string, ttl time.Duration) (func()
 // context ended meanwhile, and returns err. A holder is one Lease call's
 // own, so its row is nobody else's.
 func (x *DB) giveBack(ctx context.Context, scope, holder string, err error) error {
-	a := &sqlArgs{x: x}
-	del := fmt.Sprintf("DELETE FROM %s WHERE %s = %s AND %s = %s", x.ref(leasesName), x.q("scope"), a.p(scope), x.q("holder"), a.p(holder))
-	if _, derr := x.db.ExecContext(ctx, del, a.args...); derr != nil {
+	if derr := x.deleteLease(ctx, scope, holder); derr != nil {
 		return fmt.Errorf("%w (and giving back the lease it took failed: %v; it expires by itself)", err, derr)
 	}
+	return err
+}
+
+// deleteLease deletes holder's row on scope: a release, or the giving
+// back of a lease taken too late.
+func (x *DB) deleteLease(ctx context.Context, scope, holder string) error {
+	a := &sqlArgs{x: x}
+	del := fmt.Sprintf("DELETE FROM %s WHERE %s = %s AND %s = %s", x.ref(leasesName), x.q("scope"), a.p(scope), x.q("holder"), a.p(holder))
+	_, err := x.db.ExecContext(ctx, del, a.args...)
 	return err
 }
 

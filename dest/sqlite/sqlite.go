@@ -220,17 +220,16 @@ func (Dialect) UpsertExceptSQL(ref string, columns, key, keep []string, rows int
 	u.Conflict = func([]string) string { return " ON CONFLICT (" + strings.Join(key, ", ") + ") DO " }
 	// Columns named in UpsertSQL's key are left out of the SET list.
 	q := u.UpsertSQL(ref, columns, append(slices.Clip(key), keep...), rows)
-	var changed []string
-	if strings.HasSuffix(q, " DO NOTHING") {
-		// Every non-key column is kept: nothing to compare.
-		return "INSERT OR FAIL" + strings.TrimPrefix(q, "INSERT")
-	}
-	for _, c := range columns {
-		if !slices.Contains(key, c) {
-			changed = append(changed, c+" IS NOT excluded."+c)
+	// DO NOTHING when every non-key column is kept: nothing to compare.
+	// Otherwise there is a column outside key and keep, so the WHERE has
+	// at least one term.
+	if !strings.HasSuffix(q, " DO NOTHING") {
+		var changed []string
+		for _, c := range columns {
+			if !slices.Contains(key, c) {
+				changed = append(changed, c+" IS NOT excluded."+c)
+			}
 		}
-	}
-	if len(changed) > 0 {
 		q += " WHERE " + strings.Join(changed, " OR ")
 	}
 	return "INSERT OR FAIL" + strings.TrimPrefix(q, "INSERT")
