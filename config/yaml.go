@@ -302,14 +302,17 @@ func (m *ymap) scalar(key string) (string, bool) {
 }
 
 // str returns a scalar with ${ENV} expanded.
-func (m *ymap) str(key string) string {
+func (m *ymap) str(key string) string { return m.strOr(key, m.report) }
+
+// strOr is str, handing a value that cannot be expanded to fail.
+func (m *ymap) strOr(key string, fail func(key string, err error)) string {
 	v, ok := m.scalar(key)
 	if !ok {
 		return ""
 	}
 	out, _, err := m.y.env.expandEnv(v)
 	if err != nil {
-		m.y.p.errf(join(m.path, key), "%v", err)
+		fail(key, err)
 		return ""
 	}
 	return out
@@ -317,61 +320,48 @@ func (m *ymap) str(key string) string {
 
 // secret returns a scalar as a Secret (${ENV}, file: or literal). ok is
 // false when the value was present but could not be resolved (reported).
-func (m *ymap) secret(key string) (Secret, bool) {
+func (m *ymap) secret(key string) (Secret, bool) { return m.secretOr(key, m.report) }
+
+// secretOr is secret, handing a value that cannot be resolved to fail.
+func (m *ymap) secretOr(key string, fail func(key string, err error)) (Secret, bool) {
 	v, present := m.scalar(key)
 	if !present {
 		return Secret{}, true
 	}
 	s, err := m.y.env.resolveSecret(v, m.y.dir)
 	if err != nil {
-		m.y.p.errf(join(m.path, key), "%v", err)
+		fail(key, err)
 		return Secret{}, false
 	}
 	return s, true
 }
+
+// report records that key could not be resolved as a problem of the load.
+func (m *ymap) report(key string, err error) { m.y.p.errf(join(m.path, key), "%v", err) }
 
 // authSecret is secret for an account's credentials: with
 // Options.DeferAccountSecrets, a value that cannot be resolved is recorded
 // on a (see Account.AuthErr) instead of failing the load.
 func (m *ymap) authSecret(a *Account, key string) (Secret, bool) {
-	if !m.y.deferAuth {
-		return m.secret(key)
-	}
-	v, present := m.scalar(key)
-	if !present {
-		return Secret{}, true
-	}
-	s, err := m.y.env.resolveSecret(v, m.y.dir)
-	if err != nil {
-		m.deferAuth(a, key, err)
-		return Secret{}, false
-	}
-	return s, true
+	return m.secretOr(key, m.authFail(a))
 }
 
 // authStr is str for the other values of an account's auth (client_id,
 // callback_url, token_store), deferred as authSecret.
-func (m *ymap) authStr(a *Account, key string) string {
-	if !m.y.deferAuth {
-		return m.str(key)
-	}
-	v, ok := m.scalar(key)
-	if !ok {
-		return ""
-	}
-	out, _, err := m.y.env.expandEnv(v)
-	if err != nil {
-		m.deferAuth(a, key, err)
-		return ""
-	}
-	return out
-}
+func (m *ymap) authStr(a *Account, key string) string { return m.strOr(key, m.authFail(a)) }
 
-// deferAuth records on a that key could not be resolved.
-func (m *ymap) deferAuth(a *Account, key string, err error) {
-	path := join(m.path, key)
-	a.authProblems = append(a.authProblems, Problem{File: m.y.p.file, Line: m.y.p.line(path), Path: path, Message: err.Error()})
-	m.y.p.deferred[path] = true
+// authFail returns how a value of account a's auth that cannot be resolved
+// is reported: as report, or with Options.DeferAccountSecrets recorded on
+// a and counted as given.
+func (m *ymap) authFail(a *Account) func(key string, err error) {
+	if !m.y.deferAuth {
+		return m.report
+	}
+	return func(key string, err error) {
+		path := join(m.path, key)
+		a.authProblems = append(a.authProblems, Problem{File: m.y.p.file, Line: m.y.p.line(path), Path: path, Message: err.Error()})
+		m.y.p.deferred[path] = true
+	}
 }
 
 // sec is secret without the flag.

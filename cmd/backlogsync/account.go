@@ -197,7 +197,7 @@ func resolveAccount(f accountFlags) (*account, error) {
 		a.pacing, _ = backlog.ParsePacing(p) // checked above, or by config
 		a.pacingSet = true
 	}
-	if f.apiKey == "" && f.tokenFile == "" && os.Getenv(envAPIKey) == "" && os.Getenv(envTokenFile) == "" {
+	if !f.credentialsElsewhere() {
 		a.oauth = cfg.oauth
 	}
 	rawURL, urlSource := f.url, "--url"

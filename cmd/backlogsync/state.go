@@ -383,7 +383,7 @@ func resetState(ctx context.Context, st *state, f stateFlags, stdin io.Reader, s
 		}
 	}
 	if !f.yes {
-		if !readerIsTerminal(stdin) {
+		if !isTerminal(stdin) {
 			fmt.Fprint(stderr, plan.String())
 			fmt.Fprintf(stderr, "backlogsync state reset: would reset %s; stdin is not a terminal, so nothing was asked and nothing was reset.\nConfirm with --yes: backlogsync state reset %s--yes\n", scopes(n), resetArgs(f))
 			return exitUsage

@@ -15,13 +15,10 @@ func TestDevNullIsNotATerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if readerIsTerminal(f) {
-		t.Errorf("readerIsTerminal(%s) = true", os.DevNull)
-	}
 	if isTerminal(f) {
 		t.Errorf("isTerminal(%s) = true", os.DevNull)
 	}
-	if readerIsTerminal(strings.NewReader("y\n")) || readerIsTerminal((*os.File)(nil)) {
+	if isTerminal(strings.NewReader("y\n")) || isTerminal((*os.File)(nil)) {
 		t.Error("a non-file or nil reader counted as a terminal")
 	}
 }
