@@ -308,6 +308,7 @@ func TestErrors(t *testing.T) {
 			{"demo/Issues?$top=-1", 400, "$top"},
 			{"demo/Issues?$skip=x", 400, "$skip"},
 			{"demo/Issues?$top=99999999999999999999", 400, "$top: 99999999999999999999 is too large; the largest is 9223372036854775807"},
+			{"demo/Issues?$skip=-99999999999999999999", 400, `$skip: want a non-negative integer, got "-99999999999999999999"`},
 			{"demo/Issues?$select=Id,Nope", 400, "$select: at position 4"},
 			{"demo/Issues?$orderby=tolower(Summary)", 501, "$orderby"},
 			{"demo/Issues?$orderby=Id%20sideways", 400, "asc or desc"},

@@ -122,8 +122,9 @@ func (rq *request) parseOptions(set *entitySet, single bool) (*options, error) {
 				return nil, err
 			}
 		case "$top", "$skip":
-			n, err := strconv.Atoi(strings.TrimSpace(kv.value))
-			if errors.Is(err, strconv.ErrRange) {
+			v := strings.TrimSpace(kv.value)
+			n, err := strconv.Atoi(v)
+			if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(v, "-") { // a huge negative is out of range too, but not too large
 				return nil, bad("%s is too large; the largest is %d", kv.value, math.MaxInt)
 			}
 			if err != nil || n < 0 {

@@ -62,22 +62,17 @@ func (p FieldProblem) Form() string { return ConnectionFieldLabel(p.Field) + ": 
 // rate_limit (max_share, concurrency, pacing): the config package's rules
 // check them, with its messages, so both say the same thing.
 
-// rateLimitProblem is the problem of a bad rate-limit setting.
-func rateLimitProblem(field string, err error) FieldProblem {
-	return FieldProblem{Field: field, Fix: err.Error()}
-}
-
 // checkRateLimit checks the rate-limit settings given (a concurrency of 0
 // and a pacing of "" are the defaults) and lowers the pacing's case.
 func (in *ConnectionInput) checkRateLimit() FieldProblem {
 	if in.MaxShare != nil {
 		if err := config.CheckMaxShare(*in.MaxShare); err != nil {
-			return rateLimitProblem("max_share", err)
+			return FieldProblem{"max_share", err.Error()}
 		}
 	}
 	if in.Concurrency != nil && *in.Concurrency != 0 {
 		if err := config.CheckConcurrency(*in.Concurrency); err != nil {
-			return rateLimitProblem("concurrency", err)
+			return FieldProblem{"concurrency", err.Error()}
 		}
 	}
 	if in.Pacing != nil {
@@ -85,7 +80,7 @@ func (in *ConnectionInput) checkRateLimit() FieldProblem {
 		if p != "" {
 			var err error
 			if p, err = config.ParsePacing(p); err != nil {
-				return rateLimitProblem("pacing", err)
+				return FieldProblem{"pacing", err.Error()}
 			}
 		}
 		in.Pacing = &p
@@ -104,14 +99,14 @@ func (in *ConnectionInput) ReadRateLimit(maxShare, concurrency, pacing string) F
 	if s := strings.TrimSpace(maxShare); s != "" {
 		f, err := config.ParseMaxShare(s)
 		if err != nil {
-			return rateLimitProblem("max_share", err)
+			return FieldProblem{"max_share", err.Error()}
 		}
 		in.MaxShare = &f
 	}
 	if s := strings.TrimSpace(concurrency); s != "" {
 		n, err := config.ParseConcurrency(s)
 		if err != nil {
-			return rateLimitProblem("concurrency", err)
+			return FieldProblem{"concurrency", err.Error()}
 		}
 		in.Concurrency = &n
 	}
