@@ -153,6 +153,11 @@ func checkPanickedRun(t *testing.T, e *env, eng *Engine, stmts string, reached f
 		!strings.Contains(runs[0].Error, "injected panic") {
 		t.Fatalf("runs table after the panic: %+v; want one finished failed run naming the panic", runs)
 	}
+	// It is recorded as a run that ends otherwise is: with the requests
+	// it made before the panic (each case reads before it panics).
+	if runs[0].Requests.Read == 0 || runs[0].Requests != res.Requests {
+		t.Errorf("run that panicked recorded with requests %+v (result %+v); want those it made", runs[0].Requests, res.Requests)
+	}
 	// The lease was given back: taking it succeeds at once.
 	release, err := e.dest.(backlogsync.Leaser).Lease(ctx, "test/demo", 10*time.Second)
 	if err != nil {
