@@ -72,7 +72,7 @@ func prefetchIssueLists[T any](f *fetcher, q *Query, plan func(is *backlog.Issue
 	var (
 		mu       sync.Mutex
 		failed   = map[string]error{}
-		panicked any // the first panic of a read, with its stack
+		panicked *GoroutinePanic // the first panic of a read
 		wg       sync.WaitGroup
 		sem      = make(chan struct{}, s.Concurrency)
 	)
@@ -122,6 +122,3 @@ type GoroutinePanic struct {
 }
 
 func (p *GoroutinePanic) String() string { return fmt.Sprintf("%v (%s)", p.Value, p.Where) }
-
-// PanicStack returns the stack of the goroutine that panicked.
-func (p *GoroutinePanic) PanicStack() []byte { return p.Stack }

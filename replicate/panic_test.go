@@ -2,6 +2,7 @@ package replicate
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -104,14 +105,17 @@ func TestRunPanicReadingIsAFailedRun(t *testing.T) {
 		match func(*http.Request) bool
 		at    int64
 		size  emulator.Size
+		// elsewhere: the panic comes in a goroutine other than the
+		// run's, whose stack the log then has too (panic_stack).
+		elsewhere bool
 	}{
-		{"a wiki", path("/wikis/"), 2, testSize},
-		{"comments read ahead", path("/comments"), 2, testSize},
+		{"a wiki", path("/wikis/"), 2, testSize, false},
+		{"comments read ahead", path("/comments"), 2, testSize, true},
 		// Pages at offsets 100 and 200 are read ahead while the first is
 		// written.
 		{"issues read ahead", func(r *http.Request) bool {
 			return r.URL.Path == "/api/v2/issues" && r.URL.Query().Get("offset") == "200"
-		}, 1, big},
+		}, 1, big, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t, c.size, 29)
@@ -122,7 +126,12 @@ func TestRunPanicReadingIsAFailedRun(t *testing.T) {
 			}
 			eng := *e.eng
 			eng.Client = client
+			var logged strings.Builder // the handler writes one record at a time
+			eng.Logger = slog.New(slog.NewTextHandler(&logged, nil))
 			checkPanickedRun(t, e, &eng, panicStatements, func() bool { return pt.n.Load() >= pt.at })
+			if got := strings.Contains(logged.String(), "panic_stack="); got != c.elsewhere {
+				t.Errorf("the log has the stack of the goroutine that panicked: %v, want %v:\n%s", got, c.elsewhere, logged.String())
+			}
 		})
 	}
 }
