@@ -47,28 +47,37 @@ func (p *panicDest) WriteAll(ctx context.Context, bs []backlogsync.Batch) ([]bac
 // at once, and the next run starts without waiting and ends equal to the
 // source. The panic comes in the run's goroutine (its first or third
 // write), or in the goroutine that writes a first load's group while the
-// next is read.
+// next is read. The panic ends the run wherever it comes, ContinueOnError
+// or not: it is a bug, not a table's failure.
 func TestRunPanicIsAFailedRun(t *testing.T) {
+	continuing := strings.ReplaceAll(panicStatements, ";", " WITH ContinueOnError=true;")
 	for _, c := range []struct {
 		name  string
 		at    int64
 		group bool // every page of the first load is a group written in the background
-	}{{"first write", 1, false}, {"third write", 3, false}, {"background group write", 2, true}} {
+		stmts string
+	}{
+		{"first write", 1, false, panicStatements},
+		{"third write", 3, false, panicStatements},
+		{"background group write", 2, true, panicStatements},
+		{"first write, ContinueOnError", 1, false, continuing},
+		{"background group write, ContinueOnError", 2, true, continuing},
+	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.group {
 				withGroups(t, 1, 1)
 			}
-			testRunPanic(t, c.at)
+			testRunPanic(t, c.at, c.stmts)
 		})
 	}
 }
 
-func testRunPanic(t *testing.T, at int64) {
+func testRunPanic(t *testing.T, at int64, stmts string) {
 	e := newEnv(t, testSize, 29)
 	pd := &panicDest{Destination: e.dest, at: at}
 	eng := *e.eng
 	eng.Dest = pd
-	checkPanickedRun(t, e, &eng, panicStatements, func() bool { return pd.n.Load() >= at })
+	checkPanickedRun(t, e, &eng, stmts, func() bool { return pd.n.Load() >= at })
 }
 
 const panicStatements = familyStatements + " REPLICATE WikiPages; REPLICATE Projects; REPLICATE PullRequestComments;"
