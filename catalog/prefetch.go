@@ -87,7 +87,7 @@ func prefetchIssueLists[T any](f *fetcher, q *Query, plan func(is *backlog.Issue
 				if v := recover(); v != nil {
 					mu.Lock()
 					if panicked == nil {
-						panicked = &GoroutinePanic{Value: v, Where: "prefetching " + c.key, Stack: debug.Stack()}
+						panicked = NewGoroutinePanic(v, "prefetching "+c.key)
 					}
 					mu.Unlock()
 				}
@@ -119,6 +119,14 @@ type GoroutinePanic struct {
 	Where string
 	// Stack is the goroutine's stack where it panicked.
 	Stack []byte
+}
+
+// NewGoroutinePanic is the GoroutinePanic of v, recovered in a goroutine
+// that was doing where. Call it in the deferred function that recovered
+// v: Stack is the stack it is called on, which then still holds the
+// panic's frames.
+func NewGoroutinePanic(v any, where string) *GoroutinePanic {
+	return &GoroutinePanic{Value: v, Where: where, Stack: debug.Stack()}
 }
 
 func (p *GoroutinePanic) String() string { return fmt.Sprintf("%v (%s)", p.Value, p.Where) }

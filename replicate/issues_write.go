@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"runtime/debug"
 	"time"
 
 	"github.com/backlogsync/backlogsync"
@@ -203,7 +202,7 @@ func (f *family) write(ctx context.Context, ph Phase, async bool) error {
 			// A panic here would end the process: wait panics with it
 			// in the run's goroutine, which a panic there ends.
 			if v := recover(); v != nil {
-				out = writeOutcome{panicked: &catalog.GoroutinePanic{Value: v, Where: "writing a group of issues", Stack: debug.Stack()}}
+				out = writeOutcome{panicked: catalog.NewGoroutinePanic(v, "writing a group of issues")}
 			}
 			in.done <- out
 		}()

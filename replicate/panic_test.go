@@ -138,8 +138,12 @@ func TestRunPanicReadingIsAFailedRun(t *testing.T) {
 			var logged strings.Builder // the handler writes one record at a time
 			eng.Logger = slog.New(slog.NewTextHandler(&logged, nil))
 			checkPanickedRun(t, e, &eng, panicStatements, func() bool { return pt.n.Load() >= pt.at })
-			if got := strings.Contains(logged.String(), "panic_stack="); got != c.elsewhere {
+			_, stack, got := strings.Cut(logged.String(), "panic_stack=")
+			if got != c.elsewhere {
 				t.Errorf("the log has the stack of the goroutine that panicked: %v, want %v:\n%s", got, c.elsewhere, logged.String())
+			}
+			if got && !strings.Contains(stack, "panicTransport).RoundTrip") {
+				t.Errorf("the goroutine's stack in the log does not reach where it panicked:\n%s", stack)
 			}
 		})
 	}
