@@ -72,7 +72,7 @@ func prefetchIssueLists[T any](f *fetcher, q *Query, plan func(is *backlog.Issue
 	var (
 		mu       sync.Mutex
 		failed   = map[string]error{}
-		panicked any // the first panic of a read, with its stack
+		panicked *GoroutinePanic // the first panic of a read
 		wg       sync.WaitGroup
 		sem      = make(chan struct{}, s.Concurrency)
 	)
@@ -87,7 +87,7 @@ func prefetchIssueLists[T any](f *fetcher, q *Query, plan func(is *backlog.Issue
 				if v := recover(); v != nil {
 					mu.Lock()
 					if panicked == nil {
-						panicked = &GoroutinePanic{Value: v, Where: "prefetching " + c.key, Stack: debug.Stack()}
+						panicked = NewGoroutinePanic(v, "prefetching "+c.key)
 					}
 					mu.Unlock()
 				}
@@ -121,7 +121,12 @@ type GoroutinePanic struct {
 	Stack []byte
 }
 
-func (p *GoroutinePanic) String() string { return fmt.Sprintf("%v (%s)", p.Value, p.Where) }
+// NewGoroutinePanic is the GoroutinePanic of v, recovered in a goroutine
+// that was doing where. Call it in the deferred function that recovered
+// v: Stack is the stack it is called on, which then still holds the
+// panic's frames.
+func NewGoroutinePanic(v any, where string) *GoroutinePanic {
+	return &GoroutinePanic{Value: v, Where: where, Stack: debug.Stack()}
+}
 
-// PanicStack returns the stack of the goroutine that panicked.
-func (p *GoroutinePanic) PanicStack() []byte { return p.Stack }
+func (p *GoroutinePanic) String() string { return fmt.Sprintf("%v (%s)", p.Value, p.Where) }

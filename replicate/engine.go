@@ -224,7 +224,7 @@ func (e *Engine) log() *slog.Logger {
 // makes the run partial. The returned error is the first failure (the
 // run's status says whether the others ran). A panic in the run's
 // goroutine once the run is recorded ends the run, not the process: it is
-// recorded failed (see recoverRun) and the lease is given back.
+// recorded failed and the lease is given back.
 func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (out AccountResult, runErr error) {
 	plans, checks, err := e.resolve(stmts)
 	if err != nil {
@@ -251,13 +251,23 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (out Account
 	res := AccountResult{Account: e.account(), RunID: id, Status: backlogsync.RunOK}
 	before := e.Client.Stats()
 	log := e.log().With("job", e.job(), "account", e.account(), "run", id)
-	// Runs before release (deferred earlier): the run is recorded
-	// failed before another run can take the lease.
-	defer e.recoverRun(ctx, log, &res, &out, &runErr)
 	var firstErr error
 	firstLoads := 0
 	r := &run{e: e, log: log, session: &catalog.Session{}, start: e.Client.Stats(), dest: &tableCache{Destination: e.Dest},
 		snapshotTime: started}
+	// A panic from here on (a bug in the engine, the catalog or the
+	// destination) fails the run instead of ending the process (serve
+	// runs every job in one, and the run would stay recorded as
+	// running): it is recorded as any failed run is, before release
+	// (deferred earlier) lets another run take the lease. Writes are
+	// transactional: what was written is consistent, and the next run
+	// resumes from the checkpoints.
+	defer func() {
+		if v := recover(); v != nil {
+			res.Status, res.Requests = backlogsync.RunFailed, requests(before, e.Client.Stats())
+			out, runErr = e.finish(ctx, log, r, res, before, t0, panicked(log, v))
+		}
+	}()
 	fail := func(p *plan, err error) (stop bool) {
 		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 			// A write cut short by the cancellation may report only
@@ -363,13 +373,21 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (out Account
 			"tables", len(plans), "requests", res.Requests)
 		r.warn("", backlogsync.WarnNoRows, fmt.Sprintf("the run moved no rows although it was a first load of %d table(s): check the account's permissions (a non-admin sees only joined projects) and the statements' filters", firstLoads))
 	}
+	return e.finish(ctx, log, r, res, before, t0, firstErr)
+}
+
+// finish records the end of run r in the runs table, even when ctx was
+// cancelled, and returns its result and error: res is its result so far
+// (its requests counted), firstErr its first failure. Run ends with it,
+// whether the run came to its end or panicked.
+func (e *Engine) finish(ctx context.Context, log *slog.Logger, r *run, res AccountResult, before backlog.Stats, t0 time.Time, firstErr error) (AccountResult, error) {
 	for _, t := range res.Tables {
 		if t.Altered > 0 {
 			r.warn(t.Table, backlogsync.WarnAltered, fmt.Sprintf("%s: %d value(s) were altered to be storable: NUL characters removed or invalid UTF-8 replaced (docs/replication.md, \"Text a database cannot store\")", t.Table, t.Altered))
 		}
 	}
 	res.Warnings = r.warnings
-	run := backlogsync.Run{ID: id, Finished: e.now().UTC().Truncate(time.Second), Status: res.Status,
+	run := backlogsync.Run{ID: res.RunID, Finished: e.now().UTC().Truncate(time.Second), Status: res.Status,
 		Requests: res.Requests, Tables: res.Tables, Warnings: res.Warnings}
 	if firstErr != nil {
 		run.Error = firstErr.Error()
@@ -382,8 +400,12 @@ func (e *Engine) Run(ctx context.Context, stmts []jobsql.Statement) (out Account
 	// FinishRun must be recorded even when ctx was cancelled.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if err := e.Dest.FinishRun(fctx, run); err != nil && firstErr == nil {
-		firstErr = fmt.Errorf("replicate: recording the run's end: %w", err)
+	if err := e.Dest.FinishRun(fctx, run); err != nil {
+		if firstErr == nil {
+			firstErr = fmt.Errorf("replicate: recording the run's end: %w", err)
+		} else {
+			log.Warn("recording the run's end", "err", err)
+		}
 	}
 	res.Duration = e.now().Sub(t0)
 	log.Info("run finished", "status", res.Status, "moved", res.Moved(), "requests", res.Requests)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"runtime/debug"
 	"time"
 
 	"github.com/backlogsync/backlogsync"
@@ -135,7 +134,7 @@ func (f *family) loadPage(ctx context.Context, w loadWindow) (done bool, err err
 					// A panic here would end the process: the page's
 					// reader panics with it instead.
 					if v := recover(); v != nil {
-						res = pageResult{panicked: &catalog.GoroutinePanic{Value: v, Where: fmt.Sprintf("reading ahead the issues at offset %d", offset), Stack: debug.Stack()}}
+						res = pageResult{panicked: catalog.NewGoroutinePanic(v, fmt.Sprintf("reading ahead the issues at offset %d", offset))}
 					}
 					pre.ch <- res
 				}()

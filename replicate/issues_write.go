@@ -199,9 +199,10 @@ func (f *family) write(ctx context.Context, ph Phase, async bool) error {
 	go func() {
 		var out writeOutcome
 		defer func() {
-			// A panic here would end the process: the run fails with it.
+			// A panic here would end the process: wait panics with it
+			// in the run's goroutine, which a panic there ends.
 			if v := recover(); v != nil {
-				out = writeOutcome{err: panicked(f.r.log, v)}
+				out = writeOutcome{panicked: catalog.NewGoroutinePanic(v, "writing a group of issues")}
 			}
 			in.done <- out
 		}()
@@ -220,10 +221,13 @@ type inflight struct {
 type writeOutcome struct {
 	res []backlogsync.WriteResult
 	err error
+	// panicked is the write's panic (its res and err are unset).
+	panicked *catalog.GoroutinePanic
 }
 
 // wait collects the group in flight, if any: its counts and checkpoint
-// move into the run's tables, or its error is returned.
+// move into the run's tables, or its error is returned (its panic
+// panicked again).
 func (f *family) wait() error {
 	in := f.inflight
 	if in == nil {
@@ -231,6 +235,9 @@ func (f *family) wait() error {
 	}
 	f.inflight = nil
 	out := <-in.done
+	if out.panicked != nil {
+		panic(out.panicked) // here, where the run recovers it
+	}
 	if out.err != nil {
 		return out.err
 	}

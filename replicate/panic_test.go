@@ -2,6 +2,7 @@ package replicate
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -46,28 +47,37 @@ func (p *panicDest) WriteAll(ctx context.Context, bs []backlogsync.Batch) ([]bac
 // at once, and the next run starts without waiting and ends equal to the
 // source. The panic comes in the run's goroutine (its first or third
 // write), or in the goroutine that writes a first load's group while the
-// next is read.
+// next is read. The panic ends the run wherever it comes, ContinueOnError
+// or not: it is a bug, not a table's failure.
 func TestRunPanicIsAFailedRun(t *testing.T) {
+	continuing := strings.ReplaceAll(panicStatements, ";", " WITH ContinueOnError=true;")
 	for _, c := range []struct {
 		name  string
 		at    int64
 		group bool // every page of the first load is a group written in the background
-	}{{"first write", 1, false}, {"third write", 3, false}, {"background group write", 2, true}} {
+		stmts string
+	}{
+		{"first write", 1, false, panicStatements},
+		{"third write", 3, false, panicStatements},
+		{"background group write", 2, true, panicStatements},
+		{"first write, ContinueOnError", 1, false, continuing},
+		{"background group write, ContinueOnError", 2, true, continuing},
+	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.group {
 				withGroups(t, 1, 1)
 			}
-			testRunPanic(t, c.at)
+			testRunPanic(t, c.at, c.stmts)
 		})
 	}
 }
 
-func testRunPanic(t *testing.T, at int64) {
+func testRunPanic(t *testing.T, at int64, stmts string) {
 	e := newEnv(t, testSize, 29)
 	pd := &panicDest{Destination: e.dest, at: at}
 	eng := *e.eng
 	eng.Dest = pd
-	checkPanickedRun(t, e, &eng, panicStatements, func() bool { return pd.n.Load() >= at })
+	checkPanickedRun(t, e, &eng, stmts, func() bool { return pd.n.Load() >= at })
 }
 
 const panicStatements = familyStatements + " REPLICATE WikiPages; REPLICATE Projects; REPLICATE PullRequestComments;"
@@ -104,14 +114,17 @@ func TestRunPanicReadingIsAFailedRun(t *testing.T) {
 		match func(*http.Request) bool
 		at    int64
 		size  emulator.Size
+		// elsewhere: the panic comes in a goroutine other than the
+		// run's, whose stack the log then has too (panic_stack).
+		elsewhere bool
 	}{
-		{"a wiki", path("/wikis/"), 2, testSize},
-		{"comments read ahead", path("/comments"), 2, testSize},
+		{"a wiki", path("/wikis/"), 2, testSize, false},
+		{"comments read ahead", path("/comments"), 2, testSize, true},
 		// Pages at offsets 100 and 200 are read ahead while the first is
 		// written.
 		{"issues read ahead", func(r *http.Request) bool {
 			return r.URL.Path == "/api/v2/issues" && r.URL.Query().Get("offset") == "200"
-		}, 1, big},
+		}, 1, big, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t, c.size, 29)
@@ -122,7 +135,16 @@ func TestRunPanicReadingIsAFailedRun(t *testing.T) {
 			}
 			eng := *e.eng
 			eng.Client = client
+			var logged strings.Builder // the handler writes one record at a time
+			eng.Logger = slog.New(slog.NewTextHandler(&logged, nil))
 			checkPanickedRun(t, e, &eng, panicStatements, func() bool { return pt.n.Load() >= pt.at })
+			_, stack, got := strings.Cut(logged.String(), "panic_stack=")
+			if got != c.elsewhere {
+				t.Errorf("the log has the stack of the goroutine that panicked: %v, want %v:\n%s", got, c.elsewhere, logged.String())
+			}
+			if got && !strings.Contains(stack, "panicTransport).RoundTrip") {
+				t.Errorf("the goroutine's stack in the log does not reach where it panicked:\n%s", stack)
+			}
 		})
 	}
 }
@@ -152,6 +174,11 @@ func checkPanickedRun(t *testing.T, e *env, eng *Engine, stmts string, reached f
 	if len(runs) != 1 || runs[0].Status != backlogsync.RunFailed || runs[0].Finished.IsZero() ||
 		!strings.Contains(runs[0].Error, "injected panic") {
 		t.Fatalf("runs table after the panic: %+v; want one finished failed run naming the panic", runs)
+	}
+	// It is recorded as a run that ends otherwise is: with the requests
+	// it made before the panic (each case reads before it panics).
+	if runs[0].Requests.Read == 0 || runs[0].Requests != res.Requests {
+		t.Errorf("run that panicked recorded with requests %+v (result %+v); want those it made", runs[0].Requests, res.Requests)
 	}
 	// The lease was given back: taking it succeeds at once.
 	release, err := e.dest.(backlogsync.Leaser).Lease(ctx, "test/demo", 10*time.Second)

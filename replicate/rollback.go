@@ -74,12 +74,18 @@ func (r *run) rollback(table string, stored, newest int64) {
 // rolledBack reports whether the space's newest activity is older than
 // the Issues family's activity cursor id, logging the rollback if so.
 func (f *family) rolledBack(ctx context.Context, id int64) (bool, error) {
-	newest, err := f.r.newestActivity(ctx)
+	return f.r.rolledBack(ctx, f.plans[len(f.plans)-1].dest, id)
+}
+
+// rolledBack reports whether the space's newest activity is older than
+// stored, the newest activity id table holds, logging the rollback if so.
+func (r *run) rolledBack(ctx context.Context, table string, stored int64) (bool, error) {
+	newest, err := r.newestActivity(ctx)
 	if err != nil {
 		return false, err
 	}
-	if id > newest {
-		f.r.rollback(f.plans[len(f.plans)-1].dest, id, newest)
+	if stored > newest {
+		r.rollback(table, stored, newest)
 		return true, nil
 	}
 	return false, nil
@@ -94,13 +100,5 @@ func (r *run) activityRollback(ctx context.Context, p *plan, top int64) (bool, e
 	if !activityTables[p.src.Name] {
 		return false, nil
 	}
-	newest, err := r.newestActivity(ctx)
-	if err != nil {
-		return false, err
-	}
-	if top > newest {
-		r.rollback(p.dest, top, newest)
-		return true, nil
-	}
-	return false, nil
+	return r.rolledBack(ctx, p.dest, top)
 }
