@@ -83,7 +83,10 @@ type Options struct {
 	// Run runs a job (required).
 	Run RunFunc
 	// Record receives every finished or skipped run (optional). It is called
-	// from the scheduler's goroutines and must not block for long.
+	// from the scheduler's goroutines, skipped runs from one goroutine per
+	// scheduling pass, and Stop waits for every call: it should not block
+	// for long (each call that blocks keeps a goroutine, and delays
+	// shutdown until it returns).
 	Record func(Run)
 	// Clock defaults to RealClock.
 	Clock Clock

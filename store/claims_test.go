@@ -207,6 +207,7 @@ func BenchmarkFinishClaim(b *testing.B) {
 // fillFinishedClaims inserts n finished claims of 50 jobs, one a minute
 // from start, each finished a second after its slot.
 func fillFinishedClaims(tb testing.TB, s *Store, start time.Time, n int) {
+	tb.Helper()
 	tx, err := s.db.Begin()
 	if err != nil {
 		tb.Fatal(err)
