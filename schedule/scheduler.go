@@ -84,7 +84,7 @@ type Options struct {
 	Run RunFunc
 	// Record receives every finished or skipped run (optional). It is called
 	// from the scheduler's goroutines, skipped runs from one goroutine per
-	// scheduling pass, and Stop waits for every call: it should not block
+	// scheduling pass, and shutdown waits for every call: it should not block
 	// for long (each call that blocks keeps a goroutine, and delays
 	// shutdown until it returns).
 	Record func(Run)
